@@ -1,0 +1,203 @@
+"""The amenity catalogue and the convenience-circle standard.
+
+The catalogue (``gisplan/catalogue.toml``) lists every amenity category of the 15-minute
+convenience circle with its Chinese and English name, its OpenStreetMap tag filters, its
+walking-time threshold (minutes) and whether it belongs to the plan's required standard
+("5分钟便利店 + 10分钟农贸市场 + 15分钟超市").
+
+A :class:`CircleStandard` is the catalogue plus the user's overrides: walking speed (km/h),
+per-category thresholds (minutes) and the required set.  Everything downstream takes a
+``CircleStandard``; nothing reads the TOML file directly.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from importlib import resources
+
+from gisplan.errors import InputError
+
+__all__ = ["Category", "CircleStandard", "load_catalogue", "default_standard"]
+
+
+@dataclass(frozen=True)
+class Category:
+    """One amenity category.
+
+    Attributes
+    ----------
+    id : str
+        Stable identifier such as ``"convenience_store"``.
+    name_zh, name_en : str
+        Chinese and English display names.
+    minutes : float
+        Default walking-time threshold in minutes.
+    required : bool
+        Whether the category is part of the plan's required circle standard.
+    osm : tuple of dict
+        OpenStreetMap tag filters; a feature matches when any one dict matches fully
+        (``"*"`` matches any value).
+    """
+
+    id: str
+    name_zh: str
+    name_en: str
+    minutes: float
+    required: bool
+    osm: tuple[Mapping[str, str], ...] = ()
+
+    @property
+    def label(self) -> str:
+        """Bilingual label, e.g. ``"便利店 Convenience store"``."""
+        return f"{self.name_zh} {self.name_en}"
+
+    def matches_tags(self, tags: Mapping[str, object]) -> bool:
+        """True when an OSM feature's ``tags`` match one of this category's filters."""
+        for flt in self.osm:
+            ok = True
+            for key, want in flt.items():
+                have = tags.get(key)
+                if have is None or (isinstance(have, float) and have != have):
+                    ok = False
+                    break
+                if want != "*" and str(have) != want:
+                    ok = False
+                    break
+            if ok:
+                return True
+        return False
+
+
+@lru_cache(maxsize=1)
+def _raw_catalogue() -> dict:
+    text = resources.files("gisplan").joinpath("catalogue.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def load_catalogue() -> tuple[Category, ...]:
+    """Return the categories of the packaged catalogue, in catalogue order."""
+    raw = _raw_catalogue()
+    return tuple(
+        Category(
+            id=c["id"],
+            name_zh=c["name_zh"],
+            name_en=c["name_en"],
+            minutes=float(c["minutes"]),
+            required=bool(c["required"]),
+            osm=tuple(dict(f) for f in c.get("osm", [])),
+        )
+        for c in raw["category"]
+    )
+
+
+@dataclass(frozen=True)
+class CircleStandard:
+    """Walking speed, thresholds and required set used for a coverage analysis.
+
+    Attributes
+    ----------
+    categories : tuple of Category
+        Categories analysed (catalogue order), thresholds already overridden.
+    walking_speed_kmh : float
+        Walking speed in km/h, used for on-network and off-network legs alike.
+    max_snap_distance_m : float
+        Points farther than this (metres) from the nearest walkable edge are reported
+        as unsnapped and excluded from the search.
+    """
+
+    categories: tuple[Category, ...]
+    walking_speed_kmh: float = 4.0
+    max_snap_distance_m: float = 300.0
+    _by_id: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {c.id: c for c in self.categories})
+        if not self.walking_speed_kmh > 0:
+            raise InputError(
+                f"walking speed must be positive, got {self.walking_speed_kmh} km/h",
+                field="walking_speed_kmh",
+                hint="use a speed such as 4.0 (km/h)",
+            )
+
+    # -- accessors -------------------------------------------------------------------------
+    @property
+    def ids(self) -> list[str]:
+        return [c.id for c in self.categories]
+
+    @property
+    def required_ids(self) -> list[str]:
+        return [c.id for c in self.categories if c.required]
+
+    @property
+    def metres_per_minute(self) -> float:
+        """Walking speed in metres per minute."""
+        return self.walking_speed_kmh * 1000.0 / 60.0
+
+    def __getitem__(self, category_id: str) -> Category:
+        try:
+            return self._by_id[category_id]
+        except KeyError:
+            raise InputError(
+                f"unknown category {category_id!r}",
+                field="category",
+                hint="choose one of: " + ", ".join(self.ids),
+            ) from None
+
+    def threshold_minutes(self, category_id: str) -> float:
+        return self[category_id].minutes
+
+    def threshold_metres(self, category_id: str) -> float:
+        """Walking distance (metres) that takes the category's threshold time."""
+        return self[category_id].minutes * self.metres_per_minute
+
+    # -- overrides -------------------------------------------------------------------------
+    def with_overrides(
+        self,
+        *,
+        walking_speed_kmh: float | None = None,
+        thresholds: Mapping[str, float] | None = None,
+        required: Iterable[str] | None = None,
+        max_snap_distance_m: float | None = None,
+    ) -> CircleStandard:
+        """Return a copy with a new speed (km/h), thresholds (minutes) or required set."""
+        thresholds = dict(thresholds or {})
+        for cid, minutes in thresholds.items():
+            self[cid]  # validates the id
+            if not float(minutes) > 0:
+                raise InputError(
+                    f"threshold for {cid} must be positive, got {minutes}",
+                    field=f"threshold.{cid}",
+                    hint="give minutes > 0",
+                )
+        req = None if required is None else set(required)
+        if req is not None:
+            for cid in req:
+                self[cid]
+        cats = tuple(
+            replace(
+                c,
+                minutes=float(thresholds.get(c.id, c.minutes)),
+                required=(c.required if req is None else c.id in req),
+            )
+            for c in self.categories
+        )
+        return CircleStandard(
+            categories=cats,
+            walking_speed_kmh=self.walking_speed_kmh if walking_speed_kmh is None else float(walking_speed_kmh),
+            max_snap_distance_m=(
+                self.max_snap_distance_m if max_snap_distance_m is None else float(max_snap_distance_m)
+            ),
+        )
+
+
+def default_standard() -> CircleStandard:
+    """The catalogue with its documented defaults (4.0 km/h, 300 m maximum snap)."""
+    settings = _raw_catalogue().get("settings", {})
+    return CircleStandard(
+        categories=load_catalogue(),
+        walking_speed_kmh=float(settings.get("walking_speed_kmh", 4.0)),
+        max_snap_distance_m=float(settings.get("max_snap_distance_m", 300.0)),
+    )
