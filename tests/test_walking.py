@@ -1,0 +1,172 @@
+"""Walking distances on hand-built networks and against an independent networkx computation."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gisplan.access.walking import nearest_source_distances, node_distances
+from gisplan.network.graph import WalkNetwork
+from gisplan.network.snapping import snap_points
+
+CRS = "EPSG:32651"
+
+
+def network_from_segments(segments: list[tuple[int, int, tuple, tuple]]) -> WalkNetwork:
+    edges = gpd.GeoDataFrame(
+        {"u": [s[0] for s in segments], "v": [s[1] for s in segments]},
+        geometry=[shapely.LineString([s[2], s[3]]) for s in segments],
+        crs=CRS,
+    )
+    edges["length"] = edges.length
+    return WalkNetwork.from_edges(edges)
+
+
+def points(xy: list[tuple[float, float]]) -> gpd.GeoSeries:
+    return gpd.GeoSeries(shapely.points(np.asarray(xy, dtype=float)), crs=CRS)
+
+
+def test_snap_onto_edge_interior_and_walk_along_network():
+    # A(0,0) - B(100,0) - C(300,0)
+    net = network_from_segments([(1, 2, (0, 0), (100, 0)), (2, 3, (100, 0), (300, 0))])
+    amen = snap_points(net, points([(250, 10)]), ids=["a"])
+    comm = snap_points(net, points([(50, -20)]), ids=["c"])
+    assert amen.offset_m[0] == pytest.approx(10)
+    assert amen.along_m[0] == pytest.approx(150)  # from B along B->C
+    assert comm.along_m[0] == pytest.approx(50)
+    d = nearest_source_distances(net, amen, comm)
+    # 20 off-network + 50 to B + 150 along BC + 10 off-network
+    assert d[0] == pytest.approx(230)
+
+
+def test_source_on_same_edge_is_reached_directly():
+    net = network_from_segments([(1, 2, (0, 0), (100, 0)), (2, 3, (100, 0), (1000, 0))])
+    amen = snap_points(net, points([(600, 0)]), ids=["a"])
+    comm = snap_points(net, points([(640, 5)]), ids=["c"])
+    d = nearest_source_distances(net, amen, comm)
+    assert d[0] == pytest.approx(45)  # 40 along the edge + 5 off-network, not via a node
+
+
+def test_river_crossed_only_at_one_bridge():
+    # South bank street y=0 and north bank street y=200, one bridge at x=500.
+    segs = [
+        (1, 2, (0, 0), (500, 0)),
+        (2, 3, (500, 0), (1000, 0)),
+        (4, 5, (0, 200), (500, 200)),
+        (5, 6, (500, 200), (1000, 200)),
+        (2, 5, (500, 0), (500, 200)),  # the bridge
+    ]
+    net = network_from_segments(segs)
+    amen = snap_points(net, points([(100, 190)]), ids=["north"])
+    comm = snap_points(net, points([(100, 10)]), ids=["south"])
+    d = nearest_source_distances(net, amen, comm)
+    assert d[0] == pytest.approx(10 + 400 + 200 + 400 + 10)
+
+
+def test_nearest_of_several_sources_and_unreachable_and_unsnapped():
+    segs = [(1, 2, (0, 0), (1000, 0)), (3, 4, (0, 5000), (1000, 5000))]  # two separate streets
+    net = network_from_segments(segs)
+    amen = snap_points(net, points([(900, 0), (300, 0)]), ids=["far", "near"])
+    comm = snap_points(net, points([(100, 0), (500, 5000), (500, 2500)]), ids=["c1", "island", "nowhere"])
+    assert comm.unsnapped_ids == ["nowhere"]
+    d = nearest_source_distances(net, amen, comm)
+    assert d[0] == pytest.approx(200)
+    assert np.isinf(d[1])
+    assert np.isnan(d[2])
+
+
+def test_node_distances_from_mid_edge_source():
+    net = network_from_segments([(1, 2, (0, 0), (100, 0)), (2, 3, (100, 0), (300, 0))])
+    amen = snap_points(net, points([(30, 0)]), ids=["a"])
+    nd = node_distances(net, amen)
+    order = np.argsort(net.node_ids)
+    assert nd[order] == pytest.approx([30, 70, 270])
+
+
+def test_parallel_edges_keep_the_shortest():
+    # Two edges between the same nodes: a straight one (100 m) and a detour (300 m).
+    edges = gpd.GeoDataFrame(
+        {"u": [1, 1], "v": [2, 2]},
+        geometry=[
+            shapely.LineString([(0, 0), (100, 0)]),
+            shapely.LineString([(0, 0), (0, 100), (100, 100), (100, 0)]),
+        ],
+        crs=CRS,
+    )
+    edges["length"] = edges.length
+    net = WalkNetwork.from_edges(edges)
+    assert net.adjacency.nnz == 2
+    assert net.adjacency.data == pytest.approx([100, 100])
+
+
+# -- independent check against networkx on random graphs --------------------------------------
+
+
+def _random_network(rng: np.random.Generator, n: int, extra: int) -> WalkNetwork:
+    xy = rng.uniform(0, 2000, size=(n, 2))
+    pairs = set()
+    # A random spanning tree keeps the graph connected, plus extra random edges.
+    for i in range(1, n):
+        pairs.add((int(rng.integers(0, i)), i))
+    for _ in range(extra):
+        a, b = rng.integers(0, n, size=2)
+        if a != b:
+            pairs.add((int(min(a, b)), int(max(a, b))))
+    pairs = sorted(pairs)
+    geoms = [shapely.LineString([xy[a], xy[b]]) for a, b in pairs]
+    edges = gpd.GeoDataFrame({"u": [p[0] for p in pairs], "v": [p[1] for p in pairs]}, geometry=geoms, crs=CRS)
+    # Walking length may exceed straight-line length (curvy streets): scale up to 1.3x.
+    edges["length"] = edges.length * rng.uniform(1.0, 1.3, size=len(edges))
+    return WalkNetwork.from_edges(edges)
+
+
+def _split_graph_distances(net: WalkNetwork, src, tgt) -> np.ndarray:
+    """Independent computation: split edges at every snapped point and run networkx."""
+    g = nx.Graph()
+    on_edge: dict[int, list[tuple[float, str]]] = {}
+    for prefix, snap in (("s", src), ("t", tgt)):
+        for k in np.flatnonzero(snap.ok):
+            name = f"{prefix}{k}"
+            on_edge.setdefault(int(snap.edge[k]), []).append((float(snap.along_m[k]), name))
+            g.add_edge(name, f"{name}_on", weight=float(snap.offset_m[k]))
+    for e in range(net.n_edges):
+        u, v, length = int(net.edge_u[e]), int(net.edge_v[e]), float(net.edge_length[e])
+        chain = [(0.0, f"n{u}")] + sorted((a, f"{nm}_on") for a, nm in on_edge.get(e, [])) + [(length, f"n{v}")]
+        for (a0, n0), (a1, n1) in zip(chain[:-1], chain[1:], strict=True):
+            w = a1 - a0
+            if g.has_edge(n0, n1):
+                w = min(w, g[n0][n1]["weight"])
+            g.add_edge(n0, n1, weight=w)
+    sources = [f"s{k}" for k in np.flatnonzero(src.ok)]
+    dist = nx.multi_source_dijkstra_path_length(g, sources, weight="weight") if sources else {}
+    out = np.full(len(tgt), np.nan)
+    for k in range(len(tgt)):
+        if tgt.ok[k]:
+            out[k] = dist.get(f"t{k}", np.inf)
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(2, 40),
+    extra=st.integers(0, 60),
+    n_src=st.integers(1, 6),
+    n_tgt=st.integers(1, 25),
+)
+def test_agrees_with_networkx_on_random_graphs(seed, n, extra, n_src, n_tgt):
+    rng = np.random.default_rng(seed)
+    net = _random_network(rng, n, extra)
+    src = snap_points(net, points(rng.uniform(-100, 2100, size=(n_src, 2)).tolist()), ids=np.arange(n_src), max_distance_m=400)
+    tgt = snap_points(net, points(rng.uniform(-100, 2100, size=(n_tgt, 2)).tolist()), ids=np.arange(n_tgt), max_distance_m=400)
+    ours = nearest_source_distances(net, src, tgt)
+    ref = _split_graph_distances(net, src, tgt)
+    assert np.array_equal(np.isnan(ours), np.isnan(ref))
+    finite = np.isfinite(ref)
+    assert np.array_equal(np.isinf(ours), np.isinf(ref))
+    np.testing.assert_allclose(ours[finite], ref[finite], rtol=1e-9, atol=1e-6)
