@@ -1,0 +1,71 @@
+"""Service areas follow the network: hand-computed lengths and a property against distances."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gisplan.access.service_area import reachable_lines, service_area
+from gisplan.access.walking import nearest_source_distances, node_distances
+from gisplan.network.snapping import snap_points
+from tests.test_walking import _random_network, network_from_segments, points
+
+
+def test_partial_edge_around_a_mid_edge_source():
+    net = network_from_segments([(1, 2, (0, 0), (1000, 0))])
+    src = snap_points(net, points([(300, 0)]), ids=["s"])
+    lines = reachable_lines(net, node_distances(net, src), 200.0, sources=src)
+    total = shapely.union_all(lines).length
+    assert total == pytest.approx(400.0)
+    merged = shapely.line_merge(shapely.union_all(lines))
+    assert merged.bounds == pytest.approx((100.0, 0.0, 500.0, 0.0))
+
+
+def test_t_junction_budget_split_between_branches():
+    # Source at the junction J(0,0) with three 500 m arms; budget 300 m -> 3 x 300 m of street.
+    net = network_from_segments(
+        [(0, 1, (0, 0), (500, 0)), (0, 2, (0, 0), (-500, 0)), (0, 3, (0, 0), (0, 500))]
+    )
+    src = snap_points(net, points([(0, 0)]), ids=["s"])
+    lines = reachable_lines(net, node_distances(net, src), 300.0, sources=src)
+    assert shapely.union_all(lines).length == pytest.approx(900.0)
+
+
+def test_service_area_is_not_a_circle_across_a_river():
+    # Two banks joined by one bridge far away: the opposite bank is outside a 300 m area.
+    net = network_from_segments(
+        [
+            (1, 2, (0, 0), (2000, 0)),
+            (3, 4, (0, 150), (2000, 150)),
+            (2, 4, (2000, 0), (2000, 150)),
+        ]
+    )
+    src = snap_points(net, points([(100, 0)]), ids=["s"])
+    area = service_area(net, src, 300.0, buffer_m=20, to_crs=None).iloc[0]
+    assert area.contains(shapely.Point(350, 0))
+    assert not area.contains(shapely.Point(100, 150))  # 150 m away as the crow flies
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 5000), budget=st.floats(50, 1500))
+def test_targets_within_budget_lie_on_reachable_lines(seed, budget):
+    rng = np.random.default_rng(seed)
+    net = _random_network(rng, 25, 30)
+    src = snap_points(net, points(rng.uniform(0, 2000, size=(3, 2)).tolist()), ids=np.arange(3), max_distance_m=5000)
+    tgt = snap_points(net, points(rng.uniform(0, 2000, size=(40, 2)).tolist()), ids=np.arange(40), max_distance_m=5000)
+    nd = node_distances(net, src)
+    lines = reachable_lines(net, nd, budget, sources=src)
+    # Distance along the network from the join point (not including the target's own offset).
+    d_on = nearest_source_distances(net, src, tgt, node_dist=nd) - tgt.offset_m
+    reach = shapely.union_all(lines) if len(lines) else shapely.GeometryCollection()
+    for k in range(len(tgt)):
+        p = shapely.Point(tgt.snapped_xy[k])
+        if d_on[k] <= budget - 1e-6:
+            assert reach.distance(p) < 1e-5
+    # Total reachable length never exceeds the network length and grows with the budget.
+    more = reachable_lines(net, nd, budget * 1.5, sources=src)
+    assert sum(g.length for g in lines) <= sum(g.length for g in more) + 1e-6
+    assert sum(g.length for g in more) <= float(np.sum([g.length for g in net.edge_geometry])) + 1e-6
