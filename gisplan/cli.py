@@ -1,0 +1,59 @@
+"""The ``gisplan`` command line.
+
+Each sub-command lives in its own module under :mod:`gisplan.commands` with two functions:
+``add_parser(subparsers)`` and ``run(args) -> int``. The CLI holds no analysis: it parses
+arguments, calls the package and prints. Errors in user input are printed as one clear line
+(``错误 / error: ...``) with exit status 2, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from gisplan import __version__
+from gisplan.errors import GisplanError
+
+#: Sub-command modules, in the order ``gisplan --help`` lists them.
+COMMANDS = ["analyze", "import_poi", "fetch", "site", "scenario", "user", "app"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gisplan",
+        description="宁波十五分钟便民生活圈与商圈规划工具 — Ningbo 15-minute convenience circles and business districts",
+    )
+    parser.add_argument("--version", action="version", version=f"gisplan {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"gisplan.commands.{name}")
+        except ModuleNotFoundError as exc:  # a command whose module is not present
+            if exc.name == f"gisplan.commands.{name}":
+                continue
+            raise
+        p = module.add_parser(sub)
+        p.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_run", None):
+        parser.print_help()
+        return 1
+    try:
+        return int(args._run(args) or 0)
+    except GisplanError as exc:
+        print(f"错误 / error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
