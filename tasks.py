@@ -48,8 +48,11 @@ def ensure_system_packages() -> None:
     if not missing:
         return
     if os.geteuid() != 0 or not shutil.which("apt-get"):
-        print(f"note: system packages missing ({', '.join(missing)}); install them with apt-get as root "
-              "to run the browser and PostgreSQL tests", file=sys.stderr)
+        print(
+            f"note: system packages missing ({', '.join(missing)}); install them with apt-get as root "
+            "to run the browser and PostgreSQL tests",
+            file=sys.stderr,
+        )
         return
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     sh(["apt-get", "update", "-q"], env=env)
@@ -66,9 +69,21 @@ def cmd_app(argv: list[str]) -> int:
     env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
     port = argv[0] if argv else "8501"
     return subprocess.call(
-        [str(PY), "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", port,
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env,
+        [
+            str(PY),
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.port",
+            port,
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
     )
 
 
@@ -80,7 +95,9 @@ def cmd_test(argv: list[str]) -> int:
         env.setdefault("GISPLAN_REQUIRE_BROWSER", "1")
         env.setdefault("GISPLAN_REQUIRE_PG", "1")
     if "GISPLAN_TEST_PG_URL" not in env and shutil.which("bash") and _dpkg_installed("postgresql"):
-        r = subprocess.run(["bash", str(ROOT / "scripts" / "pg_test_server.sh")], capture_output=True, text=True)
+        r = subprocess.run(
+            ["bash", str(ROOT / "scripts" / "pg_test_server.sh")], capture_output=True, text=True
+        )
         if r.returncode == 0 and r.stdout.strip():
             env["GISPLAN_TEST_PG_URL"] = r.stdout.strip().splitlines()[-1]
         else:

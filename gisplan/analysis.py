@@ -157,7 +157,9 @@ def with_layers(
     """
     comm = dataset.communities if communities is None else attach_groups(communities.to_crs(WGS84))
     amen = dataset.amenities if amenities is None else amenities.to_crs(WGS84)
-    still_synthetic = dataset.synthetic and (communities is None or amenities is None or dataset.network.source == "synthetic")
+    still_synthetic = dataset.synthetic and (
+        communities is None or amenities is None or dataset.network.source == "synthetic"
+    )
     return replace(
         dataset,
         communities=comm,
@@ -167,7 +169,9 @@ def with_layers(
     )
 
 
-def build_access(dataset: Dataset, standard: CircleStandard, *, progress: Progress | None = None) -> AccessModel:
+def build_access(
+    dataset: Dataset, standard: CircleStandard, *, progress: Progress | None = None
+) -> AccessModel:
     """Snap the dataset's layers and compute walking distances for every category of ``standard``."""
     return AccessModel.build(
         dataset.network,

@@ -186,9 +186,13 @@ class CircleStandard:
         )
         return CircleStandard(
             categories=cats,
-            walking_speed_kmh=self.walking_speed_kmh if walking_speed_kmh is None else float(walking_speed_kmh),
+            walking_speed_kmh=self.walking_speed_kmh
+            if walking_speed_kmh is None
+            else float(walking_speed_kmh),
             max_snap_distance_m=(
-                self.max_snap_distance_m if max_snap_distance_m is None else float(max_snap_distance_m)
+                self.max_snap_distance_m
+                if max_snap_distance_m is None
+                else float(max_snap_distance_m)
             ),
         )
 

@@ -54,8 +54,18 @@ def test_service_area_is_not_a_circle_across_a_river():
 def test_targets_within_budget_lie_on_reachable_lines(seed, budget):
     rng = np.random.default_rng(seed)
     net = _random_network(rng, 25, 30)
-    src = snap_points(net, points(rng.uniform(0, 2000, size=(3, 2)).tolist()), ids=np.arange(3), max_distance_m=5000)
-    tgt = snap_points(net, points(rng.uniform(0, 2000, size=(40, 2)).tolist()), ids=np.arange(40), max_distance_m=5000)
+    src = snap_points(
+        net,
+        points(rng.uniform(0, 2000, size=(3, 2)).tolist()),
+        ids=np.arange(3),
+        max_distance_m=5000,
+    )
+    tgt = snap_points(
+        net,
+        points(rng.uniform(0, 2000, size=(40, 2)).tolist()),
+        ids=np.arange(40),
+        max_distance_m=5000,
+    )
     nd = node_distances(net, src)
     lines = reachable_lines(net, nd, budget, sources=src)
     # Distance along the network from the join point (not including the target's own offset).
@@ -68,4 +78,6 @@ def test_targets_within_budget_lie_on_reachable_lines(seed, budget):
     # Total reachable length never exceeds the network length and grows with the budget.
     more = reachable_lines(net, nd, budget * 1.5, sources=src)
     assert sum(g.length for g in lines) <= sum(g.length for g in more) + 1e-6
-    assert sum(g.length for g in more) <= float(np.sum([g.length for g in net.edge_geometry])) + 1e-6
+    assert (
+        sum(g.length for g in more) <= float(np.sum([g.length for g in net.edge_geometry])) + 1e-6
+    )

@@ -72,7 +72,9 @@ def test_nearest_of_several_sources_and_unreachable_and_unsnapped():
     segs = [(1, 2, (0, 0), (1000, 0)), (3, 4, (0, 5000), (1000, 5000))]  # two separate streets
     net = network_from_segments(segs)
     amen = snap_points(net, points([(900, 0), (300, 0)]), ids=["far", "near"])
-    comm = snap_points(net, points([(100, 0), (500, 5000), (500, 2500)]), ids=["c1", "island", "nowhere"])
+    comm = snap_points(
+        net, points([(100, 0), (500, 5000), (500, 2500)]), ids=["c1", "island", "nowhere"]
+    )
     assert comm.unsnapped_ids == ["nowhere"]
     d = nearest_source_distances(net, amen, comm)
     assert d[0] == pytest.approx(200)
@@ -119,7 +121,9 @@ def _random_network(rng: np.random.Generator, n: int, extra: int) -> WalkNetwork
             pairs.add((int(min(a, b)), int(max(a, b))))
     pairs = sorted(pairs)
     geoms = [shapely.LineString([xy[a], xy[b]]) for a, b in pairs]
-    edges = gpd.GeoDataFrame({"u": [p[0] for p in pairs], "v": [p[1] for p in pairs]}, geometry=geoms, crs=CRS)
+    edges = gpd.GeoDataFrame(
+        {"u": [p[0] for p in pairs], "v": [p[1] for p in pairs]}, geometry=geoms, crs=CRS
+    )
     # Walking length may exceed straight-line length (curvy streets): scale up to 1.3x.
     edges["length"] = edges.length * rng.uniform(1.0, 1.3, size=len(edges))
     return WalkNetwork.from_edges(edges)
@@ -136,7 +140,11 @@ def _split_graph_distances(net: WalkNetwork, src, tgt) -> np.ndarray:
             g.add_edge(name, f"{name}_on", weight=float(snap.offset_m[k]))
     for e in range(net.n_edges):
         u, v, length = int(net.edge_u[e]), int(net.edge_v[e]), float(net.edge_length[e])
-        chain = [(0.0, f"n{u}")] + sorted((a, f"{nm}_on") for a, nm in on_edge.get(e, [])) + [(length, f"n{v}")]
+        chain = (
+            [(0.0, f"n{u}")]
+            + sorted((a, f"{nm}_on") for a, nm in on_edge.get(e, []))
+            + [(length, f"n{v}")]
+        )
         for (a0, n0), (a1, n1) in zip(chain[:-1], chain[1:], strict=True):
             w = a1 - a0
             if g.has_edge(n0, n1):
@@ -162,8 +170,18 @@ def _split_graph_distances(net: WalkNetwork, src, tgt) -> np.ndarray:
 def test_agrees_with_networkx_on_random_graphs(seed, n, extra, n_src, n_tgt):
     rng = np.random.default_rng(seed)
     net = _random_network(rng, n, extra)
-    src = snap_points(net, points(rng.uniform(-100, 2100, size=(n_src, 2)).tolist()), ids=np.arange(n_src), max_distance_m=400)
-    tgt = snap_points(net, points(rng.uniform(-100, 2100, size=(n_tgt, 2)).tolist()), ids=np.arange(n_tgt), max_distance_m=400)
+    src = snap_points(
+        net,
+        points(rng.uniform(-100, 2100, size=(n_src, 2)).tolist()),
+        ids=np.arange(n_src),
+        max_distance_m=400,
+    )
+    tgt = snap_points(
+        net,
+        points(rng.uniform(-100, 2100, size=(n_tgt, 2)).tolist()),
+        ids=np.arange(n_tgt),
+        max_distance_m=400,
+    )
     ours = nearest_source_distances(net, src, tgt)
     ref = _split_graph_distances(net, src, tgt)
     assert np.array_equal(np.isnan(ours), np.isnan(ref))

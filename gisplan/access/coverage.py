@@ -107,18 +107,28 @@ class AccessModel:
         categories = list(categories)
         for name, layer in (("communities", communities), ("amenities", amenities)):
             if layer.crs is None:
-                raise InputError(f"the {name} layer has no CRS", field="crs", hint="set its CRS, e.g. EPSG:4326")
+                raise InputError(
+                    f"the {name} layer has no CRS", field="crs", hint="set its CRS, e.g. EPSG:4326"
+                )
         communities = communities.to_crs(WGS84)
         amenities = amenities.to_crs(WGS84)
         if len(communities) == 0:
-            raise InputError("the communities layer is empty", hint="give at least one residential community")
+            raise InputError(
+                "the communities layer is empty", hint="give at least one residential community"
+            )
 
         t0 = time.perf_counter()
-        progress(f"snapping {len(communities)} communities and {len(amenities)} amenities to the network")
+        progress(
+            f"snapping {len(communities)} communities and {len(amenities)} amenities to the network"
+        )
         all_snap = snap_points(
             network,
-            pd.concat([communities.geometry, amenities.geometry], ignore_index=True).set_crs(WGS84, allow_override=True),
-            ids=np.concatenate([communities["id"].to_numpy(dtype=object), amenities["id"].to_numpy(dtype=object)]),
+            pd.concat([communities.geometry, amenities.geometry], ignore_index=True).set_crs(
+                WGS84, allow_override=True
+            ),
+            ids=np.concatenate(
+                [communities["id"].to_numpy(dtype=object), amenities["id"].to_numpy(dtype=object)]
+            ),
             max_distance_m=max_snap_distance_m,
         )
         nc = len(communities)
@@ -135,7 +145,9 @@ class AccessModel:
             progress(f"walking distances to {c} ({int(amenity_snap[c].ok.sum())} sites)")
             nd = node_distances(network, amenity_snap[c])
             node_dist[c] = nd
-            dist[c] = nearest_source_distances(network, amenity_snap[c], community_snap, node_dist=nd)
+            dist[c] = nearest_source_distances(
+                network, amenity_snap[c], community_snap, node_dist=nd
+            )
         timings["walking"] = time.perf_counter() - t0
         distances = pd.DataFrame(dist, index=pd.Index(communities["id"].to_numpy(), name="id"))
         return cls(
@@ -162,7 +174,12 @@ class AccessModel:
     def unsnapped_amenity_ids(self) -> dict[str, list]:
         return {c: s.unsnapped_ids for c, s in self.amenity_snap.items() if (~s.ok).any()}
 
-    def coverage(self, standard: CircleStandard, *, group_columns: Iterable[str] = ("county", "business_district")) -> CoverageResult:
+    def coverage(
+        self,
+        standard: CircleStandard,
+        *,
+        group_columns: Iterable[str] = ("county", "business_district"),
+    ) -> CoverageResult:
         """Apply a circle standard to the cached distances (no new search)."""
         t0 = time.perf_counter()
         missing = [c for c in standard.ids if c not in self.distances_m.columns]
@@ -219,8 +236,14 @@ class CoverageResult:
         unsnapped_amenities: dict | None = None,
         amenity_counts: dict | None = None,
     ) -> CoverageResult:
-        keep = [c for c in ("id", "name", "population", *group_columns, "source") if c in communities.columns]
-        table = gpd.GeoDataFrame(communities[keep].copy(), geometry=communities.geometry.values, crs=communities.crs)
+        keep = [
+            c
+            for c in ("id", "name", "population", *group_columns, "source")
+            if c in communities.columns
+        ]
+        table = gpd.GeoDataFrame(
+            communities[keep].copy(), geometry=communities.geometry.values, crs=communities.crs
+        )
         d = distances_m.reindex(communities["id"].to_numpy())
         mpm = standard.metres_per_minute
         table["snapped"] = ~d.isna().all(axis=1).to_numpy() if len(d.columns) else True
@@ -285,7 +308,9 @@ class CoverageResult:
         for c in [*self.standard.ids, "complete"]:
             sums[c] = (sums[c] / denom).fillna(0.0)
         sums["population"] = sums["population"].astype(int)
-        return sums[["population", "communities", *self.standard.ids, "complete", "communities_complete"]]
+        return sums[
+            ["population", "communities", *self.standard.ids, "complete", "communities_complete"]
+        ]
 
     def gaps(self, limit: int | None = None) -> pd.DataFrame:
         """Communities that do not meet the whole standard, most populous first.
@@ -328,14 +353,18 @@ class CoverageResult:
 
         overall = frame_records(self.population_coverage())["全部 All"]
         gaps = self.gaps(limit=gap_limit)
-        sources = sorted(set(self.table["source"].dropna().astype(str))) if "source" in self.table else []
+        sources = (
+            sorted(set(self.table["source"].dropna().astype(str))) if "source" in self.table else []
+        )
         return {
             "standard": {
                 "walking_speed_kmh": std.walking_speed_kmh,
                 "max_snap_distance_m": std.max_snap_distance_m,
                 "thresholds_min": {c.id: c.minutes for c in std.categories},
                 "required": std.required_ids,
-                "categories": {c.id: {"name_zh": c.name_zh, "name_en": c.name_en} for c in std.categories},
+                "categories": {
+                    c.id: {"name_zh": c.name_zh, "name_en": c.name_en} for c in std.categories
+                },
             },
             "data_sources": sources,
             "synthetic": "synthetic" in sources,
@@ -343,15 +372,22 @@ class CoverageResult:
             "population": self.total_population,
             "amenity_counts": self.amenity_counts,
             "overall": overall,
-            "by_group": {g: frame_records(self.population_coverage(by=g)) for g in self.group_columns},
+            "by_group": {
+                g: frame_records(self.population_coverage(by=g)) for g in self.group_columns
+            },
             "communities_complete": self.communities_complete,
             "circle_target": CIRCLE_TARGET,
             "circle_target_met": self.communities_complete >= CIRCLE_TARGET,
             "unsnapped_communities": [str(i) for i in self.unsnapped_communities],
-            "unsnapped_amenities": {c: [str(i) for i in v] for c, v in self.unsnapped_amenities.items()},
+            "unsnapped_amenities": {
+                c: [str(i) for i in v] for c, v in self.unsnapped_amenities.items()
+            },
             "gap_count": int((~self.table["complete"]).sum()),
             "gaps": [
-                {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in rec.items()}
+                {
+                    k: (None if isinstance(v, float) and not np.isfinite(v) else v)
+                    for k, v in rec.items()
+                }
                 for rec in _records(gaps)
             ],
         }

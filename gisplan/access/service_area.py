@@ -29,7 +29,9 @@ __all__ = ["reachable_lines", "service_area", "service_areas_per_source"]
 FRONTAGE_M = 40.0
 
 
-def _clip(geom: shapely.LineString, length_m: float, a_m: float, b_m: float) -> shapely.LineString | None:
+def _clip(
+    geom: shapely.LineString, length_m: float, a_m: float, b_m: float
+) -> shapely.LineString | None:
     """Part of ``geom`` between network distances ``a_m`` and ``b_m`` from its start."""
     if b_m <= a_m:
         return None
@@ -74,7 +76,9 @@ def reachable_lines(
             if b <= 0 or full[e]:
                 continue
             a = float(sources.along_m[k])
-            pieces.append(_clip(network.edge_geometry[e], length[e], max(0.0, a - b), min(length[e], a + b)))
+            pieces.append(
+                _clip(network.edge_geometry[e], length[e], max(0.0, a - b), min(length[e], a + b))
+            )
     return np.asarray([p for p in pieces if p is not None and not p.is_empty], dtype=object)
 
 

@@ -46,7 +46,9 @@ def source_seeds(network: WalkNetwork, sources: Snapped) -> tuple[np.ndarray, np
     return uniq, best[uniq]
 
 
-def node_distances(network: WalkNetwork, sources: Snapped, *, limit_m: float = np.inf) -> np.ndarray:
+def node_distances(
+    network: WalkNetwork, sources: Snapped, *, limit_m: float = np.inf
+) -> np.ndarray:
     """Distance (metres) from every network node to its nearest snapped source.
 
     Parameters
@@ -110,7 +112,11 @@ def nearest_source_distances(
     src_ok = sources.ok
     if np.any(src_ok):
         src = pd.DataFrame(
-            {"edge": sources.edge[src_ok], "s_along": sources.along_m[src_ok], "s_off": sources.offset_m[src_ok]}
+            {
+                "edge": sources.edge[src_ok],
+                "s_along": sources.along_m[src_ok],
+                "s_off": sources.offset_m[src_ok],
+            }
         )
         tgt = pd.DataFrame({"edge": e, "t_along": along, "pos": np.arange(len(e))})
         pairs = tgt.merge(src, on="edge", how="inner")

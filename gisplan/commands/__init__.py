@@ -23,7 +23,12 @@ def add_standard_options(p: argparse.ArgumentParser) -> None:
         metavar="CAT[,CAT...]",
         help="categories that make up the required standard (default: convenience_store,wet_market,supermarket)",
     )
-    p.add_argument("--max-snap", type=float, metavar="M", help="largest off-network leg in metres (default 300)")
+    p.add_argument(
+        "--max-snap",
+        type=float,
+        metavar="M",
+        help="largest off-network leg in metres (default 300)",
+    )
 
 
 def standard_from_args(args: argparse.Namespace) -> CircleStandard:
@@ -31,12 +36,20 @@ def standard_from_args(args: argparse.Namespace) -> CircleStandard:
     thresholds = {}
     for item in args.threshold or []:
         if "=" not in item:
-            raise InputError(f"cannot read --threshold {item!r}", field="--threshold", hint="write CATEGORY=MINUTES, e.g. wet_market=8")
+            raise InputError(
+                f"cannot read --threshold {item!r}",
+                field="--threshold",
+                hint="write CATEGORY=MINUTES, e.g. wet_market=8",
+            )
         key, _, val = item.partition("=")
         try:
             thresholds[key.strip()] = float(val)
         except ValueError:
-            raise InputError(f"threshold {val!r} is not a number", field="--threshold", hint="write minutes as a number") from None
+            raise InputError(
+                f"threshold {val!r} is not a number",
+                field="--threshold",
+                hint="write minutes as a number",
+            ) from None
     required = None
     if args.required:
         required = [c.strip() for c in args.required.split(",") if c.strip()]

@@ -18,10 +18,18 @@ def add_parser(sub) -> argparse.ArgumentParser:
         ),
     )
     p.add_argument("--out", default="out", metavar="DIR", help="output folder (default: out)")
-    p.add_argument("--osm", metavar="FILE", help="OpenStreetMap extract (.osm or .osm.pbf) to analyse instead")
-    p.add_argument("--communities", metavar="FILE", help="community layer (GeoJSON, GPKG, zipped SHP, CSV)")
-    p.add_argument("--amenities", metavar="FILE", help="amenity layer replacing the dataset's amenities")
-    p.add_argument("--gaps", type=int, default=10, metavar="N", help="gap-list rows to print (default 10)")
+    p.add_argument(
+        "--osm", metavar="FILE", help="OpenStreetMap extract (.osm or .osm.pbf) to analyse instead"
+    )
+    p.add_argument(
+        "--communities", metavar="FILE", help="community layer (GeoJSON, GPKG, zipped SHP, CSV)"
+    )
+    p.add_argument(
+        "--amenities", metavar="FILE", help="amenity layer replacing the dataset's amenities"
+    )
+    p.add_argument(
+        "--gaps", type=int, default=10, metavar="N", help="gap-list rows to print (default 10)"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     add_standard_options(p)
     return p
@@ -72,7 +80,9 @@ def run(args: argparse.Namespace) -> int:
     if len(gaps):
         print(f"\n缺口（按人口）gaps by population, top {len(gaps)}:")
         for rec in gaps.itertuples(index=False):
-            print(f"  {rec.id:<10} {rec.name:<16} {int(rec.population):>7,}  缺 missing: {rec.missing_zh}")
+            print(
+                f"  {rec.id:<10} {rec.name:<16} {int(rec.population):>7,}  缺 missing: {rec.missing_zh}"
+            )
     print(f"\n输出 outputs ({time.perf_counter() - t0:.1f} s):")
     for p in paths.values():
         print(f"  {p}")

@@ -18,11 +18,24 @@ def add_parser(sub) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     app = Path(__file__).resolve().parents[2] / "app.py"
     if not app.exists():
-        print("app.py not found next to the gisplan package; run from a source checkout", file=sys.stderr)
+        print(
+            "app.py not found next to the gisplan package; run from a source checkout",
+            file=sys.stderr,
+        )
         return 2
     env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
     return subprocess.call(
-        [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port), "--server.headless", "true"],
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(app),
+            "--server.port",
+            str(args.port),
+            "--server.headless",
+            "true",
+        ],
         cwd=app.parent,
         env=env,
     )

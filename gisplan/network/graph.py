@@ -102,10 +102,15 @@ class WalkNetwork:
                 hint="project the edges, e.g. edges.to_crs('EPSG:32651'), before building the network",
             )
         if len(edges) == 0:
-            raise InputError("the network has no edges", hint="check the walking-network filter or the input file")
+            raise InputError(
+                "the network has no edges",
+                hint="check the walking-network filter or the input file",
+            )
         for col in (u, v):
             if col not in edges.columns:
-                raise InputError(f"edges lack the column {col!r}", field=col, hint="give end-node ids u and v")
+                raise InputError(
+                    f"edges lack the column {col!r}", field=col, hint="give end-node ids u and v"
+                )
         geom = edges.geometry.values
         if np.any(shapely.is_empty(geom)) or np.any(pd.isna(geom)):
             raise InputError("some network edges have no geometry", field="geometry")
@@ -117,10 +122,14 @@ class WalkNetwork:
         eu = inverse[:m].astype(np.int64)
         ev = inverse[m:].astype(np.int64)
         lengths = (
-            shapely.length(geom).astype(float) if length is None else edges[length].to_numpy(dtype=float)
+            shapely.length(geom).astype(float)
+            if length is None
+            else edges[length].to_numpy(dtype=float)
         )
         if np.any(~np.isfinite(lengths)) or np.any(lengths < 0):
-            raise InputError("edge lengths must be finite and non-negative (metres)", field=length or "geometry")
+            raise InputError(
+                "edge lengths must be finite and non-negative (metres)", field=length or "geometry"
+            )
 
         # Node coordinates: from ``nodes`` when given, else from edge end points (u = start).
         geom = np.asarray(geom, dtype=object)
@@ -235,7 +244,9 @@ def _symmetric_csr(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> sp.cs
     return min_csr(rows, cols, data, (n, n))
 
 
-def min_csr(rows: np.ndarray, cols: np.ndarray, data: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
+def min_csr(
+    rows: np.ndarray, cols: np.ndarray, data: np.ndarray, shape: tuple[int, int]
+) -> sp.csr_matrix:
     """CSR matrix keeping the minimum of duplicate entries (scipy would sum them)."""
     if len(rows) == 0:
         return sp.csr_matrix(shape, dtype=float)

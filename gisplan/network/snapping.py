@@ -107,10 +107,16 @@ def snap_points(
     Snapped
     """
     if points.crs is None:
-        raise InputError("points have no CRS", field="crs", hint="set the layer's CRS (e.g. EPSG:4326)")
+        raise InputError(
+            "points have no CRS", field="crs", hint="set the layer's CRS (e.g. EPSG:4326)"
+        )
     geoms = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
     if ids is None:
-        ids = points["id"] if isinstance(points, gpd.GeoDataFrame) and "id" in points.columns else points.index
+        ids = (
+            points["id"]
+            if isinstance(points, gpd.GeoDataFrame) and "id" in points.columns
+            else points.index
+        )
     ids = np.asarray(ids, dtype=object)
     geoms = geoms.to_crs(network.crs).values
     geoms = np.asarray(geoms, dtype=object)

@@ -73,7 +73,11 @@ def write_analysis_outputs(
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    paths = {"csv": out / "coverage.csv", "summary": out / "summary.json", "gpkg": out / "coverage.gpkg"}
+    paths = {
+        "csv": out / "coverage.csv",
+        "summary": out / "summary.json",
+        "gpkg": out / "coverage.gpkg",
+    }
 
     frame = coverage_csv_frame(result)
     with atomic_path(paths["csv"]) as tmp:
@@ -88,7 +92,10 @@ def write_analysis_outputs(
     summary["data_note"] = SYNTHETIC_NOTE if synthetic else ""
     if extra_summary:
         summary.update(extra_summary)
-    atomic_write_text(paths["summary"], json.dumps(_clean(summary), ensure_ascii=False, indent=2, default=_json_default))
+    atomic_write_text(
+        paths["summary"],
+        json.dumps(_clean(summary), ensure_ascii=False, indent=2, default=_json_default),
+    )
 
     gdf = result.table.copy()
     for c in gdf.columns:
@@ -122,7 +129,11 @@ def summary_table(result: CoverageResult) -> str:
     lines.append(f"居民 residents: {result.total_population:,}")
     if result.unsnapped_communities:
         ids = ", ".join(map(str, result.unsnapped_communities[:10]))
-        more = "" if len(result.unsnapped_communities) <= 10 else f" (+{len(result.unsnapped_communities) - 10} more)"
+        more = (
+            ""
+            if len(result.unsnapped_communities) <= 10
+            else f" (+{len(result.unsnapped_communities) - 10} more)"
+        )
         lines.append(f"未接入路网的小区 communities farther than the snapping limit: {ids}{more}")
     for cat, ids in result.unsnapped_amenities.items():
         lines.append(f"未接入路网的设施 {cat}: {', '.join(map(str, ids[:10]))}")
