@@ -582,7 +582,14 @@ def _read_gpkg(path: Path) -> OsmExtract:
     """Read a GeoPackage written by :func:`fetch_place`."""
     import pyogrio
 
-    have = {name for name, _ in pyogrio.list_layers(path)}
+    try:
+        have = {name for name, _ in pyogrio.list_layers(path)}
+    except Exception as exc:
+        raise InputError(
+            f"cannot read the GeoPackage ({type(exc).__name__}: {exc})",
+            file=path,
+            hint="the file is corrupt; download the place again",
+        ) from exc
     missing = [layer for layer in _GPKG_LAYERS if layer not in have]
     if missing:
         raise InputError(
@@ -591,13 +598,20 @@ def _read_gpkg(path: Path) -> OsmExtract:
             field="layer",
             hint="give a GeoPackage written by gisplan's OSM download, or an .osm/.osm.pbf file",
         )
-    edges = gpd.read_file(path, layer="edges")
-    nodes = gpd.read_file(path, layer="nodes").set_index("node_id")
-    amenities = gpd.read_file(path, layer="amenities").to_crs(WGS84)
-    resid = gpd.read_file(path, layer="residential").to_crs(WGS84)
-    for col in ("u", "v", "key"):
-        edges[col] = edges[col].astype("int64")
-    nodes.index = nodes.index.astype("int64")
+    try:
+        edges = gpd.read_file(path, layer="edges")
+        nodes = gpd.read_file(path, layer="nodes").set_index("node_id")
+        amenities = gpd.read_file(path, layer="amenities").to_crs(WGS84)
+        resid = gpd.read_file(path, layer="residential").to_crs(WGS84)
+        for col in ("u", "v", "key"):
+            edges[col] = edges[col].astype("int64")
+        nodes.index = nodes.index.astype("int64")
+    except Exception as exc:
+        raise InputError(
+            f"cannot read the OSM GeoPackage ({type(exc).__name__}: {exc})",
+            file=path,
+            hint="download the place again with gisplan's OSM download",
+        ) from exc
     return OsmExtract(
         edges=edges,
         nodes=nodes,
@@ -744,6 +758,16 @@ def _online(hosts: Iterable[str], timeout_s: float = 5.0) -> bool:
     return result["ok"]
 
 
+def _unless_empty(func, *args, **kwargs):
+    """Call an osmnx download function; None when Overpass returns no matching data."""
+    try:
+        return func(*args, **kwargs)
+    except Exception as exc:
+        if type(exc).__name__ == "InsufficientResponseError":
+            return None
+        raise
+
+
 def _slug(place: str) -> str:
     s = re.sub(r"[^\w]+", "_", place, flags=re.UNICODE).strip("_")
     return s[:80] or "place"
@@ -804,22 +828,25 @@ def fetch_place(
                     hint="use a name Nominatim knows, e.g. '海曙区, 宁波市, 中国'",
                 ) from exc
             polygon = boundary.geometry.union_all()
-            G = ox.graph_from_polygon(polygon, network_type="walk", retain_all=True)
+            G = _unless_empty(ox.graph_from_polygon, polygon, network_type="walk", retain_all=True)
+            if G is None:
+                G = nx.MultiDiGraph(crs=WGS84)
             tags: dict[str, bool | str | list[str]] = {k: True for k in _catalogue_keys(categories)}
-            feats = ox.features_from_polygon(polygon, tags=tags)
-            try:
-                bld = ox.features_from_polygon(
-                    polygon, tags={"building": True, "landuse": "residential"}
-                )
-            except Exception as exc:
-                if type(exc).__name__ != "InsufficientResponseError":
-                    raise
-                bld = None
+            feats = _unless_empty(ox.features_from_polygon, polygon, tags=tags)
+            bld = _unless_empty(
+                ox.features_from_polygon, polygon, tags={"building": True, "landuse": "residential"}
+            )
     except (requests.ConnectionError, requests.Timeout) as exc:
         raise OfflineError(f"{_OFFLINE_MESSAGE} ({type(exc).__name__})") from exc
 
     edges, nodes, crs, dropped = _network_layers(G, place)
     amenities = _amenities(_features_from_osmnx(feats), categories)
+    if len(amenities) == 0:
+        raise InputError(
+            f"no amenities of any catalogue category found in {place!r}",
+            field="place",
+            hint="check the place name, or give an amenities file",
+        )
     table = _features_from_osmnx(bld)
     has = table["tags"].map
     resid = _residential(
