@@ -1,0 +1,251 @@
+"""Export a saved scenario: sites as GeoPackage and GeoJSON, results as CSV, a printable report.
+
+:func:`export_scenario` writes four files into ``out_dir``::
+
+    sites.gpkg      layer "sites", EPSG:4326, one feature per chosen / hand-placed site
+    sites.geojson   the same sites exactly as stored (lon/lat)
+    results.csv     before/after table (UTF-8 with BOM so Excel shows Chinese)
+    report.html     printable report: parameters, an inline SVG sketch of the site positions
+                    (no web tiles, works offline) and the before/after table
+
+The files are written in a hidden staging folder inside ``out_dir`` and renamed into place
+only when all four are complete, so a failure never leaves a half-written export.  The export
+is recorded in the audit log.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import os
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from gisplan.store.auth import User, require
+from gisplan.store.scenarios import (
+    ScenarioRecord,
+    ScenarioStore,
+    _category_label,
+    before_after_table,
+)
+
+__all__ = ["EXPORT_FILES", "export_scenario", "report_html", "sites_svg"]
+
+EXPORT_FILES = ("sites.gpkg", "sites.geojson", "results.csv", "report.html")
+
+_KIND_STYLE = {
+    "chosen": ("#d62728", "优化选址 Chosen"),
+    "manual": ("#1f77b4", "手动添加 Hand-placed"),
+}
+
+
+def export_scenario(
+    user: User | None, store: ScenarioStore, name: str, out_dir: str | os.PathLike
+) -> dict[str, Path]:
+    """Export scenario ``name`` into ``out_dir`` (created if missing); return file -> path.
+
+    Existing files of the same names in ``out_dir`` are replaced.
+
+    Raises
+    ------
+    PermissionDenied
+        Unless the user is a planner or official.
+    ScenarioNotFound
+        When there is no such scenario.
+    """
+    require(user, "export")
+    record = store.load(user, name)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".gisplan-export-", dir=out))
+    try:
+        _write_all(record, staging)
+        paths = {}
+        for fname in EXPORT_FILES:
+            os.replace(staging / fname, out / fname)
+            paths[fname] = out / fname
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    store.log_export(
+        user, record.name, {"out_dir": str(out.resolve()), "files": list(EXPORT_FILES)}
+    )
+    return paths
+
+
+def _write_all(record: ScenarioRecord, folder: Path) -> None:
+    fc = record.sites_geojson()
+    frame = record.sites_frame()
+    if len(frame):
+        frame.to_file(folder / "sites.gpkg", layer="sites", driver="GPKG", engine="pyogrio")
+    else:
+        # An empty layer still needs a schema; write a point layer with the kind column.
+        frame.set_geometry(frame.geometry.astype("geometry")).to_file(
+            folder / "sites.gpkg",
+            layer="sites",
+            driver="GPKG",
+            engine="pyogrio",
+            geometry_type="Point",
+        )
+    (folder / "sites.geojson").write_text(
+        json.dumps(fc, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    table = before_after_table(record.results)
+    table.to_csv(folder / "results.csv", index=False, encoding="utf-8-sig")
+    (folder / "report.html").write_text(report_html(record, table), encoding="utf-8")
+
+
+def _fmt(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float):
+        if value.is_integer():
+            return f"{int(value):,}"
+        return f"{value:,.3f}".rstrip("0").rstrip(".")
+    return html.escape(str(value))
+
+
+def sites_svg(record: ScenarioRecord, *, width: int = 640, height: int = 420) -> str:
+    """An inline SVG sketch of the site positions (equirectangular, north up, scale bar in metres)."""
+    frame = record.sites_frame()
+    pad = 40
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="sites">',
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#fafafa" stroke="#999"/>',
+    ]
+    if len(frame) == 0:
+        parts.append(
+            f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle">无选址点 No sites</text>'
+        )
+        parts.append("</svg>")
+        return "\n".join(parts)
+    pts = frame.geometry.representative_point()
+    lon, lat = pts.x.to_numpy(), pts.y.to_numpy()
+    lat0 = float((lat.min() + lat.max()) / 2)
+    kx = math.cos(math.radians(lat0))  # degrees of longitude shrink with latitude
+    xs, ys = (lon - lon.min()) * kx, lat - lat.min()
+    span = max(float(xs.max()), float(ys.max()), 1e-6)
+    scale = min(width - 2 * pad, height - 2 * pad) / span  # px per (scaled) degree
+    for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
+        px, py = pad + x * scale, height - pad - y * scale
+        kind = str(frame["kind"].iloc[i])
+        colour, label = _KIND_STYLE.get(kind, ("#555", kind))
+        title = html.escape(
+            f"{label} {frame['name'].iloc[i] if 'name' in frame else ''} "
+            f"({lon[i]:.6f}, {lat[i]:.6f})".strip()
+        )
+        parts.append(
+            f'<circle cx="{px:.1f}" cy="{py:.1f}" r="6" fill="{colour}" stroke="#fff">'
+            f"<title>{title}</title></circle>"
+        )
+        parts.append(f'<text x="{px + 8:.1f}" y="{py - 8:.1f}" font-size="11">{i + 1}</text>')
+    # Scale bar: a round number of metres about a quarter of the drawing wide.
+    metres_per_px = 111_320.0 / scale
+    target = metres_per_px * (width - 2 * pad) / 4
+    bar_m = 10 ** math.floor(math.log10(target)) if target > 0 else 1
+    for mult in (5, 2):
+        if bar_m * mult <= target:
+            bar_m *= mult
+            break
+    bar_px = bar_m / metres_per_px
+    y0 = height - 12
+    parts.append(
+        f'<line x1="{pad}" y1="{y0}" x2="{pad + bar_px:.1f}" y2="{y0}" stroke="#000" stroke-width="2"/>'
+    )
+    bar_text = f"{bar_m / 1000:g} km" if bar_m >= 1000 else f"{bar_m:g} m"
+    parts.append(f'<text x="{pad + bar_px + 6:.1f}" y="{y0 + 4}" font-size="11">{bar_text}</text>')
+    parts.append(f'<text x="{width - 20}" y="24" font-size="14" text-anchor="middle">N ↑</text>')
+    ly = 16
+    for colour, label in _KIND_STYLE.values():
+        parts.append(f'<circle cx="{pad}" cy="{ly}" r="5" fill="{colour}"/>')
+        parts.append(
+            f'<text x="{pad + 10}" y="{ly + 4}" font-size="11">{html.escape(label)}</text>'
+        )
+        ly += 16
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def report_html(record: ScenarioRecord, table: pd.DataFrame | None = None) -> str:
+    """A self-contained printable HTML report of ``record`` (no scripts, no external files)."""
+    table = before_after_table(record.results) if table is None else table
+    esc = html.escape
+    when = lambda t: t.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if t else ""  # noqa: E731
+    category = _category_label(record.category) if record.category else "全部类别 All categories"
+    rows_meta = [
+        ("方案名称 Scenario", esc(record.name)),
+        ("类别 Category", esc(category)),
+        ("作者 Author", esc(record.author or "")),
+        ("创建时间 Created", when(record.created_at)),
+        ("更新时间 Updated", when(record.updated_at)),
+        ("导出时间 Exported", when(datetime.now(UTC))),
+    ]
+    params_rows = (
+        "".join(
+            f"<tr><th>{esc(str(k))}</th><td>{esc(json.dumps(v, ensure_ascii=False))}</td></tr>"
+            for k, v in record.params.items()
+        )
+        or '<tr><td colspan="2">—</td></tr>'
+    )
+    frame = record.sites_frame()
+    pts = frame.geometry.representative_point() if len(frame) else []
+    site_rows = []
+    extra = [c for c in frame.columns if c not in ("geometry", "kind")]
+    for i in range(len(frame)):
+        kind = str(frame["kind"].iloc[i])
+        cells = "".join(f"<td>{_fmt(frame[c].iloc[i])}</td>" for c in extra)
+        site_rows.append(
+            f"<tr><td>{i + 1}</td><td>{esc(_KIND_STYLE.get(kind, ('', kind))[1])}</td>"
+            f"<td>{pts.iloc[i].x:.6f}</td><td>{pts.iloc[i].y:.6f}</td>{cells}</tr>"
+        )
+    site_head = "".join(f"<th>{esc(str(c))}</th>" for c in extra)
+    ba_rows = (
+        "".join(
+            "<tr>"
+            + f"<td>{esc(r.label)}</td><td>{esc(r.metric)}</td>"
+            + "".join(
+                f'<td class="n">{_fmt(v)}</td>' for v in (r.before, r.after, r.change, r.value)
+            )
+            + "</tr>"
+            for r in table.itertuples(index=False)
+        )
+        or '<tr><td colspan="6">无结果 No results</td></tr>'
+    )
+    meta = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows_meta)
+    return f"""<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<title>{esc(record.name)} — gisplan 方案报告 Scenario report</title>
+<style>
+body {{ font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 2em; color: #222; }}
+table {{ border-collapse: collapse; margin: 0.5em 0 1.5em; }}
+th, td {{ border: 1px solid #bbb; padding: 0.25em 0.6em; text-align: left; }}
+td.n {{ text-align: right; font-variant-numeric: tabular-nums; }}
+h1 {{ font-size: 1.5em; }} h2 {{ font-size: 1.15em; margin-top: 1.5em; }}
+@media print {{ body {{ margin: 1cm; }} h2 {{ page-break-after: avoid; }} }}
+</style>
+</head>
+<body>
+<h1>方案报告 Scenario report: {esc(record.name)}</h1>
+<table>{meta}</table>
+<h2>参数 Parameters</h2>
+<table>{params_rows}</table>
+<h2>选址点 Sites</h2>
+{sites_svg(record)}
+<table><tr><th>#</th><th>类型 Kind</th><th>经度 Lon</th><th>纬度 Lat</th>{site_head}</tr>
+{"".join(site_rows) or '<tr><td colspan="4">—</td></tr>'}</table>
+<h2>前后对比 Before / after</h2>
+<table><tr><th>类别 Category</th><th>指标 Metric</th><th>之前 Before</th><th>之后 After</th>
+<th>变化 Change</th><th>数值 Value</th></tr>
+{ba_rows}</table>
+<p>坐标为 WGS-84 经纬度；示意图为等距圆柱投影草图，非底图。
+Coordinates are WGS-84 lon/lat; the sketch is an equirectangular drawing, not a basemap.</p>
+</body>
+</html>
+"""

@@ -1,0 +1,680 @@
+"""Save, list, load, compare and delete named planning scenarios.
+
+A scenario is a :class:`ScenarioRecord`: its name, the focus category, the analysis
+parameters, the chosen and hand-placed sites and the results.  :class:`ScenarioStore` keeps
+them in a database (:mod:`gisplan.store.db`); every method takes the acting ``user``
+(``None`` for a public visitor) and raises :class:`~gisplan.store.auth.PermissionDenied`
+unless the role allows the action.
+
+Results layout
+--------------
+``results`` is any JSON object; the comparison and the export understand this layout::
+
+    {
+        "categories": {                          # per catalogue category id
+            "convenience_store": {
+                "population_total": 12000,
+                "covered_population_before": 8000,   # people within the threshold (minutes)
+                "covered_population_after": 9500,
+                ...                                  # any other numbers
+            },
+            ...
+        },
+        "complete_circles_before": 3,            # communities reaching every required category
+        "complete_circles_after": 5,
+        ...                                      # any other numbers
+    }
+
+Numbers named ``<metric>_before`` / ``<metric>_after`` pair up in before/after tables.
+
+Each save is one transaction (SQLite: ``BEGIN IMMEDIATE``, WAL journal): a process killed
+mid-save leaves no trace of the scenario, and concurrent savers queue on the lock and retry.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import math
+import os
+import time
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from gisplan.errors import InputError
+from gisplan.store.auth import User, require
+from gisplan.store.db import engine_from_env, ensure_schema, retry_on_busy, write_transaction
+from gisplan.store.models import NAME_MAX_LEN, RECORD_FORMAT_VERSION, AuditLog, Scenario
+
+__all__ = [
+    "SITE_KINDS",
+    "ScenarioRecord",
+    "ScenarioSummary",
+    "AuditEntry",
+    "ScenarioExists",
+    "ScenarioNotFound",
+    "ScenarioStore",
+    "results_long",
+    "before_after_table",
+    "sites_to_geojson",
+    "geojson_to_frame",
+]
+
+#: Allowed values of the ``kind`` property of a site.
+SITE_KINDS = ("chosen", "manual")
+
+#: Test-only hook: when set to a file path, :meth:`ScenarioStore.save` creates that file after
+#: writing the row and then sleeps before committing, so a test can kill it mid-transaction.
+_PAUSE_ENV = "GISPLAN_TEST_SAVE_PAUSE_FILE"
+
+_scenario = Scenario.__table__
+_audit = AuditLog.__table__
+
+
+class ScenarioExists(InputError):
+    """A scenario of that name exists and ``overwrite`` was not requested."""
+
+
+class ScenarioNotFound(InputError, LookupError):
+    """No scenario of that name."""
+
+
+@dataclass
+class ScenarioRecord:
+    """One planning scenario.
+
+    Attributes
+    ----------
+    name : str
+        Unique name (1-200 characters, surrounding spaces removed), e.g. ``"三江口 方案A"``.
+    category : str or None
+        Focus category id from the catalogue (``"wet_market"``), or None for all.
+    params : dict
+        Analysis parameters as JSON (walking speed km/h, thresholds minutes, budget, ...).
+    sites : GeoDataFrame or dict
+        Chosen and hand-placed sites: a GeoDataFrame with a CRS (converted to EPSG:4326) or a
+        GeoJSON FeatureCollection in lon/lat.  Every feature needs property ``kind`` =
+        ``"chosen"`` or ``"manual"``; other properties (``gain``, ``name``, ...) are kept.
+        A loaded record holds a GeoDataFrame in EPSG:4326.
+    results : dict
+        Results as JSON (see the module documentation for the layout).
+    author : str or None
+        Username of whoever saved it; filled in by :meth:`ScenarioStore.save`.
+    created_at, updated_at : datetime or None
+        UTC times of the first save and of the last overwrite; filled in by the store.
+    """
+
+    name: str
+    category: str | None = None
+    params: dict = field(default_factory=dict)
+    sites: Any = None
+    results: dict = field(default_factory=dict)
+    author: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    def sites_geojson(self) -> dict:
+        """The sites as a validated GeoJSON FeatureCollection (lon/lat, EPSG:4326)."""
+        return sites_to_geojson(self.sites)
+
+    def sites_frame(self) -> gpd.GeoDataFrame:
+        """The sites as a GeoDataFrame in EPSG:4326 (columns: properties + geometry)."""
+        if isinstance(self.sites, gpd.GeoDataFrame):
+            return self.sites.to_crs("EPSG:4326")
+        return geojson_to_frame(self.sites_geojson())
+
+    def site_counts(self) -> dict[str, int]:
+        """Number of sites per kind plus ``"total"``."""
+        kinds = [f["properties"]["kind"] for f in self.sites_geojson()["features"]]
+        counts = {k: kinds.count(k) for k in SITE_KINDS}
+        counts["total"] = len(kinds)
+        return counts
+
+
+@dataclass(frozen=True)
+class ScenarioSummary:
+    """One line of :meth:`ScenarioStore.list`."""
+
+    name: str
+    author: str
+    category: str | None
+    created_at: datetime
+    updated_at: datetime
+    n_chosen: int
+    n_manual: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain dict, e.g. for ``pandas.DataFrame([s.as_dict() for s in summaries])``."""
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One audit log entry: ``username`` did ``action`` to ``scenario_name`` at ``at`` (UTC).
+
+    ``action`` is ``"save"``, ``"overwrite"``, ``"export"`` or ``"delete"``; ``detail`` holds
+    JSON, for ``"overwrite"`` and ``"delete"`` the full previous scenario under ``"previous"``.
+    """
+
+    id: int
+    at: datetime
+    username: str
+    action: str
+    scenario_name: str
+    detail: dict | None
+
+
+# --- JSON and GeoJSON validation ------------------------------------------------------------
+
+
+def _jsonable(obj: Any, field_name: str) -> Any:
+    """A JSON-compatible copy of ``obj``: numpy/pandas scalars become Python numbers, NaN
+    becomes None (missing), tuples become lists; infinities and other objects are refused."""
+    if obj is None or isinstance(obj, bool | str):
+        return obj
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, int | np.integer):
+        return int(obj)
+    if isinstance(obj, float | np.floating):
+        value = float(obj)
+        if math.isnan(value):
+            return None
+        if math.isinf(value):
+            raise InputError(
+                "infinite number", field=field_name, hint="store a finite number or None"
+            )
+        return value
+    if isinstance(obj, datetime | date | pd.Timestamp):
+        return obj.isoformat()
+    if isinstance(obj, Mapping):
+        out = {}
+        for key, value in obj.items():
+            if not isinstance(key, str):
+                raise InputError(
+                    f"key {key!r} is not text",
+                    field=field_name,
+                    hint="JSON object keys must be strings (e.g. category ids)",
+                )
+            out[key] = _jsonable(value, f"{field_name}.{key}")
+        return out
+    if isinstance(obj, list | tuple | np.ndarray | pd.Series):
+        return [_jsonable(v, f"{field_name}[{i}]") for i, v in enumerate(list(obj))]
+    raise InputError(
+        f"cannot store a {type(obj).__name__} value",
+        field=field_name,
+        hint="use numbers, text, lists and dicts",
+    )
+
+
+def sites_to_geojson(sites: Any) -> dict:
+    """Validate ``sites`` and return a GeoJSON FeatureCollection in lon/lat (EPSG:4326).
+
+    Accepts None (no sites), a GeoDataFrame with a CRS, or a GeoJSON FeatureCollection
+    dict.  Every feature needs a geometry within lon -180..180, lat -90..90 and property
+    ``kind`` in :data:`SITE_KINDS`.
+
+    Raises
+    ------
+    InputError
+        Naming field ``sites`` and the feature row.
+    """
+    if sites is None:
+        return {"type": "FeatureCollection", "features": []}
+    if isinstance(sites, gpd.GeoDataFrame):
+        if sites.crs is None:
+            raise InputError(
+                "the sites GeoDataFrame has no CRS",
+                field="sites",
+                hint="set it, e.g. sites.set_crs('EPSG:4326')",
+            )
+        fc = json.loads(sites.to_crs("EPSG:4326").to_json(drop_id=True, na="null"))
+    elif isinstance(sites, Mapping):
+        fc = sites
+    else:
+        raise InputError(
+            f"sites must be a GeoDataFrame or a GeoJSON dict, not {type(sites).__name__}",
+            field="sites",
+        )
+    if fc.get("type") != "FeatureCollection" or not isinstance(fc.get("features"), list):
+        raise InputError(
+            "sites is not a GeoJSON FeatureCollection", field="sites", hint="give type and features"
+        )
+    features = []
+    for row, feat in enumerate(fc["features"]):
+        geom = feat.get("geometry") if isinstance(feat, Mapping) else None
+        if not isinstance(geom, Mapping) or "type" not in geom:
+            raise InputError("feature has no geometry", field="sites.geometry", row=row)
+        props = dict(feat.get("properties") or {})
+        if props.get("kind") not in SITE_KINDS:
+            raise InputError(
+                f"site kind {props.get('kind')!r} is not one of {', '.join(SITE_KINDS)}",
+                field="sites.kind",
+                row=row,
+                hint="mark optimiser picks 'chosen' and hand-placed sites 'manual'",
+            )
+        for lon, lat in _coords(geom.get("coordinates")):
+            if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
+                raise InputError(
+                    f"coordinate ({lon}, {lat}) is not lon/lat",
+                    field="sites.geometry",
+                    row=row,
+                    hint="GeoJSON sites must be in WGS-84 degrees; pass a GeoDataFrame with its CRS",
+                )
+        features.append(
+            {
+                "type": "Feature",
+                "properties": _jsonable(props, f"sites[{row}].properties"),
+                "geometry": _jsonable(dict(geom), f"sites[{row}].geometry"),
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _coords(c: Any):
+    if isinstance(c, list | tuple) and len(c) >= 2 and all(isinstance(v, int | float) for v in c):
+        yield float(c[0]), float(c[1])
+    elif isinstance(c, list | tuple):
+        for part in c:
+            yield from _coords(part)
+
+
+def geojson_to_frame(fc: Mapping) -> gpd.GeoDataFrame:
+    """A GeoDataFrame in EPSG:4326 from a sites FeatureCollection (empty one for no sites)."""
+    if not fc.get("features"):
+        return gpd.GeoDataFrame({"kind": pd.Series([], dtype=object)}, geometry=[], crs="EPSG:4326")
+    return gpd.GeoDataFrame.from_features(fc["features"], crs="EPSG:4326")
+
+
+def _check_name(name: Any) -> str:
+    if not isinstance(name, str):
+        raise InputError("the scenario name must be text", field="name")
+    cleaned = unicodedata.normalize("NFC", name.strip())
+    if not cleaned:
+        raise InputError("the scenario name is empty", field="name", hint="give it a name")
+    if len(cleaned) > NAME_MAX_LEN:
+        raise InputError(
+            f"the scenario name has {len(cleaned)} characters",
+            field="name",
+            hint=f"use at most {NAME_MAX_LEN}",
+        )
+    if any(unicodedata.category(ch) == "Cc" for ch in cleaned):
+        raise InputError("the scenario name contains control characters", field="name")
+    return cleaned
+
+
+# --- results tables ----------------------------------------------------------------------------
+
+
+def _category_label(category_id: str) -> str:
+    try:
+        from gisplan.catalogue import load_catalogue
+
+        for cat in load_catalogue():
+            if cat.id == category_id:
+                return cat.label
+    except Exception:  # noqa: BLE001 - a label is cosmetic; fall back to the id
+        pass
+    return category_id
+
+
+_OVERALL_LABEL = "全部 Overall"
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def results_long(results: Mapping) -> pd.DataFrame:
+    """Every number in ``results`` as rows ``category, label, metric, value``.
+
+    Top-level numbers get ``category = ""`` and the label ``"全部 Overall"``; numbers under
+    ``results["categories"][id]`` get that category id and its bilingual catalogue label.
+    """
+    rows = []
+    for key, value in results.items():
+        if key != "categories" and _is_number(value):
+            rows.append(("", _OVERALL_LABEL, key, float(value)))
+    cats = results.get("categories") or {}
+    for cat_id, metrics in cats.items():
+        if isinstance(metrics, Mapping):
+            label = _category_label(cat_id)
+            for key, value in metrics.items():
+                if _is_number(value) or value is None:
+                    rows.append((cat_id, label, key, np.nan if value is None else float(value)))
+    return pd.DataFrame(rows, columns=["category", "label", "metric", "value"])
+
+
+def before_after_table(results: Mapping) -> pd.DataFrame:
+    """Before/after table: rows ``category, label, metric, before, after, change``.
+
+    Pairs ``<metric>_before`` with ``<metric>_after`` (``change = after - before``); other
+    numbers appear with ``value`` only.
+    """
+    long = results_long(results)
+    out = []
+    for (cat, label), grp in long.groupby(["category", "label"], sort=False):
+        values = dict(zip(grp["metric"], grp["value"], strict=True))
+        done = set()
+        for metric in grp["metric"]:
+            if metric in done:
+                continue
+            for suffix, other in (("_before", "_after"), ("_after", "_before")):
+                if metric.endswith(suffix) and metric[: -len(suffix)] + other in values:
+                    base = metric[: -len(suffix)]
+                    before, after = values[base + "_before"], values[base + "_after"]
+                    out.append((cat, label, base, before, after, after - before, np.nan))
+                    done |= {base + "_before", base + "_after"}
+                    break
+            else:
+                out.append((cat, label, metric, np.nan, np.nan, np.nan, values[metric]))
+                done.add(metric)
+    return pd.DataFrame(
+        out, columns=["category", "label", "metric", "before", "after", "change", "value"]
+    )
+
+
+# --- the store ---------------------------------------------------------------------------------
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _snapshot(row: Any) -> dict:
+    """A JSON snapshot of a scenario row, kept in the audit log."""
+    return {
+        "name": row.name,
+        "author": row.author,
+        "created_at": row.created_at.isoformat(),
+        "updated_at": row.updated_at.isoformat(),
+        "category": row.category,
+        "params": row.params,
+        "sites": json.loads(row.sites),
+        "results": row.results,
+        "schema_version": row.schema_version,
+    }
+
+
+def _row_to_record(row: Any) -> ScenarioRecord:
+    return ScenarioRecord(
+        name=row.name,
+        category=row.category,
+        params=row.params,
+        sites=geojson_to_frame(json.loads(row.sites)),
+        results=row.results,
+        author=row.author,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _test_pause_hook() -> None:
+    marker = os.environ.get(_PAUSE_ENV)
+    if marker:  # only ever set by tests/test_store.py
+        with open(marker, "w", encoding="utf-8") as fh:
+            fh.write(str(os.getpid()))
+        time.sleep(600)
+
+
+class _NameTaken(Exception):
+    pass
+
+
+class ScenarioStore:
+    """Named scenarios in a database.
+
+    Parameters
+    ----------
+    engine : Engine, optional
+        From :func:`gisplan.store.db.engine_from_env`; default: ``$GISPLAN_DB`` or the
+        per-user SQLite file.
+    migrate : bool
+        Upgrade the schema to the newest revision on open (default True).
+    """
+
+    def __init__(self, engine: Engine | None = None, *, migrate: bool = True) -> None:
+        self.engine = engine if engine is not None else engine_from_env()
+        if migrate:
+            ensure_schema(self.engine)
+
+    # -- writing --
+
+    def save(
+        self, user: User | None, record: ScenarioRecord, *, overwrite: bool = False
+    ) -> ScenarioRecord:
+        """Save ``record`` under its name in one transaction and return it as stored.
+
+        ``author`` is the user's username and the times are set by the store.  With
+        ``overwrite=True`` an existing scenario of that name is replaced atomically (its
+        ``created_at`` kept) and its previous content goes to the audit log.
+
+        Raises
+        ------
+        PermissionDenied
+            Unless the user is a planner or official.
+        ScenarioExists
+            When the name is taken and ``overwrite`` is False.
+        InputError
+            For a bad name, parameters, sites or results (naming the field).
+        """
+        user = require(user, "save")
+        name = _check_name(record.name)
+        category = record.category
+        if category is not None and (not isinstance(category, str) or len(category) > 64):
+            raise InputError("category must be a catalogue id (text)", field="category")
+        if not isinstance(record.params, Mapping):
+            raise InputError("params must be a dict", field="params")
+        if not isinstance(record.results, Mapping):
+            raise InputError("results must be a dict", field="results")
+        params = _jsonable(record.params, "params")
+        results = _jsonable(record.results, "results")
+        sites = sites_to_geojson(record.sites)
+        sites_text = json.dumps(sites, ensure_ascii=False, allow_nan=False)
+
+        def attempt() -> tuple[datetime, datetime]:
+            now = _now()
+            with write_transaction(self.engine) as conn:
+                old = conn.execute(
+                    select(_scenario).where(_scenario.c.name == name).with_for_update()
+                ).first()
+                values = dict(
+                    author=user.username,
+                    updated_at=now,
+                    category=category,
+                    params=params,
+                    sites=sites_text,
+                    results=results,
+                    schema_version=RECORD_FORMAT_VERSION,
+                )
+                if old is None:
+                    try:
+                        conn.execute(insert(_scenario).values(name=name, created_at=now, **values))
+                    except IntegrityError as exc:  # a concurrent saver took the name first
+                        raise _NameTaken from exc
+                    self._log(conn, user, "save", name, {"sites": len(sites["features"])}, now)
+                    created = now
+                elif not overwrite:
+                    raise ScenarioExists(
+                        f"a scenario named {name!r} already exists",
+                        field="name",
+                        hint="choose another name or save with overwrite=True",
+                    )
+                else:
+                    conn.execute(update(_scenario).where(_scenario.c.id == old.id).values(**values))
+                    self._log(conn, user, "overwrite", name, {"previous": _snapshot(old)}, now)
+                    created = old.created_at
+                _test_pause_hook()
+            return created, now
+
+        for tries in range(3):
+            try:
+                created, updated = retry_on_busy(attempt)
+                break
+            except _NameTaken:
+                if not overwrite or tries == 2:
+                    raise ScenarioExists(
+                        f"a scenario named {name!r} was just saved by someone else",
+                        field="name",
+                        hint="choose another name or save with overwrite=True",
+                    ) from None
+        return ScenarioRecord(
+            name=name,
+            category=category,
+            params=params,
+            sites=geojson_to_frame(sites),
+            results=results,
+            author=user.username,
+            created_at=created,
+            updated_at=updated,
+        )
+
+    def delete(self, user: User | None, name: str) -> None:
+        """Delete the scenario ``name``; the audit log keeps who, when and its full content.
+
+        Raises PermissionDenied unless planner/official, ScenarioNotFound if absent.
+        """
+        user = require(user, "delete")
+        name = _check_name(name)
+
+        def attempt() -> None:
+            now = _now()
+            with write_transaction(self.engine) as conn:
+                old = conn.execute(
+                    select(_scenario).where(_scenario.c.name == name).with_for_update()
+                ).first()
+                if old is None:
+                    raise self._not_found(conn, name)
+                conn.execute(delete(_scenario).where(_scenario.c.id == old.id))
+                self._log(conn, user, "delete", name, {"previous": _snapshot(old)}, now)
+
+        retry_on_busy(attempt)
+
+    def log_export(self, user: User | None, name: str, detail: Mapping | None = None) -> None:
+        """Record in the audit log that ``user`` exported scenario ``name``."""
+        user = require(user, "export")
+        name = _check_name(name)
+        payload = _jsonable(dict(detail or {}), "detail")
+
+        def attempt() -> None:
+            with write_transaction(self.engine) as conn:
+                self._log(conn, user, "export", name, payload, _now())
+
+        retry_on_busy(attempt)
+
+    @staticmethod
+    def _log(
+        conn: Connection, user: User, action: str, name: str, detail: Any, at: datetime
+    ) -> None:
+        conn.execute(
+            insert(_audit).values(
+                at=at, username=user.username, action=action, scenario_name=name, detail=detail
+            )
+        )
+
+    # -- reading --
+
+    def list(self, user: User | None) -> builtins.list[ScenarioSummary]:
+        """Summaries of all saved scenarios, sorted by name."""
+        require(user, "read")
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(_scenario).order_by(_scenario.c.name)).all()
+        out = []
+        for row in rows:
+            kinds = [f["properties"].get("kind") for f in json.loads(row.sites)["features"]]
+            out.append(
+                ScenarioSummary(
+                    name=row.name,
+                    author=row.author,
+                    category=row.category,
+                    created_at=row.created_at,
+                    updated_at=row.updated_at,
+                    n_chosen=kinds.count("chosen"),
+                    n_manual=kinds.count("manual"),
+                )
+            )
+        return out
+
+    def load(self, user: User | None, name: str) -> ScenarioRecord:
+        """The scenario ``name``, sites as a GeoDataFrame in EPSG:4326.
+
+        Raises PermissionDenied unless planner/official, ScenarioNotFound if absent.
+        """
+        require(user, "read")
+        name = _check_name(name)
+        with self.engine.connect() as conn:
+            row = conn.execute(select(_scenario).where(_scenario.c.name == name)).first()
+            if row is None:
+                raise self._not_found(conn, name)
+        return _row_to_record(row)
+
+    def compare(self, user: User | None, name_a: str, name_b: str) -> pd.DataFrame:
+        """Two scenarios side by side.
+
+        Returns a DataFrame with columns ``category, label, metric, <name_a>, <name_b>,
+        difference`` (``b - a``): first the number of sites (``chosen``, ``manual``,
+        ``total``), then every number of the results (covered population before/after per
+        category, complete circles, ...).  A number missing from one scenario is NaN.
+        """
+        require(user, "compare")
+        a, b = _check_name(name_a), _check_name(name_b)
+        if a == b:
+            raise InputError(
+                "cannot compare a scenario with itself", field="name_b", hint="pick another"
+            )
+        rec_a, rec_b = self.load(user, a), self.load(user, b)
+        frames = []
+        for rec in (rec_a, rec_b):
+            counts = rec.site_counts()
+            sites = pd.DataFrame(
+                [("", "选址点 Sites", f"sites_{k}", float(v)) for k, v in counts.items()],
+                columns=["category", "label", "metric", "value"],
+            )
+            frames.append(pd.concat([sites, results_long(rec.results)], ignore_index=True))
+        key = ["category", "label", "metric"]
+        merged = frames[0].merge(frames[1], on=key, how="outer", suffixes=("_a", "_b"), sort=False)
+        # Keep scenario A's order, then rows only B has.
+        order = {tuple(r): i for i, r in enumerate(frames[0][key].itertuples(index=False))}
+        n = len(order)
+        for i, r in enumerate(frames[1][key].itertuples(index=False)):
+            order.setdefault(tuple(r), n + i)
+        merged["_order"] = [order[tuple(r)] for r in merged[key].itertuples(index=False)]
+        merged = merged.sort_values("_order", kind="stable").drop(columns="_order")
+        merged = merged.rename(columns={"value_a": a, "value_b": b})
+        merged["difference"] = merged[b] - merged[a]
+        return merged.reset_index(drop=True)
+
+    def audit(
+        self, user: User | None, name: str | None = None, *, limit: int | None = None
+    ) -> builtins.list[AuditEntry]:
+        """Audit log entries, newest first; only those about ``name`` when given."""
+        require(user, "audit")
+        stmt = select(_audit).order_by(_audit.c.id.desc())
+        if name is not None:
+            stmt = stmt.where(_audit.c.scenario_name == _check_name(name))
+        if limit is not None:
+            stmt = stmt.limit(int(limit))
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt).all()
+        return [
+            AuditEntry(r.id, r.at, r.username, r.action, r.scenario_name, r.detail) for r in rows
+        ]
+
+    @staticmethod
+    def _not_found(conn: Connection, name: str) -> ScenarioNotFound:
+        names = conn.execute(
+            select(_scenario.c.name).order_by(_scenario.c.name).limit(10)
+        ).scalars()
+        known = ", ".join(names) or "none saved yet"
+        return ScenarioNotFound(
+            f"no scenario named {name!r}", field="name", hint=f"saved scenarios: {known}"
+        )
