@@ -110,3 +110,39 @@ def test_fetch_offline_says_it_needs_internet(tmp_path: Path, capsys, monkeypatc
     )
     assert rc == 2
     assert "internet" in capsys.readouterr().err
+
+
+def test_import_poi_gbk_gcj02_to_wgs84(tmp_path: Path, capsys):
+    from gisplan.coords import wgs84_to_gcj02
+
+    # Truth in WGS-84; the export holds GCJ-02 coordinates, as Amap exports do.
+    truth = [(121.5560, 29.8750), (121.5500, 29.8700)]
+    shifted = [wgs84_to_gcj02(lon, lat) for lon, lat in truth]
+    lines = ["名称,类型,经度,纬度"]
+    lines.append(f"天天便利店,购物服务;便利店;便利店,{shifted[0][0]:.8f},{shifted[0][1]:.8f}")
+    lines.append(f"南门菜场,购物服务;综合市场;菜市场,{shifted[1][0]:.8f},{shifted[1][1]:.8f}")
+    src = tmp_path / "amap.csv"
+    src.write_bytes("\n".join(lines).encode("gbk"))
+    out = tmp_path / "amenities.gpkg"
+    rc = main(
+        ["import-poi", str(src), "--crs", "gcj02", "--category-column", "类型", "-o", str(out)]
+    )
+    assert rc == 0
+    gdf = gpd.read_file(out)
+    assert list(gdf["category"]) == ["convenience_store", "wet_market"]
+    assert list(gdf["name"]) == ["天天便利店", "南门菜场"]
+    metric = gdf.to_crs("EPSG:32651")
+    want = gpd.GeoSeries(gpd.points_from_xy(*zip(*truth, strict=True)), crs=4326).to_crs(
+        "EPSG:32651"
+    )
+    assert (metric.distance(want, align=False) < 1.0).all()
+
+
+def test_import_poi_missing_column_names_file_and_field(tmp_path: Path, capsys):
+    src = tmp_path / "bad.csv"
+    src.write_text("名称,经度\nA,121.5\n", encoding="utf-8")
+    out = tmp_path / "x.gpkg"
+    rc = main(["import-poi", str(src), "--crs", "gcj02", "--category", "便利店", "-o", str(out)])
+    err = capsys.readouterr().err
+    assert rc == 2 and "bad.csv" in err and "lat" in err.lower()
+    assert not out.exists()
