@@ -75,3 +75,39 @@ def progress_printer(quiet: bool = False):
             print(f"[{time.perf_counter() - start:6.1f}s] {msg}", file=sys.stderr, flush=True)
 
     return _progress
+
+
+def add_login_options(p: argparse.ArgumentParser) -> None:
+    """``--user`` for commands that need a signed-in planner or official."""
+    p.add_argument(
+        "--user",
+        metavar="NAME",
+        help="planner/official user name (default $GISPLAN_USER); password from $GISPLAN_PASSWORD or a prompt",
+    )
+
+
+def login_from_args(args: argparse.Namespace, action: str = "read"):
+    """Authenticate the CLI user against the configured users (GISPLAN_USERS / GISPLAN_USERS_FILE).
+
+    Returns a :class:`gisplan.store.auth.User`. Without a user name the command is refused
+    as for a public visitor; a wrong password is an :class:`InputError`.
+    """
+    import getpass
+    import os
+
+    from gisplan.store.auth import PermissionDenied, authenticate, load_users
+
+    name = args.user or os.environ.get("GISPLAN_USER")
+    if not name:
+        raise PermissionDenied(action, "public")
+    password = os.environ.get("GISPLAN_PASSWORD")
+    if password is None:
+        password = getpass.getpass(f"{name} 的密码 password: ")
+    user = authenticate(name, password, load_users())
+    if user is None:
+        raise InputError(
+            "用户名或密码错误 / wrong user name or password",
+            field="--user",
+            hint="check the name and password; users are configured in GISPLAN_USERS or GISPLAN_USERS_FILE",
+        )
+    return user

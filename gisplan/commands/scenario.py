@@ -1,0 +1,89 @@
+"""``gisplan scenario``: list, show, export and delete saved siting scenarios (signed-in users only)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from gisplan.commands import add_login_options, login_from_args
+
+
+def add_parser(sub) -> argparse.ArgumentParser:
+    p = sub.add_parser("scenario", help="saved siting scenarios / 已保存的选址方案")
+    inner = p.add_subparsers(dest="scenario_command", metavar="ACTION", required=True)
+    for name, help_text in [
+        ("list", "list saved scenarios"),
+        ("show", "show one scenario"),
+        ("export", "export sites (GeoPackage, GeoJSON), results (CSV) and an HTML report"),
+        ("delete", "delete a scenario (recorded in the audit log)"),
+        ("compare", "compare two scenarios side by side"),
+    ]:
+        q = inner.add_parser(name, help=help_text)
+        if name in ("show", "export", "delete"):
+            q.add_argument("name")
+        if name == "compare":
+            q.add_argument("name_a")
+            q.add_argument("name_b")
+        if name == "export":
+            q.add_argument("--out", required=True, metavar="DIR")
+        if name == "delete":
+            q.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+        q.add_argument(
+            "--db",
+            metavar="URL",
+            help="SQLAlchemy URL (default $GISPLAN_DB or a per-user SQLite file)",
+        )
+        add_login_options(q)
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    from gisplan.store import ScenarioStore, before_after_table, engine_from_env, export_scenario
+
+    action = {
+        "list": "read",
+        "show": "read",
+        "export": "export",
+        "delete": "delete",
+        "compare": "compare",
+    }
+    user = login_from_args(args, action[args.scenario_command])
+    store = ScenarioStore(engine_from_env(args.db))
+    cmd = args.scenario_command
+    if cmd == "list":
+        rows = store.list(user)
+        if not rows:
+            print("（没有已保存的方案）no saved scenarios")
+        for s in rows:
+            d = s.as_dict()
+            print(
+                f"{d['name']:<24} {d.get('category') or '':<18} {d['author']:<12} {d['updated_at']}  "
+                f"sites: {d['n_chosen']} chosen + {d['n_manual']} manual"
+            )
+    elif cmd == "show":
+        rec = store.load(user, args.name)
+        print(f"方案 scenario: {rec.name}   作者 author: {rec.author}   {rec.updated_at}")
+        print(f"类别 category: {rec.category}")
+        print("参数 parameters: " + json.dumps(rec.params, ensure_ascii=False))
+        print(before_after_table(rec.results).to_string(index=False))
+        sites = rec.sites_frame()
+        print(f"站点 sites ({len(sites)}):")
+        for row in sites.itertuples():
+            print(
+                f"  {getattr(row, 'kind', '')}  {row.geometry.x:.6f}, {row.geometry.y:.6f}  gain={getattr(row, 'gain', '')}"
+            )
+    elif cmd == "export":
+        paths = export_scenario(user, store, args.name, args.out)
+        for p in paths.values():
+            print(p)
+    elif cmd == "delete":
+        if not args.yes:
+            answer = input(f"删除方案 delete scenario {args.name!r}? [y/N] ")
+            if answer.strip().lower() not in ("y", "yes", "是"):
+                print("取消 cancelled")
+                return 1
+        store.delete(user, args.name)
+        print(f"已删除 deleted {args.name}")
+    elif cmd == "compare":
+        print(store.compare(user, args.name_a, args.name_b).to_string(index=False))
+    return 0
