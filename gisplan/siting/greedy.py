@@ -1,0 +1,123 @@
+"""Greedy maximal covering with lazy evaluation.
+
+Each step adds the candidate with the largest *marginal* gain — the weight of demand points it
+covers that no chosen site covers yet. Gains only shrink as sites are added (coverage is
+submodular), so a stale gain is an upper bound: candidates wait in a priority queue under their
+last computed gain and only the one at the top is re-evaluated (Minoux's lazy greedy). The
+result equals the plain greedy's, ties going to the lowest candidate index, and its objective
+is at least (1 - 1/e) ≈ 63 % of the optimum.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = ["GreedyResult", "greedy_max_cover", "marginal_order"]
+
+
+@dataclass(eq=False)
+class GreedyResult:
+    """Sites chosen by the greedy, in order.
+
+    Attributes
+    ----------
+    chosen : numpy.ndarray of int
+        Candidate (row) indices in the order picked; may hold fewer than ``k`` when no
+        remaining candidate adds anything.
+    gains : numpy.ndarray of float
+        Weight newly covered by each pick (objective units: people, or communities).
+    objective : float
+        Total weight covered by the chosen sites.
+    time_s : float
+        Wall time of the greedy (seconds), excluding building the incidence.
+    evaluations : int
+        Number of marginal-gain evaluations (shows the lazy saving against k × candidates).
+    """
+
+    chosen: np.ndarray
+    gains: np.ndarray
+    objective: float
+    time_s: float
+    evaluations: int
+
+
+def _pattern(incidence: sp.spmatrix) -> sp.csr_matrix:
+    a = sp.csr_matrix(incidence)
+    return sp.csr_matrix((np.ones(a.nnz), a.indices, a.indptr), shape=a.shape)
+
+
+def greedy_max_cover(
+    incidence: sp.spmatrix,
+    weights: np.ndarray,
+    k: int,
+    *,
+    allowed: np.ndarray | None = None,
+) -> GreedyResult:
+    """Choose up to ``k`` rows of ``incidence`` greedily to maximise the covered weight.
+
+    Parameters
+    ----------
+    incidence : sparse matrix, shape (candidates, demand)
+        Stored entries mark which demand points each candidate covers (values ignored).
+    weights : numpy.ndarray, shape (demand,)
+        Non-negative weight of each demand point.
+    k : int
+        Number of sites to choose.
+    allowed : numpy.ndarray of int, optional
+        Restrict the choice to these candidate indices.
+
+    Returns
+    -------
+    GreedyResult
+    """
+    t0 = time.perf_counter()
+    a = _pattern(incidence)
+    w = np.asarray(weights, dtype=float)
+    indptr, indices = a.indptr, a.indices
+    covered = np.zeros(a.shape[1], dtype=bool)
+    gains0 = a @ w
+    pool = np.arange(a.shape[0]) if allowed is None else np.asarray(allowed, dtype=np.int64)
+    heap = [(-float(gains0[j]), int(j)) for j in pool if gains0[j] > 0]
+    heapq.heapify(heap)
+    chosen: list[int] = []
+    gains: list[float] = []
+    evaluations = 0
+    while heap and len(chosen) < k:
+        neg, j = heapq.heappop(heap)
+        cols = indices[indptr[j] : indptr[j + 1]]
+        fresh = cols[~covered[cols]]
+        g = float(w[fresh].sum())
+        evaluations += 1
+        if g <= 0:
+            continue
+        if heap and (-g, j) > heap[0]:
+            heapq.heappush(heap, (-g, j))  # no longer the best: wait with the updated bound
+            continue
+        chosen.append(j)
+        gains.append(g)
+        covered[fresh] = True
+    objective = float(w[covered].sum())
+    return GreedyResult(
+        chosen=np.asarray(chosen, dtype=np.int64),
+        gains=np.asarray(gains, dtype=float),
+        objective=objective,
+        time_s=time.perf_counter() - t0,
+        evaluations=evaluations,
+    )
+
+
+def marginal_order(
+    incidence: sp.spmatrix, weights: np.ndarray, chosen: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Order a given set of sites by greedy marginal gain (for ranking an exact solution).
+
+    Returns ``(order, gains)``: the sites of ``chosen`` that add anything, most valuable
+    first, and the weight each adds after those before it.
+    """
+    res = greedy_max_cover(incidence, weights, len(chosen), allowed=np.asarray(chosen))
+    return res.chosen, res.gains
