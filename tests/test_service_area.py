@@ -81,3 +81,23 @@ def test_targets_within_budget_lie_on_reachable_lines(seed, budget):
     assert (
         sum(g.length for g in more) <= float(np.sum([g.length for g in net.edge_geometry])) + 1e-6
     )
+
+
+def test_grid_buffer_agrees_with_exact_vector_buffer():
+    from gisplan.access.service_area import buffer_lines
+
+    rng = np.random.default_rng(3)
+    net = _random_network(rng, 60, 80)
+    src = snap_points(
+        net,
+        points(rng.uniform(0, 2000, size=(4, 2)).tolist()),
+        ids=np.arange(4),
+        max_distance_m=5000,
+    )
+    lines = reachable_lines(net, node_distances(net, src), 600.0, sources=src)
+    exact = buffer_lines(lines, 40.0, method="vector")
+    grid = buffer_lines(lines, 40.0, method="grid")
+    assert grid.area == pytest.approx(exact.area, rel=0.05)
+    assert grid.symmetric_difference(exact).area < 0.08 * exact.area
+    # Every reachable line lies inside the grid outline.
+    assert grid.buffer(1.0).covers(shapely.union_all(lines))

@@ -23,10 +23,62 @@ from gisplan.crs import WGS84
 from gisplan.network.graph import WalkNetwork
 from gisplan.network.snapping import Snapped
 
-__all__ = ["reachable_lines", "service_area", "service_areas_per_source"]
+__all__ = ["reachable_lines", "service_area", "service_areas_per_source", "buffer_lines"]
 
 #: Default street-frontage width (metres) added on each side of reachable edges.
 FRONTAGE_M = 40.0
+
+#: Above this many line pieces, buffering switches from exact vector buffers to a grid.
+VECTOR_LIMIT = 10000
+
+
+def buffer_lines(
+    lines: np.ndarray, buffer_m: float, *, method: str = "auto", cell_m: float | None = None
+):
+    """Dissolved buffer (metres) around line pieces in a metric CRS.
+
+    ``method="vector"`` buffers exactly with GEOS; it is slow and memory-hungry for tens of
+    thousands of pieces. ``method="grid"`` marks the lines on a square grid (cells of
+    ``cell_m`` metres, default ``max(5, buffer_m / 8)`` enlarged so the grid stays under
+    ~16 million cells), dilates by ``buffer_m`` with a disk and turns the cells back into
+    polygons: the outline is accurate to about one cell. ``"auto"`` uses the grid above
+    :data:`VECTOR_LIMIT` pieces.
+    """
+    if len(lines) == 0:
+        return shapely.Polygon()
+    if method == "auto":
+        method = "vector" if len(lines) <= VECTOR_LIMIT else "grid"
+    if method == "vector":
+        return shapely.buffer(shapely.multilinestrings(lines), buffer_m, quad_segs=4)
+    from scipy import ndimage
+
+    minx, miny, maxx, maxy = shapely.total_bounds(lines)
+    minx, miny, maxx, maxy = minx - buffer_m, miny - buffer_m, maxx + buffer_m, maxy + buffer_m
+    cell = cell_m or max(5.0, buffer_m / 8)
+    while ((maxx - minx) / cell) * ((maxy - miny) / cell) > 16e6:
+        cell *= 1.5
+    nx_, ny_ = int(np.ceil((maxx - minx) / cell)) + 1, int(np.ceil((maxy - miny) / cell)) + 1
+    pts = shapely.get_coordinates(shapely.segmentize(lines, cell / 2))
+    ix = ((pts[:, 0] - minx) / cell).astype(np.int64)
+    iy = ((pts[:, 1] - miny) / cell).astype(np.int64)
+    grid = np.zeros((ny_, nx_), dtype=bool)
+    grid[iy, ix] = True
+    # A marked cell stands for its whole square: dilate by the buffer less half a cell.
+    radius = max(buffer_m - cell / 4, 0.0) / cell
+    r = int(np.ceil(radius))
+    yy, xx = np.mgrid[-r : r + 1, -r : r + 1]
+    disk = (xx * xx + yy * yy) <= radius**2
+    grid = ndimage.binary_dilation(grid, structure=disk)
+    # Run-length encode each row into rectangles, then dissolve the non-overlapping rectangles.
+    padded = np.zeros((ny_, nx_ + 2), dtype=np.int8)
+    padded[:, 1:-1] = grid
+    diff = np.diff(padded, axis=1)
+    rows_s, starts = np.nonzero(diff == 1)
+    rows_e, ends = np.nonzero(diff == -1)
+    boxes = shapely.box(
+        minx + starts * cell, miny + rows_s * cell, minx + ends * cell, miny + (rows_s + 1) * cell
+    )
+    return shapely.coverage_union_all(boxes)
 
 
 def _clip(
@@ -90,19 +142,18 @@ def service_area(
     node_dist_m: np.ndarray | None = None,
     buffer_m: float = FRONTAGE_M,
     to_crs: str | None = WGS84,
+    method: str = "auto",
 ) -> gpd.GeoSeries:
     """One (multi)polygon: the area within ``budget_m`` metres' walk of any source.
 
     Returns a one-row GeoSeries in ``to_crs`` (EPSG:4326 by default; ``None`` keeps the
-    network CRS). Empty geometry when nothing is reachable.
+    network CRS). Empty geometry when nothing is reachable. ``method`` chooses exact vector
+    buffers or the grid (see :func:`buffer_lines`).
     """
     if node_dist_m is None:
         node_dist_m = node_distances(network, sources, limit_m=budget_m)
     lines = reachable_lines(network, node_dist_m, budget_m, sources=sources)
-    if len(lines) == 0:
-        geom = shapely.Polygon()
-    else:
-        geom = shapely.buffer(shapely.multilinestrings(lines), buffer_m, quad_segs=4)
+    geom = buffer_lines(lines, buffer_m, method=method)
     out = gpd.GeoSeries([geom], crs=network.crs)
     return out.to_crs(to_crs) if to_crs else out
 
