@@ -22,7 +22,6 @@ import tracemalloc
 import networkx as nx
 import numpy as np
 import shapely
-from gisplan.synthetic import generate_grid_city
 
 from gisplan.access.coverage import AccessModel
 from gisplan.access.service_area import service_area
@@ -30,6 +29,7 @@ from gisplan.access.walking import nearest_source_distances, node_distances
 from gisplan.catalogue import default_standard
 from gisplan.network.graph import WalkNetwork
 from gisplan.network.snapping import snap_points
+from gisplan.synthetic import generate_grid_city
 
 
 class Stage:
