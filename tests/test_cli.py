@@ -146,3 +146,21 @@ def test_import_poi_missing_column_names_file_and_field(tmp_path: Path, capsys):
     err = capsys.readouterr().err
     assert rc == 2 and "bad.csv" in err and "lat" in err.lower()
     assert not out.exists()
+
+
+def test_analyze_embedded_demo_is_labelled_synthetic(tmp_path: Path):
+    out = tmp_path / "demo"
+    assert main(["analyze", "--out", str(out), "--quiet"]) == 0
+    csv = pd.read_csv(out / "coverage.csv")
+    assert (csv["source"] == "synthetic").all()
+    assert csv["data_note"].str.contains("synthetic").all()
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["synthetic"] is True and "示例数据（合成）" in summary["data_note"]
+    assert "synthetic" in summary["dataset"]
+    gpkg = gpd.read_file(out / "coverage.gpkg")
+    assert (gpkg["source"] == "synthetic").all()
+    # The demonstration data lies in central Ningbo: communities fall in 海曙/江北/鄞州.
+    assert set(csv["county"].dropna()) <= {"海曙区", "江北区", "鄞州区"}
+    assert csv["county"].notna().mean() > 0.95
+    # Real-looking gaps exist for the gap analysis and siting to find.
+    assert 0 < summary["communities_complete"] < len(csv)

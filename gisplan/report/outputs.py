@@ -68,8 +68,9 @@ def write_analysis_outputs(
 ) -> dict[str, Path]:
     """Write ``coverage.csv``, ``summary.json`` and ``coverage.gpkg`` into ``out_dir``.
 
-    Synthetic data is labelled in every file (a ``data_note`` key, a first comment line in
-    the CSV and a ``source`` column in the GeoPackage).
+    Synthetic data is labelled in every file: ``source = synthetic`` on every row, a
+    ``data_note`` column (CSV, GeoPackage) and a ``data_note`` key (summary). The CSV is
+    UTF-8 with a byte-order mark so that Excel shows the Chinese names.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -80,11 +81,10 @@ def write_analysis_outputs(
     }
 
     frame = coverage_csv_frame(result)
+    if synthetic:
+        frame["data_note"] = SYNTHETIC_NOTE
     with atomic_path(paths["csv"]) as tmp:
-        with open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
-            if synthetic:
-                fh.write(f"# {SYNTHETIC_NOTE}\n")
-            frame.to_csv(fh, index=False)
+        frame.to_csv(tmp, index=False, encoding="utf-8-sig")
 
     summary = result.summary()
     summary["dataset"] = dataset_name
@@ -101,8 +101,10 @@ def write_analysis_outputs(
     for c in gdf.columns:
         if c.startswith("minutes_"):
             gdf[c] = gdf[c].replace([np.inf, -np.inf], np.nan)
-    if synthetic and "source" not in gdf.columns:
-        gdf["source"] = "synthetic"
+    if synthetic:
+        if "source" not in gdf.columns:
+            gdf["source"] = "synthetic"
+        gdf["data_note"] = SYNTHETIC_NOTE
     with atomic_path(paths["gpkg"]) as tmp:
         gdf.to_file(tmp, layer="coverage", driver="GPKG")
     return paths
