@@ -35,6 +35,8 @@ from gisplan.siting import (
     what_if,
 )
 from gisplan.siting.exact import reduce_problem
+from gisplan.siting.greedy import improve_by_swaps
+from gisplan.siting.plan import threshold_m
 from tests.test_siting_helpers import CRS, build_model, grid_network, random_points, small_city
 
 
@@ -149,6 +151,10 @@ def test_exact_is_optimal_and_greedy_within_bound_on_network_instances(seed):
         assert gr.objective >= (1 - 1 / math.e) * opt - 1e-9
         assert list(gr.chosen) == plain_greedy(a, w, k)
         assert gr.gains.sum() == pytest.approx(gr.objective)
+        better, _ = improve_by_swaps(a, w, gr.chosen)
+        assert len(set(better.tolist())) == len(gr.chosen)
+        covered = w[np.asarray(a[better].sum(axis=0)).ravel() > 0].sum() if len(better) else 0.0
+        assert gr.objective - 1e-9 <= covered <= opt + 1e-9
 
 
 def test_greedy_beats_nothing_and_stops_when_no_gain():
@@ -167,6 +173,8 @@ def test_greedy_is_not_optimal_where_expected_and_exact_is():
     assert greedy_max_cover(a, w, 2).objective == 5.0
     ex = solve_mclp(a, w, 2)
     assert ex.objective == 6.0 and sorted(ex.chosen) == [1, 2]
+    better, swaps = improve_by_swaps(a, w, greedy_max_cover(a, w, 2).chosen)
+    assert sorted(better) == [1, 2] and swaps == 1
 
 
 def test_reduce_problem_merges_identical_demand():
@@ -257,7 +265,7 @@ def test_plan_sites_figures_match_a_full_recomputation(city, category, objective
         )
     else:
         assert s["exact_objective"] == after.communities_complete - before.communities_complete
-    assert 0 < s["greedy_objective"] <= s["exact_objective"]
+    assert 0 < s["greedy_plain_objective"] <= s["greedy_objective"] <= s["exact_objective"]
     assert s["gap"] == pytest.approx(
         (s["exact_objective"] - s["greedy_objective"]) / s["exact_objective"], abs=1e-6
     )
@@ -422,3 +430,19 @@ def test_what_if_rejects_points_off_the_network(city):
         what_if(model, std, "supermarket", 500.0, 29.0)
     with pytest.raises(InputError, match="unknown category"):
         what_if(model, std, "bakery", 121.55, 29.87)
+
+
+def test_what_if_service_area_equals_the_access_service_area(city):
+    from gisplan.access.service_area import service_area
+
+    net, comm, amen, std, model = city
+    p = gpd.GeoSeries([shapely.Point(*(net.node_xy[30] + [7.0, 12.0]))], crs=CRS)
+    lonlat = p.to_crs(WGS84).iloc[0]
+    wi = what_if(model, std, "wet_market", lonlat.x, lonlat.y)
+    site = snap_points(net, p, ids=np.array(["s"]))
+    ref = service_area(
+        net, site, threshold_m(std, "wet_market"), to_crs=None, method="vector"
+    ).iloc[0]
+    mine = wi.service_area.to_crs(CRS).iloc[0]
+    assert ref.area > 0
+    assert mine.symmetric_difference(ref).area < 1e-3 * ref.area
