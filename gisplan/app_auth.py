@@ -1,0 +1,233 @@
+"""Sign-in for the Streamlit app: sidebar form, the signed-in user, per-page role checks.
+
+Users come from ``st.secrets["users"]`` when the app has secrets with a ``users`` table,
+otherwise from ``$GISPLAN_USERS`` / ``$GISPLAN_USERS_FILE`` (see :func:`gisplan.store.load_users`).
+
+Only the :class:`~gisplan.store.User` (username, role, display name) is kept in
+``st.session_state``; the password is read from a form field without a session-state key
+(cleared on submit) and is never stored or shown.  :func:`current_user` re-checks the kept user
+against the configured users on every run, and :func:`require_ui` checks the role on every run
+of the page script — the check runs on the server, so a crafted request cannot skip it.
+
+Typical page::
+
+    from gisplan.app_auth import require_ui
+
+    user = require_ui("siting")      # shows the sign-in prompt and returns None for visitors
+    if user is None:
+        st.stop()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import streamlit as st
+
+from gisplan.errors import InputError
+from gisplan.store import (
+    ACTIONS,
+    Credential,
+    ScenarioStore,
+    User,
+    authenticate,
+    can,
+    engine_from_env,
+    load_users,
+)
+
+__all__ = [
+    "SESSION_KEY",
+    "tr",
+    "configured_users",
+    "current_user",
+    "sign_in_widget",
+    "sign_out",
+    "require_ui",
+    "scenario_store",
+]
+
+#: Session-state key of the signed-in :class:`User` (never the password).
+SESSION_KEY = "gisplan_user"
+
+_HOW_TO_CONFIGURE = (
+    "未配置用户，仅提供公众视图。配置方法：用 `gisplan user hash-password` 生成密码哈希，"
+    "写入 `.streamlit/secrets.toml` 的 `[users.<用户名>]`（password_hash、role = "
+    '"planner" 或 "official"、display_name），或设置环境变量 `GISPLAN_USERS`（JSON/TOML 文本）'
+    "或 `GISPLAN_USERS_FILE`（文件路径）。  \n"
+    "No users are configured, so only the public view is available. To configure: make a "
+    "password hash with `gisplan user hash-password` and add `[users.<name>]` "
+    '(password_hash, role = "planner" or "official", display_name) to '
+    "`.streamlit/secrets.toml`, or set `GISPLAN_USERS` (JSON/TOML text) or "
+    "`GISPLAN_USERS_FILE` (a file path)."
+)
+
+
+def _lang() -> str:
+    from gisplan.maps.app_support import lang
+
+    return lang()
+
+
+def tr(zh: str, en: str) -> str:
+    """``zh`` or ``en`` following the session's language (Chinese by default)."""
+    return en if _lang() == "en" else zh
+
+
+def _secrets_users() -> Mapping | None:
+    """``st.secrets["users"]`` when there is a secrets file with a ``users`` table, else None."""
+    try:
+        secrets = st.secrets
+        if "users" not in secrets:
+            return None
+        users = secrets["users"]
+    except Exception:  # noqa: BLE001 - no secrets file, unreadable secrets
+        return None
+    if not isinstance(users, Mapping):
+        return None
+    # st.secrets holds AttrDict mappings; give load_users plain dicts.
+    return {str(k): dict(v) if isinstance(v, Mapping) else v for k, v in users.items()}
+
+
+def configured_users() -> dict[str, Credential]:
+    """The configured users (secrets first, then the environment).
+
+    Raises
+    ------
+    InputError
+        When the user table is malformed (the message names source, user and field).
+    """
+    source = _secrets_users()
+    return load_users(source)
+
+
+def _users_or_message() -> dict[str, Credential] | None:
+    """Configured users, or None after showing why there are none (never a traceback)."""
+    try:
+        users = configured_users()
+    except InputError as exc:
+        st.error(tr("用户配置有误：", "The user configuration is invalid: ") + str(exc))
+        return None
+    if not users:
+        st.info(_HOW_TO_CONFIGURE)
+        return None
+    return users
+
+
+def current_user() -> User | None:
+    """The signed-in user, checked against the configured users on this run; None for visitors.
+
+    A user who was removed from the configuration (or whose configuration became unreadable)
+    is signed out; a changed role or display name takes effect at once.
+    """
+    kept = st.session_state.get(SESSION_KEY)
+    if not isinstance(kept, User):
+        return None
+    try:
+        cred = configured_users().get(kept.username)
+    except InputError:
+        cred = None
+    if cred is None:
+        st.session_state.pop(SESSION_KEY, None)
+        return None
+    user = cred.user()
+    if user != kept:
+        st.session_state[SESSION_KEY] = user
+    return user
+
+
+def sign_out() -> None:
+    """Forget the signed-in user of this session."""
+    st.session_state.pop(SESSION_KEY, None)
+
+
+def _try_sign_in(username: str, password: str, users: Mapping[str, Credential]) -> bool:
+    user = authenticate(username or "", password or "", users)
+    if user is None:
+        st.session_state.pop(SESSION_KEY, None)
+        return False
+    st.session_state[SESSION_KEY] = user
+    return True
+
+
+def sign_in_widget() -> User | None:
+    """The sidebar sign-in / sign-out block; returns the signed-in user (None for visitors).
+
+    Call it at most once per script run (its widgets have fixed keys).
+    """
+    with st.sidebar:
+        st.subheader(tr("登录", "Sign in"))
+        user = current_user()
+        if user is not None:
+            role = {"planner": ("规划人员", "planner"), "official": ("官员", "official")}.get(
+                user.role, (user.role, user.role)
+            )
+            st.caption(
+                tr(
+                    f"已登录：{user.display_name}（{role[0]}）",
+                    f"Signed in: {user.display_name} ({role[1]})",
+                )
+            )
+            if st.button(tr("退出登录", "Sign out"), key="auth_sign_out"):
+                sign_out()
+                st.rerun()
+            return user
+        users = _users_or_message()
+        if users is None:
+            return None
+        with st.form("auth_sign_in", clear_on_submit=True):
+            # No session-state key: the password is not kept in st.session_state.
+            username = st.text_input(tr("用户名", "Username"))
+            password = st.text_input(tr("密码", "Password"), type="password")
+            submitted = st.form_submit_button(tr("登录", "Sign in"))
+        if submitted:
+            if _try_sign_in(username, password, users):
+                st.rerun()
+            st.error(tr("用户名或密码错误。", "Wrong username or password."))
+    return None
+
+
+def require_ui(action: str, *, sign_in: bool = True) -> User | None:
+    """The signed-in user when their role allows ``action``; otherwise a message and None.
+
+    Parameters
+    ----------
+    action : str
+        A key of :data:`gisplan.store.ACTIONS` (``"siting"``, ``"read"``, ``"download"``, ...).
+    sign_in : bool
+        Also draw the sidebar sign-in block (:func:`sign_in_widget`); pass False when the page
+        has already drawn it in this run.
+
+    The role is checked on every call, i.e. on every run of the page script.
+    """
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}; known: {', '.join(ACTIONS)}")
+    user = sign_in_widget() if sign_in else current_user()
+    if can(user, action):
+        return user
+    zh, en = ACTIONS[action]
+    if user is None:
+        st.warning(
+            f"🔒 {zh}需要以规划人员或官员身份登录，请在左侧边栏登录。  \n"
+            f"Sign in as a planner or official (sidebar) to {en}."
+        )
+    else:
+        st.warning(f"🔒 当前角色（{user.role}）无权{zh}。  \nYour role ({user.role}) may not {en}.")
+    return None
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _store(url: str) -> ScenarioStore:
+    return ScenarioStore(engine_from_env(url or None))
+
+
+def scenario_store() -> ScenarioStore:
+    """The :class:`ScenarioStore` of ``$GISPLAN_DB`` (default: the per-user SQLite file).
+
+    One store (engine and schema check) per database URL and server process.
+    """
+    import os
+
+    from gisplan.store.db import ENV_VAR
+
+    return _store(os.environ.get(ENV_VAR, ""))

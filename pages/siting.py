@@ -1,0 +1,561 @@
+"""新店选址 (planners / officials): maximal covering siting, what-if, save as a scenario.
+
+Thin page: the analysis is :mod:`gisplan.siting` on the cached dataset and access model the
+coverage page uses (:func:`gisplan.maps.app_support.current_dataset` / ``access_model``).
+The role is checked on every run (:func:`gisplan.app_auth.require_ui`).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+import streamlit as st
+
+from gisplan.app_auth import require_ui, scenario_store, tr
+from gisplan.catalogue import default_standard
+from gisplan.coords import gcj02_to_wgs84
+from gisplan.crs import WGS84
+from gisplan.errors import InputError
+from gisplan.maps import coverage_map, display_layer
+from gisplan.maps.app_support import (
+    access_model,
+    basemap_control,
+    basemap_key,
+    current_dataset,
+    lang,
+    show_map,
+    synthetic_banner,
+)
+from gisplan.maps.build import to_feature_collection
+from gisplan.maps.elements import Legend, LegendItem
+from gisplan.siting import (
+    candidates_from_points,
+    commercial_candidates,
+    evaluate_sites,
+    grid_candidates,
+    plan_sites,
+    read_candidates,
+    scenario_payload,
+    what_if,
+)
+from gisplan.store import ScenarioExists, ScenarioRecord
+
+RESULT_KEY = "siting_result"  # {"key", "params", "result"} of the last run in this session
+MANUAL_KEY = "siting_manual"  # hand-placed what-if sites: list of dicts
+CHOSEN_COLOR = "#d62728"
+MANUAL_COLOR = "#1f77b4"
+WHATIF_COLOR = "#ff7f0e"
+
+lg = lang()
+st.title(tr("新店选址", "Site selection"))
+st.caption(
+    tr(
+        "最大覆盖选址：在候选点中选出 k 个新店位置，使新增步行可达人口（或新达标社区）最多。"
+        "现有设施视为已开业。",
+        "Maximal covering siting: choose k new sites among candidates to serve the most people "
+        "newly (or complete the most circles). Existing amenities count as open.",
+    )
+)
+
+user = require_ui("siting")
+if user is None:
+    st.stop()
+
+base = default_standard()
+
+
+def cat_label(cid: str) -> str:
+    c = base[cid]
+    return f"{c.name_zh} {c.name_en}" if lg == "zh" else f"{c.name_en} {c.name_zh}"
+
+
+# -- controls (sidebar) ----------------------------------------------------------------------
+with st.sidebar:
+    st.subheader(tr("选址设置", "Siting"))
+    category = st.selectbox(
+        tr("业态类别", "Category"),
+        base.ids,
+        index=base.ids.index("supermarket") if "supermarket" in base.ids else 0,
+        format_func=cat_label,
+        key="siting_category",
+    )
+    k = int(st.number_input(tr("新店数量 k", "New sites k"), 1, 50, 3, 1, key="siting_k"))
+    objective = st.radio(
+        tr("目标", "Objective"),
+        ["population", "complete"],
+        format_func=lambda v: {
+            "population": tr("新增服务人口", "people newly served"),
+            "complete": tr("新达标社区（完整生活圈）", "communities completing the circle"),
+        }[v],
+        key="siting_objective",
+    )
+    source = st.radio(
+        tr("候选点来源", "Candidate sites"),
+        ["grid", "commercial", "file"],
+        format_func=lambda v: {
+            "grid": tr("规则网格", "regular grid"),
+            "commercial": tr("商业街道（现有设施、步行街附近）", "commercial streets"),
+            "file": tr("上传图层", "uploaded layer"),
+        }[v],
+        key="siting_source",
+    )
+    spacing = 100.0
+    uploaded = None
+    if source == "grid":
+        spacing = float(
+            st.number_input(
+                tr("网格间距（米）", "Grid spacing (m)"), 20, 1000, 100, 10, key="siting_spacing"
+            )
+        )
+    elif source == "commercial":
+        spacing = float(
+            st.number_input(
+                tr("沿街间距（米）", "Spacing along streets (m)"),
+                10,
+                500,
+                50,
+                10,
+                key="siting_cspacing",
+            )
+        )
+    else:
+        uploaded = st.file_uploader(
+            tr(
+                "候选点图层（GeoJSON、GeoPackage、Shapefile .zip、含经纬度 CSV）",
+                "Candidate layer (GeoJSON, GeoPackage, Shapefile .zip, CSV with lon/lat)",
+            ),
+            type=["geojson", "json", "gpkg", "zip", "csv"],
+            key="siting_file",
+        )
+    method = st.radio(
+        tr("求解方法", "Method"),
+        ["greedy", "exact"],
+        format_func=lambda v: {
+            "greedy": tr("贪心（快速）", "greedy (fast)"),
+            "exact": tr("精确（HiGHS 整数规划）", "exact (HiGHS MILP)"),
+        }[v],
+        key="siting_method",
+    )
+    time_limit = 60.0
+    if method == "exact":
+        time_limit = float(
+            st.number_input(tr("时间上限（秒）", "Time limit (s)"), 1, 600, 60, 1, key="siting_tl")
+        )
+    basemap = basemap_control("siting_basemap")
+
+key, dataset = current_dataset()
+with st.spinner(
+    tr("正在构建步行网络与距离（仅首次）……", "Building the network (first time only)…")
+):
+    model = access_model(key, dataset)
+synthetic_banner(dataset)
+st.caption(f"{tr('数据集', 'Dataset')}: {dataset.label}")
+if category not in model.distances_m.columns:
+    st.error(tr("当前数据没有该类别的距离。", "The data has no distances for this category."))
+    st.stop()
+
+
+def make_candidates():
+    if source == "grid":
+        return grid_candidates(model.network, spacing_m=spacing)
+    if source == "commercial":
+        return commercial_candidates(model.network, dataset.amenities, spacing_m=spacing)
+    if uploaded is None:
+        raise InputError(
+            "no candidate layer uploaded", field="candidates", hint="upload a point layer first"
+        )
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / Path(uploaded.name).name
+        path.write_bytes(uploaded.getvalue())
+        return read_candidates(model.network, path)
+
+
+params = {
+    "category": category,
+    "k": k,
+    "objective": objective,
+    "candidate_source": source,
+    "spacing_m": spacing if source != "file" else None,
+    "candidate_file": uploaded.name if uploaded is not None else None,
+    "method": method,
+    "time_limit_s": time_limit if method == "exact" else None,
+    "walking_speed_kmh": base.walking_speed_kmh,
+    "threshold_min": base.threshold_minutes(category),
+    "required": list(base.required_ids),
+    "dataset": dataset.label,
+    "synthetic": bool(dataset.synthetic),
+}
+
+if st.button(tr("运行选址", "Run siting"), type="primary", key="siting_run"):
+    try:
+        with st.spinner(tr("正在选址……", "Choosing sites…")):
+            cands = make_candidates()
+            res = plan_sites(
+                model,
+                base,
+                category,
+                k,
+                cands,
+                objective=objective,
+                exact=method == "exact",
+                time_limit_s=time_limit,
+                synthetic=dataset.synthetic,
+            )
+        st.session_state[RESULT_KEY] = {"key": key, "params": params, "result": res}
+    except InputError as exc:
+        st.error(str(exc))
+
+run = st.session_state.get(RESULT_KEY)
+if run is not None and run["key"] != key:  # the session's data changed since the run
+    run = None
+    st.session_state.pop(RESULT_KEY, None)
+result = run["result"] if run is not None else None
+
+# -- results ---------------------------------------------------------------------------------
+if result is not None:
+    ev = result.evaluation
+    cat = result.problem.category
+    st.subheader(tr(f"选址结果：{cat_label(cat)}", f"Result: {cat_label(cat)}"))
+    if result.synthetic:
+        st.caption("示例数据（合成） / synthetic sample")
+    c = st.columns(4)
+    c[0].metric(
+        tr("覆盖人口（之前）", "Covered population (before)"),
+        f"{ev['covered_population_before']:,.0f}",
+    )
+    c[1].metric(
+        tr("覆盖人口（之后）", "Covered population (after)"),
+        f"{ev['covered_population_after']:,.0f}",
+    )
+    c[2].metric(tr("新增服务人口", "People newly served"), f"{ev['newly_served_population']:,.0f}")
+    c[3].metric(
+        tr("达标社区（之前 → 之后）", "Complete circles (before → after)"),
+        f"{ev['communities_complete_before']} → {ev['communities_complete_after']}",
+    )
+    s = result.summary()
+    info = tr(
+        f"方法：{s['method']}；候选点 {s['candidates']} 个；用时 "
+        f"{sum(s['timings_s'].values()):.2f} 秒",
+        f"Method: {s['method']}; {s['candidates']} candidates; "
+        f"{sum(s['timings_s'].values()):.2f} s",
+    )
+    if s.get("gap") is not None:
+        info += tr(f"；贪心与最优之差 {s['gap']:.2%}", f"; greedy gap {s['gap']:.2%}")
+    st.caption(info)
+    sites = result.sites
+    table = pd.DataFrame(
+        {
+            tr("序号", "Rank"): sites["rank"].astype(int),
+            "id": sites["id"],
+            tr("增益", "Gain"): sites["gain"],
+            tr("新增服务人口", "People newly served"): sites["gain_population"],
+            tr("新达标社区", "Circles completed"): sites["gain_complete"],
+            tr("累计覆盖人口", "Cumulative covered"): sites["cumulative_population"],
+            tr("经度", "Lon"): sites["lon"],
+            tr("纬度", "Lat"): sites["lat"],
+        }
+    )
+    st.dataframe(table, hide_index=True, key="siting_table")
+
+# -- maps ------------------------------------------------------------------------------------
+coverage = model.coverage(base)
+
+
+def add_points(m: folium.Map, gdf: gpd.GeoDataFrame, color: str, name: str, fields: list[str]):
+    if gdf is None or not len(gdf):
+        return
+    shown = display_layer(gdf, m.gisplan_basemap).copy()  # type: ignore[attr-defined]
+    shown["_color"] = color
+    folium.GeoJson(
+        to_feature_collection(shown, [*fields, "_color"]),
+        name=name,
+        marker=folium.CircleMarker(radius=9, weight=2, fill=True),
+        style_function=lambda f: {
+            "color": "#ffffff",
+            "fillColor": f["properties"]["_color"],
+            "fillOpacity": 1.0,
+        },
+        tooltip=folium.GeoJsonTooltip(fields=fields, sticky=True, localize=False),
+    ).add_to(m)
+
+
+def add_area(m: folium.Map, area: gpd.GeoSeries | None, name: str) -> None:
+    if area is None or not len(area) or area.iloc[0].is_empty:
+        return
+    shown = display_layer(gpd.GeoDataFrame(geometry=area), m.gisplan_basemap)  # type: ignore[attr-defined]
+    folium.GeoJson(
+        to_feature_collection(shown, []),
+        name=name,
+        style_function=lambda _f: {
+            "color": WHATIF_COLOR,
+            "weight": 1,
+            "fillColor": WHATIF_COLOR,
+            "fillOpacity": 0.2,
+        },
+        interactive=False,
+    ).add_to(m)
+
+
+def manual_frame() -> gpd.GeoDataFrame:
+    rows = st.session_state.get(MANUAL_KEY, [])
+    return gpd.GeoDataFrame(
+        pd.DataFrame(rows, columns=["name", "category", "gain", "lon", "lat"]),
+        geometry=[shapely.Point(r["lon"], r["lat"]) for r in rows],
+        crs=WGS84,
+    )
+
+
+def base_map(whatif_area=None, whatif_point=None) -> folium.Map:
+    m = coverage_map(
+        coverage,
+        color_by=category,
+        amenities=dataset.amenities,
+        amenity_categories=[category],
+        basemap=basemap,
+        tianditu_key=basemap_key(basemap),
+        synthetic=dataset.synthetic,
+        attribution=dataset.attribution,
+        lang=lg,
+        base_url="/app/static/vendor",
+    )
+    items = []
+    if result is not None:
+        add_points(
+            m, result.sites, CHOSEN_COLOR, tr("选址结果", "Chosen sites"), ["rank", "id", "gain"]
+        )
+        items.append(LegendItem(tr("优化选址", "Chosen site"), CHOSEN_COLOR, "circle"))
+    manual = manual_frame()
+    if len(manual):
+        add_points(m, manual, MANUAL_COLOR, tr("手动添加", "Hand-placed"), ["name", "gain"])
+        items.append(LegendItem(tr("手动添加", "Hand-placed"), MANUAL_COLOR, "circle"))
+    add_area(m, whatif_area, tr("新店服务范围", "New site's service area"))
+    if whatif_point is not None:
+        add_points(m, whatif_point, WHATIF_COLOR, tr("假设新店", "What-if site"), ["name"])
+        items.append(
+            LegendItem(tr("假设新店及服务范围", "What-if site & area"), WHATIF_COLOR, "circle")
+        )
+    if items:
+        Legend(tr("选址", "Siting"), items).add_to(m)
+    return m
+
+
+if result is not None:
+    show_map(base_map, key="siting_map", height=520)
+
+# -- what-if ---------------------------------------------------------------------------------
+st.subheader(tr("假设分析：在某处新开一家店", "What-if: open one new site here"))
+st.caption(
+    tr(
+        f"在下方地图上点击，或输入经纬度（WGS-84）。类别：{cat_label(category)}；"
+        "相对于现有设施计算。",
+        f"Click on the map below or type lon/lat (WGS-84). Category: {cat_label(category)}; "
+        "relative to the existing amenities.",
+    )
+)
+if "whatif_lon" not in st.session_state:
+    cx, cy = coverage.table.geometry.union_all().centroid.coords[0]
+    st.session_state["whatif_lon"] = round(float(cx), 6)
+    st.session_state["whatif_lat"] = round(float(cy), 6)
+    st.session_state["whatif_active"] = False
+
+lon = float(st.session_state["whatif_lon"])
+lat = float(st.session_state["whatif_lat"])
+wi = None
+if st.session_state.get("whatif_active"):
+    try:
+        wi = what_if(model, base, category, lon, lat)
+    except InputError as exc:
+        st.error(str(exc))
+
+point = None
+if wi is not None:
+    point = gpd.GeoDataFrame(
+        {"name": [tr("假设新店", "What-if site")]}, geometry=[shapely.Point(lon, lat)], crs=WGS84
+    )
+
+from streamlit_folium import st_folium  # noqa: E402 - only this page needs the click
+
+try:
+    whatif_map = base_map(wi.service_area if wi is not None else None, point)
+except Exception as exc:  # noqa: BLE001 - e.g. missing basemap key
+    st.error(str(exc))
+    whatif_map = None
+if whatif_map is not None:
+    out = st_folium(
+        whatif_map,
+        key="whatif_map",
+        height=480,
+        use_container_width=True,
+        returned_objects=["last_clicked"],
+    )
+    click = (out or {}).get("last_clicked")
+    if click and click != st.session_state.get("whatif_last_click"):
+        st.session_state["whatif_last_click"] = click
+        x, y = float(click["lng"]), float(click["lat"])
+        if basemap.coord_system == "gcj02":  # the map shows GCJ-02; the analysis needs WGS-84
+            x, y = gcj02_to_wgs84(x, y)
+        st.session_state["whatif_lon"] = round(float(x), 6)
+        st.session_state["whatif_lat"] = round(float(y), 6)
+        st.session_state["whatif_active"] = True
+        st.rerun()
+
+with st.form("whatif_form"):
+    a, b = st.columns(2)
+    a.number_input(tr("经度", "Longitude"), format="%.6f", step=0.0005, key="whatif_lon")
+    b.number_input(tr("纬度", "Latitude"), format="%.6f", step=0.0005, key="whatif_lat")
+    if st.form_submit_button(tr("计算该点", "Evaluate this point")):
+        st.session_state["whatif_active"] = True
+        st.rerun()
+
+if wi is not None:
+    complete = model.communities.set_index("id").loc[wi.newly_complete_ids]
+    w = st.columns(3)
+    w[0].metric(tr("新增服务人口", "People newly served"), f"{wi.newly_served_population:,}")
+    w[1].metric(tr("新增服务社区", "Communities newly served"), len(wi.newly_served_ids))
+    w[2].metric(tr("新达标社区", "Circles completed"), len(wi.newly_complete_ids))
+    if len(complete):
+        st.markdown(tr("**生活圈变为完整的社区**", "**Communities whose circle becomes complete**"))
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "id": complete.index,
+                    tr("名称", "Name"): complete["name"].to_numpy(),
+                    tr("人口", "Population"): complete["population"].to_numpy(),
+                }
+            ),
+            hide_index=True,
+            key="whatif_complete",
+        )
+    if st.button(
+        tr("将此点加入方案（手动选址）", "Add this point to the scenario (hand-placed)"),
+        key="whatif_add",
+    ):
+        rows = list(st.session_state.get(MANUAL_KEY, []))
+        rows.append(
+            {
+                "name": tr(f"手动 {len(rows) + 1}", f"manual {len(rows) + 1}"),
+                "category": category,
+                "gain": float(wi.newly_served_population),
+                "lon": wi.lon,
+                "lat": wi.lat,
+            }
+        )
+        st.session_state[MANUAL_KEY] = rows
+        st.rerun()
+
+manual = manual_frame()
+if len(manual):
+    st.markdown(
+        tr(f"**手动添加的选址（{len(manual)} 个）**", f"**Hand-placed sites ({len(manual)})**")
+    )
+    st.dataframe(pd.DataFrame(manual.drop(columns="geometry")), hide_index=True, key="manual_table")
+    if st.button(tr("清除手动选址", "Clear hand-placed sites"), key="manual_clear"):
+        st.session_state[MANUAL_KEY] = []
+        st.rerun()
+
+# -- save as a scenario ----------------------------------------------------------------------
+
+
+def scenario_record(name: str) -> ScenarioRecord:
+    """The run's chosen sites plus the hand-placed ones of the same category, evaluated together."""
+    if result is not None:
+        payload = scenario_payload(result, run["params"], name=name)
+        cat = result.problem.category
+    else:
+        cat = category
+        payload = {
+            "name": name,
+            "category": cat,
+            "params": dict(params),
+            "results": {},
+            "sites": {"type": "FeatureCollection", "features": []},
+        }
+    features = list(payload["sites"]["features"])
+    manual_rows = [r for r in st.session_state.get(MANUAL_KEY, []) if r["category"] == cat]
+    for r in manual_rows:
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "kind": "manual",
+                    "name": r["name"],
+                    "gain": r["gain"],
+                    "rank": None,
+                    "category": cat,
+                },
+                "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
+            }
+        )
+    payload["sites"] = {"type": "FeatureCollection", "features": features}
+    if manual_rows or result is None:
+        # Evaluate every site of the scenario together (chosen + hand-placed).
+        lonlat = np.array([f["geometry"]["coordinates"] for f in features], dtype=float)
+        pts = gpd.GeoDataFrame(
+            {"id": [f"S{i}" for i in range(len(lonlat))]},
+            geometry=gpd.points_from_xy(lonlat[:, 0], lonlat[:, 1]),
+            crs=WGS84,
+        )
+        cands = candidates_from_points(
+            model.network, pts, max_snap_distance_m=model.max_snap_distance_m
+        )
+        ev, _ = evaluate_sites(model, base, cat, cands, np.flatnonzero(cands.snap.ok))
+        results = dict(payload["results"])
+        if result is not None:
+            results["covered_population_after_chosen_only"] = result.evaluation[
+                "covered_population_after"
+            ]
+        results.update({k: v for k, v in ev.items()})
+        results["categories"] = {
+            cat: {
+                "population_total": ev["total_population"],
+                "covered_population_before": ev["covered_population_before"],
+                "covered_population_after": ev["covered_population_after"],
+            }
+        }
+        results["complete_circles_before"] = ev["communities_complete_before"]
+        results["complete_circles_after"] = ev["communities_complete_after"]
+        results["manual_sites"] = len(manual_rows)
+        payload["results"] = results
+    return ScenarioRecord(**payload)
+
+
+st.subheader(tr("保存为方案", "Save as a scenario"))
+has_sites = result is not None or bool(st.session_state.get(MANUAL_KEY))
+if not has_sites:
+    st.info(
+        tr("先运行选址或添加手动选址，再保存。", "Run the siting or add a hand-placed site first.")
+    )
+else:
+    with st.form("save_form"):
+        name = st.text_input(tr("方案名称", "Scenario name"), key="save_name")
+        overwrite = st.checkbox(
+            tr("同名时覆盖", "Overwrite a scenario of the same name"), key="save_overwrite"
+        )
+        save = st.form_submit_button(tr("保存方案", "Save scenario"))
+    if save:
+        try:
+            rec = scenario_record(name)
+            stored = scenario_store().save(user, rec, overwrite=overwrite)
+            st.success(
+                tr(
+                    f"已保存方案“{stored.name}”（作者 {stored.author}，{len(rec.sites['features'])} 个选址）。",
+                    f"Saved scenario '{stored.name}' (author {stored.author}, "
+                    f"{len(rec.sites['features'])} sites).",
+                )
+            )
+        except ScenarioExists as exc:
+            st.error(
+                tr(
+                    "已有同名方案；请换名或勾选覆盖。",
+                    "A scenario of that name exists; rename or tick overwrite.",
+                )
+                + f" ({exc})"
+            )
+        except InputError as exc:
+            st.error(str(exc))
