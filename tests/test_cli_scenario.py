@@ -91,3 +91,50 @@ def test_hash_password_command(monkeypatch, capsys):
     assert main(["user", "hash-password", "--stdin"]) == 0
     printed = capsys.readouterr().out.strip()
     assert printed != "hunter2" and verify_password("hunter2", printed)
+
+
+def test_site_save_then_list_and_show(env: Path, capsys):
+    out = env / "site"
+    rc = main(
+        [
+            "site",
+            "--category",
+            "supermarket",
+            "--k",
+            "2",
+            "--out",
+            str(out),
+            "--quiet",
+            "--save",
+            "两家新超市",
+            "--user",
+            "alice",
+        ]
+    )
+    assert rc == 0
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    capsys.readouterr()
+    store = ScenarioStore(engine_from_env())
+    rec = store.load(User("alice", "planner"), "两家新超市")
+    assert rec.author == "alice"
+    cat = rec.results["categories"]["supermarket"]
+    assert cat["covered_population_before"] == summary["covered_population_before"]
+    assert cat["covered_population_after"] == summary["covered_population_after"]
+    assert len(rec.sites_frame()) == 2
+    # Saving needs a signed-in user: without --user nothing is computed or saved.
+    rc = main(
+        [
+            "site",
+            "--category",
+            "supermarket",
+            "--k",
+            "1",
+            "--out",
+            str(env / "x"),
+            "--quiet",
+            "--save",
+            "匿名",
+        ]
+    )
+    assert rc == 2 and "sign in" in capsys.readouterr().err
+    assert sorted(s.name for s in store.list(User("alice", "planner"))) == sorted(["东门超市", "两家新超市"])

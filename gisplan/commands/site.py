@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 import time
 
-from gisplan.commands import add_standard_options, progress_printer, standard_from_args
+from gisplan.commands import (
+    add_login_options,
+    add_standard_options,
+    login_from_args,
+    progress_printer,
+    standard_from_args,
+)
 from gisplan.errors import InputError
 
 
@@ -59,6 +65,16 @@ def add_parser(sub) -> argparse.ArgumentParser:
         "--osm", metavar="FILE", help="OpenStreetMap extract (.osm or .osm.pbf) instead of the demo"
     )
     p.add_argument("--quiet", action="store_true", help="no progress lines")
+    p.add_argument(
+        "--save",
+        metavar="NAME",
+        help="save the result as a named scenario (needs a signed-in planner/official: --user)",
+    )
+    p.add_argument(
+        "--overwrite", action="store_true", help="with --save: replace a scenario of that name"
+    )
+    p.add_argument("--db", metavar="URL", help="with --save: SQLAlchemy URL (default $GISPLAN_DB)")
+    add_login_options(p)
     add_standard_options(p)
     return p
 
@@ -109,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
             "--time-limit must be positive", field="--time-limit", hint="seconds, e.g. 60"
         )
     source = _candidate_source(args)
+    user = login_from_args(args, "save") if args.save else None
 
     if args.osm:
         progress(f"reading OpenStreetMap file {args.osm}")
@@ -178,4 +195,19 @@ def run(args: argparse.Namespace) -> int:
         )
     for name, path in paths.items():
         print(f"{name}: {path}")
+    if args.save:
+        from gisplan.siting import scenario_payload
+        from gisplan.store import ScenarioRecord, ScenarioStore, engine_from_env
+
+        params = {
+            "k": args.k,
+            "objective": args.objective,
+            "candidate_source": source,
+            "exact": bool(args.exact),
+            "dataset": dataset.label,
+            **extra,
+        }
+        record = ScenarioRecord(**scenario_payload(result, params, name=args.save))
+        ScenarioStore(engine_from_env(args.db)).save(user, record, overwrite=args.overwrite)
+        print(f"已保存方案 saved scenario: {args.save} (作者 author: {user.username})")
     return 0
