@@ -1,0 +1,199 @@
+"""方案管理 (planners / officials): list, open, compare, export and delete saved scenarios.
+
+Thin page over :class:`gisplan.store.ScenarioStore` (``$GISPLAN_DB``); every action is checked
+against the signed-in user's role on every run (:func:`gisplan.app_auth.require_ui`) and
+again by the store itself.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import folium
+import pandas as pd
+import streamlit as st
+
+from gisplan.app_auth import require_ui, scenario_store, tr
+from gisplan.errors import InputError
+from gisplan.maps.app_support import lang, show_map
+from gisplan.maps.basemaps import display_layer
+from gisplan.maps.build import new_map, to_feature_collection
+from gisplan.maps.elements import Legend, LegendItem
+from gisplan.store import PermissionDenied, before_after_table, export_scenario
+
+KIND_COLORS = {"chosen": "#d62728", "manual": "#1f77b4"}
+EXPORT_KEY = "scenario_export"  # {"name": str, "files": {file name: bytes}}
+MIME = {
+    "sites.gpkg": "application/geopackage+sqlite3",
+    "sites.geojson": "application/geo+json",
+    "results.csv": "text/csv",
+    "report.html": "text/html",
+}
+
+lg = lang()
+st.title(tr("方案管理", "Scenarios"))
+st.caption(
+    tr(
+        "已保存的选址方案：查看、对比、导出与删除。",
+        "Saved siting scenarios: open, compare, export and delete.",
+    )
+)
+
+user = require_ui("read")
+if user is None:
+    st.stop()
+
+store = scenario_store()
+try:
+    summaries = store.list(user)
+except PermissionDenied as exc:  # the store checks the role again
+    st.error(str(exc))
+    st.stop()
+
+if not summaries:
+    st.info(
+        tr(
+            "还没有保存的方案：请在“新店选址”页保存。",
+            "No saved scenarios yet: save one on the siting page.",
+        )
+    )
+    st.stop()
+
+names = [s.name for s in summaries]
+listing = pd.DataFrame(
+    {
+        tr("名称", "Name"): names,
+        tr("作者", "Author"): [s.author for s in summaries],
+        tr("类别", "Category"): [s.category or "" for s in summaries],
+        tr("优化选址", "Chosen"): [s.n_chosen for s in summaries],
+        tr("手动选址", "Hand-placed"): [s.n_manual for s in summaries],
+        tr("更新时间（UTC）", "Updated (UTC)"): [
+            s.updated_at.strftime("%Y-%m-%d %H:%M") for s in summaries
+        ],
+    }
+)
+st.dataframe(listing, hide_index=True, key="scenario_list")
+
+# -- open one ------------------------------------------------------------------------------
+st.subheader(tr("查看方案", "Open a scenario"))
+name = st.selectbox(tr("方案", "Scenario"), names, key="scenario_open")
+record = store.load(user, name)
+synthetic = bool(record.params.get("synthetic")) or bool(record.results.get("synthetic"))
+if synthetic:
+    st.warning("示例数据（合成） / synthetic sample")
+st.caption(
+    tr(
+        f"作者 {record.author}；类别 {record.category or '—'}；参数 {record.params}",
+        f"Author {record.author}; category {record.category or '—'}; parameters {record.params}",
+    )
+)
+frame = record.sites_frame()
+
+
+def site_bounds() -> list[list[float]]:
+    """``[[south, west], [north, east]]`` around the sites (about 500 m margin)."""
+    if not len(frame):
+        return [[29.80, 121.48], [29.94, 121.64]]
+    w, s, e, n = frame.total_bounds
+    return [[s - 0.005, w - 0.005], [n + 0.005, e + 0.005]]
+
+
+def scenario_map() -> folium.Map:
+    m = new_map(site_bounds(), synthetic=synthetic, base_url="/app/static/vendor")
+    if len(frame):
+        shown = display_layer(frame, m.gisplan_basemap).copy()  # type: ignore[attr-defined]
+        shown["_color"] = shown["kind"].map(KIND_COLORS).fillna("#555555")
+        fields = [c for c in ("kind", "rank", "name", "gain") if c in shown.columns]
+        folium.GeoJson(
+            to_feature_collection(shown, [*fields, "_color"]),
+            name=tr("选址", "Sites"),
+            marker=folium.CircleMarker(radius=8, weight=2, fill=True),
+            style_function=lambda f: {
+                "color": "#ffffff",
+                "fillColor": f["properties"]["_color"],
+                "fillOpacity": 1.0,
+            },
+            tooltip=folium.GeoJsonTooltip(fields=fields, sticky=True, localize=False),
+        ).add_to(m)
+    Legend(
+        record.name,
+        [
+            LegendItem(tr("优化选址", "Chosen"), KIND_COLORS["chosen"], "circle"),
+            LegendItem(tr("手动选址", "Hand-placed"), KIND_COLORS["manual"], "circle"),
+        ],
+    ).add_to(m)
+    return m
+
+
+show_map(scenario_map, key="scenario_map", height=420)
+table = before_after_table(record.results)
+if len(table):
+    st.dataframe(table, hide_index=True, key="scenario_results")
+
+# -- compare two ---------------------------------------------------------------------------
+st.subheader(tr("方案对比", "Compare two scenarios"))
+if len(names) < 2:
+    st.info(tr("至少需要两个方案。", "Needs at least two scenarios."))
+elif require_ui("compare", sign_in=False) is not None:
+    left, right = st.columns(2)
+    a = left.selectbox(tr("方案 A", "Scenario A"), names, index=0, key="compare_a")
+    b = right.selectbox(tr("方案 B", "Scenario B"), names, index=1, key="compare_b")
+    if a == b:
+        st.info(tr("请选择两个不同的方案。", "Pick two different scenarios."))
+    else:
+        st.dataframe(store.compare(user, a, b), hide_index=True, key="compare_table")
+
+# -- export ----------------------------------------------------------------------------------
+st.subheader(tr("导出", "Export"))
+if require_ui("export", sign_in=False) is not None:
+    if st.button(tr(f"导出“{name}”", f"Export '{name}'"), key="export_prepare"):
+        with tempfile.TemporaryDirectory() as tmp:
+            paths = export_scenario(user, store, name, tmp)
+            st.session_state[EXPORT_KEY] = {
+                "name": name,
+                "files": {f: Path(p).read_bytes() for f, p in paths.items()},
+            }
+    prepared = st.session_state.get(EXPORT_KEY)
+    if prepared is not None and prepared["name"] == name:
+        cols = st.columns(len(prepared["files"]))
+        labels = {
+            "sites.gpkg": tr("选址 GeoPackage", "Sites GeoPackage"),
+            "sites.geojson": tr("选址 GeoJSON", "Sites GeoJSON"),
+            "results.csv": tr("前后对比 CSV", "Before/after CSV"),
+            "report.html": tr("方案报告 HTML", "Report HTML"),
+        }
+        stem = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)
+        for col, (fname, data) in zip(cols, prepared["files"].items(), strict=True):
+            col.download_button(
+                labels.get(fname, fname),
+                data,
+                file_name=f"{stem}_{fname}",
+                mime=MIME.get(fname, "application/octet-stream"),
+                key=f"dl_{fname}",
+                on_click="ignore",
+            )
+
+# -- delete ----------------------------------------------------------------------------------
+st.subheader(tr("删除", "Delete"))
+if require_ui("delete", sign_in=False) is not None:
+    confirm = st.checkbox(
+        tr(
+            f"确认删除“{name}”（操作记录中保留副本）",
+            f"Confirm deleting '{name}' (kept in the audit log)",
+        ),
+        key="delete_confirm",
+    )
+    clicked = st.button(
+        tr("删除方案", "Delete scenario"), disabled=not confirm, key="delete_button"
+    )
+    if clicked and confirm:  # checked here too: a disabled button is only a hint in the browser
+        try:
+            store.delete(user, name)
+        except InputError as exc:
+            st.error(str(exc))
+        else:
+            st.session_state.pop(EXPORT_KEY, None)
+            st.session_state.pop("delete_confirm", None)
+            st.session_state.pop("scenario_open", None)
+            st.rerun()
