@@ -1,0 +1,152 @@
+"""方案管理 page through AppTest: visitors see nothing; planners list, compare, export, delete.
+
+Scenarios are saved here through the store API into a temporary SQLite database
+(``GISPLAN_DB``); what the page shows is checked against the database.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+from streamlit.testing.v1 import AppTest
+
+from gisplan.store import ScenarioRecord, ScenarioStore, User, engine_from_env, hash_password
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = str(ROOT / "pages" / "scenarios.py")
+TIMEOUT = 120
+PLANNER = User("li", "official", "李处")
+NAMES = ("方案甲", "方案乙")
+
+
+def record(name: str, after: float, n_manual: int) -> ScenarioRecord:
+    pts = [shapely.Point(121.54 + 0.003 * i, 29.87) for i in range(2 + n_manual)]
+    sites = gpd.GeoDataFrame(
+        {
+            "kind": ["chosen", "chosen"] + ["manual"] * n_manual,
+            "gain": [100.0 * (i + 1) for i in range(2 + n_manual)],
+            "rank": [1, 2] + [None] * n_manual,
+        },
+        geometry=pts,
+        crs="EPSG:4326",
+    )
+    results = {
+        "categories": {
+            "wet_market": {
+                "covered_population_before": 1000.0,
+                "covered_population_after": after,
+            }
+        },
+        "complete_circles_before": 3,
+        "complete_circles_after": 5,
+    }
+    return ScenarioRecord(name, "wet_market", {"k": 2, "synthetic": True}, sites, results)
+
+
+@pytest.fixture()
+def db(monkeypatch, tmp_path):
+    table = {"li": {"password_hash": hash_password("pw-li", rounds=4), "role": "official"}}
+    monkeypatch.setenv("GISPLAN_USERS", json.dumps(table))
+    monkeypatch.delenv("GISPLAN_USERS_FILE", raising=False)
+    url = f"sqlite:///{tmp_path / 'plans.db'}"
+    monkeypatch.setenv("GISPLAN_DB", url)
+    store = ScenarioStore(engine_from_env(url))
+    store.save(PLANNER, record(NAMES[0], 1500.0, 0))
+    store.save(PLANNER, record(NAMES[1], 1800.0, 1))
+    return store
+
+
+def open_page() -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def sign_in(at: AppTest, username: str, password: str) -> AppTest:
+    at.sidebar.text_input[0].input(username)
+    at.sidebar.text_input[1].input(password)
+    [b for b in at.sidebar.button if b.label == "登录"][0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def shown_text(at: AppTest) -> str:
+    parts = [
+        e.value
+        for kind in ("markdown", "caption", "info", "warning", "success")
+        for e in getattr(at, kind)
+    ]
+    parts += [str(s.options) for s in at.selectbox]
+    parts += [d.value.to_string() for d in at.dataframe]
+    return " ".join(map(str, parts))
+
+
+def download_buttons(at: AppTest) -> list:
+    return list(at.get("download_button"))
+
+
+def test_visitor_sees_no_scenarios(db):
+    at = open_page()
+    assert any("请在左侧边栏登录" in w.value for w in at.warning)
+    text = shown_text(at)
+    assert all(n not in text for n in NAMES)
+    assert not download_buttons(at)
+    assert len(at.dataframe) == 0 and len(at.selectbox) == 0
+
+
+def test_wrong_password_shows_no_scenarios(db):
+    at = open_page()
+    sign_in(at, "li", "wrong")
+    assert [e.value for e in at.error] == ["用户名或密码错误。"]
+    assert all(n not in shown_text(at) for n in NAMES)
+
+
+def test_official_lists_compares_exports_and_deletes(db):
+    at = open_page()
+    sign_in(at, "li", "pw-li")
+    listing = [d.value for d in at.dataframe if "手动选址" in d.value.columns][0]
+    assert list(listing["名称"]) == sorted(NAMES)
+    assert dict(zip(listing["名称"], listing["手动选址"], strict=True)) == {
+        NAMES[0]: 0,
+        NAMES[1]: 1,
+    }
+    assert "示例数据（合成）" in " ".join(w.value for w in at.warning)
+
+    # compare: the page's table is the store's comparison of the two
+    a, b = at.selectbox(key="compare_a").value, at.selectbox(key="compare_b").value
+    shown = [d.value for d in at.dataframe if "difference" in d.value.columns][0]
+    expected = db.compare(PLANNER, a, b)
+    pd.testing.assert_frame_equal(shown.reset_index(drop=True), expected, check_dtype=False)
+    after = shown.set_index("metric").loc["covered_population_after"]
+    assert after["difference"] == pytest.approx(after[b] - after[a])
+
+    # export: four files, the GeoJSON holds the opened scenario's sites
+    assert not download_buttons(at)
+    at.selectbox(key="scenario_open").set_value(NAMES[1]).run()
+    at.button(key="export_prepare").click().run()
+    assert not at.exception
+    files = at.session_state["scenario_export"]["files"]
+    assert set(files) == {"sites.gpkg", "sites.geojson", "results.csv", "report.html"}
+    assert len(download_buttons(at)) == 4
+    fc = json.loads(files["sites.geojson"])
+    assert sorted(f["properties"]["kind"] for f in fc["features"]) == ["chosen", "chosen", "manual"]
+    assert files["sites.gpkg"][:16] == b"SQLite format 3\x00"
+    assert NAMES[1] in files["report.html"].decode("utf-8")
+    assert [e.action for e in db.audit(PLANNER, NAMES[1])][0] == "export"
+
+    # delete: nothing happens without the confirmation, then it is gone from the database
+    assert at.button(key="delete_button").disabled
+    assert {s.name for s in db.list(PLANNER)} == set(NAMES)
+    at.checkbox(key="delete_confirm").check().run()
+    at.button(key="delete_button").click().run()
+    assert not at.exception
+    assert [s.name for s in db.list(PLANNER)] == [NAMES[0]]
+    assert db.audit(PLANNER, NAMES[1])[0].action == "delete"
+    listing = [d.value for d in at.dataframe if "手动选址" in d.value.columns][0]
+    assert list(listing["名称"]) == [NAMES[0]]
