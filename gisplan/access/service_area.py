@@ -49,7 +49,9 @@ def buffer_lines(
     if method == "auto":
         method = "vector" if len(lines) <= VECTOR_LIMIT else "grid"
     if method == "vector":
-        return shapely.buffer(shapely.multilinestrings(lines), buffer_m, quad_segs=4)
+        # Buffering pieces one by one and dissolving is much faster in GEOS than buffering
+        # one large MultiLineString, with the same result.
+        return shapely.union_all(shapely.buffer(lines, buffer_m, quad_segs=4))
     from scipy import ndimage
 
     minx, miny, maxx, maxy = shapely.total_bounds(lines)
