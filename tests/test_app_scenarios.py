@@ -150,3 +150,15 @@ def test_official_lists_compares_exports_and_deletes(db):
     assert db.audit(PLANNER, NAMES[1])[0].action == "delete"
     listing = [d.value for d in at.dataframe if "手动选址" in d.value.columns][0]
     assert list(listing["名称"]) == [NAMES[0]]
+
+
+def test_pages_are_in_the_app_navigation_and_protected(db):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.run()
+    for page, title in (("pages/siting.py", "新店选址"), ("pages/scenarios.py", "方案管理")):
+        at.switch_page(page).run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert at.title[0].value == title
+        assert any("请在左侧边栏登录" in w.value for w in at.warning)
+        assert all(n not in shown_text(at) for n in NAMES)
+        assert not download_buttons(at)
