@@ -1,0 +1,28 @@
+"""Interactive maps (folium / Leaflet) with locally served Leaflet: no CDN, works offline.
+
+- :mod:`gisplan.maps.assets`: Leaflet from the installed XStatic-Leaflet package, served
+  locally or inlined into a standalone HTML file.
+- :mod:`gisplan.maps.basemaps`: none (offline default), OpenStreetMap, Amap (GCJ-02), Tianditu.
+- :mod:`gisplan.maps.build`: the plan map and the coverage map.
+- :mod:`gisplan.maps.elements`: legend, labels, attribution as plain Leaflet controls.
+- :mod:`gisplan.maps.targets`: progress against the plan's 2025 targets.
+"""
+
+from gisplan.maps.assets import install_vendor, localize, standalone_html
+from gisplan.maps.basemaps import BASEMAPS, MissingKeyError, display_layer, tianditu_key
+from gisplan.maps.build import coverage_map, plan_map
+from gisplan.maps.targets import TargetProgress, plan_progress
+
+__all__ = [
+    "BASEMAPS",
+    "MissingKeyError",
+    "TargetProgress",
+    "coverage_map",
+    "display_layer",
+    "install_vendor",
+    "localize",
+    "plan_map",
+    "plan_progress",
+    "standalone_html",
+    "tianditu_key",
+]

@@ -1,0 +1,226 @@
+"""Interface text in Chinese (default) and English.
+
+>>> t("app.title", "en")
+'Ningbo commerce GIS planner'
+
+``t(key)`` without a language uses the current language given by a provider; the Streamlit
+app installs one that reads the session's choice (:func:`set_language_provider`), everything
+else gets Chinese.  Category names come from the catalogue, which carries both languages
+(:func:`category_name`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+__all__ = [
+    "LANGUAGES",
+    "STRINGS",
+    "t",
+    "category_name",
+    "set_language_provider",
+    "current_language",
+]
+
+LANGUAGES: tuple[str, ...] = ("zh", "en")
+
+#: key -> (Chinese, English).  ``{name}`` placeholders are filled by ``t(key, **values)``.
+STRINGS: dict[str, tuple[str, str]] = {
+    # app and navigation
+    "app.title": ("宁波商贸规划 GIS", "Ningbo commerce GIS planner"),
+    "app.language": ("语言 / Language", "Language / 语言"),
+    "nav.public": ("公众", "Public"),
+    "nav.planners": ("规划人员", "Planners"),
+    "nav.data": ("数据", "Data"),
+    "page.plan_map": ("商圈与步行街地图", "Business districts & pedestrian streets"),
+    "page.coverage": ("便民生活圈覆盖", "Convenience-circle coverage"),
+    "page.upload": ("数据上传", "Data upload"),
+    # shared
+    "synthetic.banner": (
+        "⚠️ 示例数据（合成）：社区与设施为生成的演示数据，不代表真实情况。",
+        "⚠️ Synthetic sample: communities and amenities are generated demonstration data, not real.",
+    ),
+    "basemap": ("底图", "Basemap"),
+    "basemap.offline_note": (
+        "网络底图需要联网；默认“无底图”可离线使用。",
+        "Web basemaps need the internet; the default 'no basemap' works offline.",
+    ),
+    "basemap.gcj_note": (
+        "高德底图使用 GCJ-02 坐标，所有图层已相应偏移显示。",
+        "Amap tiles are in GCJ-02; every layer is shifted accordingly for display.",
+    ),
+    "data.source": ("数据来源", "Data source"),
+    "dataset": ("数据集", "Dataset"),
+    "approximate": ("位置与范围为示意（近似）", "position and extent are schematic (approximate)"),
+    # plan map
+    "plan.intro": (
+        "《宁波市商贸发展“十四五”规划》中的商圈与高品质步行街，以及 2025 年目标的进展。",
+        "The business districts and pedestrian streets of the Ningbo commerce plan 2021–2025, "
+        "and progress towards its 2025 targets.",
+    ),
+    "plan.progress": ("2025 年目标进展", "Progress towards the 2025 targets"),
+    "layer.counties": ("县（市、区）界", "County boundaries"),
+    "layer.districts": ("商圈", "Business districts"),
+    "layer.streets": ("步行街", "Pedestrian streets"),
+    "layer.communities": ("社区", "Communities"),
+    "layer.amenities": ("设施", "Amenities"),
+    "layer.service_area": ("服务范围", "Service area"),
+    "layer.rivers": ("河流", "Rivers"),
+    "level.national": ("国家级", "National"),
+    "level.provincial": ("省级", "Provincial"),
+    "level.municipal": ("市级", "Municipal"),
+    "level.other": ("其他", "Other"),
+    "status.existing": ("已建成", "existing"),
+    "status.planned": ("规划", "planned"),
+    "status.under construction": ("建设中", "under construction"),
+    "field.name": ("名称", "Name"),
+    "field.level": ("级别", "Level"),
+    "field.status": ("状态", "Status"),
+    "field.county": ("所在区县", "County"),
+    "field.counties": ("涉及区县", "Counties"),
+    "field.positioning": ("定位", "Positioning"),
+    "field.key_projects": ("重点项目", "Key projects"),
+    "field.note": ("说明", "Note"),
+    "field.quality": ("几何精度", "Geometry"),
+    "field.source": ("来源", "Source"),
+    "field.population": ("人口", "Population"),
+    "field.completeness": ("达标比例", "Completeness"),
+    "field.missing": ("缺项", "Missing"),
+    "field.minutes": ("步行分钟", "Walking minutes"),
+    "field.category": ("类别", "Category"),
+    "target.streets_high": ("国家级和省级步行街", "National & provincial pedestrian streets"),
+    "target.streets_municipal": ("市级步行街", "Municipal pedestrian streets"),
+    "target.districts": ("商圈", "Business districts"),
+    "target.circles": ("达标便民生活圈", "Circles meeting the standard"),
+    "target.recycling": ("再生资源回收点覆盖率", "Recycling-point coverage"),
+    "target.goal": ("目标", "target"),
+    "target.from_layer": ("来自图层", "from layer"),
+    "target.note_streets": (
+        "仅统计内置图层中收录的步行街；规划未列出全部名单。",
+        "Counts only the streets in the embedded layer; the plan does not list them all.",
+    ),
+    # coverage page
+    "cov.intro": (
+        "“5分钟便利店 + 10分钟农贸市场 + 15分钟超市”，在真实步行网络上计算。",
+        "'5-min convenience store + 10-min wet market + 15-min supermarket' on the walking network.",
+    ),
+    "cov.controls": ("标准设置", "Standard"),
+    "cov.speed": ("步行速度（公里/小时）", "Walking speed (km/h)"),
+    "cov.thresholds": ("各类阈值（分钟）", "Thresholds (minutes)"),
+    "cov.other_thresholds": ("其他业态阈值（分钟）", "Other categories (minutes)"),
+    "cov.required": ("必备业态", "Required categories"),
+    "cov.color_by": ("社区着色", "Colour communities by"),
+    "cov.minutes_category": ("设施类别", "Category"),
+    "cov.service_area": ("显示服务范围", "Show service area of"),
+    "cov.population_covered": ("人口覆盖（全部必备）", "Population covered (all required)"),
+    "cov.communities_complete": ("达标社区数", "Communities meeting the standard"),
+    "cov.category_coverage": ("{name} 人口覆盖", "{name} population coverage"),
+    "cov.gaps": ("缺口清单（人口多者在前）", "Gap list (most populous first)"),
+    "cov.by_county": ("按区县", "By county"),
+    "cov.by_district": ("按商圈", "By business district"),
+    "cov.chart": ("各类设施人口覆盖率", "Population coverage by category"),
+    "cov.downloads": ("下载", "Downloads"),
+    "cov.dl_csv": ("覆盖结果 CSV", "Coverage CSV"),
+    "cov.dl_geojson": ("覆盖结果 GeoJSON", "Coverage GeoJSON"),
+    "cov.dl_gpkg": ("覆盖结果 GeoPackage", "Coverage GeoPackage"),
+    "cov.dl_html": ("地图（独立 HTML，离线可用）", "Map (standalone HTML, works offline)"),
+    "cov.recompute": (
+        "重新计算用时 {ms:.0f} 毫秒（未重建网络）",
+        "Recomputed in {ms:.0f} ms (network not rebuilt)",
+    ),
+    "cov.unsnapped": (
+        "{n} 个社区距步行网络超过 {m:.0f} 米，未计入覆盖。",
+        "{n} communities are more than {m:.0f} m from the walking network and count as not served.",
+    ),
+    "cov.no_required": ("请至少选择一个必备业态。", "Choose at least one required category."),
+    "cov.loading": (
+        "正在构建步行网络与距离（仅首次）……",
+        "Building the walking network and distances (first time only)…",
+    ),
+    "legend.completeness": ("必备业态达标", "Required categories met"),
+    "legend.minutes": (
+        "到{name}步行分钟（阈值 {limit:g}）",
+        "Minutes to {name} (threshold {limit:g})",
+    ),
+    "legend.unreachable": ("不可达", "unreachable"),
+    "legend.unsnapped": ("未接入网络", "off the network"),
+    "legend.within": ("≤ {a:g} 分钟（达标）", "≤ {a:g} min (met)"),
+    "legend.between": ("{a:g}–{b:g} 分钟", "{a:g}–{b:g} min"),
+    "legend.over": ("> {a:g} 分钟", "> {a:g} min"),
+    "legend.service_area": ("{name} {limit:g} 分钟服务范围", "{name} {limit:g}-min service area"),
+    # upload page
+    "up.intro": (
+        "上传社区（需求）或设施（供给）图层，替换本会话中的示例图层（不影响他人）。",
+        "Upload community (demand) or amenity (supply) layers; they replace the sample layers "
+        "for this session only.",
+    ),
+    "up.kind": ("图层类型", "Layer type"),
+    "up.kind_communities": ("社区（需求）", "Communities (demand)"),
+    "up.kind_amenities": ("设施（供给）", "Amenities (supply)"),
+    "up.file": (
+        "文件（GeoJSON、GeoPackage、压缩的 Shapefile .zip 或含经纬度的 CSV）",
+        "File (GeoJSON, GeoPackage, zipped Shapefile .zip, or CSV with lon/lat)",
+    ),
+    "up.crs": ("坐标系", "Coordinate system"),
+    "up.crs_file": ("按文件声明（CSV 为 WGS-84）", "As declared in the file (CSV: WGS-84)"),
+    "up.apply": ("校验并使用", "Validate and use"),
+    "up.too_large": (
+        "文件过大：{size:.1f} MB，上限 {limit} MB。",
+        "File too large: {size:.1f} MB, limit {limit} MB.",
+    ),
+    "up.ok": (
+        "已读取 {n} 个要素，本会话将使用此图层。",
+        "Read {n} features; this session now uses the layer.",
+    ),
+    "up.current": ("本会话当前使用", "This session uses"),
+    "up.demo": ("示例图层", "sample layer"),
+    "up.uploaded": ("上传图层：{name}（{n} 个）", "uploaded: {name} ({n})"),
+    "up.reset": ("恢复示例图层", "Back to the sample layers"),
+    "up.schema": ("所需字段", "Required fields"),
+    "up.schema_communities": (
+        "id（可选）、name、population（人口，≥0）；点或面（取面内一点）。",
+        "id (optional), name, population (>= 0); points, or polygons (a point inside is used).",
+    ),
+    "up.schema_amenities": (
+        "id（可选）、name、category（类别 id 或中文名，如 便利店、农贸市场、超市）；点。",
+        "id (optional), name, category (catalogue id or Chinese name, e.g. 便利店); points.",
+    ),
+}
+
+_provider: Callable[[], str] | None = None
+
+
+def set_language_provider(provider: Callable[[], str] | None) -> None:
+    """Install a function returning the current language (``"zh"`` or ``"en"``)."""
+    global _provider
+    _provider = provider
+
+
+def current_language() -> str:
+    """The provider's language, ``"zh"`` when there is none or it fails."""
+    if _provider is None:
+        return "zh"
+    try:
+        lang = _provider()
+    except Exception:  # noqa: BLE001 - e.g. no Streamlit session
+        return "zh"
+    return lang if lang in LANGUAGES else "zh"
+
+
+def t(key: str, lang: str | None = None, /, **values) -> str:
+    """The text for ``key`` in ``lang`` (default: the current language), formatted with ``values``.
+
+    An unknown key returns the key itself, so a missing string shows up rather than crashing.
+    """
+    lang = lang or current_language()
+    pair = STRINGS.get(key)
+    if pair is None:
+        return key
+    text = pair[1] if lang == "en" else pair[0]
+    return text.format(**values) if values else text
+
+
+def category_name(category, lang: str | None = None) -> str:
+    """Name of a catalogue :class:`~gisplan.catalogue.Category` in ``lang``."""
+    lang = lang or current_language()
+    return category.name_en if lang == "en" else category.name_zh

@@ -1,0 +1,254 @@
+"""Streamlit glue shared by ``app.py`` and the pages: caching, session layers, map display.
+
+Nothing here analyses anything; it caches what the package computes and shows maps:
+
+- :func:`demo` and :func:`access_model` are ``st.cache_resource``: the walking network and
+  the distances are built once per dataset, and changing a threshold only re-applies the
+  standard (:meth:`gisplan.access.coverage.AccessModel.coverage`, milliseconds);
+- :func:`current_dataset` returns the demo dataset, or a copy with the layers the user
+  uploaded in this session (``st.session_state``; other sessions are unaffected);
+- :func:`show_map` displays a folium map through streamlit-folium with
+  ``returned_objects=[]``, so panning or zooming does not rerun the script;
+- :func:`setup_page` installs Leaflet into ``static/vendor`` (served at
+  ``/app/static/vendor``), the language provider and the common sidebar controls.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import numpy as np
+import streamlit as st
+
+from gisplan import i18n
+from gisplan.access.coverage import AccessModel
+from gisplan.analysis import Dataset, build_access, demo_dataset, with_layers
+from gisplan.catalogue import default_standard
+from gisplan.maps.assets import install_vendor
+from gisplan.maps.basemaps import BASEMAPS, Basemap, MissingKeyError, get_basemap, tianditu_key
+
+__all__ = [
+    "APP_DIR",
+    "MAX_UPLOAD_MB",
+    "SessionLayer",
+    "setup_page",
+    "lang",
+    "demo",
+    "embedded_layers",
+    "access_model",
+    "current_dataset",
+    "basemap_control",
+    "basemap_key",
+    "show_map",
+    "synthetic_banner",
+]
+
+#: Folder of ``app.py`` (repository root); ``static/`` next to it is served by Streamlit.
+APP_DIR = Path(__file__).resolve().parents[2]
+#: Upload size limit in megabytes; keep equal to ``server.maxUploadSize`` in .streamlit/config.toml.
+MAX_UPLOAD_MB = 50
+
+_LANG_KEY = "lang"
+_DEMO_KEY = "demo"
+
+
+@dataclass(frozen=True)
+class SessionLayer:
+    """A validated layer uploaded in this session.
+
+    ``digest`` is the SHA-256 of the file's bytes and its options; it keys the cached
+    access model, so uploading the same file twice does not rebuild anything.
+    """
+
+    kind: str  # "communities" or "amenities"
+    name: str
+    digest: str
+    gdf: gpd.GeoDataFrame
+
+
+def lang() -> str:
+    """The session's language (``"zh"`` default, or ``"en"``)."""
+    try:
+        value = st.session_state.get(_LANG_KEY, "zh")
+    except Exception:  # noqa: BLE001 - outside a Streamlit session
+        return "zh"
+    return value if value in i18n.LANGUAGES else "zh"
+
+
+@st.cache_resource(show_spinner=False)
+def _vendor_installed(static_dir: str) -> str:
+    return str(install_vendor(Path(static_dir) / "vendor"))
+
+
+def setup_page() -> None:
+    """Once per script run: local Leaflet files, the language provider, the language switch."""
+    _vendor_installed(str(APP_DIR / "static"))
+    with st.sidebar:
+        st.radio(
+            i18n.t("app.language"),
+            options=list(i18n.LANGUAGES),
+            format_func=lambda v: {"zh": "中文", "en": "English"}[v],
+            key=_LANG_KEY,
+            horizontal=True,
+        )
+
+
+# Page text follows the session's choice wherever i18n.t() is called without a language.
+i18n.set_language_provider(lang)
+
+
+# -- data ------------------------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner=False)
+def demo() -> Dataset:
+    """The embedded synthetic demonstration dataset (built once per server process)."""
+    return demo_dataset()
+
+
+@st.cache_resource(show_spinner=False)
+def embedded_layers() -> dict[str, gpd.GeoDataFrame]:
+    """Counties, business districts and pedestrian streets from ``data/geo`` (EPSG:4326)."""
+    from gisplan.io.embedded import load_business_districts, load_counties, load_pedestrian_streets
+
+    return {
+        "counties": load_counties(),
+        "districts": load_business_districts(),
+        "streets": load_pedestrian_streets(),
+    }
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _dataset(
+    key: str, _communities: SessionLayer | None, _amenities: SessionLayer | None
+) -> Dataset:
+    base = demo()
+    if _communities is None and _amenities is None:
+        return base
+    names = [x.name for x in (_communities, _amenities) if x is not None]
+    return with_layers(
+        base,
+        communities=None if _communities is None else _communities.gdf,
+        amenities=None if _amenities is None else _amenities.gdf,
+        name=f"{base.name} + {', '.join(names)}",
+    )
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _model(key: str, _dataset: Dataset) -> AccessModel:
+    # Every catalogue category, so any threshold or required set is a cheap re-application.
+    return build_access(_dataset, default_standard())
+
+
+def session_layers() -> dict[str, SessionLayer | None]:
+    """The layers uploaded in this session (``None`` where the demo layer is used)."""
+    return {k: st.session_state.get(f"upload_{k}") for k in ("communities", "amenities")}
+
+
+def set_session_layer(layer: SessionLayer | None, kind: str) -> None:
+    """Use ``layer`` for ``kind`` in this session (``None``: back to the demo layer)."""
+    st.session_state[f"upload_{kind}"] = layer
+
+
+def dataset_key() -> str:
+    layers = session_layers()
+    parts = [_DEMO_KEY] + [f"{k}:{v.digest}" for k, v in layers.items() if v is not None]
+    return "+".join(parts)
+
+
+def current_dataset() -> tuple[str, Dataset]:
+    """``(key, dataset)`` for this session: the demo data with any uploaded layers."""
+    layers = session_layers()
+    key = dataset_key()
+    return key, _dataset(key, layers["communities"], layers["amenities"])
+
+
+def access_model(key: str, dataset: Dataset) -> AccessModel:
+    """The cached :class:`AccessModel` of a dataset (built once per ``key``)."""
+    return _model(key, dataset)
+
+
+def digest(data: bytes, *options: str) -> str:
+    h = hashlib.sha256(data)
+    for o in options:
+        h.update(b"\0" + o.encode("utf-8"))
+    return h.hexdigest()[:20]
+
+
+# -- display ---------------------------------------------------------------------------------
+
+
+def synthetic_banner(dataset: Dataset | None = None) -> None:
+    """The visible synthetic-data warning (only when the dataset is synthetic)."""
+    if dataset is None or dataset.synthetic:
+        st.warning(i18n.t("synthetic.banner") + "  \n" + "示例数据（合成） / synthetic sample")
+
+
+def basemap_control(key: str) -> Basemap:
+    """A basemap selector (sidebar); returns the chosen :class:`Basemap`."""
+    choice = st.sidebar.selectbox(
+        i18n.t("basemap"),
+        options=list(BASEMAPS),
+        # bilingual option labels: Streamlit keeps a choice by its label across reruns
+        format_func=lambda b: BASEMAPS[b].label,
+        key=key,
+        help=i18n.t("basemap.offline_note"),
+    )
+    b = get_basemap(choice)
+    if b.coord_system == "gcj02":
+        st.sidebar.caption(i18n.t("basemap.gcj_note"))
+    return b
+
+
+def basemap_key(basemap: Basemap) -> str | None:
+    """The API key the basemap needs (Tianditu), from st.secrets or the environment."""
+    if not basemap.needs_key:
+        return None
+    try:
+        secrets = st.secrets
+    except Exception:  # noqa: BLE001
+        secrets = None
+    return tianditu_key(secrets)
+
+
+def show_map(build, *, key: str, height: int = 560) -> folium.Map | None:
+    """Build a map with ``build()`` and show it; a missing basemap key is shown as an error.
+
+    ``returned_objects=[]``: interacting with the map never reruns the script.
+    """
+    from streamlit_folium import st_folium
+
+    try:
+        m = build()
+    except MissingKeyError as exc:
+        st.error(str(exc))
+        return None
+    st_folium(m, key=key, height=height, use_container_width=True, returned_objects=[])
+    return m
+
+
+def coverage_files(
+    result, *, synthetic: bool, dataset_name: str, attribution: str
+) -> dict[str, bytes]:
+    """Coverage as CSV, GeoJSON and GeoPackage bytes (same content as ``gisplan analyze``)."""
+    from gisplan.report.outputs import SYNTHETIC_NOTE, write_analysis_outputs
+
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = write_analysis_outputs(
+            result, tmp, dataset_name=dataset_name, synthetic=synthetic, attribution=attribution
+        )
+        csv = Path(paths["csv"]).read_bytes()
+        gpkg = Path(paths["gpkg"]).read_bytes()
+    gdf = result.table.copy()
+    for c in gdf.columns:
+        if c.startswith("minutes_"):
+            gdf[c] = gdf[c].replace([np.inf, -np.inf], np.nan)
+    if synthetic:
+        gdf["data_note"] = SYNTHETIC_NOTE
+    geojson = gdf.to_json(drop_id=True, ensure_ascii=False).encode("utf-8")
+    return {"csv": csv, "geojson": geojson, "gpkg": gpkg}

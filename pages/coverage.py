@@ -1,0 +1,243 @@
+"""便民生活圈覆盖 (planners): the circle standard, coverage map, gaps, tables and downloads.
+
+The walking network and the distances are cached (``access_model``); changing the speed, a
+threshold or the required set only re-applies the standard (``AccessModel.coverage``).
+"""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+import streamlit as st
+
+from gisplan.access.coverage import CIRCLE_TARGET
+from gisplan.access.service_area import service_area
+from gisplan.catalogue import default_standard
+from gisplan.i18n import category_name, t
+from gisplan.maps import coverage_map, standalone_html
+from gisplan.maps.app_support import (
+    access_model,
+    basemap_control,
+    basemap_key,
+    coverage_files,
+    current_dataset,
+    lang,
+    show_map,
+    synthetic_banner,
+)
+
+lg = lang()
+base = default_standard()
+names = {c.id: category_name(c, lg) for c in base.categories}
+# Option labels of choice widgets stay the same in both languages: Streamlit keeps a choice by
+# its displayed label, so a translated label would drop the selection on a language switch.
+both = {c.id: c.label for c in base.categories}
+MODES = {"completeness": "达标完整度 Completeness", "minutes": "步行分钟 Minutes to a category"}
+
+st.title(t("page.coverage"))
+st.caption(t("cov.intro"))
+
+# -- controls (sidebar) ----------------------------------------------------------------------
+with st.sidebar:
+    st.subheader(t("cov.controls"))
+    speed = st.slider(t("cov.speed"), 2.0, 6.0, float(base.walking_speed_kmh), 0.1, key="speed_kmh")
+    required = st.multiselect(
+        t("cov.required"),
+        base.ids,
+        default=base.required_ids,
+        format_func=names.get,
+        key="required",
+    )
+    st.markdown(f"**{t('cov.thresholds')}**")
+
+    def threshold_input(c) -> float:
+        return st.number_input(
+            names[c.id],
+            min_value=1,
+            max_value=60,
+            value=int(round(c.minutes)),
+            step=1,
+            key=f"thr_{c.id}",
+        )
+
+    thresholds = {c.id: threshold_input(c) for c in base.categories if c.required}
+    with st.expander(t("cov.other_thresholds")):
+        thresholds |= {c.id: threshold_input(c) for c in base.categories if not c.required}
+    color_mode = st.radio(
+        t("cov.color_by"),
+        ["completeness", "minutes"],
+        format_func=MODES.get,
+        key="color_mode",
+        horizontal=True,
+    )
+    color_cat = None
+    if color_mode == "minutes":
+        color_cat = st.selectbox(
+            t("cov.minutes_category"), base.ids, format_func=names.get, key="color_cat"
+        )
+    area_cat = st.selectbox(
+        t("cov.service_area"),
+        ["", *base.ids],
+        format_func=lambda v: both.get(v, "（不显示）(none)"),
+        key="service_cat",
+    )
+    basemap = basemap_control("coverage_basemap")
+
+if not required:
+    st.error(t("cov.no_required"))
+    st.stop()
+
+# -- analysis (cached model; the standard is the cheap step) -------------------------------
+with st.spinner(t("cov.loading")):
+    key, dataset = current_dataset()
+    model = access_model(key, dataset)
+t0 = time.perf_counter()
+standard = base.with_overrides(walking_speed_kmh=speed, thresholds=thresholds, required=required)
+result = model.coverage(standard)
+recompute_ms = (time.perf_counter() - t0) * 1000
+
+synthetic_banner(dataset)
+st.caption(f"{t('dataset')}: {dataset.label}")
+
+overall = result.population_coverage().iloc[0]
+cols = st.columns(2 + len(standard.required_ids))
+cols[0].metric(t("cov.population_covered"), f"{overall['complete']:.1%}")
+cols[1].metric(t("cov.communities_complete"), f"{result.communities_complete} / {CIRCLE_TARGET}+")
+for col, cid in zip(cols[2:], standard.required_ids, strict=True):
+    col.metric(t("cov.category_coverage", name=names[cid]), f"{overall[cid]:.1%}")
+st.caption(t("cov.recompute", ms=recompute_ms))
+if result.unsnapped_communities:
+    st.info(t("cov.unsnapped", n=len(result.unsnapped_communities), m=standard.max_snap_distance_m))
+
+# -- map ------------------------------------------------------------------------------------
+area = None
+if area_cat:
+    area = service_area(
+        model.network,
+        model.amenity_snap[area_cat],
+        standard.threshold_metres(area_cat),
+        node_dist_m=model.node_dist_m[area_cat],
+    )
+
+
+def build_map(base_url: str = "/app/static/vendor"):
+    return coverage_map(
+        result,
+        color_by=color_cat if color_mode == "minutes" and color_cat else "completeness",
+        amenities=dataset.amenities,
+        service_area=area,
+        service_category=area_cat or None,
+        extras={"rivers": dataset.extras.get("rivers")}
+        if dataset.extras.get("rivers") is not None
+        else None,
+        basemap=basemap,
+        tianditu_key=basemap_key(basemap),
+        synthetic=dataset.synthetic,
+        attribution=dataset.attribution,
+        lang=lg,
+        base_url=base_url,
+    )
+
+
+show_map(build_map, key="coverage_map", height=560)
+
+# -- gaps, groups, chart ----------------------------------------------------------------------
+st.subheader(t("cov.gaps"))
+gaps = result.gaps()
+if len(gaps):
+    shown = pd.DataFrame(
+        {
+            "id": gaps["id"],
+            t("field.name"): gaps["name"],
+            t("field.population"): gaps["population"],
+            t("field.county"): gaps.get("county"),
+            t("field.missing"): gaps["missing"].map(
+                lambda s: "、".join(names[c] for c in s.split(",") if c)
+            ),
+        }
+    )
+    for cid in standard.required_ids:
+        shown[f"{names[cid]} ({t('field.minutes')})"] = gaps[f"minutes_{cid}"].round(1)
+    st.dataframe(shown, hide_index=True, height=300)
+else:
+    st.success("✓")
+
+
+def group_table(by: str) -> pd.DataFrame:
+    g = result.population_coverage(by=by)
+    out = pd.DataFrame(
+        index=g.index.rename(t("field.county") if by == "county" else t("layer.districts"))
+    )
+    out[t("field.population")] = g["population"]
+    out[t("layer.communities")] = g["communities"].astype(int)
+    for cid in standard.ids:
+        out[names[cid]] = (g[cid] * 100).round(1)
+    out[t("cov.population_covered") + " %"] = (g["complete"] * 100).round(1)
+    out[t("cov.communities_complete")] = g["communities_complete"].astype(int)
+    return out
+
+
+left, right = st.columns(2)
+with left:
+    st.subheader(t("cov.by_county"))
+    if "county" in result.group_columns:
+        st.dataframe(group_table("county"))
+with right:
+    st.subheader(t("cov.by_district"))
+    if "business_district" in result.group_columns:
+        st.dataframe(group_table("business_district"))
+
+st.subheader(t("cov.chart"))
+chart = pd.DataFrame(
+    {
+        t("field.category"): [names[c] for c in standard.ids],
+        "%": [round(overall[c] * 100, 1) for c in standard.ids],
+    }
+)
+st.bar_chart(chart, x=t("field.category"), y="%", horizontal=True, sort=False)
+
+# -- downloads (generated when clicked) -------------------------------------------------------
+st.subheader(t("cov.downloads"))
+stem = "coverage_synthetic" if dataset.synthetic else "coverage"
+
+
+def files() -> dict[str, bytes]:
+    return coverage_files(
+        result,
+        synthetic=dataset.synthetic,
+        dataset_name=dataset.label,
+        attribution=dataset.attribution,
+    )
+
+
+d1, d2, d3, d4 = st.columns(4)
+d1.download_button(
+    t("cov.dl_csv"),
+    lambda: files()["csv"],
+    file_name=f"{stem}.csv",
+    mime="text/csv",
+    on_click="ignore",
+)
+d2.download_button(
+    t("cov.dl_geojson"),
+    lambda: files()["geojson"],
+    file_name=f"{stem}.geojson",
+    mime="application/geo+json",
+    on_click="ignore",
+)
+d3.download_button(
+    t("cov.dl_gpkg"),
+    lambda: files()["gpkg"],
+    file_name=f"{stem}.gpkg",
+    mime="application/geopackage+sqlite3",
+    on_click="ignore",
+)
+map_title = f"{t('page.coverage')} — {dataset.label}"
+d4.download_button(
+    t("cov.dl_html"),
+    lambda: standalone_html(build_map(), title=map_title),
+    file_name=f"{stem}_map.html",
+    mime="text/html",
+    on_click="ignore",
+)

@@ -1,0 +1,142 @@
+"""Browser fixtures: a real ``streamlit run app.py`` server and headless Debian Chromium.
+
+Browser tests are skipped when Chromium or Playwright is missing, unless the environment sets
+``GISPLAN_REQUIRE_BROWSER=1`` (CI does), in which case they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("GISPLAN_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+def _require_or_skip(reason: str) -> None:
+    if os.environ.get("GISPLAN_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"browser test required (GISPLAN_REQUIRE_BROWSER=1) but {reason}")
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def streamlit_server():
+    """URL of ``streamlit run app.py`` on a free localhost port (headless, no usage stats)."""
+    port = _free_port()
+    log = (
+        open(ROOT / ".pytest_cache" / f"streamlit-{port}.log", "w")
+        if (ROOT / ".pytest_cache").is_dir()
+        else subprocess.DEVNULL
+    )
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+        ],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 90
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(url + "_stcore/health", timeout=2) as r:
+                    if r.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited with code {proc.returncode}")
+            if time.monotonic() > deadline:
+                raise RuntimeError("streamlit did not start within 90 s")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        if log is not subprocess.DEVNULL:
+            log.close()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Headless Debian Chromium through Playwright (skips or fails as described above)."""
+    if not Path(CHROMIUM).exists():
+        _require_or_skip(f"Chromium not found at {CHROMIUM}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _require_or_skip("Python Playwright is not installed")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Offline:
+    """Aborts every request that does not go to localhost, and records it."""
+
+    LOCAL = ("http://127.0.0.1", "http://localhost", "ws://127.0.0.1", "data:", "blob:", "about:")
+
+    def __init__(self) -> None:
+        self.blocked: list[tuple[str, str]] = []
+
+    def __call__(self, route) -> None:
+        req = route.request
+        if req.url.startswith(self.LOCAL):
+            route.continue_()
+        else:
+            self.blocked.append((req.resource_type, req.url))
+            route.abort()
+
+
+@pytest.fixture()
+def offline_page(chromium, streamlit_server):
+    """A fresh page with every non-localhost request blocked; ``page.offline.blocked`` lists them."""
+    context = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    offline = Offline()
+    context.route("**/*", offline)
+    page = context.new_page()
+    page.offline = offline
+    page.base_url = streamlit_server
+    yield page
+    context.close()

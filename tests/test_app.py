@@ -1,0 +1,257 @@
+"""Streamlit pages through AppTest: they load, and their controls change the results.
+
+Expected figures are computed here independently from the access model's raw distances
+(metres), not through CoverageResult.
+"""
+
+from __future__ import annotations
+
+import time
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from gisplan.catalogue import default_standard
+from gisplan.coords import wgs84_to_gcj02
+from gisplan.io.embedded import load_pedestrian_streets
+from gisplan.maps import app_support
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+TIMEOUT = 180
+
+
+@pytest.fixture(scope="module")
+def model():
+    """The cached access model of the demo data (the same object the app uses)."""
+    return app_support._model("demo", app_support.demo())
+
+
+def open_page(page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    if page is not None:
+        at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric(at: AppTest, label: str) -> str:
+    found = [m.value for m in at.metric if m.label == label]
+    assert len(found) == 1, (label, [m.label for m in at.metric])
+    return found[0]
+
+
+def pop_share(model, cid: str, minutes: float, speed_kmh: float = 4.0) -> float:
+    """Population share within ``minutes`` of category ``cid`` (independent of CoverageResult)."""
+    pop = model.communities.set_index("id")["population"].astype(float)
+    d = model.distances_m[cid].reindex(pop.index).to_numpy()
+    ok = np.nan_to_num(d, nan=np.inf) <= minutes * speed_kmh * 1000 / 60 + 1e-9
+    return float(pop[ok].sum() / pop.sum())
+
+
+def complete_count(model, limits: dict[str, float], speed_kmh: float = 4.0) -> int:
+    ok = np.ones(len(model.distances_m), dtype=bool)
+    for cid, minutes in limits.items():
+        d = np.nan_to_num(model.distances_m[cid].to_numpy(), nan=np.inf)
+        ok &= d <= minutes * speed_kmh * 1000 / 60 + 1e-9
+    return int(ok.sum())
+
+
+REQUIRED = {"convenience_store": 5, "wet_market": 10, "supermarket": 15}
+
+
+def test_plan_page_loads_with_targets_from_the_layers(model):
+    at = open_page()
+    assert at.title[0].value == "商圈与步行街地图"
+    streets = load_pedestrian_streets()
+    assert metric(at, "国家级和省级步行街") == str(
+        int(streets["level"].isin(["national", "provincial"]).sum())
+    )
+    assert metric(at, "市级步行街") == str(int((streets["level"] == "municipal").sum()))
+    assert metric(at, "商圈") == "6"
+    assert metric(at, "达标便民生活圈") == str(complete_count(model, REQUIRED))
+    d = np.nan_to_num(model.distances_m["recycling"].to_numpy(), nan=np.inf)
+    assert metric(at, "再生资源回收点覆盖率") == f"{float(np.mean(d <= 15 * 4000 / 60 + 1e-9)):.1%}"
+    captions = " ".join(c.value for c in at.caption)
+    assert "示例数据（合成）" in captions and "data/geo/pedestrian_streets.geojson" in captions
+
+
+def test_coverage_page_lowering_the_store_threshold_lowers_coverage(model):
+    at = open_page("pages/coverage.py")
+    store = "便利店 人口覆盖"
+    assert metric(at, store) == f"{pop_share(model, 'convenience_store', 5):.1%}"
+    assert metric(at, "达标社区数") == f"{complete_count(model, REQUIRED)} / 50+"
+    at.number_input(key="thr_convenience_store").set_value(3)
+    at.run()
+    assert not at.exception
+    assert metric(at, store) == f"{pop_share(model, 'convenience_store', 3):.1%}"
+    assert pop_share(model, "convenience_store", 3) < pop_share(model, "convenience_store", 5)
+    assert (
+        metric(at, "达标社区数")
+        == f"{complete_count(model, {**REQUIRED, 'convenience_store': 3})} / 50+"
+    )
+
+
+def test_coverage_page_speed_and_required_set(model):
+    at = open_page("pages/coverage.py")
+    at.slider(key="speed_kmh").set_value(5.0).run()
+    assert metric(at, "超市 人口覆盖") == f"{pop_share(model, 'supermarket', 15, 5.0):.1%}"
+    assert pop_share(model, "supermarket", 15, 5.0) > pop_share(model, "supermarket", 15, 4.0)
+    at.multiselect(key="required").unselect("wet_market").run()
+    assert not at.exception
+    limits = {"convenience_store": 5, "supermarket": 15}
+    assert metric(at, "达标社区数") == f"{complete_count(model, limits, 5.0)} / 50+"
+    assert "农贸市场 人口覆盖" not in [m.label for m in at.metric]
+    at.multiselect(key="required").set_value([]).run()
+    assert [e.value for e in at.error] == ["请至少选择一个必备业态。"]
+
+
+def test_changing_a_threshold_does_not_rebuild_the_network(monkeypatch):
+    st.cache_resource.clear()
+    calls = []
+    real = app_support.build_access
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(app_support, "build_access", counting)
+    at = open_page("pages/coverage.py")
+    assert len(calls) == 1
+    before = metric(at, "人口覆盖（全部必备）")
+    at.number_input(key="thr_wet_market").set_value(4)
+    t0 = time.perf_counter()
+    at.run()
+    elapsed = time.perf_counter() - t0
+    assert not at.exception
+    assert len(calls) == 1  # distances reused: only the standard was re-applied
+    assert metric(at, "人口覆盖（全部必备）") != before
+    assert elapsed < 1.0, f"recompute took {elapsed:.2f} s"
+
+
+def test_coverage_page_minutes_colouring_and_service_area():
+    at = open_page("pages/coverage.py")
+    at.radio(key="color_mode").set_value("minutes").run()
+    at.selectbox(key="color_cat").set_value("wet_market").run()
+    at.selectbox(key="service_cat").set_value("supermarket").run()
+    assert not at.exception
+    at.selectbox(key="coverage_basemap").set_value("amap").run()
+    assert not at.exception
+    assert any("GCJ-02" in c.value for c in at.sidebar.caption)
+
+
+def test_tianditu_without_key_is_a_clear_message(monkeypatch):
+    monkeypatch.delenv("GISPLAN_TIANDITU_KEY", raising=False)
+    at = open_page()
+    at.selectbox(key="plan_basemap").set_value("tianditu").run()
+    assert not at.exception
+    assert any("GISPLAN_TIANDITU_KEY" in e.value for e in at.error)
+
+
+def test_english_switch():
+    at = open_page()
+    at.radio(key="lang").set_value("en").run()
+    assert not at.exception
+    assert at.title[0].value == "Business districts & pedestrian streets"
+    assert "Municipal pedestrian streets" in [m.label for m in at.metric]
+    # (AppTest runs a switched-to page on its own, without app.py's sidebar: set the state.)
+    page = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    page.session_state["lang"] = "en"
+    page.switch_page("pages/coverage.py").run()
+    assert not page.exception
+    assert page.title[0].value == "Convenience-circle coverage"
+    assert "Convenience store population coverage" in [m.label for m in page.metric]
+
+
+def test_language_switch_keeps_the_controls():
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["lang"] = "zh"
+    at.switch_page("pages/coverage.py").run()
+    at.radio(key="color_mode").set_value("minutes").run()
+    at.number_input(key="thr_convenience_store").set_value(3).run()
+    at.multiselect(key="required").unselect("wet_market").run()
+    at.selectbox(key="coverage_basemap").set_value("osm").run()
+    at.session_state["lang"] = "en"
+    at.run()
+    assert not at.exception
+    assert at.radio(key="color_mode").value == "minutes"
+    assert at.number_input(key="thr_convenience_store").value == 3
+    assert at.multiselect(key="required").value == ["convenience_store", "supermarket"]
+    assert at.selectbox(key="coverage_basemap").value == "osm"
+
+
+# -- upload --------------------------------------------------------------------------------
+
+
+def _gcj_csv(model, n: int = 25) -> tuple[bytes, list[str]]:
+    comm = model.communities.head(n)
+    gx, gy = wgs84_to_gcj02(comm.geometry.x.to_numpy(), comm.geometry.y.to_numpy())
+    frame = pd.DataFrame(
+        {
+            "id": comm["id"],
+            "name": comm["name"],
+            "population": comm["population"],
+            "lon": gx,
+            "lat": gy,
+        }
+    )
+    return frame.to_csv(index=False).encode("utf-8"), list(comm["id"])
+
+
+def test_upload_gcj02_communities_replaces_the_layer_for_this_session_only(model):
+    at = open_page("pages/upload.py")
+    data, ids = _gcj_csv(model)
+    at.file_uploader(key="upload_file_communities").set_value(("小区.csv", data, "text/csv")).run()
+    at.selectbox(key="upload_crs").set_value("gcj02").run()
+    at.button(key="upload_apply").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.success[0].value == "已读取 25 个要素，本会话将使用此图层。"
+    at.switch_page("pages/coverage.py").run()
+    assert not at.exception
+    # Shifted back from GCJ-02, the points sit where the demo communities are, so the same
+    # communities meet the standard as in the demo analysis.
+    ok = np.ones(len(ids), dtype=bool)
+    sub = model.distances_m.loc[ids]
+    for cid, minutes in REQUIRED.items():
+        ok &= np.nan_to_num(sub[cid].to_numpy(), nan=np.inf) <= minutes * 4000 / 60 + 1e-9
+    assert metric(at, "达标社区数") == f"{int(ok.sum())} / 50+"
+    # another session still sees the demo layer
+    other = open_page("pages/coverage.py")
+    assert metric(other, "达标社区数") == f"{complete_count(model, REQUIRED)} / 50+"
+
+
+def test_upload_errors_are_shown_not_raised(monkeypatch):
+    at = open_page("pages/upload.py")
+    bad = b"name,population,lon,lat\nA,10,121.55,29.87\nB,lots,121.56,29.88\n"
+    at.file_uploader(key="upload_file_communities").set_value(("bad.csv", bad, "text/csv")).run()
+    at.button(key="upload_apply").click().run()
+    assert not at.exception
+    assert len(at.error) == 1
+    msg = at.error[0].value
+    assert "bad.csv" in msg and "population" in msg and "/tmp" not in msg and "Traceback" not in msg
+    assert "示例图层" in " ".join(m.value for m in at.markdown)  # the demo layer is still in use
+
+    monkeypatch.setattr(app_support, "MAX_UPLOAD_MB", 0.00001)
+    at = open_page("pages/upload.py")
+    at.file_uploader(key="upload_file_communities").set_value(("big.csv", bad, "text/csv")).run()
+    at.button(key="upload_apply").click().run()
+    assert not at.exception
+    assert "big.csv" in at.error[0].value and "MB" in at.error[0].value
+
+
+def test_upload_limit_matches_the_server_setting():
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["maxUploadSize"] == app_support.MAX_UPLOAD_MB
+    assert config["server"]["enableStaticServing"] is True
+    assert config["browser"]["gatherUsageStats"] is False
+
+
+def test_default_standard_is_the_plans():
+    std = default_standard()
+    assert {c: std.threshold_minutes(c) for c in std.required_ids} == REQUIRED

@@ -1,0 +1,199 @@
+"""End to end in headless Chromium against ``streamlit run app.py``, with the internet blocked.
+
+Checks that the maps draw their layers from locally served Leaflet, that a threshold change
+updates the coverage figure, that panning the map does not rerun the script, and saves a
+screenshot of every page into docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[1]
+SHOTS = ROOT / "docs" / "screenshots"
+MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
+
+# Number of non-transparent canvas pixels (sampled) and Leaflet layers inside the map iframe.
+_DRAWN_JS = """
+() => {
+    let painted = 0;
+    for (const c of document.querySelectorAll('.leaflet-container .leaflet-overlay-pane canvas')) {
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        for (let i = 3; i < d.length; i += 4 * 7) if (d[i] > 0) painted++;
+    }
+    const svgPaths = document.querySelectorAll('.leaflet-container .leaflet-overlay-pane svg path').length;
+    let layers = -1;
+    if (typeof map_div !== 'undefined') { layers = 0; map_div.eachLayer(() => layers++); }
+    return {painted, svgPaths, layers};
+}
+"""
+
+
+def _map_frame(page):
+    page.locator(MAP_IFRAME).first.wait_for(timeout=60_000)
+    frame = page.frame_locator(MAP_IFRAME).first
+    frame.locator(".leaflet-overlay-pane canvas, .leaflet-overlay-pane svg").first.wait_for(
+        timeout=60_000
+    )
+    handle = page.locator(MAP_IFRAME).first.element_handle()
+    return frame, handle.content_frame()
+
+
+def _wait_drawn(content_frame, timeout_s: float = 20.0) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        drawn = content_frame.evaluate(_DRAWN_JS)
+        if drawn["painted"] > 0 or drawn["svgPaths"] > 0 or time.monotonic() > deadline:
+            return drawn
+        time.sleep(0.2)
+
+
+def _metric_value(page, label: str) -> str:
+    box = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
+    return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def _idle(page, timeout_ms: int = 60_000) -> None:
+    """Wait until Streamlit has finished running the script."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms
+    )
+
+
+def _screenshot(page, name: str) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    height = page.evaluate(
+        '() => Math.max(...[...document.querySelectorAll(\'[data-testid="stMain"], section.main, '
+        '[data-testid="stAppViewContainer"] section\')].map(e => e.scrollHeight), 1000)'
+    )
+    page.set_viewport_size({"width": 1400, "height": int(min(height + 40, 4000))})
+    page.wait_for_timeout(1200)
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    return path
+
+
+def _no_external_scripts_or_styles(page) -> None:
+    bad = [
+        (kind, url)
+        for kind, url in page.offline.blocked
+        if kind in ("script", "stylesheet", "font")
+    ]
+    assert bad == [], bad
+
+
+def test_plan_map_page_renders_offline(offline_page):
+    page = offline_page
+    t0 = time.perf_counter()
+    page.goto(page.base_url)
+    frame, content = _map_frame(page)
+    drawn = _wait_drawn(content)
+    first_map_s = time.perf_counter() - t0
+    assert drawn["painted"] > 100 or drawn["svgPaths"] > 0, drawn
+    # counties (10), districts (6), streets (6) as three GeoJSON groups plus their features
+    assert drawn["layers"] == -1 or drawn["layers"] >= 3 + 10 + 6 + 6, drawn
+    legend = frame.locator(".gisplan-legend")
+    assert "步行街" in legend.inner_text() and "国家级" in legend.inner_text()
+    # Leaflet came from the app's static folder
+    src = content.evaluate("() => [...document.scripts].map(s => s.src).filter(Boolean)")
+    assert any(s.endswith("/app/static/vendor/leaflet/leaflet.js") for s in src), src
+    assert all(s.startswith(page.base_url) for s in src), src
+    page.get_by_text("再生资源回收点覆盖率").wait_for(timeout=60_000)
+    page.get_by_text("示例数据（合成）").first.wait_for(timeout=60_000)
+    _idle(page)
+    _no_external_scripts_or_styles(page)
+    assert page.offline.blocked == [], page.offline.blocked  # the offline basemap asks for nothing
+    print(f"\nfirst map drawn after {first_map_s:.2f} s")
+    _screenshot(page, "plan_map")
+
+
+def test_coverage_threshold_changes_the_figure_and_panning_does_not_rerun(offline_page):
+    page = offline_page
+    sent: list[str] = []
+    page.on(
+        "websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(str(payload)[:40]))
+    )
+    page.goto(page.base_url + "coverage")
+    frame, content = _map_frame(page)
+    drawn = _wait_drawn(content)
+    assert drawn["painted"] > 100 or drawn["svgPaths"] > 0, drawn
+    assert "示例数据（合成）" in frame.locator(".gisplan-label").inner_text()
+    label = "便利店 人口覆盖"
+    page.locator('[data-testid="stMetric"]').filter(has_text=label).first.wait_for(timeout=60_000)
+    _idle(page)
+    before = _metric_value(page, label)
+    complete_before = _metric_value(page, "达标社区数")
+
+    # Pan and zoom: streamlit-folium returns nothing (returned_objects=[]), so no rerun is sent.
+    page.wait_for_timeout(500)
+    n_sent = len(sent)
+    box = page.locator(MAP_IFRAME).first.bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(cx, cy)
+    page.mouse.down()
+    page.mouse.move(cx + 120, cy + 60, steps=8)
+    page.mouse.up()
+    frame.locator(".leaflet-control-zoom-in").click()
+    page.wait_for_timeout(1500)
+    assert len(sent) == n_sent, sent[n_sent:]
+
+    # Lower the convenience-store threshold from 5 to 3 minutes.
+    box_input = page.get_by_role("spinbutton", name="便利店", exact=True)
+    box_input.fill("3")
+    box_input.press("Enter")
+    page.wait_for_function(
+        """([label, before]) => {
+            const m = [...document.querySelectorAll('[data-testid="stMetric"]')].find(e => e.innerText.includes(label));
+            return m && !m.innerText.includes(before);
+        }""",
+        arg=[label, before],
+        timeout=30_000,
+    )
+    _idle(page)
+    after = _metric_value(page, label)
+
+    def pct(text: str) -> float:
+        return float(re.sub(r"[^\d.]", "", text))
+
+    assert pct(after) < pct(before), (before, after)
+    assert int(_metric_value(page, "达标社区数").split("/")[0]) <= int(
+        complete_before.split("/")[0]
+    )
+    _, content = _map_frame(page)
+    assert _wait_drawn(content)["painted"] > 100
+    _no_external_scripts_or_styles(page)
+    assert page.offline.blocked == [], page.offline.blocked
+    box_input.fill("5")
+    box_input.press("Enter")
+    page.wait_for_function(
+        "([label, before]) => [...document.querySelectorAll('[data-testid=\"stMetric\"]')]"
+        ".some(e => e.innerText.includes(label) && e.innerText.includes(before))",
+        arg=[label, before],
+        timeout=30_000,
+    )
+    _idle(page)
+    page.goto(page.base_url + "coverage")  # fresh view (the map was panned and zoomed above)
+    _, content = _map_frame(page)
+    _wait_drawn(content)
+    page.locator('[data-testid="stMetric"]').filter(has_text=label).first.wait_for(timeout=60_000)
+    _idle(page)
+    _screenshot(page, "coverage")
+
+
+def test_upload_page_and_english(offline_page):
+    page = offline_page
+    page.goto(page.base_url + "upload")
+    page.get_by_text("本会话当前使用").wait_for(timeout=60_000)
+    _idle(page)
+    _screenshot(page, "upload")
+    page.get_by_text("English").click()
+    page.get_by_role("heading", name="Data upload").wait_for(timeout=30_000)
+    _no_external_scripts_or_styles(page)
+    assert page.offline.blocked == [], page.offline.blocked

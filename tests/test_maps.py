@@ -1,0 +1,294 @@
+"""Maps: local Leaflet only, GCJ-02 shifting for Amap, legends, colours and plan targets."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from folium.plugins import Fullscreen
+
+from gisplan import i18n
+from gisplan.access.coverage import CoverageResult
+from gisplan.analysis import SYNTHETIC_LABEL
+from gisplan.catalogue import default_standard
+from gisplan.coords import wgs84_to_gcj02
+from gisplan.crs import WGS84
+from gisplan.io.embedded import load_business_districts, load_counties, load_pedestrian_streets
+from gisplan.maps import assets, basemaps, build, targets
+from gisplan.maps.assets import (
+    UnavailableAssetError,
+    external_urls,
+    install_vendor,
+    localize,
+    standalone_html,
+)
+from gisplan.maps.build import coverage_map, minutes_class, plan_map, to_feature_collection
+from gisplan.maps.elements import MapLabel
+
+
+@pytest.fixture(scope="module")
+def plan_layers():
+    return load_counties(), load_business_districts(), load_pedestrian_streets()
+
+
+def _toy_result(recycling_m=(100.0, 900.0, 1100.0, np.inf), store_m=(100.0, 400.0, np.nan, 100.0)):
+    """Four communities; distances in metres; 4 km/h = 66.67 m/min."""
+    pts = [(121.55, 29.87), (121.551, 29.871), (121.552, 29.872), (121.553, 29.873)]
+    comm = gpd.GeoDataFrame(
+        {
+            "id": ["a", "b", "c", "d"],
+            "name": ["A", "B", "C", "D"],
+            "population": [100, 200, 300, 400],
+            "source": "synthetic",
+        },
+        geometry=[shapely.Point(p) for p in pts],
+        crs=WGS84,
+    )
+    std = default_standard()
+    d = pd.DataFrame(
+        {c: [50.0, 50.0, 50.0, 50.0] for c in std.ids}, index=pd.Index(comm["id"], name="id")
+    )
+    d["recycling"] = list(recycling_m)
+    d["convenience_store"] = list(store_m)
+    return CoverageResult.from_distances(comm, d, std, group_columns=[]), comm
+
+
+def _script_urls(html: str) -> list[str]:
+    return re.findall(r"""<(?:script|link)\b[^>]*?(?:src|href)\s*=\s*["']([^"']+)["']""", html)
+
+
+# -- assets --------------------------------------------------------------------------------
+
+
+def test_plan_map_uses_only_local_leaflet(plan_layers):
+    m = plan_map(*plan_layers, base_url="/app/static/vendor")
+    html = m.get_root().render()
+    urls = _script_urls(html)
+    assert external_urls(html) == []
+    assert sorted(urls) == [
+        "/app/static/vendor/leaflet/leaflet.css",
+        "/app/static/vendor/leaflet/leaflet.js",
+    ]
+    # what streamlit-folium hands to its iframe: every element's default_js/default_css
+    links = [
+        u
+        for el in assets._walk(m)
+        for _, u in (getattr(el, "default_js", []) + getattr(el, "default_css", []))
+    ]
+    assert links and all(u.startswith("/app/static/vendor/") for u in links)
+    # folium's class-level CDN lists are untouched (instances were changed, not the class)
+    assert any("cdn.jsdelivr.net" in u for _, u in folium.Map.default_js)
+
+
+def test_localize_refuses_elements_that_need_a_cdn():
+    m = folium.Map(tiles=None)
+    Fullscreen().add_to(m)
+    with pytest.raises(UnavailableAssetError, match="Fullscreen"):
+        localize(m)
+
+
+def test_install_vendor_copies_leaflet_byte_for_byte(tmp_path):
+    out = install_vendor(tmp_path / "vendor")
+    src = assets.leaflet_dir()
+    for name in ("leaflet.js", "leaflet.css", "images/layers.png", "images/marker-icon.png"):
+        assert (out / name).read_bytes() == (src / name).read_bytes()
+    # second call is a no-op that leaves the files intact
+    install_vendor(tmp_path / "vendor")
+    assert (out / "leaflet.js").stat().st_size == (src / "leaflet.js").stat().st_size
+
+
+def test_standalone_html_inlines_leaflet_and_has_no_external_files(plan_layers):
+    html = standalone_html(plan_map(*plan_layers), title="t<1>")
+    assert external_urls(html) == []
+    assert _script_urls(html) == []
+    leaflet_js = (assets.leaflet_dir() / "leaflet.js").read_text(encoding="utf-8")
+    # the library's own first line (version banner) is inside the document
+    assert leaflet_js.splitlines()[0].strip() in html
+    assert "url(images/" not in html and "data:image/png;base64," in html
+    assert "<title>t&lt;1&gt;</title>" in html
+
+
+# -- basemaps and coordinate shifting -----------------------------------------------------------
+
+
+def test_amap_basemap_shifts_every_layer_to_gcj02(plan_layers):
+    counties, districts, streets = plan_layers
+    plain = plan_map(counties, districts, streets, basemap="none").get_root().render()
+    amap = plan_map(counties, districts, streets, basemap="amap").get_root().render()
+    s_wgs = streets.geometry.iloc[0].coords[0]
+    gx, gy = wgs84_to_gcj02(s_wgs[0], s_wgs[1])
+    shift_m = np.hypot((gx - s_wgs[0]) * 96_500, (gy - s_wgs[1]) * 111_000)
+    assert shift_m > 200  # GCJ-02 is a few hundred metres off in Ningbo
+    assert f"[{round(s_wgs[0], 6)}, {round(s_wgs[1], 6)}]" in plain
+    assert f"[{round(gx, 6)}, {round(gy, 6)}]" in amap
+    assert f"[{round(s_wgs[0], 6)}, {round(s_wgs[1], 6)}]" not in amap
+    assert "autonavi.com" in amap and "autonavi.com" not in plain
+
+
+def test_display_layer_matches_coords_module_for_every_vertex():
+    gdf = gpd.GeoDataFrame(geometry=[shapely.LineString([(121.5, 29.8), (121.6, 29.9)])], crs=WGS84)
+    out = basemaps.display_layer(gdf, "amap")
+    got = np.asarray(out.geometry.iloc[0].coords)
+    ex, ey = wgs84_to_gcj02(np.array([121.5, 121.6]), np.array([29.8, 29.9]))
+    np.testing.assert_allclose(got, np.column_stack([ex, ey]), atol=1e-12)
+    same = basemaps.display_layer(gdf, "tianditu")
+    np.testing.assert_allclose(
+        np.asarray(same.geometry.iloc[0].coords), [(121.5, 29.8), (121.6, 29.9)], atol=1e-9
+    )
+
+
+def test_tianditu_needs_a_key(plan_layers, monkeypatch):
+    monkeypatch.delenv(basemaps.TIANDITU_ENV, raising=False)
+    assert basemaps.tianditu_key({}) is None
+    with pytest.raises(basemaps.MissingKeyError, match=basemaps.TIANDITU_ENV):
+        plan_map(*plan_layers, basemap="tianditu")
+    monkeypatch.setenv(basemaps.TIANDITU_ENV, " abc123 ")
+    key = basemaps.tianditu_key({})
+    assert key == "abc123"
+    assert basemaps.tianditu_key({"tianditu_key": "fromsecrets"}) == "fromsecrets"
+    html = plan_map(*plan_layers, basemap="tianditu", tianditu_key=key).get_root().render()
+    assert "tk=abc123" in html and "LAYER=vec" in html and "LAYER=cva" in html
+
+
+def test_osm_basemap_is_attributed(plan_layers):
+    html = plan_map(*plan_layers, basemap="osm").get_root().render()
+    assert "tile.openstreetmap.org" in html
+    assert "\\u00a9 OpenStreetMap contributors" in html or "© OpenStreetMap contributors" in html
+
+
+# -- coverage map --------------------------------------------------------------------------
+
+
+def test_minutes_classes_hand_computed():
+    got = minutes_class(np.array([np.nan, np.inf, 5.0, 5.01, 7.5, 7.51, 10.0, 10.01, 0.0]), 5.0)
+    assert got.tolist() == [4, 3, 0, 1, 1, 2, 2, 3, 0]
+
+
+def test_completeness_colours_run_from_red_to_green():
+    assert build.completeness_color(0.0) == build.COMPLETENESS_COLORS[0]
+    assert build.completeness_color(1.0) == build.COMPLETENESS_COLORS[-1]
+    assert build.completeness_color(0.5) == build.COMPLETENESS_COLORS[2]
+
+
+def test_feature_collection_rounds_and_drops_non_finite():
+    gdf = gpd.GeoDataFrame(
+        {"v": [np.inf, 1.5], "s": ["x", None]},
+        geometry=[shapely.Point(1.23456789, 2.0), shapely.Point(3, 4)],
+        crs=WGS84,
+    )
+    fc = to_feature_collection(gdf, ["v", "s"])
+    assert list(fc["features"][0]["geometry"]["coordinates"]) == [1.234568, 2.0]
+    assert fc["features"][0]["properties"] == {"v": None, "s": "x"}
+    assert fc["features"][1]["properties"] == {"v": 1.5, "s": None}
+    json.dumps(fc, allow_nan=False)  # valid JSON (no Infinity / NaN)
+
+
+def test_coverage_map_colours_legend_and_synthetic_label():
+    result, comm = _toy_result()
+    synth = coverage_map(result, synthetic=True, lang="zh")
+    labels = [el for el in assets._walk(synth) if isinstance(el, MapLabel)]
+    assert [lb.text for lb in labels] == [SYNTHETIC_LABEL]
+    assert json.dumps(SYNTHETIC_LABEL)[1:-1] in synth.get_root().render()
+    # Community d (store 100 m = 1.5 min) meets all three; c is unsnapped for the store.
+    table = result.table.set_index("id")
+    assert table.loc["d", "required_met"] == 3 and table.loc["c", "required_met"] == 2
+    # one community layer with 4 features, coloured by completeness
+    m = coverage_map(result, synthetic=False)
+    fcs = [el.data for el in assets._walk(m) if isinstance(el, folium.GeoJson)]
+    comm_fc = fcs[-1]
+    assert len(comm_fc["features"]) == 4
+    colours = {f["properties"]["_name"]: f["properties"]["_color"] for f in comm_fc["features"]}
+    assert colours["D"] == build.completeness_color(1.0)
+    assert colours["C"] == build.completeness_color(2 / 3)
+    legend = [el for el in assets._walk(m) if type(el).__name__ == "Legend"][0]
+    assert sorted(i.label for i in legend.items) == ["2/3", "3/3"]
+    assert not [el for el in assets._walk(m) if isinstance(el, MapLabel)]
+    assert "synthetic" not in m.get_root().render()
+
+
+def test_coverage_map_minutes_mode_uses_threshold_classes():
+    result, _ = _toy_result()
+    m = coverage_map(result, color_by="convenience_store")
+    fc = [el.data for el in assets._walk(m) if isinstance(el, folium.GeoJson)][-1]
+    colours = [f["properties"]["_color"] for f in fc["features"]]
+    # 100 m = 1.5 min (met), 400 m = 6 min (<= 7.5: class 1), nan (unsnapped), 100 m
+    assert colours == [
+        build.MINUTES_COLORS[0],
+        build.MINUTES_COLORS[1],
+        build.MINUTES_COLORS[4],
+        build.MINUTES_COLORS[0],
+    ]
+
+
+def test_coverage_map_on_amap_shifts_communities():
+    result, comm = _toy_result()
+    m = coverage_map(result, basemap="amap")
+    fc = [el.data for el in assets._walk(m) if isinstance(el, folium.GeoJson)][-1]
+    x, y = fc["features"][0]["geometry"]["coordinates"]
+    gx, gy = wgs84_to_gcj02(121.55, 29.87)
+    assert (x, y) == (round(gx, 6), round(gy, 6))
+
+
+# -- targets -------------------------------------------------------------------------------
+
+
+def test_plan_progress_counts_from_the_layers(plan_layers):
+    _, districts, streets = plan_layers
+    result, _ = _toy_result()
+    got = {
+        p.key: p
+        for p in targets.plan_progress(
+            streets, districts, result, dataset_label="toy", synthetic=True
+        )
+    }
+    levels = list(streets["level"])
+    assert got["streets_high"].value == levels.count("national") + levels.count("provincial")
+    assert got["streets_municipal"].value == levels.count("municipal")
+    assert got["districts"].value == len(districts) == 6 and got["districts"].met
+    assert got["streets_high"].target == 10 and got["streets_municipal"].target == 20
+    # recycling: 100 m and 900 m (1.5, 13.5 min) are within 15 min; 1100 m (16.5 min) and inf are not
+    assert (
+        got["recycling"].value == pytest.approx(0.5)
+        and got["recycling"].share
+        and got["recycling"].synthetic
+    )
+    assert got["recycling"].text() == "50.0% / 100%"
+    # circles: only a and d meet all three (b: store 400 m = 6 min > 5; c: store unsnapped)
+    assert got["circles"].value == 2 and got["circles"].target == 50 and not got["circles"].met
+    assert got["streets_high"].layer.endswith("pedestrian_streets.geojson")
+
+
+def test_plan_progress_without_coverage_has_three_targets(plan_layers):
+    _, districts, streets = plan_layers
+    assert [p.key for p in targets.plan_progress(streets, districts)] == [
+        "streets_high",
+        "streets_municipal",
+        "districts",
+    ]
+
+
+# -- i18n ----------------------------------------------------------------------------------
+
+
+def test_every_string_has_both_languages_with_the_same_placeholders():
+    for key, (zh, en) in i18n.STRINGS.items():
+        assert zh.strip() and en.strip(), key
+        assert set(re.findall(r"\{(\w+)", zh)) == set(re.findall(r"\{(\w+)", en)), key
+
+
+def test_t_language_selection_and_fallback():
+    assert i18n.t("page.coverage", "zh") == "便民生活圈覆盖"
+    assert i18n.t("page.coverage", "en") == "Convenience-circle coverage"
+    assert i18n.t("no.such.key", "en") == "no.such.key"
+    assert i18n.t("cov.recompute", "en", ms=12.4) == "Recomputed in 12 ms (network not rebuilt)"
+    cat = default_standard()["wet_market"]
+    assert (
+        i18n.category_name(cat, "zh") == "农贸市场"
+        and i18n.category_name(cat, "en") == "Wet market"
+    )
