@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 PY = VENV / "bin" / "python"
-APT_PACKAGES = ["chromium", "chromium-driver", "postgresql", "postgis"]
+APT_PACKAGES = ["chromium", "chromium-driver", "postgresql", "postgis", "fonts-wqy-microhei"]
 
 
 def sh(cmd: list[str], **kw) -> None:

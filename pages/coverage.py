@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from gisplan.access.coverage import CIRCLE_TARGET
+from gisplan.app_auth import require_ui
 from gisplan.access.service_area import service_area
 from gisplan.catalogue import default_standard
 from gisplan.i18n import category_name, t
@@ -199,6 +200,9 @@ st.bar_chart(chart, x=t("field.category"), y="%", horizontal=True, sort=False)
 
 # -- downloads (generated when clicked) -------------------------------------------------------
 st.subheader(t("cov.downloads"))
+# Downloads need a signed-in planner or official (checked server-side on every run).
+if require_ui("download") is None:
+    st.stop()
 stem = "coverage_synthetic" if dataset.synthetic else "coverage"
 
 
