@@ -12,8 +12,8 @@ import pandas as pd
 import streamlit as st
 
 from gisplan.access.coverage import CIRCLE_TARGET
-from gisplan.app_auth import require_ui
 from gisplan.access.service_area import service_area
+from gisplan.app_auth import require_ui
 from gisplan.catalogue import default_standard
 from gisplan.i18n import category_name, t
 from gisplan.maps import coverage_map, standalone_html
