@@ -15,13 +15,12 @@ built; whole analysis < 2 GB peak memory; >= 50x faster than the naive approach.
 from __future__ import annotations
 
 import argparse
-import resource
 import time
-import tracemalloc
 
 import networkx as nx
 import numpy as np
 import shapely
+from measure import Stage, maxrss_mb  # benchmarks/measure.py, beside this script
 
 from gisplan.access.coverage import AccessModel
 from gisplan.access.service_area import service_area
@@ -30,32 +29,6 @@ from gisplan.catalogue import default_standard
 from gisplan.network.graph import WalkNetwork
 from gisplan.network.snapping import snap_points
 from gisplan.synthetic import generate_grid_city
-
-
-class Stage:
-    """Context manager timing a stage and measuring its Python-heap peak (tracemalloc)."""
-
-    rows: list[tuple[str, float, float]] = []
-
-    def __init__(self, name: str):
-        self.name = name
-
-    def __enter__(self):
-        tracemalloc.start()
-        self.t0 = time.perf_counter()
-        return self
-
-    def __exit__(self, *exc):
-        self.seconds = time.perf_counter() - self.t0
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        self.peak_mb = peak / 2**20
-        Stage.rows.append((self.name, self.seconds, self.peak_mb))
-        print(f"  {self.name:<38} {self.seconds:8.2f} s   peak {self.peak_mb:8.1f} MB", flush=True)
-
-
-def maxrss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run_ours(city, standard, *, service_areas: bool = True) -> tuple[AccessModel, dict]:

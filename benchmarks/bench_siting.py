@@ -17,12 +17,11 @@
 from __future__ import annotations
 
 import argparse
-import resource
 import time
-import tracemalloc
 
 import numpy as np
 import scipy.sparse as sp
+from measure import Stage, maxrss_mb  # benchmarks/measure.py, beside this script
 
 from gisplan.network.graph import WalkNetwork
 from gisplan.network.snapping import snap_points
@@ -30,34 +29,11 @@ from gisplan.siting import coverage_incidence, greedy_max_cover, grid_candidates
 from gisplan.siting.greedy import improve_by_swaps
 
 
-class Stage:
-    """Times a stage and measures its Python-heap peak (tracemalloc, includes numpy arrays)."""
-
-    def __init__(self, name: str):
-        self.name = name
-
-    def __enter__(self):
-        tracemalloc.start()
-        self.t0 = time.perf_counter()
-        return self
-
-    def __exit__(self, *exc):
-        self.seconds = time.perf_counter() - self.t0
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        self.peak_mb = peak / 2**20
-        print(f"  {self.name:<44} {self.seconds:8.2f} s   peak {self.peak_mb:8.1f} MB", flush=True)
-
-
 def covered(a: sp.csr_matrix, w: np.ndarray, chosen) -> float:
     hit = np.zeros(a.shape[1], dtype=bool)
     for j in chosen:
         hit[a.indices[a.indptr[j] : a.indptr[j + 1]]] = True
     return float(w[hit].sum())
-
-
-def maxrss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def large_instance(n_nodes: int, n_demand: int, n_cand: int, k: int, threshold_m: float, seed: int):
