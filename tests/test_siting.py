@@ -446,3 +446,29 @@ def test_what_if_service_area_equals_the_access_service_area(city):
     mine = wi.service_area.to_crs(CRS).iloc[0]
     assert ref.area > 0
     assert mine.symmetric_difference(ref).area < 1e-3 * ref.area
+
+
+def test_multistart_improve_never_worse_and_bounded_by_exact():
+    import itertools
+
+    import scipy.sparse as sp
+
+    from gisplan.siting.greedy import greedy_max_cover, improve_by_swaps, multistart_improve
+
+    rng = np.random.default_rng(11)
+    for _ in range(15):
+        n_c, n_d, k = 9, 30, 3
+        dense = rng.random((n_c, n_d)) < 0.25
+        a = sp.csr_matrix(dense.astype(float))
+        w = rng.integers(1, 100, size=n_d).astype(float)
+
+        def value(sel, dense=dense, w=w):
+            return float(w[dense[list(sel)].any(axis=0)].sum())
+
+        g = greedy_max_cover(a, w, k)
+        swapped, _ = improve_by_swaps(a, w, g.chosen)
+        ms, _ = multistart_improve(a, w, g.chosen)
+        best = max(value(c) for c in itertools.combinations(range(n_c), k))
+        assert len(set(ms.tolist())) == len(ms) <= k
+        assert value(ms) >= value(swapped) - 1e-9
+        assert value(ms) <= best + 1e-9

@@ -32,7 +32,7 @@ from gisplan.crs import WGS84
 from gisplan.errors import InputError
 from gisplan.siting.candidates import Candidates
 from gisplan.siting.exact import ExactResult, solve_mclp
-from gisplan.siting.greedy import GreedyResult, greedy_max_cover, improve_by_swaps, marginal_order
+from gisplan.siting.greedy import GreedyResult, greedy_max_cover, marginal_order, multistart_improve
 from gisplan.siting.incidence import coverage_incidence
 
 __all__ = [
@@ -416,7 +416,7 @@ def plan_sites(
     greedy : bool
         Run the lazy greedy (needed unless ``exact``).
     improve : bool
-        Follow the greedy with a 1-swap local search (:func:`improve_by_swaps`); the
+        Follow the greedy with a multi-start + 1-swap search (:func:`multistart_improve`); the
         reported ``greedy_objective`` is then the improved one and ``greedy_plain_objective``
         the greedy's own.
     time_limit_s, mip_rel_gap : float
@@ -461,7 +461,7 @@ def plan_sites(
         timings["greedy"] = g_res.time_s
         if improve and len(g_res.chosen) > 0:
             t0 = time.perf_counter()
-            better, swaps = improve_by_swaps(problem.incidence, problem.weights, g_res.chosen)
+            better, swaps = multistart_improve(problem.incidence, problem.weights, g_res.chosen)
             if problem.objective_of(better) > g_res.objective:
                 plain = g_res.objective
                 order, gains = marginal_order(problem.incidence, problem.weights, better)
