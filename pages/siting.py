@@ -12,7 +12,6 @@ from pathlib import Path
 
 import folium
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import shapely
 import streamlit as st
@@ -35,13 +34,11 @@ from gisplan.maps.app_support import (
 from gisplan.maps.build import to_feature_collection
 from gisplan.maps.elements import Legend, LegendItem
 from gisplan.siting import (
-    candidates_from_points,
     commercial_candidates,
-    evaluate_sites,
     grid_candidates,
     plan_sites,
     read_candidates,
-    scenario_payload,
+    scenario_payload_with_manual,
     what_if,
 )
 from gisplan.store import ScenarioExists, ScenarioRecord
@@ -463,66 +460,18 @@ if len(manual):
 
 
 def scenario_record(name: str) -> ScenarioRecord:
-    """The run's chosen sites plus the hand-placed ones of the same category, evaluated together."""
-    if result is not None:
-        payload = scenario_payload(result, run["params"], name=name)
-        cat = result.problem.category
-    else:
-        cat = category
-        payload = {
-            "name": name,
-            "category": cat,
-            "params": dict(params),
-            "results": {},
-            "sites": {"type": "FeatureCollection", "features": []},
-        }
-    features = list(payload["sites"]["features"])
-    manual_rows = [r for r in st.session_state.get(MANUAL_KEY, []) if r["category"] == cat]
-    for r in manual_rows:
-        features.append(
-            {
-                "type": "Feature",
-                "properties": {
-                    "kind": "manual",
-                    "name": r["name"],
-                    "gain": r["gain"],
-                    "rank": None,
-                    "category": cat,
-                },
-                "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
-            }
+    """The run's chosen sites plus this session's hand-placed ones, evaluated together."""
+    return ScenarioRecord(
+        **scenario_payload_with_manual(
+            model,
+            base,
+            result.problem.category if result is not None else category,
+            st.session_state.get(MANUAL_KEY, []),
+            result=result,
+            params=run["params"] if result is not None else params,
+            name=name,
         )
-    payload["sites"] = {"type": "FeatureCollection", "features": features}
-    if manual_rows or result is None:
-        # Evaluate every site of the scenario together (chosen + hand-placed).
-        lonlat = np.array([f["geometry"]["coordinates"] for f in features], dtype=float)
-        pts = gpd.GeoDataFrame(
-            {"id": [f"S{i}" for i in range(len(lonlat))]},
-            geometry=gpd.points_from_xy(lonlat[:, 0], lonlat[:, 1]),
-            crs=WGS84,
-        )
-        cands = candidates_from_points(
-            model.network, pts, max_snap_distance_m=model.max_snap_distance_m
-        )
-        ev, _ = evaluate_sites(model, base, cat, cands, np.flatnonzero(cands.snap.ok))
-        results = dict(payload["results"])
-        if result is not None:
-            results["covered_population_after_chosen_only"] = result.evaluation[
-                "covered_population_after"
-            ]
-        results.update({k: v for k, v in ev.items()})
-        results["categories"] = {
-            cat: {
-                "population_total": ev["total_population"],
-                "covered_population_before": ev["covered_population_before"],
-                "covered_population_after": ev["covered_population_after"],
-            }
-        }
-        results["complete_circles_before"] = ev["communities_complete_before"]
-        results["complete_circles_after"] = ev["communities_complete_after"]
-        results["manual_sites"] = len(manual_rows)
-        payload["results"] = results
-    return ScenarioRecord(**payload)
+    )
 
 
 st.subheader(tr("保存为方案", "Save as a scenario"))

@@ -18,7 +18,7 @@ from gisplan.siting.candidates import (
     read_candidates,
 )
 from gisplan.siting.exact import ExactResult, solve_mclp
-from gisplan.siting.export import scenario_payload, write_outputs
+from gisplan.siting.export import scenario_payload, scenario_payload_with_manual, write_outputs
 from gisplan.siting.greedy import GreedyResult, greedy_max_cover
 from gisplan.siting.incidence import coverage_incidence
 from gisplan.siting.plan import (
@@ -41,6 +41,7 @@ __all__ = [
     "ExactResult",
     "solve_mclp",
     "scenario_payload",
+    "scenario_payload_with_manual",
     "write_outputs",
     "GreedyResult",
     "greedy_max_cover",

@@ -17,7 +17,13 @@ from gisplan.crs import WGS84
 from gisplan.io.atomic import atomic_path
 from gisplan.siting.plan import SitingResult
 
-__all__ = ["write_outputs", "scenario_payload", "sites_geojson", "OUTPUT_FILES"]
+__all__ = [
+    "write_outputs",
+    "scenario_payload",
+    "scenario_payload_with_manual",
+    "sites_geojson",
+    "OUTPUT_FILES",
+]
 
 OUTPUT_FILES = ("sites.geojson", "sites.gpkg", "summary.json")
 
@@ -73,6 +79,99 @@ def scenario_payload(
     if name is not None:
         out = {"name": name, **out}
     return out
+
+
+def scenario_payload_with_manual(
+    model,
+    standard,
+    category: str,
+    manual_sites: list[dict],
+    *,
+    result: SitingResult | None = None,
+    params: dict | None = None,
+    name: str,
+) -> dict:
+    """A scenario payload holding a run's chosen sites plus hand-placed (what-if) sites.
+
+    Parameters
+    ----------
+    model : gisplan.access.coverage.AccessModel
+    standard : gisplan.catalogue.CircleStandard
+    category : str
+        The category of the run (hand-placed sites of other categories are ignored).
+    manual_sites : list of dict
+        Hand-placed sites: ``lon``, ``lat`` (EPSG:4326), ``name``, ``gain`` (people newly
+        served by that site alone) and ``category``.
+    result : SitingResult, optional
+        The siting run; without it the scenario holds hand-placed sites only.
+
+    When hand-placed sites are present (or there is no run), every site of the scenario is
+    evaluated together, so ``covered_population_after`` counts people served by chosen and
+    hand-placed sites at once; the chosen-only figure is kept as
+    ``covered_population_after_chosen_only``.
+    """
+    import numpy as np
+
+    from gisplan.siting.candidates import candidates_from_points
+    from gisplan.siting.plan import evaluate_sites
+
+    if result is not None:
+        payload = scenario_payload(result, params, name=name)
+        category = result.problem.category
+    else:
+        payload = {
+            "name": name,
+            "category": category,
+            "params": dict(params or {}),
+            "results": {},
+            "sites": {"type": "FeatureCollection", "features": []},
+        }
+    features = list(payload["sites"]["features"])
+    manual = [r for r in manual_sites if r["category"] == category]
+    for r in manual:
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "kind": "manual",
+                    "name": r["name"],
+                    "gain": r["gain"],
+                    "rank": None,
+                    "category": category,
+                },
+                "geometry": {"type": "Point", "coordinates": [r["lon"], r["lat"]]},
+            }
+        )
+    payload["sites"] = {"type": "FeatureCollection", "features": features}
+    if (manual or result is None) and features:
+        lonlat = np.array([f["geometry"]["coordinates"] for f in features], dtype=float)
+        pts = gpd.GeoDataFrame(
+            {"id": [f"S{i}" for i in range(len(lonlat))]},
+            geometry=gpd.points_from_xy(lonlat[:, 0], lonlat[:, 1]),
+            crs=WGS84,
+        )
+        cands = candidates_from_points(
+            model.network, pts, max_snap_distance_m=model.max_snap_distance_m
+        )
+        ev, _ = evaluate_sites(model, standard, category, cands, np.flatnonzero(cands.snap.ok))
+        results = dict(payload["results"])
+        if result is not None:
+            results["covered_population_after_chosen_only"] = result.evaluation[
+                "covered_population_after"
+            ]
+        results.update(ev)
+        results["categories"] = {
+            category: {
+                "population_total": ev["total_population"],
+                "covered_population_before": ev["covered_population_before"],
+                "covered_population_after": ev["covered_population_after"],
+            }
+        }
+        results["complete_circles_before"] = ev["communities_complete_before"]
+        results["complete_circles_after"] = ev["communities_complete_after"]
+        results["manual_sites"] = len(manual)
+        payload["results"] = results
+    return payload
 
 
 def write_outputs(
