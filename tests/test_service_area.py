@@ -101,3 +101,74 @@ def test_grid_buffer_agrees_with_exact_vector_buffer():
     assert grid.symmetric_difference(exact).area < 0.08 * exact.area
     # Every reachable line lies inside the grid outline.
     assert grid.buffer(1.0).covers(shapely.union_all(lines))
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 100_000))
+def test_clip_lines_matches_shapely_substring(seed):
+    from shapely.ops import substring
+
+    from gisplan.access.service_area import clip_lines
+
+    rng = np.random.default_rng(seed)
+    n = 30
+    lines = []
+    for _ in range(n):
+        k = int(rng.integers(2, 8))
+        xy = np.cumsum(rng.normal(0, 50, size=(k, 2)), axis=0)
+        if rng.random() < 0.2:
+            xy[1] = xy[0]  # a zero-length segment
+        lines.append(shapely.LineString(xy))
+    lines = np.array(lines, dtype=object)
+    geom_len = shapely.length(lines)
+    # Network lengths differ from geometry lengths: distances are scaled along the geometry.
+    net_len = geom_len * rng.uniform(0.8, 1.25, n)
+    a = rng.uniform(0, 1, n) * net_len
+    b = a + rng.uniform(0, 1, n) * (net_len - a)
+    b[:3] = net_len[:3]  # to the end
+    a[3:6] = 0.0  # from the start
+    keep = b > a
+    got = clip_lines(lines[keep], net_len[keep], a[keep], b[keep])
+    for g, line, nl, s, t in zip(got, lines[keep], net_len[keep], a[keep], b[keep], strict=True):
+        scale = line.length / nl
+        ref = substring(line, s * scale, t * scale)
+        assert g.length == pytest.approx((t - s) * scale, abs=1e-6)
+        assert g.length == pytest.approx(ref.length, abs=1e-6)
+        assert shapely.hausdorff_distance(g, ref) < 1e-6
+        assert g.coords[0] == pytest.approx(ref.coords[0], abs=1e-6)
+        assert g.coords[-1] == pytest.approx(ref.coords[-1], abs=1e-6)
+
+
+def test_clip_lines_hand_computed_on_a_bent_line():
+    from gisplan.access.service_area import clip_lines
+
+    # An L: 300 m east then 400 m north; the network says 1400 m (twice the drawn length).
+    line = shapely.LineString([(0, 0), (300, 0), (300, 400)])
+    (piece,) = clip_lines(np.array([line]), np.array([1400.0]), np.array([400.0]), [1000.0])
+    # 400 -> 1000 network metres = 200 -> 500 drawn metres: (200, 0), corner, (300, 200).
+    assert np.asarray(piece.coords) == pytest.approx(np.array([[200, 0], [300, 0], [300, 200]]))
+
+
+def test_grid_buffer_city_scale_outline_is_valid_and_dissolved():
+    from gisplan.access.service_area import buffer_lines, grid_cell_m
+
+    rng = np.random.default_rng(8)
+    net = _random_network(rng, 150, 220)
+    src = snap_points(
+        net,
+        points(rng.uniform(0, 2000, size=(6, 2)).tolist()),
+        ids=np.arange(6),
+        max_distance_m=5000,
+    )
+    lines = reachable_lines(net, node_distances(net, src), 900.0, sources=src)
+    exact = buffer_lines(lines, 40.0, method="vector")
+    # A coarse grid as at city scale (cell chosen as for a ~50 km extent).
+    cell = grid_cell_m((0, 0, 50_000, 50_000), 40.0)
+    assert 10 < cell < 20
+    grid = buffer_lines(lines, 40.0, method="grid", cell_m=cell)
+    assert grid.is_valid
+    # One polygon per connected part of the exact buffer, not a pile of cell strips.
+    assert shapely.get_num_geometries(grid) <= 2 * shapely.get_num_geometries(exact)
+    assert grid.area == pytest.approx(exact.area, rel=0.08)
+    assert grid.symmetric_difference(exact).area < 0.15 * exact.area
+    assert grid.buffer(cell).covers(shapely.union_all(lines))
