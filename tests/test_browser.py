@@ -35,6 +35,36 @@ _DRAWN_JS = """
 """
 
 
+# Where the features of one layer (those whose GeoJSON properties hold ``prop``) are drawn:
+# how many, how many reach outside the map container, how many lie (with their radius, px)
+# under a map control (zoom buttons, legend, labels, scale, attribution), and the view bounds.
+_PLACEMENT_JS = """
+(prop) => {
+    const map = map_div, box = map.getContainer();
+    const W = box.clientWidth, H = box.clientHeight, at = box.getBoundingClientRect();
+    const controls = [...box.querySelectorAll('.leaflet-control')]
+        .map(c => c.getBoundingClientRect()).filter(r => r.width > 0 && r.height > 0);
+    let n = 0, outside = 0, covered = 0;
+    map.eachLayer(l => {
+        if (!l.feature || !l.feature.properties || !(prop in l.feature.properties)) return;
+        const r = l.getRadius ? l.getRadius() : 0;
+        const lls = l.getLatLng ? [l.getLatLng()]
+            : [l.getBounds().getSouthWest(), l.getBounds().getNorthEast()];
+        for (const ll of lls) {
+            n++;
+            const p = map.latLngToContainerPoint(ll);
+            if (p.x - r < 0 || p.y - r < 0 || p.x + r > W || p.y + r > H) outside++;
+            const x = at.left + p.x, y = at.top + p.y;
+            if (controls.some(c => x + r > c.left && x - r < c.right && y + r > c.top && y - r < c.bottom))
+                covered++;
+        }
+    });
+    const b = map.getBounds();
+    return {n, outside, covered, W, H, view: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]};
+}
+"""
+
+
 def _map_frame(page):
     page.locator(MAP_IFRAME).first.wait_for(timeout=60_000)
     frame = page.frame_locator(MAP_IFRAME).first
@@ -185,6 +215,44 @@ def test_coverage_threshold_changes_the_figure_and_panning_does_not_rerun(offlin
     page.locator('[data-testid="stMetric"]').filter(has_text=label).first.wait_for(timeout=60_000)
     _idle(page)
     _screenshot(page, "coverage")
+
+
+@pytest.mark.parametrize("width", [1400, 1000])
+def test_coverage_map_first_view_shows_every_community_clear_of_controls(offline_page, width):
+    """On first display every community lies inside the map and under no control (legend...)."""
+    from gisplan.analysis import demo_dataset
+
+    communities = demo_dataset().communities
+    page = offline_page
+    page.set_viewport_size({"width": width, "height": 1000})
+    page.goto(page.base_url + "coverage")
+    _, content = _map_frame(page)
+    _wait_drawn(content)
+    content.wait_for_function("() => typeof map_div !== 'undefined'")
+    page.wait_for_timeout(1500)  # the frame's final size and the refit after web fonts
+    where = content.evaluate(_PLACEMENT_JS, "_completeness")
+    assert where["n"] == len(communities), where
+    assert where["outside"] == 0 and where["covered"] == 0, where
+    west, south, east, north = communities.total_bounds
+    v = where["view"]
+    assert v[0] < west and v[1] < south and v[2] > east and v[3] > north, (
+        v,
+        west,
+        south,
+        east,
+        north,
+    )
+    # and in English, whose legend is wider
+    page.get_by_text("English", exact=True).click()
+    page.get_by_role("heading", name="Convenience-circle coverage").wait_for(timeout=30_000)
+    _idle(page)
+    _, content = _map_frame(page)
+    _wait_drawn(content)
+    content.wait_for_function("() => typeof map_div !== 'undefined'")
+    page.wait_for_timeout(1500)
+    where = content.evaluate(_PLACEMENT_JS, "_completeness")
+    assert where["n"] == len(communities), where
+    assert where["outside"] == 0 and where["covered"] == 0, where
 
 
 def test_upload_page_and_english(offline_page):

@@ -180,10 +180,15 @@ class _Background(MacroElement):
 
 
 class _RefitOnResize(MacroElement):
-    """Fit the bounds again when the map's frame is resized, until the user pans or zooms.
+    """Keep the whole data extent in view and clear of the map's controls on first display.
 
-    streamlit-folium sizes its iframe after the first draw; without this the initial view
-    would keep the first (narrower) frame's top-left corner and cut the layers off.
+    The initial ``fit_bounds`` runs before the legend, labels and attribution exist, and
+    streamlit-folium sizes its iframe after the first draw.  This fits ``bounds`` again once
+    the controls are in place (next tick, after web fonts are ready) and whenever the map's
+    frame is resized, until the user pans or zooms.  The padding is measured from the
+    controls (pixels): the top-left corner's width (zoom buttons) on the left, the widest
+    right-hand control (legend, synthetic label) on the right and the taller of the scale bar
+    and the attribution line at the bottom, so no feature is drawn under a control.
     """
 
     _template = Template(
@@ -193,13 +198,52 @@ class _RefitOnResize(MacroElement):
             var touched = false;
             var touch = function () { touched = true; };
             map.on('dragstart', touch);
-            map.getContainer().addEventListener('wheel', touch, {passive: true});
-            map.getContainer().addEventListener('dblclick', touch);
-            var zc = map.getContainer().querySelector('.leaflet-control-zoom');
+            var box = map.getContainer();
+            box.addEventListener('wheel', touch, {passive: true});
+            box.addEventListener('dblclick', touch);
+            var zc = box.querySelector('.leaflet-control-zoom');
             if (zc) { zc.addEventListener('click', touch); }
-            map.on('resize', function () {
-                if (!touched) { map.fitBounds(bounds, {padding: [8, 8], animate: false}); }
-            });
+            var widest = function (sel, skip) {
+                var w = 0;
+                box.querySelectorAll(sel + ' > .leaflet-control').forEach(function (c) {
+                    if (!skip || !c.classList.contains(skip)) { w = Math.max(w, c.offsetWidth + 10); }
+                });
+                return w;
+            };
+            var tallest = function (sel) {
+                var c = box.querySelector(sel);
+                return c ? c.offsetHeight : 0;
+            };
+            var fit = function () {
+                if (touched || !box.clientWidth || !box.clientHeight) { return; }
+                var left = widest('.leaflet-top.leaflet-left');
+                var right = Math.max(
+                    widest('.leaflet-top.leaflet-right'),
+                    widest('.leaflet-bottom.leaflet-right', 'leaflet-control-attribution'));
+                var bottom = Math.max(
+                    tallest('.leaflet-bottom.leaflet-left'),
+                    tallest('.leaflet-control-attribution'));
+                left = Math.min(left, box.clientWidth / 4) + 8;
+                right = Math.min(right, box.clientWidth / 2) + 8;
+                bottom = Math.min(bottom, box.clientHeight / 4) + 8;
+                map.invalidateSize({pan: false, animate: false});
+                map.fitBounds(bounds, {
+                    paddingTopLeft: [left, 8], paddingBottomRight: [right, bottom], animate: false
+                });
+            };
+            var pending = null;
+            var later = function () {
+                if (pending) { clearTimeout(pending); }
+                pending = setTimeout(function () { pending = null; fit(); }, 60);
+            };
+            map.on('resize', later);
+            if (window.ResizeObserver) {
+                var ro = new ResizeObserver(later);
+                ro.observe(box);
+                box.querySelectorAll('.leaflet-control').forEach(function (c) { ro.observe(c); });
+            }
+            later();
+            if (document.fonts && document.fonts.ready) { document.fonts.ready.then(later); }
         })({{ this._parent.get_name() }}, {{ this.bounds|tojson }});
         {% endmacro %}
         """
