@@ -19,8 +19,8 @@ from gisplan.maps.app_support import setup_page
 PAGES: list[tuple[str, str, str, str]] = [
     ("nav.public", "pages/plan_map.py", "page.plan_map", "plan-map"),
     ("nav.planners", "pages/coverage.py", "page.coverage", "coverage"),
-    ("nav.planners", "pages/siting.py", "新店选址 Site selection", "siting"),
-    ("nav.planners", "pages/scenarios.py", "方案管理 Scenarios", "scenarios"),
+    ("nav.planners", "pages/siting.py", "page.siting", "siting"),
+    ("nav.planners", "pages/scenarios.py", "page.scenarios", "scenarios"),
     ("nav.data", "pages/upload.py", "page.upload", "upload"),
 ]
 

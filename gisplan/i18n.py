@@ -35,6 +35,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "page.plan_map": ("商圈与步行街地图", "Business districts & pedestrian streets"),
     "page.coverage": ("便民生活圈覆盖", "Convenience-circle coverage"),
     "page.upload": ("数据上传", "Data upload"),
+    "page.siting": ("新店选址", "Site selection"),
+    "page.scenarios": ("方案管理", "Scenarios"),
     # shared
     "synthetic.banner": (
         "⚠️ 示例数据（合成）：社区与设施为生成的演示数据，不代表真实情况。",
