@@ -95,12 +95,17 @@ def attach_groups(communities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
-def demo_dataset(seed: int = 2025) -> Dataset:
+def demo_dataset(seed: int = 2025, *, cached: bool = False) -> Dataset:
     """The embedded demonstration data: a synthetic 三江口 neighbourhood (offline).
 
-    Generated deterministically by :func:`gisplan.synthetic.generate_city`.
+    Generated deterministically by :func:`gisplan.synthetic.generate_city`; with
+    ``cached=True`` the generated layers are read from (or written to) the disk cache of
+    :func:`gisplan.cache.cached_city` (same layers, a fraction of the time).
     """
-    from gisplan.synthetic import generate_city
+    if cached:
+        from gisplan.cache import cached_city as generate_city
+    else:
+        from gisplan.synthetic import generate_city
 
     city = generate_city(seed)
     network = WalkNetwork.from_edges(city.edges, nodes=city.nodes, source="synthetic")

@@ -6,6 +6,7 @@ Browser tests are skipped when Chromium or Playwright is missing, unless the env
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -40,12 +41,20 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def streamlit_server():
-    """URL of ``streamlit run app.py`` on a free localhost port (headless, no usage stats)."""
+@contextlib.contextmanager
+def run_streamlit(
+    env: dict[str, str] | None = None, log_name: str = "streamlit", *, launcher: str = "streamlit"
+):
+    """Run ``streamlit run app.py`` on a free localhost port; yields its URL.
+
+    ``env`` adds environment variables (e.g. ``GISPLAN_CACHE_DIR``, ``GISPLAN_USERS``).
+    ``launcher="gisplan"`` starts it as ``gisplan app`` does (``python -m gisplan.serve``,
+    which imports the app's modules and fills the demo cache before serving).
+    The server is stopped (terminate, then kill) when the block ends.
+    """
     port = _free_port()
     log = (
-        open(ROOT / ".pytest_cache" / f"streamlit-{port}.log", "w")
+        open(ROOT / ".pytest_cache" / f"{log_name}-{port}.log", "w")
         if (ROOT / ".pytest_cache").is_dir()
         else subprocess.DEVNULL
     )
@@ -53,8 +62,7 @@ def streamlit_server():
         [
             sys.executable,
             "-m",
-            "streamlit",
-            "run",
+            *(["streamlit", "run"] if launcher == "streamlit" else ["gisplan.serve"]),
             str(ROOT / "app.py"),
             "--server.port",
             str(port),
@@ -70,6 +78,7 @@ def streamlit_server():
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
+        env={**os.environ, **(env or {})},
     )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 90
@@ -95,6 +104,19 @@ def streamlit_server():
             proc.kill()
         if log is not subprocess.DEVNULL:
             log.close()
+
+
+@pytest.fixture(scope="session")
+def app_cache_dir(tmp_path_factory) -> Path:
+    """A cache directory for the test servers (the user's own cache is left alone)."""
+    return tmp_path_factory.mktemp("gisplan-cache")
+
+
+@pytest.fixture(scope="session")
+def streamlit_server(app_cache_dir):
+    """URL of ``streamlit run app.py`` on a free localhost port (headless, no usage stats)."""
+    with run_streamlit({"GISPLAN_CACHE_DIR": str(app_cache_dir)}) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -129,14 +151,23 @@ class Offline:
             route.abort()
 
 
-@pytest.fixture()
-def offline_page(chromium, streamlit_server):
-    """A fresh page with every non-localhost request blocked; ``page.offline.blocked`` lists them."""
+@contextlib.contextmanager
+def offline_context(chromium, base_url: str):
+    """A page in a fresh browser context with every non-localhost request blocked."""
     context = chromium.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
     offline = Offline()
     context.route("**/*", offline)
     page = context.new_page()
     page.offline = offline
-    page.base_url = streamlit_server
-    yield page
-    context.close()
+    page.base_url = base_url
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture()
+def offline_page(chromium, streamlit_server):
+    """A fresh page with every non-localhost request blocked; ``page.offline.blocked`` lists them."""
+    with offline_context(chromium, streamlit_server) as page:
+        yield page

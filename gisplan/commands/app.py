@@ -28,8 +28,7 @@ def run(args: argparse.Namespace) -> int:
         [
             sys.executable,
             "-m",
-            "streamlit",
-            "run",
+            "gisplan.serve",  # streamlit run, after importing the modules and demo data
             str(app),
             "--server.port",
             str(args.port),
