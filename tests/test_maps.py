@@ -292,3 +292,39 @@ def test_t_language_selection_and_fallback():
         i18n.category_name(cat, "zh") == "农贸市场"
         and i18n.category_name(cat, "en") == "Wet market"
     )
+
+
+def test_plan_map_labels_districts_counties_and_marks_every_street():
+    """Every district and street name is on the map as a label; every street has a marker."""
+    import json
+    import re
+
+    from gisplan.io.embedded import load_business_districts, load_counties, load_pedestrian_streets
+    from gisplan.maps import plan_map
+
+    counties, districts, streets = (
+        load_counties(),
+        load_business_districts(),
+        load_pedestrian_streets(),
+    )
+    html_text = plan_map(counties, districts, streets).get_root().render()
+    labels = [
+        re.sub(r"<[^>]+>", "", json.loads(f'"{raw}"'))
+        for raw in re.findall(r'"html": "(\\u003cdiv class=\\"gisplan-map-label.*?)",\n', html_text)
+    ]
+    for name in districts["name_zh"]:
+        assert labels.count(name) == 1, name
+    for name in streets["name_zh"]:
+        assert labels.count(name) == 1, name
+    # counties drawn in the first view: the three central ones at least, each once
+    for name in ("海曙区", "江北区", "鄞州区"):
+        assert labels.count(name) == 1, name
+    assert set(labels) <= set(districts["name_zh"]) | set(streets["name_zh"]) | set(
+        counties["name_zh"]
+    )
+    # one circle marker per street, halfway along it (display = WGS-84 for the offline basemap)
+    mids = [g.interpolate(0.5, normalized=True) for g in streets.geometry]
+    for p in mids:
+        assert f"[{round(p.x, 6)}, {round(p.y, 6)}]" in html_text.replace("\n", "").replace(
+            "  ", ""
+        ), p

