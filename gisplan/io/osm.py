@@ -24,6 +24,7 @@ import math
 import re
 import socket
 import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -259,58 +260,225 @@ _RESIDENTIAL_COLUMNS = [
 
 
 # --------------------------------------------------------------------------------------
-# features: normalise osmnx / pyrosm tables to (osm_type, osm_id, tags, geometry)
+# features: osmnx / pyrosm tables -> element type, id, geometry and a table of tag columns
 # --------------------------------------------------------------------------------------
-def _features_from_osmnx(gdf: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
-    """osmnx features (MultiIndex element/id, one column per tag) -> normalised table."""
-    cols = ["osm_type", "osm_id", "tags"]
-    if gdf is None or len(gdf) == 0:
-        return gpd.GeoDataFrame({c: [] for c in cols}, geometry=[], crs=WGS84)
-    gdf = gdf.to_crs(WGS84)
-    idx = gdf.index
-    osm_type = [str(t) for t in idx.get_level_values(0)]
-    osm_id = [int(i) for i in idx.get_level_values(1)]
-    tag_cols = [c for c in gdf.columns if c != gdf.geometry.name and c not in _META_COLUMNS]
-    records = gdf[tag_cols].to_dict(orient="records")
-    tags = [{k: v for k, v in r.items() if not _is_missing(v)} for r in records]
-    return gpd.GeoDataFrame(
-        {"osm_type": osm_type, "osm_id": osm_id, "tags": tags},
-        geometry=gdf.geometry.values,
-        crs=WGS84,
+_NAME_KEYS = ("name", "name:zh", "name:en", "brand", "operator")
+_ADDR_KEYS = ("addr:street", "addr:housenumber")
+_BUILDING_KEYS = ("building", "building:levels", "landuse")
+
+
+def _feature_keys(categories: Iterable[Category]) -> list[str]:
+    """Tag keys read from features: the catalogue's, names, addresses, building and landuse."""
+    return list(
+        dict.fromkeys([*_catalogue_keys(categories), *_NAME_KEYS, *_ADDR_KEYS, *_BUILDING_KEYS])
     )
 
 
-def _features_from_pyrosm(gdf: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
-    """pyrosm table (known tags as columns, the rest JSON in ``tags``) -> normalised table."""
-    cols = ["osm_type", "osm_id", "tags"]
+@dataclass
+class _Features:
+    """OSM features in WGS-84.
+
+    ``osm_type`` (str) and ``osm_id`` (int) per feature, ``geometry`` (shapely objects, may be
+    None) and ``tags``: one object column per tag key read, ``None`` where a feature lacks
+    the tag (values as in the file, normally str).
+    """
+
+    osm_type: np.ndarray
+    osm_id: np.ndarray
+    geometry: np.ndarray
+    tags: pd.DataFrame
+
+    def __len__(self) -> int:
+        return len(self.osm_id)
+
+    @classmethod
+    def empty(cls, keys: Iterable[str] = ()) -> _Features:
+        return cls(
+            np.array([], dtype=object),
+            np.array([], dtype="int64"),
+            np.array([], dtype=object),
+            pd.DataFrame({k: pd.Series(dtype=object) for k in keys}),
+        )
+
+    def take(self, mask: np.ndarray) -> _Features:
+        mask = np.asarray(mask, dtype=bool)
+        return _Features(
+            self.osm_type[mask],
+            self.osm_id[mask],
+            self.geometry[mask],
+            self.tags[mask].reset_index(drop=True),
+        )
+
+    def present(self, key: str) -> np.ndarray:
+        """Boolean mask: the feature has tag ``key``."""
+        if key not in self.tags.columns:
+            return np.zeros(len(self), dtype=bool)
+        return self.tags[key].notna().to_numpy()
+
+    def text(self, key: str) -> np.ndarray:
+        """Tag values as str, ``""`` where missing (lists joined with ``;``)."""
+        if key not in self.tags.columns:
+            return np.full(len(self), "", dtype=object)
+        return _text_array(self.tags[key])
+
+
+def _text_array(values: pd.Series) -> np.ndarray:
+    """Vectorised :func:`_text`: str of each value, ``""`` when missing, lists joined by ``;``."""
+    arr = values.to_numpy(dtype=object, na_value=None)
+    out = np.full(len(arr), "", dtype=object)
+    have = pd.notna(values).to_numpy()
+    if not have.any():
+        return out
+    vals = arr[have]
+    is_list = np.fromiter((isinstance(v, (list, tuple)) for v in vals), bool, len(vals))
+    text = vals.astype(str).astype(object)
+    if is_list.any():
+        text[is_list] = [_text(v) for v in vals[is_list]]
+    out[have] = text
+    return out
+
+
+def _tag_column(values: pd.Series | None, n: int) -> pd.Series:
+    """Object column with ``None`` for missing values (None, NaN, pd.NA)."""
+    if values is None:
+        return pd.Series([None] * n, dtype=object)
+    col = pd.Series(values.to_numpy(dtype=object, na_value=None), dtype=object)
+    return col.where(pd.notna(col), None)
+
+
+def _features_from_osmnx(gdf: gpd.GeoDataFrame | None, keys: Iterable[str]) -> _Features:
+    """osmnx features (MultiIndex element/id, one column per tag) -> :class:`_Features`."""
+    keys = list(keys)
     if gdf is None or len(gdf) == 0:
-        return gpd.GeoDataFrame({c: [] for c in cols}, geometry=[], crs=WGS84)
+        return _Features.empty(keys)
+    gdf = gdf.to_crs(WGS84)
+    idx = gdf.index
+    n = len(gdf)
+    cols = {k: _tag_column(gdf[k] if k in gdf.columns else None, n) for k in keys}
+    return _Features(
+        np.asarray(idx.get_level_values(0).astype(str), dtype=object),
+        np.asarray(idx.get_level_values(1), dtype="int64"),
+        np.asarray(gdf.geometry.values, dtype=object),
+        pd.DataFrame(cols),
+    )
+
+
+def _features_from_pyrosm(gdf: gpd.GeoDataFrame | None, keys: Iterable[str]) -> _Features:
+    """pyrosm table (known tags as columns, the rest JSON in ``tags``) -> :class:`_Features`.
+
+    A tag's value is its column's where that is not missing, else the JSON ``tags`` value.
+    Only rows whose JSON text mentions a missing key are parsed.
+    """
+    keys = list(keys)
+    if gdf is None or len(gdf) == 0:
+        return _Features.empty(keys)
     if gdf.crs is None:
         gdf = gdf.set_crs(WGS84)
     gdf = gdf.to_crs(WGS84)
-    tag_cols = [c for c in gdf.columns if c != gdf.geometry.name and c not in _META_COLUMNS]
-    records = gdf[tag_cols].to_dict(orient="records")
-    extra = gdf["tags"] if "tags" in gdf.columns else pd.Series([None] * len(gdf))
-    tags: list[dict[str, Any]] = []
-    for rec, more in zip(records, extra, strict=True):
-        t: dict[str, Any] = {}
-        if isinstance(more, str) and more:
-            with contextlib.suppress(ValueError):
-                t.update(json.loads(more))
-        elif isinstance(more, dict):
-            t.update(more)
-        t.update({k: v for k, v in rec.items() if not _is_missing(v)})
-        tags.append(t)
-    osm_type = gdf["osm_type"].astype(str).tolist() if "osm_type" in gdf else ["way"] * len(gdf)
-    return gpd.GeoDataFrame(
-        {"osm_type": osm_type, "osm_id": gdf["id"].astype("int64").tolist(), "tags": tags},
-        geometry=gdf.geometry.values,
-        crs=WGS84,
+    n = len(gdf)
+    have_cols = set(gdf.columns) - _META_COLUMNS - {gdf.geometry.name}
+    cols = {k: _tag_column(gdf[k] if k in have_cols else None, n) for k in keys}
+    if "tags" in gdf.columns:
+        extra = gdf["tags"].to_numpy(dtype=object, na_value=None)
+        is_str = np.fromiter((isinstance(t, str) and t != "" for t in extra), bool, n)
+        is_dict = np.fromiter((isinstance(t, dict) for t in extra), bool, n)
+        text = pd.Series(np.where(is_str, extra, ""), dtype=object).astype(str)
+        parsed: dict[int, dict[str, Any]] = {}
+        for k in keys:
+            missing = cols[k].isna().to_numpy()
+            cand = missing & (
+                is_dict | (is_str & text.str.contains(json.dumps(k), regex=False).to_numpy())
+            )
+            rows = np.flatnonzero(cand)
+            if len(rows) == 0:
+                continue
+            vals = cols[k].to_numpy(dtype=object).copy()
+            for i in rows:
+                t = parsed.get(i)
+                if t is None:
+                    t = {}
+                    if is_dict[i]:
+                        t = extra[i]
+                    else:
+                        with contextlib.suppress(ValueError):
+                            loaded = json.loads(extra[i])
+                            if isinstance(loaded, dict):
+                                t = loaded
+                    parsed[i] = t
+                v = t.get(k)
+                if not _is_missing(v):
+                    vals[i] = v
+            cols[k] = pd.Series(vals, dtype=object)
+    osm_type = (
+        gdf["osm_type"].astype(str).to_numpy(dtype=object)
+        if "osm_type" in gdf.columns
+        else np.full(n, "way", dtype=object)
+    )
+    return _Features(
+        osm_type,
+        gdf["id"].astype("int64").to_numpy(),
+        np.asarray(gdf.geometry.values, dtype=object),
+        pd.DataFrame(cols),
     )
 
 
+def _category_matrix(tags: pd.DataFrame, categories: Iterable[Category]) -> np.ndarray:
+    """Boolean matrix (features x categories): ``Category.matches_tags``, vectorised.
+
+    ``tags`` has one column per tag key (missing: None or NaN).  A filter matches when
+    every key is present and, unless the wanted value is ``"*"``, ``str(value)`` equals it.
+    """
+    categories = tuple(categories)
+    n = len(tags)
+    present: dict[str, np.ndarray] = {}
+    as_text: dict[str, np.ndarray] = {}
+    out = np.zeros((n, len(categories)), dtype=bool)
+    for j, cat in enumerate(categories):
+        for flt in cat.osm:
+            ok = np.ones(n, dtype=bool)
+            for key, want in flt.items():
+                if key not in present:
+                    if key in tags.columns:
+                        col = tags[key]
+                        present[key] = pd.notna(col).to_numpy()
+                        as_text[key] = np.asarray(
+                            col.to_numpy(dtype=object, na_value=None).astype(str), dtype=object
+                        )
+                    else:
+                        present[key] = np.zeros(n, dtype=bool)
+                        as_text[key] = np.full(n, "", dtype=object)
+                ok &= present[key]
+                if want != "*":
+                    ok &= as_text[key] == want
+            out[:, j] |= ok
+    return out
+
+
+def _names(feats: _Features) -> np.ndarray:
+    """Display name per feature (vectorised :func:`_name`)."""
+    n = len(feats)
+    out = np.full(n, "", dtype=object)
+    done = np.zeros(n, dtype=bool)
+    for key in _NAME_KEYS:
+        text = feats.text(key)
+        ok = (
+            ~done
+            & feats.present(key)
+            & (pd.Series(text, dtype=object).str.strip() != "").to_numpy()
+        )
+        out[ok] = text[ok]
+        done |= ok
+    addr = ~done & feats.present("addr:street")
+    if addr.any():
+        street = pd.Series(feats.text("addr:street")[addr], dtype=object)
+        number = pd.Series(feats.text("addr:housenumber")[addr], dtype=object)
+        out[addr] = (street + " " + number).str.strip().to_numpy(dtype=object)
+    return out
+
+
 def _name(tags: Mapping[str, Any]) -> str:
-    for key in ("name", "name:zh", "name:en", "brand", "operator"):
+    """Display name from one feature's tags: name, name:zh, name:en, brand, operator, address."""
+    for key in _NAME_KEYS:
         v = tags.get(key)
         if not _is_missing(v) and str(v).strip():
             return str(v)
@@ -320,45 +488,50 @@ def _name(tags: Mapping[str, Any]) -> str:
     return ""
 
 
-def _points(geoms: gpd.GeoSeries) -> np.ndarray:
+def _points(geoms: np.ndarray | gpd.GeoSeries) -> np.ndarray:
     """Points unchanged; lines and polygons by their representative point."""
-    values = geoms.values
-    out = np.array(values, dtype=object)
+    values = np.asarray(geoms.values if hasattr(geoms, "values") else geoms, dtype=object)
+    out = values.copy()
     not_point = ~(shapely.get_type_id(values) == 0)
     if not_point.any():
         out[not_point] = shapely.point_on_surface(values[not_point])
     return out
 
 
-def _amenities(features: gpd.GeoDataFrame, categories: tuple[Category, ...]) -> gpd.GeoDataFrame:
+def _osm_ids(osm_type: np.ndarray, osm_id: np.ndarray) -> np.ndarray:
+    """``"way/123"`` per feature."""
+    return (
+        pd.Series(osm_type, dtype=object).astype(str) + "/" + pd.Series(osm_id).astype(str)
+    ).to_numpy(dtype=object)
+
+
+def _amenities(features: _Features, categories: tuple[Category, ...]) -> gpd.GeoDataFrame:
     """One row per (feature, matching category); see :class:`OsmExtract`."""
     if len(features) == 0:
         return _empty_points(_AMENITY_COLUMNS)
-    feats = features[~features.geometry.isna() & ~features.geometry.is_empty]
-    points = _points(feats.geometry)
-    rows: list[dict[str, Any]] = []
-    geoms: list[Any] = []
-    for (otype, oid, tags), pt in zip(
-        feats[["osm_type", "osm_id", "tags"]].itertuples(index=False, name=None),
-        points,
-        strict=True,
-    ):
-        matched = [c.id for c in categories if c.matches_tags(tags)]
-        base = f"osm:{otype}/{oid}"
-        for cid in matched:
-            rows.append(
-                {
-                    "id": base if len(matched) == 1 else f"{base}#{cid}",
-                    "name": _name(tags),
-                    "category": cid,
-                    "osm_id": f"{otype}/{oid}",
-                    "source": "osm",
-                }
-            )
-            geoms.append(pt)
-    if not rows:
+    geom = features.geometry
+    has_geom = ~(shapely.is_missing(geom) | shapely.is_empty(geom))
+    feats = features.take(has_geom)
+    matrix = _category_matrix(feats.tags, categories)
+    rows, cols = np.nonzero(matrix)  # row-major: per feature, categories in catalogue order
+    if len(rows) == 0:
         return _empty_points(_AMENITY_COLUMNS)
-    out = gpd.GeoDataFrame(rows, geometry=geoms, crs=WGS84)
+    n_match = matrix.sum(axis=1)[rows]
+    cat_ids = np.array([c.id for c in categories], dtype=object)[cols]
+    osm_id = _osm_ids(feats.osm_type[rows], feats.osm_id[rows])
+    base = "osm:" + pd.Series(osm_id, dtype=object)
+    ids = base.where(n_match == 1, base + "#" + pd.Series(cat_ids, dtype=object))
+    out = gpd.GeoDataFrame(
+        {
+            "id": ids.to_numpy(dtype=object),
+            "name": _names(feats)[rows],
+            "category": cat_ids,
+            "osm_id": osm_id,
+            "source": "osm",
+        },
+        geometry=_points(feats.geometry[rows]),
+        crs=WGS84,
+    )
     return out.drop_duplicates("id").reset_index(drop=True)
 
 
@@ -384,9 +557,10 @@ def estimate_population(floor_area_m2: np.ndarray | pd.Series, levels: np.ndarra
     return np.maximum(pop, 1).astype("int64")
 
 
-def _residential(
-    buildings: gpd.GeoDataFrame, landuse: gpd.GeoDataFrame, metric_crs: str
-) -> gpd.GeoDataFrame:
+_POLYGON_TYPES = (3, 6)  # shapely type ids of Polygon and MultiPolygon
+
+
+def _residential(buildings: _Features, landuse: _Features, metric_crs: str) -> gpd.GeoDataFrame:
     """Residential demand points from building footprints (see :func:`estimate_population`).
 
     Kept: polygons with ``building`` in :data:`RESIDENTIAL_BUILDINGS`, plus ``building=yes``
@@ -395,40 +569,45 @@ def _residential(
     """
     if len(buildings) == 0:
         return _empty_points(_RESIDENTIAL_COLUMNS)
-    b = buildings[buildings.geom_type.isin(["Polygon", "MultiPolygon"])].copy()
+    b = buildings.take(np.isin(shapely.get_type_id(buildings.geometry), _POLYGON_TYPES))
     if len(b) == 0:
         return _empty_points(_RESIDENTIAL_COLUMNS)
-    b["building"] = [_text(t.get("building")) for t in b["tags"]]
-    b["rep"] = _points(b.geometry)
-    keep = b["building"].isin(RESIDENTIAL_BUILDINGS).to_numpy().copy()
-    yes = (b["building"] == "yes").to_numpy()
+    building = b.text("building")
+    keep = np.isin(building, list(RESIDENTIAL_BUILDINGS))
+    yes = building == "yes"
     if yes.any() and len(landuse):
-        zones = landuse[landuse.geom_type.isin(["Polygon", "MultiPolygon"])]
+        zones = landuse.geometry[np.isin(shapely.get_type_id(landuse.geometry), _POLYGON_TYPES)]
         if len(zones):
-            tree = shapely.STRtree(zones.geometry.values)
-            rep_yes = b["rep"].to_numpy()[yes]
+            tree = shapely.STRtree(zones)
+            rep_yes = _points(b.geometry[yes])
             hit = tree.query(rep_yes, predicate="within")
             inside = np.zeros(len(rep_yes), dtype=bool)
             inside[np.unique(hit[0])] = True
-            idx = np.flatnonzero(yes)[inside]
-            keep[idx] = True
-    b = b[keep]
-    if len(b) == 0:
+            keep[np.flatnonzero(yes)[inside]] = True
+    if not keep.any():
         return _empty_points(_RESIDENTIAL_COLUMNS)
-    area = b.geometry.to_crs(metric_crs).area.to_numpy()
-    levels = _levels(pd.Series([t.get("building:levels") for t in b["tags"]], index=b.index))
+    b = b.take(keep)
+    building = building[keep]
+    area = gpd.GeoSeries(b.geometry, crs=WGS84).to_crs(metric_crs).area.to_numpy()
+    levels = _levels(
+        b.tags["building:levels"]
+        if "building:levels" in b.tags
+        else pd.Series([None] * len(b), dtype=object)
+    ).to_numpy()
     out = gpd.GeoDataFrame(
         {
-            "id": [f"osm:{t}/{i}" for t, i in zip(b["osm_type"], b["osm_id"], strict=True)],
-            "name": [_name(t) for t in b["tags"]],
-            "population": estimate_population(area, levels.to_numpy()),
+            "id": ("osm:" + pd.Series(_osm_ids(b.osm_type, b.osm_id), dtype=object)).to_numpy(
+                dtype=object
+            ),
+            "name": _names(b),
+            "population": estimate_population(area, levels),
             "population_estimated": True,
-            "building": b["building"].to_numpy(),
-            "levels": levels.to_numpy(),
-            "floor_area_m2": np.round(area * levels.to_numpy(), 1),
+            "building": building,
+            "levels": levels,
+            "floor_area_m2": np.round(area * levels, 1),
             "source": "osm",
         },
-        geometry=list(b["rep"]),
+        geometry=_points(b.geometry),
         crs=WGS84,
     )
     return out.drop_duplicates("id").reset_index(drop=True)
@@ -437,57 +616,165 @@ def _residential(
 # --------------------------------------------------------------------------------------
 # network
 # --------------------------------------------------------------------------------------
-def _network_layers(
-    G: nx.MultiDiGraph, file: Path | str
-) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, str, int]:
-    """Largest connected component of a (simplified) osmnx graph -> edges, nodes, crs, dropped."""
-    import osmnx as ox
+@dataclass
+class _NetworkTables:
+    """A directed walking graph as arrays (WGS-84): nodes and the edges between them.
 
-    if G.number_of_edges() == 0:
+    ``edge_geometry`` may hold None for an edge without geometry (a straight line between
+    its nodes is used).  ``osmid``, ``highway`` and ``name`` hold scalars or lists.
+    """
+
+    node_id: np.ndarray
+    node_x: np.ndarray
+    node_y: np.ndarray
+    u: np.ndarray
+    v: np.ndarray
+    osmid: np.ndarray
+    highway: np.ndarray
+    name: np.ndarray
+    edge_geometry: np.ndarray
+
+    @classmethod
+    def empty(cls) -> _NetworkTables:
+        f, i, o = np.array([], dtype=float), np.array([], dtype="int64"), np.array([], dtype=object)
+        return cls(i, f, f, i, i, o, o, o, o)
+
+    @classmethod
+    def from_graph(cls, G: nx.MultiDiGraph) -> _NetworkTables:
+        """From an osmnx MultiDiGraph (node attributes ``x``, ``y`` in WGS-84)."""
+        nodes = list(G.nodes(data=True))
+        edges = list(G.edges(data=True))
+        n, m = len(nodes), len(edges)
+        return cls(
+            np.fromiter((k for k, _ in nodes), dtype="int64", count=n),
+            np.fromiter((d["x"] for _, d in nodes), dtype=float, count=n),
+            np.fromiter((d["y"] for _, d in nodes), dtype=float, count=n),
+            np.fromiter((a for a, _, _ in edges), dtype="int64", count=m),
+            np.fromiter((b for _, b, _ in edges), dtype="int64", count=m),
+            _object_array((d.get("osmid") for _, _, d in edges), m),
+            _object_array((d.get("highway") for _, _, d in edges), m),
+            _object_array((d.get("name") for _, _, d in edges), m),
+            _object_array((d.get("geometry") for _, _, d in edges), m),
+        )
+
+
+def _object_array(values: Iterable[Any], n: int) -> np.ndarray:
+    out = np.empty(n, dtype=object)
+    out[:] = list(values)
+    return out
+
+
+def _osmid_key(v: Any) -> str:
+    """Order-free text of an edge's ``osmid`` (a scalar or the list of a simplified edge)."""
+    if isinstance(v, (list, tuple, set)):
+        return "[" + ";".join(sorted({str(x) for x in v}))
+    return str(v)
+
+
+def _network_layers(
+    net: _NetworkTables, file: Path | str
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, str, int]:
+    """Largest connected component of a directed walking graph -> edges, nodes, crs, dropped.
+
+    Vectorised equivalent of ``osmnx.truncate.largest_component`` (weak components; the
+    first of equally large ones in node order) followed by ``osmnx.convert.to_undirected``
+    (an edge and its reverse twin, i.e. same OSM ids and same coordinates in either order,
+    become one undirected edge; parallel edges that differ are kept) and
+    ``graph_to_gdfs``: ``u`` is the end node that comes first in node order, geometry runs
+    u -> v, ``key`` numbers the parallel edges of a node pair from 0.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    if len(net.u) == 0:
         raise InputError(
             "no walkable ways (highway=footway/residential/…) in the file",
             file=file,
             hint="use an extract that covers streets of the study area",
         )
-    n_before = G.number_of_nodes()
-    G = ox.truncate.largest_component(G, strongly=False)
-    dropped = n_before - G.number_of_nodes()
-    lonlat = gpd.GeoSeries(
-        gpd.points_from_xy(
-            [d["x"] for _, d in G.nodes(data=True)], [d["y"] for _, d in G.nodes(data=True)]
-        ),
-        crs=WGS84,
-    )
-    crs = lonlat.estimate_utm_crs().to_string()
-    Gu = ox.convert.to_undirected(G)
-    nodes, edges = ox.convert.graph_to_gdfs(Gu, nodes=True, edges=True, fill_edge_geometry=True)
-    nodes = nodes.set_crs(WGS84, allow_override=True)
+    n = len(net.node_id)
+    order = np.argsort(net.node_id, kind="stable")
+    sorted_ids = net.node_id[order]
 
-    edges = edges.reset_index()
+    def position(ids: np.ndarray) -> np.ndarray:
+        at = np.minimum(np.searchsorted(sorted_ids, ids), n - 1)
+        if not np.array_equal(sorted_ids[at], ids):
+            raise InputError(
+                "an edge refers to a node missing from the network",
+                file=file,
+                hint="the file is corrupt; download the extract again",
+            )
+        return order[at]
+
+    pu, pv = position(net.u), position(net.v)
+    adjacency = coo_matrix((np.ones(len(pu), dtype=np.int8), (pu, pv)), shape=(n, n))
+    _, labels = connected_components(adjacency, directed=True, connection="weak")
+    largest = int(np.argmax(np.bincount(labels)))
+    node_in = labels == largest
+    dropped = int(n - node_in.sum())
+    e = np.flatnonzero(node_in[pu])
+
+    # edge geometry (straight line between the nodes when missing)
+    geom = net.edge_geometry[e].copy()
+    no_geom = shapely.is_missing(geom)
+    if no_geom.any():
+        a, b = pu[e][no_geom], pv[e][no_geom]
+        xy = np.stack(
+            [np.c_[net.node_x[a], net.node_y[a]], np.c_[net.node_x[b], net.node_y[b]]], axis=1
+        )
+        geom[no_geom] = shapely.linestrings(xy)
+
+    # one row per undirected edge.  Of a pair of twins osmnx keeps the data of the edge
+    # directed from the later node to the earlier one (it is added last under the same key)
+    eu, ev = pu[e], pv[e]
+    lo, hi = np.minimum(eu, ev), np.maximum(eu, ev)
+    wkb = shapely.to_wkb(geom)
+    wkb_rev = shapely.to_wkb(shapely.reverse(geom))
+    canon = np.where(wkb <= wkb_rev, wkb, wkb_rev)
+    table = pd.DataFrame(
+        {
+            "lo": lo,
+            "hi": hi,
+            "osmid": [_osmid_key(x) for x in net.osmid[e]],
+            "geom": canon,
+            "backward": eu > ev,
+            "row": np.arange(len(e)),
+        }
+    )
+    table = table.sort_values(["backward", "row"], ascending=[False, True], kind="stable")
+    table = table[~table.duplicated(["lo", "hi", "osmid", "geom"], keep="first")]
+    table = table.sort_values(["lo", "row"], kind="stable")
+    keep = table["row"].to_numpy()
+    sel = e[keep]
+    u_pos, v_pos = lo[keep], hi[keep]
+    key = table.groupby(["lo", "hi"], sort=False).cumcount().to_numpy()
+
+    node_pos = np.flatnonzero(node_in)
+    node_pts = shapely.points(net.node_x, net.node_y)
+    lonlat = gpd.GeoSeries(node_pts[node_pos], crs=WGS84)
+    crs = lonlat.estimate_utm_crs().to_string()
+
     # orient each geometry u -> v
-    geom = edges.geometry.values
-    start = shapely.get_point(geom, 0)
-    pu = nodes.geometry.reindex(edges["u"]).values
-    pv = nodes.geometry.reindex(edges["v"]).values
-    flip = shapely.distance(start, pv) < shapely.distance(start, pu)
-    geom = np.where(flip, shapely.reverse(geom), geom)
+    g = geom[keep]
+    start = shapely.get_point(g, 0)
+    flip = shapely.distance(start, node_pts[v_pos]) < shapely.distance(start, node_pts[u_pos])
+    g = np.where(flip, shapely.reverse(g), g)
     out_edges = gpd.GeoDataFrame(
         {
-            "u": edges["u"].astype("int64").to_numpy(),
-            "v": edges["v"].astype("int64").to_numpy(),
-            "key": edges["key"].astype("int64").to_numpy(),
-            "length": geodesic_lengths(geom),
-            "highway": [_text(h) for h in edges.get("highway", [None] * len(edges))],
-            "name": [_text(n) for n in edges.get("name", [None] * len(edges))],
-            "osmid": [_text(o) for o in edges.get("osmid", [None] * len(edges))],
+            "u": net.node_id[u_pos],
+            "v": net.node_id[v_pos],
+            "key": key.astype("int64"),
+            "length": geodesic_lengths(g),
+            "highway": [_text(h) for h in net.highway[sel]],
+            "name": [_text(x) for x in net.name[sel]],
+            "osmid": [_text(o) for o in net.osmid[sel]],
         },
-        geometry=geom,
+        geometry=g,
         crs=WGS84,
     ).to_crs(crs)
-    nodes = nodes.to_crs(crs)
     out_nodes = gpd.GeoDataFrame(
-        geometry=nodes.geometry.values,
-        index=pd.Index(nodes.index.astype("int64"), name="node_id"),
+        geometry=lonlat.to_crs(crs).values,
+        index=pd.Index(net.node_id[node_pos].astype("int64"), name="node_id"),
         crs=crs,
     )
     return out_edges, out_nodes, crs, dropped
@@ -529,53 +816,128 @@ def _graph_from_xml(path: Path) -> nx.MultiDiGraph:
     return ox.simplify_graph(G)
 
 
-def _read_xml(path: Path, categories: tuple[Category, ...], residential: bool) -> dict[str, Any]:
-    import osmnx as ox
+class _XmlSource:
+    """Layers of an OSM XML file, read with osmnx (network and features parsed separately)."""
 
-    G = _graph_from_xml(path)
-    tags: dict[str, bool | str | list[str]] = {k: True for k in _catalogue_keys(categories)}
-    if residential:
-        tags["building"] = True
-        tags["landuse"] = "residential"
-    try:
-        with _osmnx_settings(log_console=False):
-            feats = ox.features_from_xml(path, tags=tags)
-    except Exception as exc:  # osmnx raises when nothing matches
-        if type(exc).__name__ == "InsufficientResponseError" or "No matching features" in str(exc):
-            feats = None
-        else:
-            raise
-    table = _features_from_osmnx(feats)
-    has = table["tags"].map
-    amen = table[has(lambda t: any(k in t for k in tags if k not in ("building", "landuse")))]
-    bld = table[has(lambda t: "building" in t)] if residential else table.iloc[:0]
-    lu = table[has(lambda t: t.get("landuse") == "residential")] if residential else table.iloc[:0]
-    return {"graph": G, "amenities": amen, "buildings": bld, "landuse": lu}
+    def __init__(self, path: Path, categories: tuple[Category, ...], residential: bool):
+        self.path = path
+        self.keys = _feature_keys(categories)
+        self.catalogue_keys = _catalogue_keys(categories)
+        self.residential = residential
+        self._table: _Features | None = None
+
+    def network(self) -> _NetworkTables:
+        return _NetworkTables.from_graph(_graph_from_xml(self.path))
+
+    def _features(self) -> _Features:
+        if self._table is None:
+            import osmnx as ox
+
+            tags: dict[str, bool | str | list[str]] = {k: True for k in self.catalogue_keys}
+            if self.residential:
+                tags["building"] = True
+                tags["landuse"] = "residential"
+            try:
+                with _osmnx_settings(log_console=False):
+                    feats = ox.features_from_xml(self.path, tags=tags)
+            except Exception as exc:  # osmnx raises when nothing matches
+                if type(exc).__name__ == "InsufficientResponseError" or (
+                    "No matching features" in str(exc)
+                ):
+                    feats = None
+                else:
+                    raise
+            self._table = _features_from_osmnx(feats, self.keys)
+        return self._table
+
+    def amenity_features(self) -> _Features:
+        table = self._features()
+        mask = np.zeros(len(table), dtype=bool)
+        for key in self.catalogue_keys:
+            mask |= table.present(key)
+        return table.take(mask)
+
+    def residential_features(self) -> tuple[_Features, _Features]:
+        table = self._features()
+        return (
+            table.take(table.present("building")),
+            table.take(table.text("landuse") == "residential"),
+        )
 
 
-def _read_pbf(path: Path, categories: tuple[Category, ...], residential: bool) -> dict[str, Any]:
-    from pyrosm import OSM
+class _PbfSource:
+    """Layers of an OSM PBF file, read with pyrosm (the file is decoded once, on first use)."""
 
-    osm = OSM(str(path))
-    net = osm.get_network(network_type="walking", nodes=True)
-    if net is None or net[1] is None or len(net[1]) == 0:
-        G = nx.MultiDiGraph(crs=WGS84)
-    else:
+    def __init__(self, path: Path, categories: tuple[Category, ...], residential: bool):
+        from pyrosm import OSM
+
+        self.osm = OSM(str(path))
+        self.keys = _feature_keys(categories)
+        self.catalogue_keys = _catalogue_keys(categories)
+
+    def network(self) -> _NetworkTables:
+        from pyrosm.graphs import graph_tables
+
+        net = self.osm.get_network(network_type="walking", nodes=True)
+        if net is None or net[1] is None or len(net[1]) == 0:
+            return _NetworkTables.empty()
         nodes, edges = net
-        G = osm.to_graph(
-            nodes, edges, graph_type="networkx", osmnx_compatible=True, retain_all=True
+        # the tables pyrosm's to_graph(osmnx_compatible=True, retain_all=True) builds its
+        # networkx graph from: directed both ways, simplified (chains of degree-2 nodes merged)
+        nodes, edges = graph_tables(nodes, edges, retain_all=True)
+        m = len(edges)
+
+        def column(name: str) -> np.ndarray:
+            if name not in edges.columns:
+                return np.full(m, None, dtype=object)
+            return _object_array(edges[name].to_numpy(dtype=object, na_value=None), m)
+
+        pts = nodes.geometry.values
+        return _NetworkTables(
+            nodes["id"].to_numpy(dtype="int64"),
+            shapely.get_x(pts),
+            shapely.get_y(pts),
+            edges["u"].to_numpy(dtype="int64"),
+            edges["v"].to_numpy(dtype="int64"),
+            column("id"),
+            column("highway"),
+            column("name"),
+            np.asarray(edges.geometry.values, dtype=object),
         )
-    keys = _catalogue_keys(categories)
-    pois = osm.get_pois(custom_filter={k: True for k in keys})
-    out: dict[str, Any] = {"graph": G, "amenities": _features_from_pyrosm(pois)}
-    if residential:
-        out["buildings"] = _features_from_pyrosm(osm.get_buildings())
-        out["landuse"] = _features_from_pyrosm(
-            osm.get_landuse(custom_filter={"landuse": ["residential"]})
-        )
-    else:
-        out["buildings"] = out["landuse"] = _features_from_pyrosm(None)
-    return out
+
+    def amenity_features(self) -> _Features:
+        pois = self.osm.get_pois(custom_filter={k: True for k in self.catalogue_keys})
+        return _features_from_pyrosm(pois, self.keys)
+
+    def residential_features(self) -> tuple[_Features, _Features]:
+        buildings = _features_from_pyrosm(self.osm.get_buildings(), self.keys)
+        landuse = self.osm.get_landuse(custom_filter={"landuse": ["residential"]})
+        return buildings, _features_from_pyrosm(landuse, self.keys)
+
+
+@contextlib.contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """Turn a reader's failure into an InputError naming the file."""
+    try:
+        yield
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(
+            f"cannot read OpenStreetMap data ({type(exc).__name__}: {exc})",
+            file=path,
+            hint="the file is corrupt or not OSM XML/PBF; download the extract again",
+        ) from exc
+
+
+@contextlib.contextmanager
+def _stage(timings: dict[str, float], name: str) -> Iterator[None]:
+    """Add the wall-clock seconds of the block to ``timings[name]``."""
+    t0 = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[name] = timings.get(name, 0.0) + time.perf_counter() - t0
 
 
 def _read_gpkg(path: Path) -> OsmExtract:
@@ -679,20 +1041,19 @@ def read_osm_file(
             file=path,
             hint="give OpenStreetMap XML (.osm) or PBF (.osm.pbf), e.g. from download.geofabrik.de",
         )
-    reader = _read_pbf if suffix in _PBF_SUFFIXES else _read_xml
-    try:
-        raw = reader(path, categories, residential)
-    except InputError:
-        raise
-    except Exception as exc:
-        raise InputError(
-            f"cannot read OpenStreetMap data ({type(exc).__name__}: {exc})",
-            file=path,
-            hint="the file is corrupt or not OSM XML/PBF; download the extract again",
-        ) from exc
-
-    edges, nodes, crs, dropped = _network_layers(raw["graph"], path)
-    amenities = _amenities(raw["amenities"], categories)
+    timings: dict[str, float] = {}
+    source_type = _PbfSource if suffix in _PBF_SUFFIXES else _XmlSource
+    with _stage(timings, "network"):
+        with _reading(path):
+            source = source_type(path, categories, residential)
+            tables = source.network()
+        edges, nodes, crs, dropped = _network_layers(tables, path)
+        del tables
+    with _stage(timings, "amenities"):
+        with _reading(path):
+            features = source.amenity_features()
+        amenities = _amenities(features, categories)
+        del features
     if len(amenities) == 0:
         raise InputError(
             "no amenities of any catalogue category (shops, markets, pharmacies, …) found",
@@ -700,17 +1061,21 @@ def read_osm_file(
             field="category",
             hint="use an extract that covers the study area's shops, or give an amenities file",
         )
-    resid = (
-        _residential(raw["buildings"], raw["landuse"], crs)
-        if residential
-        else _empty_points(_RESIDENTIAL_COLUMNS)
-    )
+    with _stage(timings, "residential"):
+        if residential:
+            with _reading(path):
+                buildings, landuse = source.residential_features()
+            resid = _residential(buildings, landuse, crs)
+            del buildings, landuse
+        else:
+            resid = _empty_points(_RESIDENTIAL_COLUMNS)
     stats = {
         "nodes": len(nodes),
         "edges": len(edges),
         "nodes_dropped": dropped,
         "amenities": amenities["category"].value_counts().to_dict(),
         "residential_buildings": len(resid),
+        "timings_s": timings,
     }
     return OsmExtract(
         edges=edges, nodes=nodes, amenities=amenities, residential=resid, crs=crs, stats=stats
@@ -839,19 +1204,19 @@ def fetch_place(
     except (requests.ConnectionError, requests.Timeout) as exc:
         raise OfflineError(f"{_OFFLINE_MESSAGE} ({type(exc).__name__})") from exc
 
-    edges, nodes, crs, dropped = _network_layers(G, place)
-    amenities = _amenities(_features_from_osmnx(feats), categories)
+    edges, nodes, crs, dropped = _network_layers(_NetworkTables.from_graph(G), place)
+    keys = _feature_keys(categories)
+    amenities = _amenities(_features_from_osmnx(feats, keys), categories)
     if len(amenities) == 0:
         raise InputError(
             f"no amenities of any catalogue category found in {place!r}",
             field="place",
             hint="check the place name, or give an amenities file",
         )
-    table = _features_from_osmnx(bld)
-    has = table["tags"].map
+    table = _features_from_osmnx(bld, keys)
     resid = _residential(
-        table[has(lambda t: "building" in t)],
-        table[has(lambda t: t.get("landuse") == "residential")],
+        table.take(table.present("building")),
+        table.take(table.text("landuse") == "residential"),
         crs,
     )
     stem = _slug(place)
