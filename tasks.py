@@ -66,25 +66,9 @@ def _dpkg_installed(name: str) -> bool:
 
 def cmd_app(argv: list[str]) -> int:
     ensure_venv("")
-    env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
     port = argv[0] if argv else "8501"
-    return subprocess.call(
-        [
-            str(PY),
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "app.py"),
-            "--server.port",
-            port,
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    # `gisplan app` preloads the modules and the demo data, then runs `streamlit run app.py`.
+    return subprocess.call([str(VENV / "bin" / "gisplan"), "app", "--port", port], cwd=ROOT)
 
 
 def cmd_test(argv: list[str]) -> int:

@@ -6,7 +6,6 @@ Expected figures are computed here independently from the access model's raw dis
 
 from __future__ import annotations
 
-import time
 import tomllib
 from pathlib import Path
 
@@ -126,13 +125,11 @@ def test_changing_a_threshold_does_not_rebuild_the_network(monkeypatch):
     assert len(calls) == 1
     before = metric(at, "人口覆盖（全部必备）")
     at.number_input(key="thr_wet_market").set_value(4)
-    t0 = time.perf_counter()
     at.run()
-    elapsed = time.perf_counter() - t0
     assert not at.exception
     assert len(calls) == 1  # distances reused: only the standard was re-applied
     assert metric(at, "人口覆盖（全部必备）") != before
-    assert elapsed < 1.0, f"recompute took {elapsed:.2f} s"
+    # (the recompute time is measured by benchmarks/bench_app.py)
 
 
 def test_coverage_page_minutes_colouring_and_service_area():

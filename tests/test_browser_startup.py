@@ -1,9 +1,11 @@
-"""First page load on a freshly started server, cold (empty disk cache) and warm.
+"""Start-up of a fresh server with an empty and a filled disk cache, in a real browser.
 
-Each measurement starts a new ``streamlit run app.py`` process and opens the default page
-(the public plan map) in headless Chromium with the internet blocked.  "Loaded" means: the
-map has drawn its layers, every 2025 target is shown (two of them need the walking network
-and the coverage of the demo data) and Streamlit has finished running the script.
+Each start runs a new server (``streamlit run app.py`` or ``gisplan app``) and opens the
+default page (the public plan map) in headless Chromium with the internet blocked. The page
+must draw its layers and show every 2025 target (two need the walking network and the
+coverage of the demo data). The first start writes the demo-data cache once; later starts
+read it without rewriting. Load times are measured by ``benchmarks/bench_app.py``, not
+asserted here.
 """
 
 from __future__ import annotations
@@ -21,10 +23,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 TARGETS = ("国家级和省级步行街", "市级步行街", "商圈", "达标便民生活圈", "再生资源回收点覆盖率")
 
 
-def _first_load_s(chromium, cache_dir, launcher: str = "streamlit") -> float:
+def first_load_s(
+    chromium, cache_dir, context=offline_context, launcher: str = "streamlit"
+) -> float:
+    """Seconds from ``page.goto`` to a fully loaded plan page on a freshly started server."""
     env = {"GISPLAN_CACHE_DIR": str(cache_dir)}
     with run_streamlit(env, log_name="startup", launcher=launcher) as url:
-        with offline_context(chromium, url) as page:
+        with context(chromium, url) as page:
             t0 = time.perf_counter()
             page.goto(url)
             _, content = _map_frame(page)
@@ -39,19 +44,16 @@ def _first_load_s(chromium, cache_dir, launcher: str = "streamlit") -> float:
     return elapsed
 
 
-def test_first_load_cold_and_warm(chromium, tmp_path):
-    """``streamlit run``: cold and warm disk cache; ``gisplan app``: preloaded (< 3 s)."""
+def test_fresh_servers_write_the_cache_once_and_load_offline(chromium, tmp_path):
+    """Cold start writes one cache entry; warm starts (both launchers) read it unchanged."""
     cache = tmp_path / "cache"
-    cold = _first_load_s(chromium, cache)
+    first_load_s(chromium, cache)
     entries = sorted(p.name for p in cache.iterdir())
     assert len(entries) == 1 and entries[0].startswith("synthetic-"), entries  # written once
-    warm = _first_load_s(chromium, cache)
-    assert sorted(p.name for p in cache.iterdir()) == entries  # read, not rewritten
-    served = _first_load_s(chromium, cache, launcher="gisplan")
-    print(
-        "\nfirst page load on a freshly started server: "
-        f"streamlit run, cold cache {cold:.2f} s; streamlit run, warm cache {warm:.2f} s; "
-        f"gisplan app (python -m gisplan.serve) {served:.2f} s"
-    )
-    assert warm < cold, (cold, warm)
-    assert served < 3.0, (cold, warm, served)
+    stamp = {p.name: p.stat().st_mtime_ns for p in (cache / entries[0]).rglob("*")}
+    first_load_s(chromium, cache)
+    first_load_s(chromium, cache, launcher="gisplan")
+    assert sorted(p.name for p in cache.iterdir()) == entries
+    assert {
+        p.name: p.stat().st_mtime_ns for p in (cache / entries[0]).rglob("*")
+    } == stamp  # read, not rewritten

