@@ -455,24 +455,36 @@ def _category_matrix(tags: pd.DataFrame, categories: Iterable[Category]) -> np.n
 
 
 def _names(feats: _Features) -> np.ndarray:
-    """Display name per feature (vectorised :func:`_name`)."""
+    """Display name per feature, as :func:`_name` gives it (only present values are visited)."""
     n = len(feats)
     out = np.full(n, "", dtype=object)
-    done = np.zeros(n, dtype=bool)
+    todo = np.ones(n, dtype=bool)
+
+    def values(key: str, rows: np.ndarray) -> list[str]:
+        col = feats.tags[key].to_numpy(dtype=object, na_value=None)
+        return [str(v) for v in col[rows]]
+
     for key in _NAME_KEYS:
-        text = feats.text(key)
-        ok = (
-            ~done
-            & feats.present(key)
-            & (pd.Series(text, dtype=object).str.strip() != "").to_numpy()
+        rows = np.flatnonzero(todo & feats.present(key))
+        if len(rows) == 0:
+            continue
+        text = values(key, rows)
+        ok = np.fromiter((bool(t.strip()) for t in text), dtype=bool, count=len(rows))
+        out[rows[ok]] = np.array(text, dtype=object)[ok]
+        todo[rows[ok]] = False
+    rows = np.flatnonzero(todo & feats.present("addr:street"))
+    if len(rows):
+        street = values("addr:street", rows)
+        has_number = feats.present("addr:housenumber")[rows]
+        number = (
+            values("addr:housenumber", rows)
+            if "addr:housenumber" in feats.tags
+            else [""] * len(rows)
         )
-        out[ok] = text[ok]
-        done |= ok
-    addr = ~done & feats.present("addr:street")
-    if addr.any():
-        street = pd.Series(feats.text("addr:street")[addr], dtype=object)
-        number = pd.Series(feats.text("addr:housenumber")[addr], dtype=object)
-        out[addr] = (street + " " + number).str.strip().to_numpy(dtype=object)
+        out[rows] = [
+            f"{s} {x if h else ''}".strip()
+            for s, x, h in zip(street, number, has_number, strict=True)
+        ]
     return out
 
 
