@@ -17,11 +17,11 @@ from gisplan.maps.app_support import setup_page
 
 # (section, script, title key, url path); the first page is the default.
 PAGES: list[tuple[str, str, str, str]] = [
-    ("nav.public", "pages/plan_map.py", "page.plan_map", "plan-map"),
-    ("nav.planners", "pages/coverage.py", "page.coverage", "coverage"),
-    ("nav.planners", "pages/siting.py", "page.siting", "siting"),
-    ("nav.planners", "pages/scenarios.py", "page.scenarios", "scenarios"),
-    ("nav.data", "pages/upload.py", "page.upload", "upload"),
+    ("nav.public", "app_pages/plan_map.py", "page.plan_map", "plan-map"),
+    ("nav.planners", "app_pages/coverage.py", "page.coverage", "coverage"),
+    ("nav.planners", "app_pages/siting.py", "page.siting", "siting"),
+    ("nav.planners", "app_pages/scenarios.py", "page.scenarios", "scenarios"),
+    ("nav.data", "app_pages/upload.py", "page.upload", "upload"),
 ]
 
 # No page_icon: a Material or emoji favicon would be fetched from a CDN; the default is local.

@@ -46,12 +46,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     seconds = preload()
     print(f"gisplan: modules and demo data ready in {seconds:.1f} s", file=sys.stderr)
-    from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import cli
 
-    # app.py uses st.navigation: never run the pages/ folder as version-1 pages (a deep link
-    # as the server's first request would otherwise run its page without app.py).
-    PagesManager.uses_pages_directory = False
     sys.argv = ["streamlit", "run", *args]
     try:
         cli.main(prog_name="streamlit")

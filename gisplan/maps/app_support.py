@@ -16,8 +16,6 @@ Nothing here analyses anything; it caches what the package computes and shows ma
 from __future__ import annotations
 
 import hashlib
-import os
-import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,37 +100,6 @@ def setup_page() -> None:
 
 # Page text follows the session's choice wherever i18n.t() is called without a language.
 i18n.set_language_provider(lang)
-
-
-def _leave_pages_folder_mode() -> None:
-    """Make a fresh server's first run of a deep link go through ``app.py``.
-
-    Until ``st.navigation`` has been called once, Streamlit treats the ``pages/`` folder as a
-    version-1 multipage folder: the first visitor of ``/coverage`` on a freshly started
-    server would run ``pages/coverage.py`` alone, without ``app.py`` (no wide layout, no
-    navigation sections, no language switch, no Leaflet files).  Pages import this module
-    first, so on that first import the flag is cleared and the script rerun: the rerun
-    executes ``app.py``, whose ``st.navigation`` opens the requested page.
-    """
-    try:
-        from streamlit.runtime.pages_manager import PagesManager
-        from streamlit.runtime.scriptrunner import get_script_run_ctx
-    except ImportError:  # pragma: no cover - a Streamlit without these internals
-        return
-    ctx = get_script_run_ctx()
-    if not PagesManager.uses_pages_directory or ctx is None:
-        return
-    PagesManager.uses_pages_directory = False
-    main = os.path.realpath(ctx.pages_manager.main_script_path)
-    frame = sys._getframe()
-    while frame is not None:
-        if os.path.realpath(frame.f_code.co_filename) == main:
-            return  # imported by app.py itself, which goes on to call st.navigation
-        frame = frame.f_back
-    st.rerun()  # a page ran without app.py: run again, through app.py
-
-
-_leave_pages_folder_mode()
 
 
 # -- data ------------------------------------------------------------------------------------
