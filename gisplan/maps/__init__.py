@@ -10,13 +10,15 @@
 
 from gisplan.maps.assets import install_vendor, localize, standalone_html
 from gisplan.maps.basemaps import BASEMAPS, MissingKeyError, display_layer, tianditu_key
-from gisplan.maps.build import coverage_map, plan_map
+from gisplan.maps.build import add_area, add_site_points, coverage_map, plan_map
 from gisplan.maps.targets import TargetProgress, plan_progress
 
 __all__ = [
     "BASEMAPS",
     "MissingKeyError",
     "TargetProgress",
+    "add_area",
+    "add_site_points",
     "coverage_map",
     "display_layer",
     "install_vendor",

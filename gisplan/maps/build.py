@@ -607,6 +607,69 @@ def plan_map(
 # -- coverage --------------------------------------------------------------------------------
 
 
+def add_area(
+    m: folium.Map,
+    area: gpd.GeoSeries | None,
+    *,
+    name: str,
+    color: str,
+    fill_opacity: float = 0.2,
+    basemap: Basemap | None = None,
+) -> None:
+    """Draw a (service) area polygon, not clickable; nothing when it is missing or empty.
+
+    ``area`` is a one-row GeoSeries in EPSG:4326; it is shifted to GCJ-02 on Amap tiles.
+    """
+    if area is None or not len(area) or area.iloc[0].is_empty:
+        return
+    b = basemap or m.gisplan_basemap  # type: ignore[attr-defined]
+    shown = display_layer(gpd.GeoDataFrame(geometry=area), b)
+    folium.GeoJson(
+        to_feature_collection(shown, []),
+        name=name,
+        style_function=lambda _f: {
+            "color": color,
+            "weight": 1,
+            "fillColor": color,
+            "fillOpacity": fill_opacity,
+        },
+        interactive=False,
+    ).add_to(m)
+
+
+def add_site_points(
+    m: folium.Map,
+    gdf: gpd.GeoDataFrame | None,
+    *,
+    name: str,
+    fields: Sequence[str],
+    color: str | None = None,
+    color_column: str | None = None,
+    radius: float = 9,
+    basemap: Basemap | None = None,
+) -> None:
+    """Draw sites as white-ringed circle markers with a tooltip of ``fields``.
+
+    The fill is ``color``, or per feature from ``color_column``. ``gdf`` is in EPSG:4326.
+    """
+    if gdf is None or not len(gdf):
+        return
+    b = basemap or m.gisplan_basemap  # type: ignore[attr-defined]
+    shown = display_layer(gdf, b).copy()
+    shown["_color"] = shown[color_column] if color_column else color
+    folium.GeoJson(
+        to_feature_collection(shown, [*fields, "_color"]),
+        name=name,
+        marker=folium.CircleMarker(radius=radius, weight=2, fill=True),
+        style_function=lambda f: {
+            "color": "#ffffff",
+            "fillColor": f["properties"]["_color"],
+            "fillOpacity": 1.0,
+        },
+        tooltip=folium.GeoJsonTooltip(fields=list(fields), sticky=True, localize=False),
+    ).add_to(m)
+
+
 def completeness_color(completeness: float) -> str:
     """Colour for a completeness share (0–1): red at 0 through to green at 1."""
     if not np.isfinite(completeness):
@@ -704,24 +767,13 @@ def coverage_map(
         ).add_to(m)
 
     if service_area is not None and len(service_area) and not service_area.iloc[0].is_empty:
-        sa = display_layer(gpd.GeoDataFrame(geometry=service_area), b)
         cat = std[service_category] if service_category else None
         label = (
             t("legend.service_area", lang, name=category_name(cat, lang), limit=cat.minutes)
             if cat
             else t("layer.service_area", lang)
         )
-        folium.GeoJson(
-            to_feature_collection(sa, []),
-            name=label,
-            style_function=lambda _f: {
-                "color": SERVICE_AREA_COLOR,
-                "weight": 1,
-                "fillColor": SERVICE_AREA_COLOR,
-                "fillOpacity": 0.15,
-            },
-            interactive=False,
-        ).add_to(m)
+        add_area(m, service_area, name=label, color=SERVICE_AREA_COLOR, fill_opacity=0.15, basemap=b)
 
     g = shown.copy()
     g["_name"] = g["name"].astype(str)
