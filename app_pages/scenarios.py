@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from gisplan.app_auth import require_ui, scenario_store, tr
+from gisplan.catalogue import default_standard
 from gisplan.errors import InputError
 from gisplan.maps.app_support import lang, show_map
 from gisplan.maps.basemaps import display_layer
@@ -61,11 +62,36 @@ if not summaries:
     st.stop()
 
 names = [s.name for s in summaries]
+_standard = default_standard()
+
+
+def cat_label(cid: str | None) -> str:
+    """Bilingual category name (the id itself when the catalogue does not know it)."""
+    if not cid:
+        return "—"
+    if cid not in _standard.ids:
+        return cid
+    c = _standard[cid]
+    return f"{c.name_zh} {c.name_en}" if lg == "zh" else f"{c.name_en} {c.name_zh}"
+
+
+# Display headers of the store's tables (the frames keep their column names).
+HEADERS = {
+    "category": tr("类别", "Category"),
+    "label": tr("分组", "Group"),
+    "metric": tr("指标", "Metric"),
+    "before": tr("之前", "Before"),
+    "after": tr("之后", "After"),
+    "change": tr("变化", "Change"),
+    "value": tr("数值", "Value"),
+    "difference": tr("差值（B − A）", "Difference (B − A)"),
+}
+
 listing = pd.DataFrame(
     {
         tr("名称", "Name"): names,
         tr("作者", "Author"): [s.author for s in summaries],
-        tr("类别", "Category"): [s.category or "" for s in summaries],
+        tr("类别", "Category"): [cat_label(s.category) for s in summaries],
         tr("优化选址", "Chosen"): [s.n_chosen for s in summaries],
         tr("手动选址", "Hand-placed"): [s.n_manual for s in summaries],
         tr("更新时间（UTC）", "Updated (UTC)"): [
@@ -84,10 +110,12 @@ if synthetic:
     st.warning("示例数据（合成） / synthetic sample")
 st.caption(
     tr(
-        f"作者 {record.author}；类别 {record.category or '—'}；参数 {record.params}",
-        f"Author {record.author}; category {record.category or '—'}; parameters {record.params}",
+        f"作者 {record.author}；类别 {cat_label(record.category)}",
+        f"Author {record.author}; category {cat_label(record.category)}",
     )
 )
+with st.expander(tr("选址参数", "Siting parameters")):
+    st.json(record.params)
 frame = record.sites_frame()
 
 
@@ -129,7 +157,7 @@ def scenario_map() -> folium.Map:
 show_map(scenario_map, key="scenario_map", height=420)
 table = before_after_table(record.results)
 if len(table):
-    st.dataframe(table, hide_index=True, key="scenario_results")
+    st.dataframe(table, hide_index=True, key="scenario_results", column_config=HEADERS)
 
 # -- compare two ---------------------------------------------------------------------------
 st.subheader(tr("方案对比", "Compare two scenarios"))
@@ -142,7 +170,12 @@ elif require_ui("compare", sign_in=False) is not None:
     if a == b:
         st.info(tr("请选择两个不同的方案。", "Pick two different scenarios."))
     else:
-        st.dataframe(store.compare(user, a, b), hide_index=True, key="compare_table")
+        st.dataframe(
+            store.compare(user, a, b),
+            hide_index=True,
+            key="compare_table",
+            column_config={**HEADERS, a: tr(f"A：{a}", f"A: {a}"), b: tr(f"B：{b}", f"B: {b}")},
+        )
 
 # -- export ----------------------------------------------------------------------------------
 st.subheader(tr("导出", "Export"))

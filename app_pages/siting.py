@@ -236,8 +236,9 @@ if result is not None:
         f"{ev['communities_complete_before']} → {ev['communities_complete_after']}",
     )
     s = result.summary()
+    method_zh = {"greedy": "贪心", "exact": "精确（HiGHS）"}.get(s["method"], s["method"])
     info = tr(
-        f"方法：{s['method']}；候选点 {s['candidates']} 个；用时 "
+        f"方法：{method_zh}；候选点 {s['candidates']} 个；用时 "
         f"{sum(s['timings_s'].values()):.2f} 秒",
         f"Method: {s['method']}; {s['candidates']} candidates; "
         f"{sum(s['timings_s'].values()):.2f} s",
@@ -258,7 +259,15 @@ if result is not None:
             tr("纬度", "Lat"): sites["lat"],
         }
     )
-    st.dataframe(table, hide_index=True, key="siting_table")
+    st.dataframe(
+        table,
+        hide_index=True,
+        key="siting_table",
+        column_config={
+            c: st.column_config.NumberColumn(format="%.6f")
+            for c in (tr("经度", "Lon"), tr("纬度", "Lat"))
+        },
+    )
 
 # -- maps ------------------------------------------------------------------------------------
 coverage = model.coverage(base)
