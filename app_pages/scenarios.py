@@ -18,8 +18,7 @@ from gisplan.app_auth import require_ui, scenario_store, tr
 from gisplan.catalogue import default_standard
 from gisplan.errors import InputError
 from gisplan.maps.app_support import lang, show_map
-from gisplan.maps.basemaps import display_layer
-from gisplan.maps.build import new_map, to_feature_collection
+from gisplan.maps.build import add_site_points, new_map
 from gisplan.maps.elements import Legend, LegendItem
 from gisplan.store import PermissionDenied, before_after_table, export_scenario
 
@@ -130,20 +129,15 @@ def site_bounds() -> list[list[float]]:
 def scenario_map() -> folium.Map:
     m = new_map(site_bounds(), synthetic=synthetic, base_url="/app/static/vendor")
     if len(frame):
-        shown = display_layer(frame, m.gisplan_basemap).copy()  # type: ignore[attr-defined]
-        shown["_color"] = shown["kind"].map(KIND_COLORS).fillna("#555555")
-        fields = [c for c in ("kind", "rank", "name", "gain") if c in shown.columns]
-        folium.GeoJson(
-            to_feature_collection(shown, [*fields, "_color"]),
+        sites = frame.assign(_kind_color=frame["kind"].map(KIND_COLORS).fillna("#555555"))
+        add_site_points(
+            m,
+            sites,
             name=tr("选址", "Sites"),
-            marker=folium.CircleMarker(radius=8, weight=2, fill=True),
-            style_function=lambda f: {
-                "color": "#ffffff",
-                "fillColor": f["properties"]["_color"],
-                "fillOpacity": 1.0,
-            },
-            tooltip=folium.GeoJsonTooltip(fields=fields, sticky=True, localize=False),
-        ).add_to(m)
+            fields=[c for c in ("kind", "rank", "name", "gain") if c in sites.columns],
+            color_column="_kind_color",
+            radius=8,
+        )
     Legend(
         record.name,
         [

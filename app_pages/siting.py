@@ -21,7 +21,7 @@ from gisplan.catalogue import default_standard
 from gisplan.coords import gcj02_to_wgs84
 from gisplan.crs import WGS84
 from gisplan.errors import InputError
-from gisplan.maps import coverage_map, display_layer
+from gisplan.maps import add_area, add_site_points, coverage_map
 from gisplan.maps.app_support import (
     access_model,
     basemap_control,
@@ -31,7 +31,6 @@ from gisplan.maps.app_support import (
     show_map,
     synthetic_banner,
 )
-from gisplan.maps.build import to_feature_collection
 from gisplan.maps.elements import Legend, LegendItem
 from gisplan.siting import (
     commercial_candidates,
@@ -273,41 +272,6 @@ if result is not None:
 coverage = model.coverage(base)
 
 
-def add_points(m: folium.Map, gdf: gpd.GeoDataFrame, color: str, name: str, fields: list[str]):
-    if gdf is None or not len(gdf):
-        return
-    shown = display_layer(gdf, m.gisplan_basemap).copy()  # type: ignore[attr-defined]
-    shown["_color"] = color
-    folium.GeoJson(
-        to_feature_collection(shown, [*fields, "_color"]),
-        name=name,
-        marker=folium.CircleMarker(radius=9, weight=2, fill=True),
-        style_function=lambda f: {
-            "color": "#ffffff",
-            "fillColor": f["properties"]["_color"],
-            "fillOpacity": 1.0,
-        },
-        tooltip=folium.GeoJsonTooltip(fields=fields, sticky=True, localize=False),
-    ).add_to(m)
-
-
-def add_area(m: folium.Map, area: gpd.GeoSeries | None, name: str) -> None:
-    if area is None or not len(area) or area.iloc[0].is_empty:
-        return
-    shown = display_layer(gpd.GeoDataFrame(geometry=area), m.gisplan_basemap)  # type: ignore[attr-defined]
-    folium.GeoJson(
-        to_feature_collection(shown, []),
-        name=name,
-        style_function=lambda _f: {
-            "color": WHATIF_COLOR,
-            "weight": 1,
-            "fillColor": WHATIF_COLOR,
-            "fillOpacity": 0.2,
-        },
-        interactive=False,
-    ).add_to(m)
-
-
 def manual_frame() -> gpd.GeoDataFrame:
     rows = st.session_state.get(MANUAL_KEY, [])
     return gpd.GeoDataFrame(
@@ -317,7 +281,8 @@ def manual_frame() -> gpd.GeoDataFrame:
     )
 
 
-def base_map(whatif_area=None, whatif_point=None) -> folium.Map:
+def base_map(whatif_area=None, whatif_point=None, *, clickable: bool = False) -> folium.Map:
+    """The results map; ``clickable`` leaves out community popups so clicks reach the map."""
     m = coverage_map(
         coverage,
         color_by=category,
@@ -329,20 +294,37 @@ def base_map(whatif_area=None, whatif_point=None) -> folium.Map:
         attribution=dataset.attribution,
         lang=lg,
         base_url="/app/static/vendor",
+        community_popups=not clickable,
     )
     items = []
     if result is not None:
-        add_points(
-            m, result.sites, CHOSEN_COLOR, tr("选址结果", "Chosen sites"), ["rank", "id", "gain"]
+        add_site_points(
+            m,
+            result.sites,
+            name=tr("选址结果", "Chosen sites"),
+            fields=["rank", "id", "gain"],
+            color=CHOSEN_COLOR,
         )
         items.append(LegendItem(tr("优化选址", "Chosen site"), CHOSEN_COLOR, "circle"))
     manual = manual_frame()
     if len(manual):
-        add_points(m, manual, MANUAL_COLOR, tr("手动添加", "Hand-placed"), ["name", "gain"])
+        add_site_points(
+            m,
+            manual,
+            name=tr("手动添加", "Hand-placed"),
+            fields=["name", "gain"],
+            color=MANUAL_COLOR,
+        )
         items.append(LegendItem(tr("手动添加", "Hand-placed"), MANUAL_COLOR, "circle"))
-    add_area(m, whatif_area, tr("新店服务范围", "New site's service area"))
+    add_area(m, whatif_area, name=tr("新店服务范围", "New site's service area"), color=WHATIF_COLOR)
     if whatif_point is not None:
-        add_points(m, whatif_point, WHATIF_COLOR, tr("假设新店", "What-if site"), ["name"])
+        add_site_points(
+            m,
+            whatif_point,
+            name=tr("假设新店", "What-if site"),
+            fields=["name"],
+            color=WHATIF_COLOR,
+        )
         items.append(
             LegendItem(tr("假设新店及服务范围", "What-if site & area"), WHATIF_COLOR, "circle")
         )
@@ -388,7 +370,7 @@ if wi is not None:
 from streamlit_folium import st_folium  # noqa: E402 - only this page needs the click
 
 try:
-    whatif_map = base_map(wi.service_area if wi is not None else None, point)
+    whatif_map = base_map(wi.service_area if wi is not None else None, point, clickable=True)
 except Exception as exc:  # noqa: BLE001 - e.g. missing basemap key
     st.error(str(exc))
     whatif_map = None

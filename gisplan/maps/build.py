@@ -148,12 +148,13 @@ def new_map(
         zoom_start=13,
         tiles=None,
         prefer_canvas=True,
-        control_scale=True,
+        control_scale=False,  # a metric-only scale bar is added below
         max_zoom=b.max_zoom if b.online else 19,
         zoom_snap=0.25,
         zoom_delta=0.5,
     )
     add_basemap(m, b, key=tianditu_key)
+    _MetricScale().add_to(m)
     m.fit_bounds(bounds, padding=(8, 8))
     _RefitOnResize(bounds).add_to(m)
     texts = list(attribution)
@@ -180,6 +181,16 @@ class _Background(MacroElement):
         super().__init__()
         self._name = "GisplanBackground"
         self.color = color
+
+
+class _MetricScale(MacroElement):
+    """Leaflet's scale bar in metres and kilometres only (folium's shows feet and miles too)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        L.control.scale({metric: true, imperial: false}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}"""
+    )
 
 
 class _RefitOnResize(MacroElement):
@@ -226,12 +237,14 @@ class _RefitOnResize(MacroElement):
                 var bottom = Math.max(
                     tallest('.leaflet-bottom.leaflet-left'),
                     tallest('.leaflet-control-attribution'));
-                left = Math.min(left, box.clientWidth / 4) + 8;
-                right = Math.min(right, box.clientWidth / 2) + 8;
-                bottom = Math.min(bottom, box.clientHeight / 4) + 8;
+                // 16 px more than the controls: room for the largest community marker
+                // (radius 7 px plus its outline) beside a control.
+                left = Math.min(left, box.clientWidth / 4) + 16;
+                right = Math.min(right, box.clientWidth / 2) + 16;
+                bottom = Math.min(bottom, box.clientHeight / 4) + 16;
                 map.invalidateSize({pan: false, animate: false});
                 map.fitBounds(bounds, {
-                    paddingTopLeft: [left, 8], paddingBottomRight: [right, bottom], animate: false
+                    paddingTopLeft: [left, 16], paddingBottomRight: [right, bottom], animate: false
                 });
             };
             var pending = null;
@@ -718,8 +731,12 @@ def coverage_map(
     attribution: str = "",
     lang: str = "zh",
     base_url: str = DEFAULT_BASE_URL,
+    community_popups: bool = True,
 ) -> folium.Map:
     """Communities coloured by completeness or by minutes to one category, with amenities.
+
+    ``community_popups=False`` keeps the communities' hover tooltips but binds no click
+    popup, so that clicks reach the map (the siting page's what-if map).
 
     Parameters
     ----------
@@ -773,7 +790,9 @@ def coverage_map(
             if cat
             else t("layer.service_area", lang)
         )
-        add_area(m, service_area, name=label, color=SERVICE_AREA_COLOR, fill_opacity=0.15, basemap=b)
+        add_area(
+            m, service_area, name=label, color=SERVICE_AREA_COLOR, fill_opacity=0.15, basemap=b
+        )
 
     g = shown.copy()
     g["_name"] = g["name"].astype(str)
@@ -879,7 +898,7 @@ def coverage_map(
         },
         highlight_function=lambda _f: {"weight": 3},
         tooltip=_tooltip(fields[:3], aliases[:3]),
-        popup=_popup(fields, aliases),
+        popup=_popup(fields, aliases) if community_popups else None,
     ).add_to(m)
 
     if service_area is not None and service_category:
