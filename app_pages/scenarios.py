@@ -78,7 +78,8 @@ def cat_label(cid: str | None) -> str:
 HEADERS = {
     "category": tr("类别", "Category"),
     "label": tr("分组", "Group"),
-    "metric": tr("指标", "Metric"),
+    "metric": None,  # the id; the bilingual name is shown instead
+    "metric_label": tr("指标", "Metric"),
     "before": tr("之前", "Before"),
     "after": tr("之后", "After"),
     "change": tr("变化", "Change"),

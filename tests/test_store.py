@@ -453,7 +453,16 @@ def test_compare_side_by_side(store: ScenarioStore) -> None:
     store.save(PLANNER, a)
     store.save(PLANNER, b)
     cmp = store.compare(OFFICIAL, "A", "B")
-    assert list(cmp.columns) == ["category", "label", "metric", "A", "B", "difference"]
+    assert list(cmp.columns) == [
+        "category",
+        "label",
+        "metric",
+        "metric_label",
+        "A",
+        "B",
+        "difference",
+    ]
+    assert cmp.set_index("metric").loc["sites_chosen", "metric_label"] == "优化选址数 Chosen sites"
     idx = cmp.set_index(["category", "metric"])
 
     def row(cat, metric):
@@ -492,6 +501,12 @@ def test_before_after_table_pairs_metrics() -> None:
     assert t.loc[("wet_market", "population_total"), "value"] == 20000
     assert np.isnan(t.loc[("wet_market", "population_total"), "before"])
     assert ("", "note") not in t.index  # text is not a number
+    # Before/after pairs come first, with bilingual names.
+    paired = table["before"].notna().to_numpy()
+    assert paired[: paired.sum()].all()
+    assert (
+        t.loc[("wet_market", "covered_population"), "metric_label"] == "覆盖人口 Covered population"
+    )
 
 
 # --- transactions and concurrency --------------------------------------------------------------

@@ -334,6 +334,39 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 
+#: Bilingual names of the numbers a siting scenario stores (others show their id).
+METRIC_LABELS: dict[str, str] = {
+    "covered_population": "覆盖人口 Covered population",
+    "complete_circles": "达标社区 Complete circles",
+    "communities_complete": "达标社区 Complete circles",
+    "newly_served_population": "新增服务人口 People newly served",
+    "newly_served_communities": "新增服务社区 Communities newly served",
+    "newly_complete": "新达标社区 Newly complete",
+    "population_total": "总人口 Total population",
+    "total_population": "总人口 Total population",
+    "k": "新店数量 k New sites",
+    "sites_chosen": "优化选址数 Chosen sites",
+    "sites_manual": "手动选址数 Hand-placed sites",
+    "sites_total": "选址总数 Sites in all",
+    "manual_sites": "手动选址数 Hand-placed sites",
+    "threshold_m": "步行阈值（米）Threshold (m)",
+    "candidates": "候选点数 Candidates",
+    "demand_in_play": "可服务的未覆盖社区 Unserved communities in reach",
+    "demand_weight_in_play": "可服务的未覆盖人口 Unserved people in reach",
+    "greedy_objective": "贪心目标值 Greedy objective",
+    "greedy_plain_objective": "贪心目标值（未改进）Plain greedy objective",
+    "exact_objective": "精确目标值 Exact objective",
+    "gap": "贪心与精确差距 Gap",
+    "greedy_time_s": "贪心用时（秒）Greedy time (s)",
+    "exact_time_s": "精确求解用时（秒）Exact time (s)",
+}
+
+
+def metric_label(metric: str) -> str:
+    """Bilingual name of a stored metric id (the id itself when unknown)."""
+    return METRIC_LABELS.get(metric, metric)
+
+
 def results_long(results: Mapping) -> pd.DataFrame:
     """Every number in ``results`` as rows ``category, label, metric, value``.
 
@@ -351,14 +384,16 @@ def results_long(results: Mapping) -> pd.DataFrame:
             for key, value in metrics.items():
                 if _is_number(value) or value is None:
                     rows.append((cat_id, label, key, np.nan if value is None else float(value)))
-    return pd.DataFrame(rows, columns=["category", "label", "metric", "value"])
+    out = pd.DataFrame(rows, columns=["category", "label", "metric", "value"])
+    out.insert(3, "metric_label", out["metric"].map(metric_label))
+    return out
 
 
 def before_after_table(results: Mapping) -> pd.DataFrame:
-    """Before/after table: rows ``category, label, metric, before, after, change``.
+    """Before/after table: rows ``category, label, metric, metric_label, before, after, change, value``.
 
-    Pairs ``<metric>_before`` with ``<metric>_after`` (``change = after - before``); other
-    numbers appear with ``value`` only.
+    Pairs ``<metric>_before`` with ``<metric>_after`` (``change = after - before``) and lists
+    them first; other numbers follow with ``value`` only.
     """
     long = results_long(results)
     out = []
@@ -378,9 +413,12 @@ def before_after_table(results: Mapping) -> pd.DataFrame:
             else:
                 out.append((cat, label, metric, np.nan, np.nan, np.nan, values[metric]))
                 done.add(metric)
-    return pd.DataFrame(
+    table = pd.DataFrame(
         out, columns=["category", "label", "metric", "before", "after", "change", "value"]
     )
+    table.insert(3, "metric_label", table["metric"].map(metric_label))
+    paired = table["before"].notna() | table["after"].notna()
+    return pd.concat([table[paired], table[~paired]], ignore_index=True)
 
 
 # --- the store ---------------------------------------------------------------------------------
@@ -636,11 +674,14 @@ class ScenarioStore:
         for rec in (rec_a, rec_b):
             counts = rec.site_counts()
             sites = pd.DataFrame(
-                [("", "选址点 Sites", f"sites_{k}", float(v)) for k, v in counts.items()],
-                columns=["category", "label", "metric", "value"],
+                [
+                    ("", "选址点 Sites", f"sites_{k}", metric_label(f"sites_{k}"), float(v))
+                    for k, v in counts.items()
+                ],
+                columns=["category", "label", "metric", "metric_label", "value"],
             )
             frames.append(pd.concat([sites, results_long(rec.results)], ignore_index=True))
-        key = ["category", "label", "metric"]
+        key = ["category", "label", "metric", "metric_label"]
         merged = frames[0].merge(frames[1], on=key, how="outer", suffixes=("_a", "_b"), sort=False)
         # Keep scenario A's order, then rows only B has.
         order = {tuple(r): i for i, r in enumerate(frames[0][key].itertuples(index=False))}
