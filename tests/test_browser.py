@@ -29,7 +29,7 @@ _DRAWN_JS = """
     }
     const svgPaths = document.querySelectorAll('.leaflet-container .leaflet-overlay-pane svg path').length;
     let layers = -1;
-    if (typeof map_div !== 'undefined') { layers = 0; map_div.eachLayer(() => layers++); }
+    if (typeof map_div !== 'undefined' && typeof map_div.eachLayer === 'function') { layers = 0; map_div.eachLayer(() => layers++); }
     return {painted, svgPaths, layers};
 }
 """
@@ -217,6 +217,28 @@ def test_coverage_threshold_changes_the_figure_and_panning_does_not_rerun(offlin
     _screenshot(page, "coverage")
 
 
+def _settled_placement(page, attempts: int = 4) -> dict:
+    """Marker placement in the map once it has settled.
+
+    Streamlit may replace the component's iframe while the page settles (a rerun after a
+    language switch or a resize); a detached frame is looked up again.
+    """
+    for attempt in range(attempts):
+        try:
+            _, content = _map_frame(page)
+            _wait_drawn(content)
+            content.wait_for_function(
+                "() => typeof map_div !== 'undefined' && typeof map_div.eachLayer === 'function'"
+            )
+            page.wait_for_timeout(1500)  # the frame's final size and the refit after web fonts
+            return content.evaluate(_PLACEMENT_JS, "_completeness")
+        except Exception as exc:  # playwright's Error: "Frame was detached"
+            if "detached" not in str(exc) or attempt == attempts - 1:
+                raise
+            _idle(page)
+    raise AssertionError("unreachable")
+
+
 @pytest.mark.parametrize("width", [1400, 1000])
 def test_coverage_map_first_view_shows_every_community_clear_of_controls(offline_page, width):
     """On first display every community lies inside the map and under no control (legend...)."""
@@ -226,11 +248,7 @@ def test_coverage_map_first_view_shows_every_community_clear_of_controls(offline
     page = offline_page
     page.set_viewport_size({"width": width, "height": 1000})
     page.goto(page.base_url + "coverage")
-    _, content = _map_frame(page)
-    _wait_drawn(content)
-    content.wait_for_function("() => typeof map_div !== 'undefined'")
-    page.wait_for_timeout(1500)  # the frame's final size and the refit after web fonts
-    where = content.evaluate(_PLACEMENT_JS, "_completeness")
+    where = _settled_placement(page)
     assert where["n"] == len(communities), where
     assert where["outside"] == 0 and where["covered"] == 0, where
     west, south, east, north = communities.total_bounds
@@ -246,11 +264,7 @@ def test_coverage_map_first_view_shows_every_community_clear_of_controls(offline
     page.get_by_text("English", exact=True).click()
     page.get_by_role("heading", name="Convenience-circle coverage").wait_for(timeout=30_000)
     _idle(page)
-    _, content = _map_frame(page)
-    _wait_drawn(content)
-    content.wait_for_function("() => typeof map_div !== 'undefined'")
-    page.wait_for_timeout(1500)
-    where = content.evaluate(_PLACEMENT_JS, "_completeness")
+    where = _settled_placement(page)
     assert where["n"] == len(communities), where
     assert where["outside"] == 0 and where["covered"] == 0, where
 

@@ -139,7 +139,10 @@ def test_sign_in_greedy_click_what_if_save_and_compare(
         whatif_iframe = frames.nth(1)
         whatif_iframe.scroll_into_view_if_needed()
         content = whatif_iframe.element_handle().content_frame()
-        content.wait_for_function("() => typeof map_div !== 'undefined'", timeout=60_000)
+        content.wait_for_function(
+            "() => typeof map_div !== 'undefined' && typeof map_div.eachLayer === 'function'",
+            timeout=60_000,
+        )
         _wait_drawn(content)
         page.wait_for_timeout(1000)  # final frame size and fit
         # A pixel inside the data, near the communities the existing supermarkets leave
