@@ -328,3 +328,20 @@ def test_plan_map_labels_districts_counties_and_marks_every_street():
         assert f"[{round(p.x, 6)}, {round(p.y, 6)}]" in html_text.replace("\n", "").replace(
             "  ", ""
         ), p
+
+
+def test_street_labels_appear_only_when_zoomed_in(plan_layers):
+    """Street names are in a layer that the map shows from STREET_LABEL_MIN_ZOOM on."""
+    from gisplan.maps.build import STREET_LABEL_MIN_ZOOM
+
+    m = plan_map(*plan_layers, base_url="/app/static/vendor")
+    html_text = m.get_root().render()
+    groups = re.findall(r"\}\)\((map_\w+), (feature_group_\w+), (\d+)\);", html_text)
+    assert len(groups) == 1, groups
+    map_name, group_name, zoom = groups[0]
+    assert int(zoom) == STREET_LABEL_MIN_ZOOM
+    # That group holds exactly the street labels (one per street), not district or county names.
+    streets = plan_layers[2]
+    assert f"var {group_name} = L.featureGroup" in html_text
+    n_labels_in_group = len(re.findall(r"\.addTo\(" + group_name + r"\)", html_text))
+    assert n_labels_in_group == len(streets)

@@ -309,6 +309,10 @@ def _short_name(gdf: gpd.GeoDataFrame, lang: str) -> pd.Series:
     return gdf["name_zh"].astype(str)
 
 
+#: Street names crowd each other around 三江口 at city zoom: they appear from this zoom on.
+STREET_LABEL_MIN_ZOOM = 13
+
+
 def add_labels(
     m: folium.Map,
     points: gpd.GeoSeries,
@@ -320,12 +324,14 @@ def add_labels(
     bold: bool = False,
     dx: str | Sequence[str] = "-50%",
     dy: str = "-50%",
+    min_zoom: int | None = None,
 ) -> folium.FeatureGroup:
     """Always-visible text labels (``L.divIcon``) at ``points`` (display coordinates).
 
     Labels are not interactive (clicks and hovers reach the layers below); ``dx``/``dy``
     shift the text relative to its point (CSS lengths, e.g. ``-50%`` centres it); ``dx`` may
-    be one value per label.
+    be one value per label. With ``min_zoom`` the labels show only from that zoom level on
+    (crowded names at city scale appear when the user zooms in).
     """
     group = folium.FeatureGroup(name=name, control=False)
     shifts = [dx] * len(texts) if isinstance(dx, str) else list(dx)
@@ -347,7 +353,32 @@ def add_labels(
             keyboard=False,
         ).add_to(group)
     group.add_to(m)
+    if min_zoom is not None:
+        _ZoomVisibility(group, min_zoom).add_to(m)
     return group
+
+
+class _ZoomVisibility(MacroElement):
+    """Show a layer only at or above a zoom level."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        (function (map, layer, minZoom) {
+            var sync = function () {
+                if (map.getZoom() >= minZoom) { if (!map.hasLayer(layer)) { map.addLayer(layer); } }
+                else if (map.hasLayer(layer)) { map.removeLayer(layer); }
+            };
+            map.on('zoomend', sync);
+            sync();
+        })({{ this._parent.get_name() }}, {{ this.layer.get_name() }}, {{ this.min_zoom }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, layer, min_zoom: int) -> None:
+        super().__init__()
+        self._name = "GisplanZoomVisibility"
+        self.layer = layer
+        self.min_zoom = int(min_zoom)
 
 
 # -- plan layers -----------------------------------------------------------------------------
@@ -590,6 +621,7 @@ def plan_map(
         color="#222222",
         size=11,
         dx=_label_sides(mids),
+        min_zoom=STREET_LABEL_MIN_ZOOM,
     )
     present = [lv for lv in LEVEL_COLORS if (streets["level"] == lv).any()]
     items = [
