@@ -184,7 +184,7 @@ def test_site_failure_while_writing_leaves_previous_outputs_untouched(
     assert (out / "summary.json").read_text(encoding="utf-8") == "old"
 
 
-def test_site_on_embedded_demo_data(tmp_path):
+def test_site_on_embedded_demo_data(tmp_path, capsys):
     out = tmp_path / "demo"
     args = [
         "site",
@@ -203,6 +203,12 @@ def test_site_on_embedded_demo_data(tmp_path):
     assert summary["exact_optimal"] is True
     assert summary["exact_objective"] >= summary["greedy_objective"] > 0
     assert len(gj) == 3 and gj["label"].str.contains("synthetic").all()
+    # The printed site list: one line per site whose gains add up to the people newly served.
+    lines = [ln.split() for ln in capsys.readouterr().out.splitlines() if ln.startswith("  ")]
+    site_rows = [ln for ln in lines if len(ln) == 4 and ln[0].isdigit()]
+    assert [int(r[0]) for r in site_rows] == [1, 2, 3]
+    gains = sum(int(r[3].replace(",", "")) for r in site_rows)
+    assert gains == summary["covered_population_after"] - summary["covered_population_before"]
 
 
 def test_site_on_osm_extract(tmp_path):

@@ -193,6 +193,14 @@ def run(args: argparse.Namespace) -> int:
             f"exact objective: {s['exact_objective']:,} ({s['exact_status']}, "
             f"{s['exact_time_s']:.3f} s), gap {s['gap']:.2%}"
         )
+    if len(result.sites):
+        print(
+            "选址 sites (WGS-84):  名次 rank  经度 lon  纬度 lat  新增服务人口 people newly served"
+        )
+        for row in result.sites.itertuples():
+            print(
+                f"  {int(row.rank):>3}  {row.lon:.6f}  {row.lat:.6f}  {int(row.gain_population):>10,}"
+            )
     for name, path in paths.items():
         print(f"{name}: {path}")
     if args.save:
