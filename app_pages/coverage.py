@@ -47,7 +47,7 @@ with st.sidebar:
         t("cov.required"),
         base.ids,
         default=base.required_ids,
-        format_func=names.get,
+        format_func=both.get,
         key="required",
     )
     st.markdown(f"**{t('cov.thresholds')}**")

@@ -50,11 +50,13 @@ __all__ = [
 #: Session-state key of the signed-in :class:`User` (never the password).
 SESSION_KEY = "gisplan_user"
 
-_HOW_TO_CONFIGURE = (
+_HOW_TO_CONFIGURE_ZH = (
     "未配置用户，仅提供公众视图。配置方法：用 `gisplan user hash-password` 生成密码哈希，"
     "写入 `.streamlit/secrets.toml` 的 `[users.<用户名>]`（password_hash、role = "
     '"planner" 或 "official"、display_name），或设置环境变量 `GISPLAN_USERS`（JSON/TOML 文本）'
-    "或 `GISPLAN_USERS_FILE`（文件路径）。  \n"
+    "或 `GISPLAN_USERS_FILE`（文件路径）。"
+)
+_HOW_TO_CONFIGURE_EN = (
     "No users are configured, so only the public view is available. To configure: make a "
     "password hash with `gisplan user hash-password` and add `[users.<name>]` "
     '(password_hash, role = "planner" or "official", display_name) to '
@@ -109,7 +111,7 @@ def _users_or_message() -> dict[str, Credential] | None:
         st.error(tr("用户配置有误：", "The user configuration is invalid: ") + str(exc))
         return None
     if not users:
-        st.info(_HOW_TO_CONFIGURE)
+        st.info(tr(_HOW_TO_CONFIGURE_ZH, _HOW_TO_CONFIGURE_EN))
         return None
     return users
 
@@ -208,11 +210,15 @@ def require_ui(action: str, *, sign_in: bool = True) -> User | None:
     zh, en = ACTIONS[action]
     if user is None:
         st.warning(
-            f"🔒 {zh}需要以规划人员或官员身份登录，请在左侧边栏登录。  \n"
-            f"Sign in as a planner or official (sidebar) to {en}."
+            tr(
+                f"🔒 {zh}需要以规划人员或官员身份登录，请在左侧边栏登录。",
+                f"🔒 Sign in as a planner or official (sidebar) to {en}.",
+            )
         )
     else:
-        st.warning(f"🔒 当前角色（{user.role}）无权{zh}。  \nYour role ({user.role}) may not {en}.")
+        st.warning(
+            tr(f"🔒 当前角色（{user.role}）无权{zh}。", f"🔒 Your role ({user.role}) may not {en}.")
+        )
     return None
 
 
