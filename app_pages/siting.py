@@ -169,7 +169,7 @@ def make_candidates():
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / Path(uploaded.name).name
         path.write_bytes(uploaded.getvalue())
-        return read_candidates(model.network, path)
+        return read_candidates(model.network, path, barriers=model.barriers)
 
 
 params = {

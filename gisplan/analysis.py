@@ -36,6 +36,7 @@ __all__ = [
     "osm_dataset",
     "attach_groups",
     "build_access",
+    "dataset_barriers",
     "with_layers",
 ]
 
@@ -177,7 +178,11 @@ def with_layers(
 def build_access(
     dataset: Dataset, standard: CircleStandard, *, progress: Progress | None = None
 ) -> AccessModel:
-    """Snap the dataset's layers and compute walking distances for every category of ``standard``."""
+    """Snap the dataset's layers and compute walking distances for every category of ``standard``.
+
+    The dataset's water (``extras["rivers"]``, polygons in EPSG:4326, when present) is a
+    barrier: no community or amenity joins a street across the water.
+    """
     return AccessModel.build(
         dataset.network,
         dataset.communities,
@@ -185,7 +190,13 @@ def build_access(
         categories=standard.ids,
         max_snap_distance_m=standard.max_snap_distance_m,
         progress=progress,
+        barriers=dataset_barriers(dataset),
     )
+
+
+def dataset_barriers(dataset: Dataset) -> gpd.GeoDataFrame | None:
+    """The dataset's snapping barriers: its water polygons (``extras["rivers"]``) or ``None``."""
+    return dataset.extras.get("rivers")
 
 
 def amenities_summary(dataset: Dataset, standard: CircleStandard) -> pd.DataFrame:

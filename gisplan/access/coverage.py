@@ -65,6 +65,10 @@ class AccessModel:
     max_snap_distance_m : float
     timings_s : dict
         Seconds spent per stage.
+    barriers : GeoDataFrame or GeoSeries, optional
+        Water polygons / barrier lines (any CRS) the off-network legs were not allowed to
+        cross (see :mod:`gisplan.network.snapping`); ``None`` when snapping ignored them.
+        What-if points and candidate layers snapped for this model use them too.
     """
 
     network: WalkNetwork
@@ -76,6 +80,7 @@ class AccessModel:
     node_dist_m: dict[str, np.ndarray]
     max_snap_distance_m: float
     timings_s: dict[str, float] = field(default_factory=dict)
+    barriers: gpd.GeoDataFrame | gpd.GeoSeries | None = None
 
     @classmethod
     def build(
@@ -87,6 +92,7 @@ class AccessModel:
         categories: Iterable[str],
         max_snap_distance_m: float = 300.0,
         progress: Progress | None = None,
+        barriers: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
     ) -> AccessModel:
         """Snap the layers and compute distances for each category.
 
@@ -101,6 +107,9 @@ class AccessModel:
             Largest off-network leg in metres; farther points are reported as unsnapped.
         progress : callable, optional
             Called with a short message before each stage.
+        barriers : GeoDataFrame or GeoSeries, optional
+            Water polygons and/or barrier lines (any CRS): no off-network leg of a community
+            or amenity may cross them (:func:`~gisplan.network.snapping.snap_points`).
         """
         progress = progress or _noop
         timings: dict[str, float] = {}
@@ -130,6 +139,7 @@ class AccessModel:
                 [communities["id"].to_numpy(dtype=object), amenities["id"].to_numpy(dtype=object)]
             ),
             max_distance_m=max_snap_distance_m,
+            barriers=barriers,
         )
         nc = len(communities)
         community_snap = all_snap.subset(np.arange(nc))
@@ -160,6 +170,7 @@ class AccessModel:
             node_dist_m=node_dist,
             max_snap_distance_m=float(max_snap_distance_m),
             timings_s=timings,
+            barriers=barriers,
         )
 
     @property

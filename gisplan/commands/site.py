@@ -99,7 +99,7 @@ def _candidate_source(args: argparse.Namespace) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gisplan.analysis import build_access, demo_dataset, osm_dataset
+    from gisplan.analysis import build_access, dataset_barriers, demo_dataset, osm_dataset
     from gisplan.siting import (
         commercial_candidates,
         grid_candidates,
@@ -139,7 +139,10 @@ def run(args: argparse.Namespace) -> int:
     if source == "file":
         progress(f"reading candidates {args.candidates}")
         candidates = read_candidates(
-            network, args.candidates, max_snap_distance_m=standard.max_snap_distance_m
+            network,
+            args.candidates,
+            max_snap_distance_m=standard.max_snap_distance_m,
+            barriers=dataset_barriers(dataset),
         )
     elif source == "commercial":
         candidates = commercial_candidates(

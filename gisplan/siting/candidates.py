@@ -210,12 +210,15 @@ def candidates_from_points(
     *,
     max_snap_distance_m: float = 300.0,
     file: str | Path | None = None,
+    barriers: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
 ) -> Candidates:
     """Candidates from a point layer (any CRS); ``id`` and ``name`` columns are optional.
 
     Polygons are replaced by a representative point. Sites farther than
-    ``max_snap_distance_m`` from every edge are kept but unsnapped (never chosen). Ids must
-    be unique; missing ids become ``F00000``...
+    ``max_snap_distance_m`` (metres) from every edge are kept but unsnapped (never chosen).
+    Ids must be unique; missing ids become ``F00000``... ``barriers`` (water polygons or
+    barrier lines, any CRS) keep a site's off-network leg from crossing water, as in
+    :func:`~gisplan.network.snapping.snap_points` (pass the model's ``barriers``).
     """
     if points.crs is None:
         raise InputError(
@@ -270,7 +273,7 @@ def candidates_from_points(
     out = gpd.GeoDataFrame(
         {"id": ids, "kind": "file", "name": names}, geometry=pts4326.values, crs=WGS84
     )
-    snap = snap_points(network, out, ids=ids, max_distance_m=max_snap_distance_m)
+    snap = snap_points(network, out, ids=ids, max_distance_m=max_snap_distance_m, barriers=barriers)
     if not snap.ok.any():
         raise InputError(
             f"none of the {n} candidates is within {max_snap_distance_m:g} m of the walking network",
@@ -287,13 +290,17 @@ def read_candidates(
     *,
     max_snap_distance_m: float = 300.0,
     crs: str | None = None,
+    barriers: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
 ) -> Candidates:
-    """Read a candidate layer with :func:`gisplan.io.layers.read_layer` and join it to the network."""
+    """Read a candidate layer with :func:`gisplan.io.layers.read_layer` and join it to the network.
+
+    ``barriers`` as in :func:`candidates_from_points`.
+    """
     from gisplan.io.layers import read_layer
 
     layer = read_layer(path, crs=crs)
     return candidates_from_points(
-        network, layer, max_snap_distance_m=max_snap_distance_m, file=path
+        network, layer, max_snap_distance_m=max_snap_distance_m, file=path, barriers=barriers
     )
 
 

@@ -151,7 +151,10 @@ def scenario_payload_with_manual(
             crs=WGS84,
         )
         cands = candidates_from_points(
-            model.network, pts, max_snap_distance_m=model.max_snap_distance_m
+            model.network,
+            pts,
+            max_snap_distance_m=model.max_snap_distance_m,
+            barriers=model.barriers,
         )
         ev, _ = evaluate_sites(model, standard, category, cands, np.flatnonzero(cands.snap.ok))
         results = dict(payload["results"])

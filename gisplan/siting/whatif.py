@@ -142,10 +142,12 @@ def what_if(
         gpd.GeoSeries([shapely.Point(lon, lat)], crs=WGS84),
         ids=np.array(["what-if"], dtype=object),
         max_distance_m=model.max_snap_distance_m,
+        barriers=model.barriers,
     )
     if not site.ok[0]:
         raise InputError(
-            f"the point is more than {model.max_snap_distance_m:g} m from the walking network",
+            f"the point is more than {model.max_snap_distance_m:g} m from the walking network"
+            + (" on its side of the water" if model.barriers is not None else ""),
             field="lon/lat",
             hint="click on or next to a street",
         )
