@@ -305,10 +305,15 @@ class Barriers:
             return out
         conn = shapely.linestrings(np.stack([start[test], join_xy[test]], axis=1))
         if self._line_tree is not None:
-            ci, _ = self._line_tree.query(conn, predicate="crosses")
-            out[test[ci]] = True
+            # bounding boxes from the tree, then the predicate with the *barrier* first:
+            # shapely prepares the first argument, and the barriers are prepared once
+            ci, li = self._line_tree.query(conn)
+            hit = shapely.crosses(self.lines[li], conn[ci])
+            out[test[ci[hit]]] = True
         if self._polygon_tree is not None:
-            ci, pi = self._polygon_tree.query(conn, predicate="intersects")
+            ci, pi = self._polygon_tree.query(conn)
+            hit = shapely.intersects(self.polygons[pi], conn[ci])
+            ci, pi = ci[hit], pi[hit]
             polys = self.polygons[pi]
             # meeting only the bank (boundary) is allowed
             inside = ~shapely.touches(conn[ci], polys)
