@@ -164,3 +164,19 @@ def test_analyze_embedded_demo_is_labelled_synthetic(tmp_path: Path):
     assert csv["county"].notna().mean() > 0.95
     # Real-looking gaps exist for the gap analysis and siting to find.
     assert 0 < summary["communities_complete"] < len(csv)
+
+
+def test_communities_far_from_the_network_name_the_file(tmp_path: Path, capsys):
+    # A valid layer, but in Beijing: nothing lies near the Ningbo demonstration network.
+    far = tmp_path / "beijing.geojson"
+    gpd.GeoDataFrame(
+        {"id": ["b1", "b2"], "name": ["甲", "乙"], "population": [100, 200]},
+        geometry=gpd.points_from_xy([116.40, 116.41], [39.91, 39.92]),
+        crs=4326,
+    ).to_file(far, driver="GeoJSON")
+    out = tmp_path / "out"
+    rc = main(["analyze", "--communities", str(far), "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert "beijing.geojson" in err and "none of the 2 communities" in err and "CRS" in err
+    assert not out.exists() or not any(out.iterdir())

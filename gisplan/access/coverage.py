@@ -143,6 +143,14 @@ class AccessModel:
         )
         nc = len(communities)
         community_snap = all_snap.subset(np.arange(nc))
+        if not community_snap.ok.any():
+            raise InputError(
+                f"none of the {nc} communities lies within {max_snap_distance_m:g} m of the "
+                "walking network",
+                field="geometry",
+                hint="check that the communities layer has the right CRS (GCJ-02/BD-09 exports "
+                "need converting) and covers the same area as the network",
+            )
         amen_snap_all = all_snap.subset(np.arange(nc, nc + len(amenities)))
         cat_values = amenities["category"].to_numpy()
         amenity_snap = {c: amen_snap_all.subset(cat_values == c) for c in categories}

@@ -6,6 +6,7 @@ import argparse
 import time
 
 from gisplan.commands import add_standard_options, progress_printer, standard_from_args
+from gisplan.errors import InputError
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -61,7 +62,13 @@ def run(args: argparse.Namespace) -> int:
         if communities is not None or amenities is not None:
             dataset = with_layers(dataset, communities=communities, amenities=amenities)
     progress(f"network: {dataset.network.n_nodes:,} nodes, {dataset.network.n_edges:,} edges")
-    model = build_access(dataset, standard, progress=progress)
+    try:
+        model = build_access(dataset, standard, progress=progress)
+    except InputError as exc:
+        if exc.file is None and args.communities and exc.field == "geometry":
+            exc.file = args.communities  # the layer that does not meet the network
+            exc.args = (str(exc),)
+        raise
     progress("coverage")
     result = model.coverage(standard)
     paths = write_analysis_outputs(
