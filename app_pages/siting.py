@@ -341,11 +341,35 @@ st.subheader(tr("假设分析：在某处新开一家店", "What-if: open one ne
 st.caption(
     tr(
         f"在下方地图上点击，或输入经纬度（WGS-84）。类别：{cat_label(category)}；"
-        "相对于现有设施计算。",
+        "默认相对于现有设施计算。",
         f"Click on the map below or type lon/lat (WGS-84). Category: {cat_label(category)}; "
-        "relative to the existing amenities.",
+        "by default relative to the existing amenities.",
     )
 )
+count_planned = st.checkbox(
+    tr(
+        "同时计入本方案的新店（优化选址和手动选址）",
+        "Also count this plan's new sites (chosen and hand-placed) as open",
+    ),
+    value=False,
+    key="whatif_count_planned",
+)
+
+
+def planned_sites() -> gpd.GeoDataFrame | None:
+    """This session's chosen and hand-placed sites of the what-if category (EPSG:4326)."""
+    parts = []
+    if result is not None and result.problem.category == category and len(result.sites):
+        parts.append(result.sites.geometry)
+    manual = manual_frame()
+    manual = manual[manual["category"] == category]
+    if len(manual):
+        parts.append(manual.geometry)
+    if not parts:
+        return None
+    return gpd.GeoDataFrame(geometry=pd.concat(parts, ignore_index=True), crs=WGS84)
+
+
 if "whatif_lon" not in st.session_state:
     cx, cy = coverage.table.geometry.union_all().centroid.coords[0]
     st.session_state["whatif_lon"] = round(float(cx), 6)
@@ -357,7 +381,14 @@ lat = float(st.session_state["whatif_lat"])
 wi = None
 if st.session_state.get("whatif_active"):
     try:
-        wi = what_if(model, base, category, lon, lat)
+        wi = what_if(
+            model,
+            base,
+            category,
+            lon,
+            lat,
+            planned_sites=planned_sites() if count_planned else None,
+        )
     except InputError as exc:
         st.error(str(exc))
 

@@ -173,6 +173,22 @@ def test_planner_runs_greedy_what_if_and_saves(users, model):
     assert circles == [str(len(wi.newly_complete_ids))]
     assert sorted(frame_with(at, "名称")["id"]) == sorted(wi.newly_complete_ids)
 
+    # Counting the plan's chosen sites as open, the same point adds nothing new (it is one of them).
+    at.checkbox(key="whatif_count_planned").check().run()
+    assert not at.exception and not at.error
+    on_top = what_if(
+        model,
+        std,
+        "supermarket",
+        float(first["lon"]),
+        float(first["lat"]),
+        planned_sites=expected.sites[["geometry"]],
+    )
+    assert on_top.newly_served_population == 0
+    served = [m.value for m in at.metric if m.label == "新增服务人口"]
+    assert served[-1] == "0"
+    at.checkbox(key="whatif_count_planned").uncheck().run()
+
     # Hand-place a second what-if site away from the chosen ones, then save.
     at.number_input(key="whatif_lon").set_value(121.5700)
     at.number_input(key="whatif_lat").set_value(29.8900)

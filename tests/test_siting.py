@@ -472,3 +472,36 @@ def test_multistart_improve_never_worse_and_bounded_by_exact():
         assert len(set(ms.tolist())) == len(ms) <= k
         assert value(ms) >= value(swapped) - 1e-9
         assert value(ms) <= best + 1e-9
+
+
+def test_what_if_on_top_of_planned_sites_equals_full_recomputation(city):
+    """With planned sites open, the what-if counts only what the new site adds on top."""
+    net, comm, amen, std, model = city
+    rng = np.random.default_rng(5)
+    cat = "wet_market"
+    site_m = random_points(net, 1, rng, spread=30).iloc[0]
+    # Planned sites 150-250 m away: their service areas overlap the new site's.
+    planned = gpd.GeoSeries(
+        [shapely.Point(site_m.x + 150, site_m.y), shapely.Point(site_m.x, site_m.y - 250)], crs=CRS
+    ).to_crs(WGS84)
+    new_site = gpd.GeoSeries([site_m], crs=CRS).to_crs(WGS84).iloc[0]
+    planned_gdf = gpd.GeoDataFrame(geometry=planned.values, crs=WGS84)
+    with_planned = rebuild_with_sites(net, comm, amen, std, planned_gdf, cat)
+    both = rebuild_with_sites(
+        net,
+        comm,
+        amen,
+        std,
+        gpd.GeoDataFrame(geometry=[*planned.values, new_site], crs=WGS84),
+        cat,
+    )
+    before, after = with_planned.coverage(std).table, both.coverage(std).table
+    wi = what_if(model, std, cat, new_site.x, new_site.y, planned_sites=planned_gdf)
+    newly = after[f"met_{cat}"] & ~before[f"met_{cat}"]
+    assert set(wi.newly_served_ids) == set(after.loc[newly, "id"])
+    assert wi.newly_served_population == after.loc[newly, "population"].sum()
+    comp = after["complete"] & ~before["complete"]
+    assert set(wi.newly_complete_ids) == set(after.loc[comp, "id"])
+    # Without the planned sites the same point serves more people "newly" (the overlap).
+    alone = what_if(model, std, cat, new_site.x, new_site.y, with_service_area=False)
+    assert alone.newly_served_population > wi.newly_served_population

@@ -94,6 +94,7 @@ def what_if(
     buffer_m: float = FRONTAGE_M,
     with_service_area: bool = True,
     search_limit_m: float | None = None,
+    planned_sites: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
 ) -> WhatIf:
     """People newly served and circles completed by one new ``category`` site at ``lon, lat``.
 
@@ -113,6 +114,10 @@ def what_if(
         Bound of the search from the new site (metres); default the category's threshold,
         which is all the served / complete figures need. ``numpy.inf`` makes ``new_minutes``
         exact everywhere at the cost of a full search.
+    planned_sites : GeoDataFrame or GeoSeries, optional
+        New sites of the same category already planned (e.g. the optimiser's choice and
+        hand-placed sites), any CRS. They count as open before the new site: the figures are
+        what the new site adds on top of existing amenities *and* these (one extra search).
 
     Raises
     ------
@@ -160,6 +165,20 @@ def what_if(
 
     ids = model.communities["id"].to_numpy()
     dist = model.distances_m.reindex(ids)
+    if planned_sites is not None and len(planned_sites):
+        planned = snap_points(
+            net,
+            planned_sites.geometry
+            if isinstance(planned_sites, gpd.GeoDataFrame)
+            else planned_sites,
+            ids=np.array([f"planned{i}" for i in range(len(planned_sites))], dtype=object),
+            max_distance_m=model.max_snap_distance_m,
+            barriers=model.barriers,
+        )
+        to_planned = nearest_source_distances(net, planned, model.community_snap)
+        base = dist[category].to_numpy(dtype=float)
+        dist = dist.copy()
+        dist[category] = np.where(np.isnan(base), base, np.fmin(base, to_planned))
     required = [c for c in standard.required_ids if c in dist.columns]
     cats = list(dict.fromkeys([*required, category]))
     met_before = met_matrix(dist, standard, cats)
