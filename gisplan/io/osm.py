@@ -9,8 +9,8 @@ Two entry points:
   and saves them atomically as GraphML + GeoPackage.
 
 Units and CRS: the walking network (``edges``, ``nodes``) is in the UTM zone of the data
-(metres, chosen with ``estimate_utm_crs``; EPSG:32651 for Ningbo); ``amenities`` and
-``residential`` are in WGS-84 (EPSG:4326).  Edge ``length`` is the great-circle length in
+(metres, chosen with ``estimate_utm_crs``; EPSG:32651 for Ningbo); ``amenities``,
+``residential`` and ``water`` are in WGS-84 (EPSG:4326).  Edge ``length`` is the great-circle length in
 metres computed from the OSM node coordinates.
 
 Data licence: OpenStreetMap data is © OpenStreetMap contributors, ODbL 1.0.
@@ -53,6 +53,7 @@ __all__ = [
     "DEFAULT_LEVELS",
     "FLOOR_AREA_PER_PERSON_M2",
     "OSM_ATTRIBUTION",
+    "WATER_TAGS",
 ]
 
 OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
@@ -61,6 +62,13 @@ OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
 RESIDENTIAL_BUILDINGS = frozenset(
     {"residential", "apartments", "house", "detached", "terrace", "dormitory"}
 )
+#: Tags of water areas read as snapping barriers (closed ways and multipolygons only).
+WATER_TAGS: dict[str, tuple[str, ...]] = {
+    "natural": ("water",),
+    "waterway": ("riverbank",),
+    "water": ("river", "canal", "lake"),
+    "landuse": ("reservoir", "basin"),
+}
 #: Storeys assumed when ``building:levels`` is missing or unreadable.
 DEFAULT_LEVELS = 3.0
 #: Gross floor area per resident (m²) used for the population estimate.
@@ -72,7 +80,7 @@ _OFFLINE_MESSAGE = (
 )
 _XML_SUFFIXES = (".osm", ".xml", ".osm.xml", ".osm.bz2", ".xml.bz2")
 _PBF_SUFFIXES = (".pbf", ".osm.pbf")
-_GPKG_LAYERS = ("edges", "nodes", "amenities", "residential")
+_GPKG_LAYERS = ("edges", "nodes", "amenities", "residential")  # required; "water" optional
 # tag keys that are OSM element metadata (pyrosm columns), not tags
 _META_COLUMNS = {
     "id",
@@ -123,7 +131,12 @@ class OsmExtract:
         Licence notice to show with the data.
     stats : dict
         Counts: ``nodes_dropped`` (outside the largest connected component), ``edges``,
-        ``nodes``, ``amenities`` per category, ``residential_buildings``.
+        ``nodes``, ``amenities`` per category, ``residential_buildings``, ``water_areas``.
+    water : GeoDataFrame
+        Water areas (snapping barriers): ``id`` (``"osm:way/123"``), ``name``, ``kind``
+        (the matching tag of :data:`WATER_TAGS`, e.g. ``"natural=water"``), ``source``
+        (``"osm"``), geometry Polygon / MultiPolygon in EPSG:4326; empty when the data has
+        none (or for a GeoPackage written before this layer existed).
     """
 
     edges: gpd.GeoDataFrame
@@ -133,6 +146,7 @@ class OsmExtract:
     crs: str
     attribution: str = OSM_ATTRIBUTION
     stats: dict[str, Any] = field(default_factory=dict)
+    water: gpd.GeoDataFrame = field(default_factory=lambda: _empty_points(_WATER_COLUMNS))
 
 
 # --------------------------------------------------------------------------------------
@@ -247,6 +261,7 @@ def _empty_points(columns: list[str]) -> gpd.GeoDataFrame:
 
 
 _AMENITY_COLUMNS = ["id", "name", "category", "osm_id", "source"]
+_WATER_COLUMNS = ["id", "name", "kind", "source"]
 _RESIDENTIAL_COLUMNS = [
     "id",
     "name",
@@ -265,6 +280,7 @@ _RESIDENTIAL_COLUMNS = [
 _NAME_KEYS = ("name", "name:zh", "name:en", "brand", "operator")
 _ADDR_KEYS = ("addr:street", "addr:housenumber")
 _BUILDING_KEYS = ("building", "building:levels", "landuse")
+_WATER_KEYS = tuple(dict.fromkeys([*WATER_TAGS, *_NAME_KEYS]))
 
 
 def _feature_keys(categories: Iterable[Category]) -> list[str]:
@@ -625,6 +641,38 @@ def _residential(buildings: _Features, landuse: _Features, metric_crs: str) -> g
     return out.drop_duplicates("id").reset_index(drop=True)
 
 
+def _water(features: _Features) -> gpd.GeoDataFrame:
+    """Water areas (EPSG:4326) among ``features``: polygons with a tag of :data:`WATER_TAGS`.
+
+    ``kind`` is the first matching ``key=value`` in :data:`WATER_TAGS` order.  Points and
+    lines (e.g. an unclosed ``natural=water`` way) are skipped.
+    """
+    if len(features) == 0:
+        return _empty_points(_WATER_COLUMNS)
+    kind = np.full(len(features), "", dtype=object)
+    for key, values in WATER_TAGS.items():
+        text = features.text(key)
+        for value in values:
+            kind[(kind == "") & (text == value)] = f"{key}={value}"
+    keep = (kind != "") & np.isin(shapely.get_type_id(features.geometry), _POLYGON_TYPES)
+    if not keep.any():
+        return _empty_points(_WATER_COLUMNS)
+    w = features.take(keep)
+    out = gpd.GeoDataFrame(
+        {
+            "id": ("osm:" + pd.Series(_osm_ids(w.osm_type, w.osm_id), dtype=object)).to_numpy(
+                dtype=object
+            ),
+            "name": _names(w),
+            "kind": kind[keep],
+            "source": "osm",
+        },
+        geometry=w.geometry,
+        crs=WGS84,
+    )
+    return out.drop_duplicates("id").reset_index(drop=True)
+
+
 # --------------------------------------------------------------------------------------
 # network
 # --------------------------------------------------------------------------------------
@@ -828,12 +876,20 @@ def _graph_from_xml(path: Path) -> nx.MultiDiGraph:
     return ox.simplify_graph(G)
 
 
+def _water_osmnx_tags(*, residential_landuse: bool = False) -> dict[str, bool | str | list[str]]:
+    """osmnx ``tags`` selecting :data:`WATER_TAGS` (plus ``landuse=residential`` if asked)."""
+    tags: dict[str, bool | str | list[str]] = {k: list(v) for k, v in WATER_TAGS.items()}
+    if residential_landuse:
+        tags["landuse"] = ["residential", *WATER_TAGS["landuse"]]
+    return tags
+
+
 class _XmlSource:
     """Layers of an OSM XML file, read with osmnx (network and features parsed separately)."""
 
     def __init__(self, path: Path, categories: tuple[Category, ...], residential: bool):
         self.path = path
-        self.keys = _feature_keys(categories)
+        self.keys = list(dict.fromkeys([*_feature_keys(categories), *_WATER_KEYS]))
         self.catalogue_keys = _catalogue_keys(categories)
         self.residential = residential
         self._table: _Features | None = None
@@ -848,7 +904,7 @@ class _XmlSource:
             tags: dict[str, bool | str | list[str]] = {k: True for k in self.catalogue_keys}
             if self.residential:
                 tags["building"] = True
-                tags["landuse"] = "residential"
+            tags.update(_water_osmnx_tags(residential_landuse=self.residential))
             try:
                 with _osmnx_settings(log_console=False):
                     feats = ox.features_from_xml(self.path, tags=tags)
@@ -875,6 +931,9 @@ class _XmlSource:
             table.take(table.present("building")),
             table.take(table.text("landuse") == "residential"),
         )
+
+    def water_features(self) -> _Features:
+        return self._features()
 
 
 class _PbfSource:
@@ -925,6 +984,14 @@ class _PbfSource:
         buildings = _features_from_pyrosm(self.osm.get_buildings(), self.keys)
         landuse = self.osm.get_landuse(custom_filter={"landuse": ["residential"]})
         return buildings, _features_from_pyrosm(landuse, self.keys)
+
+    def water_features(self) -> _Features:
+        water = self.osm.get_data_by_custom_criteria(
+            custom_filter={k: list(v) for k, v in WATER_TAGS.items()},
+            filter_type="keep",
+            keep_nodes=False,
+        )
+        return _features_from_pyrosm(water, _WATER_KEYS)
 
 
 @contextlib.contextmanager
@@ -977,6 +1044,11 @@ def _read_gpkg(path: Path) -> OsmExtract:
         nodes = gpd.read_file(path, layer="nodes").set_index("node_id")
         amenities = gpd.read_file(path, layer="amenities").to_crs(WGS84)
         resid = gpd.read_file(path, layer="residential").to_crs(WGS84)
+        water = (
+            gpd.read_file(path, layer="water").to_crs(WGS84)
+            if "water" in have
+            else _empty_points(_WATER_COLUMNS)
+        )
         for col in ("u", "v", "key"):
             edges[col] = edges[col].astype("int64")
         nodes.index = nodes.index.astype("int64")
@@ -992,7 +1064,8 @@ def _read_gpkg(path: Path) -> OsmExtract:
         amenities=amenities,
         residential=resid,
         crs=edges.crs.to_string(),
-        stats={"edges": len(edges), "nodes": len(nodes)},
+        stats={"edges": len(edges), "nodes": len(nodes), "water_areas": len(water)},
+        water=water,
     )
 
 
@@ -1022,7 +1095,8 @@ def read_osm_file(
     OsmExtract
         Network (undirected, largest connected component, simplified with osmnx; metric
         UTM CRS, lengths in metres), amenities (one row per matching category; EPSG:4326)
-        and residential demand (EPSG:4326).  The population of a residential building is
+        residential demand and water areas (EPSG:4326; tags :data:`WATER_TAGS`, polygons
+        only, used as snapping barriers).  The population of a residential building is
         *estimated*: footprint area (m², UTM) × ``building:levels`` (3 when missing)
         / 35 m² per person, rounded, at least 1 (``population_estimated = True``).
         ``building`` values counted as homes: residential, apartments, house, detached,
@@ -1081,16 +1155,28 @@ def read_osm_file(
             del buildings, landuse
         else:
             resid = _empty_points(_RESIDENTIAL_COLUMNS)
+    with _stage(timings, "water"):
+        with _reading(path):
+            water_features = source.water_features()
+        water = _water(water_features)
+        del water_features
     stats = {
         "nodes": len(nodes),
         "edges": len(edges),
         "nodes_dropped": dropped,
         "amenities": amenities["category"].value_counts().to_dict(),
         "residential_buildings": len(resid),
+        "water_areas": len(water),
         "timings_s": timings,
     }
     return OsmExtract(
-        edges=edges, nodes=nodes, amenities=amenities, residential=resid, crs=crs, stats=stats
+        edges=edges,
+        nodes=nodes,
+        amenities=amenities,
+        residential=resid,
+        crs=crs,
+        stats=stats,
+        water=water,
     )
 
 
@@ -1100,7 +1186,7 @@ def save_extract(
     """Write an :class:`OsmExtract` to a GeoPackage atomically (readable by read_osm_file).
 
     Layers: ``edges`` and ``nodes`` (metric CRS), ``amenities`` and ``residential``
-    (EPSG:4326), optionally ``boundary``.
+    (EPSG:4326), ``water`` (EPSG:4326, only when not empty), optionally ``boundary``.
     """
     path = Path(path)
     with atomic_path(path) as tmp:
@@ -1108,6 +1194,8 @@ def save_extract(
         extract.nodes.reset_index().to_file(tmp, layer="nodes", driver="GPKG")
         extract.amenities.to_file(tmp, layer="amenities", driver="GPKG")
         extract.residential.to_file(tmp, layer="residential", driver="GPKG")
+        if len(extract.water):
+            extract.water.to_file(tmp, layer="water", driver="GPKG")
         if boundary is not None:
             boundary.to_file(tmp, layer="boundary", driver="GPKG")
     return path
@@ -1160,12 +1248,12 @@ def fetch_place(
     """Download OpenStreetMap data for a place name with osmnx and save it.
 
     Downloads the boundary (Nominatim), the walking network (``network_type="walk"``),
-    amenities of every catalogue category and buildings, and processes them exactly like
+    amenities of every catalogue category, buildings and water areas, and processes them exactly like
     :func:`read_osm_file`.  Writes, atomically:
 
     - ``<place>.graphml``: the raw walking graph (osmnx GraphML, WGS-84), and
     - ``<place>.gpkg``: layers ``edges``/``nodes`` (UTM metres), ``amenities``,
-      ``residential`` (EPSG:4326) and ``boundary`` — readable with :func:`read_osm_file`.
+      ``residential``, ``water`` (when any; EPSG:4326) and ``boundary`` — readable with :func:`read_osm_file`.
 
     Returns ``{"graphml": path, "gpkg": path}``.
 
@@ -1213,6 +1301,7 @@ def fetch_place(
             bld = _unless_empty(
                 ox.features_from_polygon, polygon, tags={"building": True, "landuse": "residential"}
             )
+            wat = _unless_empty(ox.features_from_polygon, polygon, tags=_water_osmnx_tags())
     except (requests.ConnectionError, requests.Timeout) as exc:
         raise OfflineError(f"{_OFFLINE_MESSAGE} ({type(exc).__name__})") from exc
 
@@ -1231,13 +1320,21 @@ def fetch_place(
         table.take(table.text("landuse") == "residential"),
         crs,
     )
+    water = _water(_features_from_osmnx(wat, _WATER_KEYS))
     stem = _slug(place)
     graphml = out_dir / f"{stem}.graphml"
     gpkg = out_dir / f"{stem}.gpkg"
     with atomic_path(graphml) as tmp:
         ox.save_graphml(G, tmp)
     save_extract(
-        OsmExtract(edges=edges, nodes=nodes, amenities=amenities, residential=resid, crs=crs),
+        OsmExtract(
+            edges=edges,
+            nodes=nodes,
+            amenities=amenities,
+            residential=resid,
+            crs=crs,
+            water=water,
+        ),
         gpkg,
         boundary=boundary[["geometry"]].assign(place=place, nodes_dropped=dropped),
     )
