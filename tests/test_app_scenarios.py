@@ -155,7 +155,10 @@ def test_official_lists_compares_exports_and_deletes(db):
 def test_pages_are_in_the_app_navigation_and_protected(db):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     at.run()
-    for page, title in (("app_pages/siting.py", "新店选址"), ("app_pages/scenarios.py", "方案管理")):
+    for page, title in (
+        ("app_pages/siting.py", "新店选址"),
+        ("app_pages/scenarios.py", "方案管理"),
+    ):
         at.switch_page(page).run()
         assert not at.exception, [e.value for e in at.exception]
         assert at.title[0].value == title

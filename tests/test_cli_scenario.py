@@ -137,4 +137,6 @@ def test_site_save_then_list_and_show(env: Path, capsys):
         ]
     )
     assert rc == 2 and "sign in" in capsys.readouterr().err
-    assert sorted(s.name for s in store.list(User("alice", "planner"))) == sorted(["东门超市", "两家新超市"])
+    assert sorted(s.name for s in store.list(User("alice", "planner"))) == sorted(
+        ["东门超市", "两家新超市"]
+    )
