@@ -1,102 +1,41 @@
-"""Save a screenshot of every app page into docs/screenshots/ (headless Chromium, offline).
+"""Save a screenshot of every public app page into docs/screenshots/ (headless Chromium, offline).
 
     .venv/bin/python scripts/screenshots.py [--chromium /usr/bin/chromium]
 
 Starts ``streamlit run app.py`` on a free localhost port, blocks every non-localhost request,
-and writes ``<page>.png`` (and ``<page>_en.png`` in English).  The browser test
-(``tests/test_browser.py``) saves the Chinese screenshots as well.
+and writes ``<page>.png`` (and ``<page>_en.png`` in English). The browser tests save the
+Chinese screenshots too (``tests/test_browser.py``; the signed-in 新店选址 and 方案管理 pages
+come from ``tests/test_browser_siting.py``). Server start-up and the offline browser context
+are the browser tests' own (``tests/conftest.py``).
 """
 
 from __future__ import annotations
 
 import argparse
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, offline_context, run_streamlit  # noqa: E402
+
 OUT = ROOT / "docs" / "screenshots"
 PAGES = {"plan_map": "", "coverage": "coverage", "upload": "upload"}
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait(url: str, proc: subprocess.Popen, timeout_s: float = 90) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"streamlit exited with code {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url + "_stcore/health", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit("streamlit did not start")
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--chromium", default="/usr/bin/chromium")
+    ap.add_argument("--chromium", default=CHROMIUM)
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}/"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "app.py"),
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    blocked: list[str] = []
-
-    def route(r):
-        if r.request.url.startswith(
-            ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")
-        ):
-            r.continue_()
-        else:
-            blocked.append(r.request.url)
-            r.abort()
-
-    try:
-        _wait(url, proc)
-        OUT.mkdir(parents=True, exist_ok=True)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=args.chromium, args=ARGS)
-            for lang in ("zh", "en"):
-                ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-                ctx.route("**/*", route)
-                page = ctx.new_page()
+    OUT.mkdir(parents=True, exist_ok=True)
+    blocked: list = []
+    with run_streamlit(log_name="screenshots") as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
+        for lang in ("zh", "en"):
+            with offline_context(browser, url) as page:
                 for name, path in PAGES.items():
                     page.goto(url + path)
                     if lang == "en":
@@ -116,11 +55,8 @@ def main() -> int:
                     page.screenshot(path=str(out), full_page=True)
                     page.set_viewport_size({"width": 1400, "height": 1000})
                     print(out.relative_to(ROOT))
-                ctx.close()
-            browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
+                blocked += page.offline.blocked
+        browser.close()
     if blocked:
         print("blocked requests:", *blocked, sep="\n  ")
     return 0
