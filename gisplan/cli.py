@@ -2,8 +2,9 @@
 
 Each sub-command lives in its own module under :mod:`gisplan.commands` with two functions:
 ``add_parser(subparsers)`` and ``run(args) -> int``. The CLI holds no analysis: it parses
-arguments, calls the package and prints. Errors in user input are printed as one clear line
-(``错误 / error: ...``) with exit status 2, never as a traceback.
+arguments, calls the package and prints. Errors in user input, and paths that cannot be read or
+written, are printed as one clear line (``错误 / error: ...``) with exit status 2, never as a
+traceback.
 """
 
 from __future__ import annotations
@@ -49,6 +50,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args._run(args) or 0)
     except GisplanError as exc:
         print(f"错误 / error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a path that cannot be read or written (output folder, disk full)
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(
+            f"错误 / error: {where}{exc.strerror or exc} — check the path, its permissions and free space",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -180,3 +180,13 @@ def test_communities_far_from_the_network_name_the_file(tmp_path: Path, capsys):
     assert rc == 2
     assert "beijing.geojson" in err and "none of the 2 communities" in err and "CRS" in err
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_unwritable_output_folder_is_one_clear_line(tmp_path: Path, capsys):
+    blocker = tmp_path / "out"
+    blocker.write_text("a file where the output folder should be", encoding="utf-8")
+    rc = main(["analyze", "--out", str(blocker), "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert str(blocker) in err and "Traceback" not in err
+    assert blocker.read_text(encoding="utf-8").startswith("a file")  # left untouched
