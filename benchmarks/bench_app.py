@@ -6,7 +6,7 @@ request blocked. "Loaded" means the map has drawn its layers, all five 2025 targ
 shown and Streamlit has finished the script. Then it times the coverage page's recompute
 after a threshold change (Streamlit AppTest, same process).
 
-    python benchmarks/bench_app.py [--repeat N]
+    python benchmarks/bench_app.py [--repeat N] [--small]
 
 Targets (issue 3): first load on the embedded data < 3 s; recompute after a threshold
 change < 1 s without rebuilding the network. Figures vary with machine load: the script
@@ -58,7 +58,13 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--small", action="store_true", help="one repetition (quick run)")
     args = ap.parse_args()
+    if args.small:
+        args.repeat = 1
+    if not Path(CHROMIUM).exists():
+        print(f"bench_app: Chromium not found at {CHROMIUM} (apt-get install chromium); skipped")
+        return
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p, tempfile.TemporaryDirectory() as tmp:
