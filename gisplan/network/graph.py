@@ -244,14 +244,19 @@ def _symmetric_csr(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> sp.cs
     return min_csr(rows, cols, data, (n, n))
 
 
-def min_csr(
-    rows: np.ndarray, cols: np.ndarray, data: np.ndarray, shape: tuple[int, int]
-) -> sp.csr_matrix:
-    """CSR matrix keeping the minimum of duplicate entries (scipy would sum them)."""
+def min_csr(rows: np.ndarray, cols: np.ndarray, data: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
+    """CSR matrix keeping the minimum of duplicate (row, col) entries (scipy would sum them)."""
     if len(rows) == 0:
         return sp.csr_matrix(shape, dtype=float)
-    order = np.lexsort((data, cols, rows))
-    rows, cols, data = rows[order], cols[order], data[order]
-    first = np.ones(len(rows), dtype=bool)
-    first[1:] = (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])
-    return sp.csr_matrix((data[first], (rows[first], cols[first])), shape=shape)
+    n_cols = shape[1]
+    key = np.asarray(rows, dtype=np.int64) * n_cols + np.asarray(cols, dtype=np.int64)
+    order = np.lexsort((data, key))
+    key, data = key[order], np.asarray(data)[order]
+    first = np.ones(len(key), dtype=bool)
+    first[1:] = key[1:] != key[:-1]
+    key, data = key[first], data[first]
+    r = key // n_cols
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(r, minlength=shape[0]))])
+    out = sp.csr_matrix((data, key % n_cols, indptr), shape=shape)
+    out.has_sorted_indices = True
+    return out

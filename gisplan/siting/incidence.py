@@ -25,7 +25,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
-from gisplan.network.graph import WalkNetwork
+from gisplan.network.graph import WalkNetwork, min_csr
 from gisplan.network.snapping import Snapped
 
 __all__ = ["coverage_incidence", "DEFAULT_BATCH"]
@@ -188,23 +188,4 @@ def coverage_incidence(
     rows = np.concatenate(rows_parts).astype(np.int64)
     cols = np.concatenate(cols_parts).astype(np.int64)
     vals = np.maximum(np.concatenate(vals_parts), _EPS_M)
-    return _min_csr(rows, cols, vals, shape)
-
-
-def _min_csr(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, shape) -> sp.csr_matrix:
-    """CSR keeping the minimum of duplicate (row, col) entries."""
-    if len(rows) == 0:
-        return sp.csr_matrix(shape, dtype=float)
-    n_cols = shape[1]
-    key = rows * n_cols + cols
-    order = np.lexsort((vals, key))
-    key, vals = key[order], vals[order]
-    first = np.ones(len(key), dtype=bool)
-    first[1:] = key[1:] != key[:-1]
-    key, vals = key[first], vals[first]
-    r = key // n_cols
-    c = key % n_cols
-    indptr = np.concatenate([[0], np.cumsum(np.bincount(r, minlength=shape[0]))])
-    out = sp.csr_matrix((vals, c, indptr), shape=shape)
-    out.has_sorted_indices = True
-    return out
+    return min_csr(rows, cols, vals, shape)
