@@ -37,15 +37,8 @@ def coverage_csv_frame(result: CoverageResult) -> pd.DataFrame:
     return pd.DataFrame(t[cols])
 
 
-def _json_default(obj):
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    raise TypeError(f"not JSON serialisable: {type(obj)}")
-
-
 def _clean(obj):
+    """JSON-ready copy: numpy scalars to Python, NaN/inf to null, keys to str."""
     if isinstance(obj, dict):
         return {str(k): _clean(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
@@ -94,7 +87,7 @@ def write_analysis_outputs(
         summary.update(extra_summary)
     atomic_write_text(
         paths["summary"],
-        json.dumps(_clean(summary), ensure_ascii=False, indent=2, default=_json_default),
+        json.dumps(_clean(summary), ensure_ascii=False, indent=2, allow_nan=False),
     )
 
     gdf = result.table.copy()
