@@ -252,3 +252,20 @@ def test_upload_limit_matches_the_server_setting():
 def test_default_standard_is_the_plans():
     std = default_standard()
     assert {c: std.threshold_minutes(c) for c in std.required_ids} == REQUIRED
+
+
+def test_data_that_cannot_be_analysed_is_an_error_not_a_traceback(monkeypatch):
+    from gisplan.errors import InputError
+    from gisplan.maps import app_support
+
+    def refuse(*args, **kwargs):
+        raise InputError("none of the 2 communities lies within 300 m of the walking network")
+
+    monkeypatch.setattr(app_support, "build_access", refuse)
+    app_support._model.clear()
+    for page in ("app_pages/coverage.py", "app_pages/plan_map.py"):
+        at = AppTest.from_file(str(ROOT / page), default_timeout=120)
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert any("none of the 2 communities" in e.value for e in at.error), page
+    app_support._model.clear()

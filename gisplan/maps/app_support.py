@@ -29,6 +29,7 @@ from gisplan import i18n
 from gisplan.access.coverage import AccessModel
 from gisplan.analysis import Dataset, build_access, demo_dataset, with_layers
 from gisplan.catalogue import default_standard
+from gisplan.errors import InputError
 from gisplan.maps.assets import install_vendor
 from gisplan.maps.basemaps import BASEMAPS, Basemap, MissingKeyError, get_basemap, tianditu_key
 
@@ -173,8 +174,18 @@ def current_dataset() -> tuple[str, Dataset]:
 
 
 def access_model(key: str, dataset: Dataset) -> AccessModel:
-    """The cached :class:`AccessModel` of a dataset (built once per ``key``)."""
-    return _model(key, dataset)
+    """The cached :class:`AccessModel` of a dataset (built once per ``key``).
+
+    A dataset that cannot be analysed (e.g. uploaded communities that lie nowhere near the
+    network) stops the page with the error in words, never a traceback.
+    """
+    try:
+        return _model(key, dataset)
+    except InputError as exc:
+        zh = "无法分析当前数据（可在“数据上传”页恢复示例图层）："
+        en = "The current data cannot be analysed (the Data upload page restores the demo layers): "
+        st.error((en if lang() == "en" else zh) + str(exc))
+        st.stop()
 
 
 def digest(data: bytes, *options: str) -> str:
