@@ -14,8 +14,14 @@ the functions here, and nothing else escapes on its own:
   and the Streamlit extensions (``:red[…]``, ``:material/…:``, ``$…$`` maths) are escaped,
   so ``![t](http://…)`` fetches nothing and ``[text](http://…)`` is not a link.
 
-Issue 8 of the project adds, in this module: CSV formula neutralising, control/bidi
-character stripping and name normalisation (see their own section below when present).
+- :func:`csv_cell` / :func:`csv_safe_frame` — neutralise spreadsheet formulas in CSV cells
+  (``=HYPERLINK(...)``, ``+cmd|...``, ``@SUM(...)``) before any CSV is written;
+- :func:`terminal_text` — strip terminal escape sequences and control characters before the
+  CLI prints a name;
+- :func:`clean_name` — the rule for names people choose (scenario names): Unicode NFC, no
+  control, bidirectional-override or zero-width characters;
+- :func:`redact_credentials` — hide passwords in database URLs (and ``password=`` settings)
+  in any text shown to a user or written to a log.
 """
 
 from __future__ import annotations
@@ -23,10 +29,25 @@ from __future__ import annotations
 import html
 import math
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["html_text", "html_properties", "md_text"]
+import pandas as pd
+
+from gisplan.errors import InputError
+
+__all__ = [
+    "html_text",
+    "html_properties",
+    "md_text",
+    "FORMULA_PREFIXES",
+    "csv_cell",
+    "csv_safe_frame",
+    "terminal_text",
+    "clean_name",
+    "redact_credentials",
+]
 
 
 # -- HTML (maps, popups, tooltips, labels, legends, HTML exports) ----------------------------
@@ -83,3 +104,114 @@ def md_text(value: Any) -> str:
         return ""
     text = _MD_SPACE.sub(" ", str(value)).strip()
     return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+# --- CSV formula injection ---------------------------------------------------------------------
+
+#: First characters that make Excel, LibreOffice or Google Sheets read a cell as a formula
+#: (OWASP "CSV injection"), plus their full-width forms, which some spreadsheet locales accept.
+FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
+def csv_cell(value: Any) -> Any:
+    """``value`` safe for a CSV cell: text starting like a formula gets a leading ``'``.
+
+    Only text is changed (numbers stay numbers, so ``-3.5`` written from a float column is
+    untouched); the apostrophe makes spreadsheets show the text literally.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def csv_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells and column names are passed through :func:`csv_cell`."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
+            out[col] = out[col].map(csv_cell)
+    out.columns = [csv_cell(c) for c in out.columns]
+    return out
+
+
+# --- terminal output ---------------------------------------------------------------------------
+
+# ESC [ ... final byte (CSI), ESC ] ... BEL or ESC \ (OSC), other two-byte ESC sequences,
+# and the 8-bit CSI / OSC introducers.
+_ESCAPE_RE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+    r"|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[@-Z\\-_]?"
+)
+
+#: Invisible characters that reorder or hide text (bidi overrides and isolates, zero-width).
+INVISIBLE = frozenset(
+    "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u061c"
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u180e\u00ad"
+)
+
+
+def _is_unsafe(ch: str) -> bool:
+    return ch in INVISIBLE or unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co", "Zl", "Zp"}
+
+
+def terminal_text(text: Any) -> str:
+    """``text`` without terminal escape sequences, control or invisible characters.
+
+    For printing names from files or the database on a terminal: a name can then neither
+    recolour, move the cursor, rename the window nor hide or reorder what follows it.
+    """
+    text = _ESCAPE_RE.sub("", str(text))
+    return "".join(ch for ch in text if not _is_unsafe(ch))
+
+
+# --- names -------------------------------------------------------------------------------------
+
+
+def clean_name(name: Any, *, field: str = "name", max_len: int | None = None) -> str:
+    """A name people choose, checked: NFC-normalised, surrounding spaces removed.
+
+    Raises
+    ------
+    InputError
+        When ``name`` is not text, is empty, is longer than ``max_len`` characters, or holds
+        control characters, bidirectional overrides, zero-width or other invisible
+        characters (which make look-alike names).
+    """
+    if not isinstance(name, str):
+        raise InputError("the name must be text", field=field)
+    cleaned = unicodedata.normalize("NFC", name.strip())
+    if not cleaned:
+        raise InputError("the name is empty", field=field, hint="give it a name")
+    if max_len is not None and len(cleaned) > max_len:
+        raise InputError(
+            f"the name has {len(cleaned)} characters", field=field, hint=f"use at most {max_len}"
+        )
+    bad = sorted({f"U+{ord(ch):04X}" for ch in cleaned if _is_unsafe(ch)})
+    if bad:
+        raise InputError(
+            "名称含有控制字符或不可见字符 / the name contains control or invisible characters "
+            f"({', '.join(bad)})",
+            field=field,
+            hint="type the name again without copying it from elsewhere",
+        )
+    return cleaned
+
+
+# --- credentials -------------------------------------------------------------------------------
+
+# user:password@ in a URL (also a mistyped one such as postgresql//user:pw@host), and
+# password=... in a query string or a libpq keyword/value connection string.
+_USERINFO_RE = re.compile(r"(?P<user>[^\s:/@'\"]+):(?P<pw>(?!//)[^\s'\"]*)@")
+_PW_PARAM_RE = re.compile(r"(?P<key>\bpassword\s*=\s*)(?P<pw>'[^']*'|[^\s&;'\"]+)", re.IGNORECASE)
+
+
+def redact_credentials(text: Any) -> str:
+    """``text`` with every password in a URL or ``password=`` setting replaced by ``***``.
+
+    >>> redact_credentials("postgresql//planner:S3cretPW@host/db")
+    'postgresql//planner:***@host/db'
+    """
+    text = str(text)
+    text = _USERINFO_RE.sub(lambda m: f"{m['user']}:***@", text)
+    return _PW_PARAM_RE.sub(lambda m: f"{m['key']}***", text)
