@@ -60,6 +60,17 @@ def add_parser(sub) -> argparse.ArgumentParser:
         metavar="M",
         help="spacing of grid candidates (default 100 m) or of commercial points along streets (default 50 m)",
     )
+    p.add_argument(
+        "--within",
+        metavar="NAME_OR_FILE",
+        help="plan only inside this area: a county (海曙区 / Haishu), a circle/街道 of the "
+        "dataset's circles layer, or a polygon file (GeoJSON, GPKG, zipped SHP)",
+    )
+    p.add_argument(
+        "--count-outside",
+        action="store_true",
+        help="with --within: also count people outside the area who are newly served",
+    )
     p.add_argument("--out", default="out", metavar="DIR", help="output folder (default: out)")
     p.add_argument(
         "--osm", metavar="FILE", help="OpenStreetMap extract (.osm or .osm.pbf) instead of the demo"
@@ -125,6 +136,10 @@ def run(args: argparse.Namespace) -> int:
             "--time-limit must be positive", field="--time-limit", hint="seconds, e.g. 60"
         )
     source = _candidate_source(args)
+    if args.count_outside and not args.within:
+        raise InputError(
+            "--count-outside needs --within", field="--count-outside", hint="give --within AREA"
+        )
     user = login_from_args(args, "save") if args.save else None
 
     if args.osm:
@@ -151,6 +166,12 @@ def run(args: argparse.Namespace) -> int:
     else:
         candidates = grid_candidates(network, spacing_m=args.grid_spacing or 100.0)
     progress(f"{len(candidates):,} {source} candidates")
+    area = None
+    if args.within:
+        from gisplan.siting.area import dataset_circles, resolve_area
+
+        area = resolve_area(args.within, circles=dataset_circles(dataset))
+        progress(f"planning area: {area.name} ({area.kind})")
 
     model = build_access(dataset, standard, progress=progress)
     result = plan_sites(
@@ -164,6 +185,8 @@ def run(args: argparse.Namespace) -> int:
         time_limit_s=args.time_limit,
         synthetic=dataset.synthetic,
         progress=progress,
+        area=area,
+        count_outside=args.count_outside,
     )
     extra = {
         "dataset": dataset.label,
@@ -189,6 +212,8 @@ def run(args: argparse.Namespace) -> int:
         f"完整生活圈 complete circles: {s['communities_complete_before']} -> "
         f"{s['communities_complete_after']}"
     )
+    if area is not None:
+        print_area(s["area"], [args.category])
     if s["greedy_objective"] is not None:
         print(f"greedy objective: {s['greedy_objective']:,} ({s['greedy_time_s']:.3f} s)")
     if s["exact_objective"] is not None:
@@ -215,6 +240,8 @@ def run(args: argparse.Namespace) -> int:
             "objective": args.objective,
             "candidate_source": source,
             "exact": bool(args.exact),
+            "within": area.name if area is not None else None,
+            "count_outside": bool(args.count_outside),
             "dataset": dataset.label,
             **extra,
         }
@@ -222,3 +249,33 @@ def run(args: argparse.Namespace) -> int:
         ScenarioStore(engine_from_env(args.db)).save(user, record, overwrite=args.overwrite)
         print(f"已保存方案 saved scenario: {args.save} (作者 author: {user.username})")
     return 0
+
+
+def print_area(block: dict, categories: list[str]) -> None:
+    """Print an ``area`` summary block: the area, then inside / outside figures."""
+    note = "（边界为概略 approximate boundary）" if block.get("approximate") else ""
+    counts = (
+        "区内 area only"
+        if block["objective_counts"] == "area only"
+        else "区内+区外 area and outside"
+    )
+    print(f"规划范围 area: {block['name']}{note}; 目标计入 objective counts: {counts}")
+    for scope, label in (("area", "区内 inside"), ("outside", "区外 outside")):
+        f = block[scope]
+        parts = []
+        for c in categories:
+            fc = f["categories"].get(c)
+            if fc is None:
+                continue
+            parts.append(
+                f"{c} {fc['covered_population_before']:,} -> {fc['covered_population_after']:,}"
+                f" (+{fc['newly_served_population']:,}"
+                + (f", -{fc['lost_population']:,}" if fc["lost_population"] else "")
+                + ")"
+            )
+        print(
+            f"  {label}: 人口 population {f['population']:,}; "
+            + "; ".join(parts)
+            + f"; 完整生活圈 complete circles {f['complete_circles_before']} -> "
+            f"{f['complete_circles_after']}"
+        )

@@ -20,6 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -35,8 +36,14 @@ from gisplan.siting.exact import ExactResult, solve_mclp
 from gisplan.siting.greedy import GreedyResult, greedy_max_cover, marginal_order, multistart_improve
 from gisplan.siting.incidence import coverage_incidence
 
+if TYPE_CHECKING:
+    from gisplan.siting.area import Area
+    from gisplan.siting.effect import Effect
+
 __all__ = [
     "OBJECTIVES",
+    "candidates_within",
+    "area_summary",
     "SitingProblem",
     "SitingResult",
     "build_problem",
@@ -137,8 +144,13 @@ def build_problem(
     objective: str = "population",
     batch_size: int | None = None,
     progress: Progress | None = None,
+    demand_mask: np.ndarray | None = None,
 ) -> SitingProblem:
-    """Select the demand in play and compute each candidate's coverage set (see module doc)."""
+    """Select the demand in play and compute each candidate's coverage set (see module doc).
+
+    ``demand_mask`` (boolean, one per community of the model) further restricts the demand
+    in play, e.g. to the communities of a planning area.
+    """
     progress = progress or _noop
     _check_category(model, standard, category)
     if objective not in OBJECTIVES:
@@ -173,6 +185,10 @@ def build_problem(
         others_met = met[others].all(axis=1).to_numpy() if others else np.ones(len(ids), bool)
         mask = snapped & ~met[category].to_numpy() & others_met
         weights = np.ones(int(mask.sum()))
+    if demand_mask is not None:
+        keep = np.asarray(demand_mask, dtype=bool)
+        weights = weights[keep[mask]]
+        mask = mask & keep
     demand = np.flatnonzero(mask)
     thr = threshold_m(standard, category)
     progress(
@@ -234,6 +250,9 @@ class SitingResult:
     timings_s: dict[str, float] = field(default_factory=dict)
     greedy_plain_objective: float | None = None
     greedy_swaps: int = 0
+    area: Area | None = None
+    count_outside: bool = False
+    effect: Effect | None = None
 
     def summary(self) -> dict:
         """JSON-ready summary: parameters, before/after coverage, objectives, gap, timings."""
@@ -287,6 +306,8 @@ class SitingResult:
             best = max(self.exact.objective, self.greedy.objective)
             out["gap"] = round((best - self.greedy.objective) / best, 6) if best > 0 else 0.0
         out["timings_s"] = {k: round(v, 4) for k, v in {**p.timings_s, **self.timings_s}.items()}
+        if self.area is not None and self.effect is not None:
+            out["area"] = area_summary(self.area, self.effect, count_outside=self.count_outside)
         return out
 
 
@@ -399,6 +420,8 @@ def plan_sites(
     synthetic: bool | None = None,
     problem: SitingProblem | None = None,
     progress: Progress | None = None,
+    area: Area | None = None,
+    count_outside: bool = False,
 ) -> SitingResult:
     """Choose up to ``k`` new sites of ``category`` among ``candidates``.
 
@@ -425,6 +448,12 @@ def plan_sites(
         Label outputs as synthetic; default: the network or communities say ``synthetic``.
     problem : SitingProblem, optional
         A problem already built by :func:`build_problem` for the same inputs (reused).
+    area : Area, optional
+        Planning area (:func:`gisplan.siting.area.resolve_area`): only candidates inside it
+        are considered and, unless ``count_outside``, only demand inside it counts. The
+        summary then has an ``area`` block with the figures inside and outside it.
+    count_outside : bool
+        With ``area``: also count people outside the area who are newly served.
 
     Returns
     -------
@@ -446,9 +475,19 @@ def plan_sites(
         raise InputError(f"k must be at least 1, got {k}", field="k", hint="e.g. --k 5")
     if not (greedy or exact):
         raise InputError("choose the greedy, the exact solver or both", field="method")
+    in_area = None
+    if area is not None:
+        candidates = candidates_within(candidates, area)
+        in_area = area.contains(model.communities)
     if problem is None:
         problem = build_problem(
-            model, standard, category, candidates, objective=objective, progress=progress
+            model,
+            standard,
+            category,
+            candidates,
+            objective=objective,
+            progress=progress,
+            demand_mask=None if (in_area is None or count_outside) else in_area,
         )
     timings: dict[str, float] = {}
     greedy_plain: float | None = None
@@ -501,6 +540,14 @@ def plan_sites(
         )
         synthetic = model.network.source == "synthetic" or bool((src == "synthetic").any())
     sites = _sites_frame(problem, chosen, gains, per_rank, method, synthetic)
+    effect = None
+    if area is not None:
+        from gisplan.siting.effect import distances_with_sites, effect_of
+
+        after = distances_with_sites(
+            model, standard, category, problem.candidates.snap.subset(chosen)
+        )
+        effect = effect_of(model, standard, {category: after}, in_area=in_area)
     return SitingResult(
         problem=problem,
         k=k,
@@ -514,7 +561,32 @@ def plan_sites(
         timings_s=timings,
         greedy_plain_objective=greedy_plain,
         greedy_swaps=greedy_swaps,
+        area=area,
+        count_outside=bool(count_outside),
+        effect=effect,
     )
+
+
+def candidates_within(candidates: Candidates, area: Area) -> Candidates:
+    """The candidates lying inside ``area``; :class:`InputError` when there are none."""
+    inside = area.contains(candidates.points) & candidates.snap.ok
+    if not inside.any():
+        raise InputError(
+            f"no candidate site lies inside {area.name}",
+            field="within",
+            hint="use another candidate source or a finer grid, or check the area",
+        )
+    return candidates.subset(np.flatnonzero(inside))
+
+
+def area_summary(area: Area, effect: Effect, *, count_outside: bool) -> dict:
+    """JSON-ready area block: the area's description, what the objective counts, and the
+    before/after figures inside the area, outside it and in all."""
+    return {
+        **area.describe(),
+        "objective_counts": "area and outside" if count_outside else "area only",
+        **effect.all_figures(),
+    }
 
 
 def _sites_frame(

@@ -1,0 +1,57 @@
+"""``gisplan site --within / --plan`` and ``gisplan closure`` end to end on a small city."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import shapely
+
+from gisplan.cli import main
+from tests.test_siting_cli import SHORT, small_demo  # noqa: F401 - fixture
+from tests.test_siting_helpers import CRS, X0, Y0
+
+
+@pytest.fixture
+def west_half(tmp_path) -> Path:
+    path = tmp_path / "west.geojson"
+    poly = shapely.box(X0 - 200, Y0 - 200, X0 + 330, Y0 + 900)
+    gpd.GeoDataFrame({"name": ["西半区"]}, geometry=[poly], crs=CRS).to_crs(4326).to_file(path)
+    return path
+
+
+def test_site_within_file(small_demo, west_half, tmp_path, capsys):  # noqa: F811
+    out = tmp_path / "out"
+    rc = main(
+        ["site", "--category", "supermarket", "--k", "2", "--within", str(west_half), "--quiet"]
+        + ["--out", str(out), *SHORT]
+    )
+    assert rc == 0
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    area = summary["area"]
+    assert area["name"] == "西半区" and area["objective_counts"] == "area only"
+    inside = area["area"]["categories"]["supermarket"]["newly_served_population"]
+    outside = area["outside"]["categories"]["supermarket"]["newly_served_population"]
+    # the objective counts the area only; people served outside are reported apart
+    assert inside == summary["greedy_objective"] > 0
+    assert inside + outside == summary["newly_served_population"]
+    sites = gpd.read_file(out / "sites.geojson")
+    poly = gpd.read_file(west_half).geometry.iloc[0]
+    assert sites.within(poly).all()
+    text = capsys.readouterr().out
+    assert "西半区" in text and "区外 outside" in text
+
+
+def test_count_outside_needs_within(small_demo, tmp_path, capsys):  # noqa: F811
+    rc = main(["site", "--category", "supermarket", "--k", "1", "--count-outside", "--quiet"])
+    assert rc == 2
+    assert "--within" in capsys.readouterr().err
+
+
+def test_unknown_area_is_one_clear_line(small_demo, capsys):  # noqa: F811
+    rc = main(["site", "--category", "supermarket", "--k", "1", "--within", "火星区", "--quiet"])
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert "火星区" in err and "海曙区" in err and "Traceback" not in err
