@@ -55,3 +55,40 @@ def test_unknown_area_is_one_clear_line(small_demo, capsys):  # noqa: F811
     assert rc == 2
     err = capsys.readouterr().err
     assert "火星区" in err and "海曙区" in err and "Traceback" not in err
+
+
+def test_site_plan_joint(small_demo, west_half, tmp_path, capsys):  # noqa: F811
+    out = tmp_path / "out"
+    args = ["site", "--plan", "wet_market=1,supermarket=2", "--exact", "--quiet"]
+    rc = main([*args, "--out", str(out), *SHORT])
+    assert rc == 0
+    s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert s["plan"] == {"wet_market": 1, "supermarket": 2} and s["objective"] == "complete"
+    assert s["exact_objective"] >= s["greedy_objective"] and s["gap"] is not None
+    gain = s["complete_population_after"] - s["complete_population_before"]
+    assert gain == max(s["exact_objective"], s["greedy_objective"])
+    sites = gpd.read_file(out / "sites.geojson")
+    counts = sites["category"].value_counts().to_dict()
+    assert counts.get("wet_market", 0) <= 1 and counts.get("supermarket", 0) <= 2
+    assert "greedy objective" in capsys.readouterr().out
+    # with an area: sites inside it, area figures reported
+    rc = main([*args, "--within", str(west_half), "--out", str(out), *SHORT])
+    assert rc == 0
+    s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert s["area"]["name"] == "西半区"
+    sites = gpd.read_file(out / "sites.geojson")
+    assert sites.within(gpd.read_file(west_half).geometry.iloc[0]).all()
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--plan", "wet_market=1", "--category", "supermarket"], "--plan replaces"),
+        (["--plan", "wet_market=x"], "whole number"),
+        (["--plan", "wet_market=1", "--weights", "wet_market=2"], "--objective population"),
+        (["--category", "supermarket"], "--k"),
+    ],
+)
+def test_plan_errors(small_demo, capsys, extra, message):  # noqa: F811
+    assert main(["site", "--quiet", *extra]) == 2
+    assert message in capsys.readouterr().err

@@ -28,8 +28,19 @@ def add_parser(sub) -> argparse.ArgumentParser:
             "and summary.json."
         ),
     )
-    p.add_argument("--category", required=True, metavar="CAT", help="category id, e.g. wet_market")
-    p.add_argument("--k", required=True, type=int, metavar="K", help="number of new sites")
+    p.add_argument("--category", metavar="CAT", help="category id, e.g. wet_market")
+    p.add_argument("--k", type=int, metavar="K", help="number of new sites")
+    p.add_argument(
+        "--plan",
+        metavar="CAT=N[,CAT=N...]",
+        help="several formats in one plan, chosen jointly, e.g. wet_market=2,supermarket=3 "
+        "(instead of --category/--k); objective complete (default) or population",
+    )
+    p.add_argument(
+        "--weights",
+        metavar="CAT=W[,CAT=W...]",
+        help="with --plan --objective population: weight of each category (default 1)",
+    )
     p.add_argument("--exact", action="store_true", help="also solve exactly (MILP, HiGHS)")
     p.add_argument(
         "--time-limit",
@@ -41,8 +52,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument(
         "--objective",
         choices=["population", "complete"],
-        default="population",
-        help="population newly served (default) or communities whose circle becomes complete",
+        default=None,
+        help="population newly served (default for --category) or circles that become "
+        "complete (default for --plan: residents whose whole standard becomes met)",
     )
     p.add_argument(
         "--candidate-source",
@@ -109,6 +121,42 @@ def _candidate_source(args: argparse.Namespace) -> str:
     return source
 
 
+def _check_plan_args(args: argparse.Namespace, standard) -> dict[str, int] | None:
+    """Validate --category/--k or --plan; returns the plan (None for one category)."""
+    from gisplan.siting.joint import parse_plan, parse_weights
+
+    if args.plan:
+        if args.category or args.k is not None:
+            raise InputError(
+                "--plan replaces --category and --k",
+                field="--plan",
+                hint="give either --plan CAT=N,... or --category CAT --k N",
+            )
+        plan = parse_plan(args.plan, standard)
+        args.objective = args.objective or "complete"
+        args.weights_parsed = parse_weights(args.weights, standard)
+        if args.weights and args.objective != "population":
+            raise InputError(
+                "--weights are for --objective population",
+                field="--weights",
+                hint="add --objective population, or drop --weights",
+            )
+        return plan
+    if not args.category or args.k is None:
+        raise InputError(
+            "give --category and --k (or --plan)",
+            field="--category",
+            hint="e.g. --category supermarket --k 3, or --plan wet_market=2,supermarket=3",
+        )
+    if args.weights:
+        raise InputError("--weights need --plan", field="--weights", hint="or drop --weights")
+    standard[args.category]  # unknown category: clear error before any work
+    if args.k < 1:
+        raise InputError(f"--k must be at least 1, got {args.k}", field="--k", hint="e.g. --k 5")
+    args.objective = args.objective or "population"
+    return None
+
+
 def run(args: argparse.Namespace) -> int:
     from gisplan.analysis import build_access, dataset_barriers, demo_dataset, osm_dataset
     from gisplan.siting import (
@@ -122,10 +170,8 @@ def run(args: argparse.Namespace) -> int:
     progress = progress_printer(args.quiet)
     t0 = time.perf_counter()
     standard = standard_from_args(args)
-    standard[args.category]  # unknown category: clear error before any work
-    if args.k < 1:
-        raise InputError(f"--k must be at least 1, got {args.k}", field="--k", hint="e.g. --k 5")
-    if args.objective == "complete" and args.category not in standard.required_ids:
+    plan = _check_plan_args(args, standard)
+    if plan is None and args.objective == "complete" and args.category not in standard.required_ids:
         raise InputError(
             f"{args.category} is not a required category, so new sites cannot complete a circle",
             field="--objective",
@@ -174,6 +220,8 @@ def run(args: argparse.Namespace) -> int:
         progress(f"planning area: {area.name} ({area.kind})")
 
     model = build_access(dataset, standard, progress=progress)
+    if plan is not None:
+        return _run_joint(args, plan, dataset, standard, model, candidates, area, source, user, t0)
     result = plan_sites(
         model,
         standard,
@@ -279,3 +327,84 @@ def print_area(block: dict, categories: list[str]) -> None:
             + f"; 完整生活圈 complete circles {f['complete_circles_before']} -> "
             f"{f['complete_circles_after']}"
         )
+
+
+def _run_joint(args, plan, dataset, standard, model, candidates, area, source, user, t0) -> int:
+    """``gisplan site --plan ...``: several categories chosen jointly."""
+    from gisplan.siting.export import joint_scenario_payload, write_site_files
+    from gisplan.siting.joint import plan_joint
+
+    result = plan_joint(
+        model,
+        standard,
+        plan,
+        candidates,
+        objective=args.objective,
+        weights=args.weights_parsed,
+        exact=args.exact,
+        time_limit_s=args.time_limit,
+        area=area,
+        count_outside=args.count_outside,
+        synthetic=dataset.synthetic,
+        progress=progress_printer(args.quiet),
+    )
+    s = result.summary()
+    extra = {
+        "dataset": dataset.label,
+        "attribution": dataset.attribution,
+        "walking_speed_kmh": standard.walking_speed_kmh,
+        "thresholds_min": {c: standard.threshold_minutes(c) for c in plan},
+        "required": standard.required_ids,
+        "total_time_s": round(time.perf_counter() - t0, 3),
+    }
+    paths = write_site_files(result.sites, {**s, **extra}, args.out)
+    print(f"数据 dataset: {dataset.label}")
+    plan_text = ", ".join(f"{standard[c].label} × {n}" for c, n in plan.items())
+    unit = (
+        "完整生活圈居民 residents completing the circle"
+        if args.objective == "complete"
+        else "新增服务人口 people newly served (weighted)"
+    )
+    print(f"方案 plan: {plan_text}; 目标 objective: {unit}")
+    for c, f in s["categories"].items():
+        print(
+            f"  {standard[c].label}: 覆盖人口 covered {f['covered_population_before']:,} -> "
+            f"{f['covered_population_after']:,} (+{f['newly_served_population']:,})"
+        )
+    print(
+        f"完整生活圈 complete circles: {s['complete_circles_before']} -> "
+        f"{s['complete_circles_after']} (居民 residents {s['complete_population_before']:,} -> "
+        f"{s['complete_population_after']:,})"
+    )
+    if area is not None:
+        print_area(s["area"], list(plan))
+    print(f"greedy objective: {s['greedy_objective']:,} ({s['greedy_time_s']:.3f} s)")
+    if s["exact_objective"] is not None:
+        print(
+            f"exact objective: {s['exact_objective']:,} ({s['exact_status']}, "
+            f"{s['exact_time_s']:.3f} s), gap {s['gap']:.2%}"
+        )
+    if len(result.sites):
+        print(
+            "选址 sites (WGS-84):  名次 rank  类别 category  经度 lon  纬度 lat  新增服务人口 people newly served"
+        )
+        for row in result.sites.itertuples():
+            print(
+                f"  {int(row.rank):>3}  {row.category:<18} {row.lon:.6f}  {row.lat:.6f}  "
+                f"{int(row.gain_population):>10,}"
+            )
+    for name, path in paths.items():
+        print(f"{name}: {path}")
+    if args.save:
+        from gisplan.store import ScenarioRecord, ScenarioStore, engine_from_env
+
+        params = {
+            "candidate_source": source,
+            "within": area.name if area is not None else None,
+            "count_outside": bool(args.count_outside),
+            **extra,
+        }
+        record = ScenarioRecord(**joint_scenario_payload(result, params, name=args.save))
+        ScenarioStore(engine_from_env(args.db)).save(user, record, overwrite=args.overwrite)
+        print(f"已保存方案 saved scenario: {args.save} (作者 author: {user.username})")
+    return 0

@@ -19,7 +19,10 @@ from gisplan.siting.plan import SitingResult
 
 __all__ = [
     "write_outputs",
+    "write_site_files",
     "scenario_payload",
+    "joint_scenario_payload",
+    "add_area_results",
     "scenario_payload_with_manual",
     "sites_geojson",
     "OUTPUT_FILES",
@@ -70,6 +73,7 @@ def scenario_payload(
     }
     results["complete_circles_before"] = summary["communities_complete_before"]
     results["complete_circles_after"] = summary["communities_complete_after"]
+    add_area_results(results, summary.get("area"))
     out = {
         "category": p.category,
         "params": base,
@@ -79,6 +83,67 @@ def scenario_payload(
     if name is not None:
         out = {"name": name, **out}
     return out
+
+
+def add_area_results(results: dict, area: dict | None) -> dict:
+    """Flatten a summary's ``area`` block into the store's results layout (in place).
+
+    Adds ``area_name`` and the area's numbers as ``area_population``,
+    ``area_complete_circles_before`` / ``_after`` (top level) and, per category,
+    ``area_covered_population_before`` / ``_after`` and ``outside_newly_served_population``
+    — so the scenario comparison shows the area's before/after next to the whole data's.
+    The full block stays under ``results["area"]``.
+    """
+    if not area:
+        return results
+    inside, outside = area["area"], area["outside"]
+    results["area_name"] = area["name"]
+    results["area_population"] = inside["population"]
+    results["area_complete_circles_before"] = inside["complete_circles_before"]
+    results["area_complete_circles_after"] = inside["complete_circles_after"]
+    cats = results.setdefault("categories", {})
+    for c, f in inside["categories"].items():
+        entry = cats.setdefault(c, {})
+        entry["area_covered_population_before"] = f["covered_population_before"]
+        entry["area_covered_population_after"] = f["covered_population_after"]
+        entry["area_newly_served_population"] = f["newly_served_population"]
+        entry["outside_newly_served_population"] = outside["categories"][c][
+            "newly_served_population"
+        ]
+    return results
+
+
+def joint_scenario_payload(result, params: dict | None = None, *, name: str | None = None) -> dict:
+    """Scenario payload (see :func:`scenario_payload`) of a joint plan
+    (:class:`gisplan.siting.joint.JointResult`): ``category`` is None (several), ``params``
+    hold the plan, ``results`` the per-category before/after figures, complete circles and
+    the area's figures."""
+    summary = result.summary()
+    base = {
+        "plan": dict(result.problem.counts),
+        "objective": result.problem.objective,
+        "candidate_source": result.problem.candidates.kind,
+        "exact": result.exact is not None,
+    }
+    base.update(params or {})
+    results = dict(summary)
+    results["categories"] = {
+        c: {
+            "population_total": summary["total_population"],
+            "covered_population_before": f["covered_population_before"],
+            "covered_population_after": f["covered_population_after"],
+            "newly_served_population": f["newly_served_population"],
+        }
+        for c, f in summary["categories"].items()
+    }
+    add_area_results(results, summary.get("area"))
+    out = {
+        "category": None,
+        "params": base,
+        "sites": sites_geojson(result.sites),
+        "results": results,
+    }
+    return out if name is None else {"name": name, **out}
 
 
 def scenario_payload_with_manual(
@@ -185,12 +250,19 @@ def write_outputs(
     Returns the written paths by file name. Nothing is renamed into ``out_dir`` unless all
     three files were written.
     """
-    out_dir = Path(out_dir)
     summary = result.summary()
     if extra_summary:
         summary.update(extra_summary)
+    return write_site_files(result.sites, summary, out_dir)
+
+
+def write_site_files(
+    sites: gpd.GeoDataFrame, summary: dict, out_dir: str | Path
+) -> dict[str, Path]:
+    """Write ``sites.geojson``, ``sites.gpkg`` and ``summary.json`` all at once (atomic)."""
+    out_dir = Path(out_dir)
     text = json.dumps(summary, ensure_ascii=False, indent=2)
-    sites = result.sites.to_crs(WGS84)
+    sites = sites.to_crs(WGS84)
     targets = {name: out_dir / name for name in OUTPUT_FILES}
     with contextlib.ExitStack() as stack:
         tmp = {name: stack.enter_context(atomic_path(path)) for name, path in targets.items()}
