@@ -307,6 +307,7 @@ def build_access(
         max_snap_distance_m=standard.max_snap_distance_m,
         progress=progress,
         barriers=dataset_barriers(dataset),
+        circles=dataset.circles,
     )
 
 

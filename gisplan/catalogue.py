@@ -106,11 +106,15 @@ class CircleStandard:
     max_snap_distance_m : float
         Points farther than this (metres) from the nearest walkable edge are reported
         as unsnapped and excluded from the search.
+    circle_complete_share : float
+        A service circle (街道/社区) counts as complete when at least this share (0–1) of its
+        residents meets the whole required standard (:mod:`gisplan.access.circles`).
     """
 
     categories: tuple[Category, ...]
     walking_speed_kmh: float = 4.0
     max_snap_distance_m: float = 300.0
+    circle_complete_share: float = 0.8
     _by_id: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -120,6 +124,12 @@ class CircleStandard:
                 f"walking speed must be positive, got {self.walking_speed_kmh} km/h",
                 field="walking_speed_kmh",
                 hint="use a speed such as 4.0 (km/h)",
+            )
+        if not 0.0 < self.circle_complete_share <= 1.0:
+            raise InputError(
+                f"circle completeness level must be in (0, 1], got {self.circle_complete_share}",
+                field="circle_complete_share",
+                hint="use a share such as 0.8 (80 % of a circle's residents)",
             )
 
     # -- accessors -------------------------------------------------------------------------
@@ -161,6 +171,7 @@ class CircleStandard:
         thresholds: Mapping[str, float] | None = None,
         required: Iterable[str] | None = None,
         max_snap_distance_m: float | None = None,
+        circle_complete_share: float | None = None,
     ) -> CircleStandard:
         """Return a copy with a new speed (km/h), thresholds (minutes) or required set."""
         thresholds = dict(thresholds or {})
@@ -194,6 +205,11 @@ class CircleStandard:
                 if max_snap_distance_m is None
                 else float(max_snap_distance_m)
             ),
+            circle_complete_share=(
+                self.circle_complete_share
+                if circle_complete_share is None
+                else float(circle_complete_share)
+            ),
         )
 
 
@@ -204,4 +220,5 @@ def default_standard() -> CircleStandard:
         categories=load_catalogue(),
         walking_speed_kmh=float(settings.get("walking_speed_kmh", 4.0)),
         max_snap_distance_m=float(settings.get("max_snap_distance_m", 300.0)),
+        circle_complete_share=float(settings.get("circle_complete_share", 0.8)),
     )

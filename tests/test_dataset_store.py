@@ -189,3 +189,35 @@ def test_wrong_crs(copy):
 def test_out_must_be_gpkg(demo, tmp_path):
     with pytest.raises(DatasetError, match="GeoPackage"):
         write_dataset(demo, tmp_path / "x.geojson")
+
+
+def test_circles_layer_round_trip(demo, tmp_path):
+    from dataclasses import replace
+
+    xmin, ymin, xmax, ymax = demo.communities.total_bounds
+    mid = (xmin + xmax) / 2
+    circles = gpd.GeoDataFrame(
+        {"id": ["west", "east"], "name": ["西社区", "东社区"], "level": "社区"},
+        geometry=[
+            shapely.box(xmin - 0.01, ymin - 0.01, mid, ymax + 0.01),
+            shapely.box(mid, ymin - 0.01, xmax + 0.01, ymax + 0.01),
+        ],
+        crs=4326,
+    )
+    with_circles = replace(demo, circles=circles, _content_hash="")
+    path = tmp_path / "circles.gpkg"
+    write_dataset(with_circles, path)
+    ds = open_dataset(path)
+    assert list(ds.circles["id"]) == ["west", "east"]
+    assert ds.circles.geom_type.eq("MultiPolygon").all()
+    assert ds.content_hash == with_circles.content_hash != demo.content_hash
+    std = default_standard()
+    res = build_access(ds, std).coverage(std)
+    cc = res.circle_coverage()
+    assert cc.table["residents"].sum() == ds.communities["population"].sum()
+    # hand check of one circle from the community table
+    t = res.table
+    west = t.geometry.x < mid
+    share = t.loc[west & t["complete"], "population"].sum() / t.loc[west, "population"].sum()
+    assert cc.table.set_index("id").loc["west", "share_complete"] == pytest.approx(share)
+    assert res.circles_complete == int((cc.table["share_complete"] >= 0.8).sum())

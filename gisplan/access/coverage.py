@@ -21,6 +21,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from gisplan.access.circles import CircleCoverage, assign_circles, circle_coverage
 from gisplan.access.walking import nearest_source_distances, node_distances
 from gisplan.catalogue import CircleStandard
 from gisplan.crs import WGS84
@@ -69,6 +70,11 @@ class AccessModel:
         Water polygons / barrier lines (any CRS) the off-network legs were not allowed to
         cross (see :mod:`gisplan.network.snapping`); ``None`` when snapping ignored them.
         What-if points and candidate layers snapped for this model use them too.
+    circles : GeoDataFrame, optional
+        Service circles (polygons, ``id``; :mod:`gisplan.access.circles`); ``None`` when the
+        data has none.
+    circle_of : Series, optional
+        Community id -> circle id (``None`` outside every circle), computed once at build.
     """
 
     network: WalkNetwork
@@ -81,6 +87,8 @@ class AccessModel:
     max_snap_distance_m: float
     timings_s: dict[str, float] = field(default_factory=dict)
     barriers: gpd.GeoDataFrame | gpd.GeoSeries | None = None
+    circles: gpd.GeoDataFrame | None = None
+    circle_of: pd.Series | None = None
 
     @classmethod
     def build(
@@ -93,6 +101,7 @@ class AccessModel:
         max_snap_distance_m: float = 300.0,
         progress: Progress | None = None,
         barriers: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
+        circles: gpd.GeoDataFrame | None = None,
     ) -> AccessModel:
         """Snap the layers and compute distances for each category.
 
@@ -110,6 +119,10 @@ class AccessModel:
         barriers : GeoDataFrame or GeoSeries, optional
             Water polygons and/or barrier lines (any CRS): no off-network leg of a community
             or amenity may cross them (:func:`~gisplan.network.snapping.snap_points`).
+        circles : GeoDataFrame, optional
+            Service-circle polygons (``id``, ``name``): each community is assigned to the
+            circle containing it, so :meth:`CoverageResult.circle_coverage` can count
+            complete circles.
         """
         progress = progress or _noop
         timings: dict[str, float] = {}
@@ -179,6 +192,8 @@ class AccessModel:
             max_snap_distance_m=float(max_snap_distance_m),
             timings_s=timings,
             barriers=barriers,
+            circles=circles,
+            circle_of=None if circles is None else assign_circles(communities, circles),
         )
 
     @property
@@ -217,6 +232,8 @@ class AccessModel:
             unsnapped_amenities=self.unsnapped_amenity_ids,
             amenity_counts={c: int(s.ok.sum()) for c, s in self.amenity_snap.items()},
         )
+        result.circles = self.circles
+        result.circle_of = self.circle_of
         self.timings_s["coverage"] = time.perf_counter() - t0
         return result
 
@@ -234,6 +251,9 @@ class CoverageResult:
         categories met, 0–1), ``complete`` (whole standard met) and ``missing`` (required
         categories not met, comma-separated ids).
     standard : CircleStandard
+    circles, circle_of
+        The service circles and each community's circle (from the :class:`AccessModel`);
+        ``None`` without a circles layer.
     """
 
     table: gpd.GeoDataFrame
@@ -242,6 +262,8 @@ class CoverageResult:
     unsnapped_communities: list
     unsnapped_amenities: dict[str, list]
     amenity_counts: dict[str, int]
+    circles: gpd.GeoDataFrame | None = None
+    circle_of: pd.Series | None = None
 
     @classmethod
     def from_distances(
@@ -300,6 +322,31 @@ class CoverageResult:
     def communities_complete(self) -> int:
         """Number of communities meeting the whole required standard."""
         return int(self.table["complete"].sum())
+
+    def circle_coverage(self, level: float | None = None) -> CircleCoverage | None:
+        """Per-circle residents, share served and completeness; ``None`` without circles.
+
+        ``level`` (0–1) overrides the standard's ``circle_complete_share`` (default 0.8).
+        """
+        if self.circles is None or self.circle_of is None:
+            return None
+        return circle_coverage(
+            self.table,
+            self.circle_of,
+            self.circles,
+            self.standard.required_ids,
+            self.standard.circle_complete_share if level is None else float(level),
+        )
+
+    @property
+    def circles_complete(self) -> int | None:
+        """Number of complete service circles (the plan's 50+); ``None`` = not available.
+
+        Not available when the data has no circles layer: a count of communities (小区)
+        is a different thing and is never given in its place.
+        """
+        cc = self.circle_coverage()
+        return None if cc is None else cc.complete_count
 
     def population_coverage(self, by: str | None = None) -> pd.DataFrame:
         """Share of population within each category's threshold, and under the full standard.
@@ -371,6 +418,7 @@ class CoverageResult:
             return out
 
         overall = frame_records(self.population_coverage())["全部 All"]
+        cc = self.circle_coverage()
         gaps = self.gaps(limit=gap_limit)
         sources = (
             sorted(set(self.table["source"].dropna().astype(str))) if "source" in self.table else []
@@ -396,7 +444,15 @@ class CoverageResult:
             },
             "communities_complete": self.communities_complete,
             "circle_target": CIRCLE_TARGET,
-            "circle_target_met": self.communities_complete >= CIRCLE_TARGET,
+            "circles": {
+                "available": cc is not None,
+                "total": None if cc is None else cc.total,
+                "complete": None if cc is None else cc.complete_count,
+                "level": std.circle_complete_share,
+                "residents_outside_circles": None if cc is None else cc.residents_outside,
+            },
+            # counts circles, not communities; None (not available) without a circles layer
+            "circle_target_met": None if cc is None else cc.complete_count >= CIRCLE_TARGET,
             "unsnapped_communities": [str(i) for i in self.unsnapped_communities],
             "unsnapped_amenities": {
                 c: [str(i) for i in v] for c, v in self.unsnapped_amenities.items()
