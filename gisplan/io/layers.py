@@ -37,6 +37,7 @@ from gisplan.catalogue import load_catalogue
 from gisplan.coords import convert, normalize_system
 from gisplan.crs import WGS84
 from gisplan.errors import InputError
+from gisplan.io.guards import check_json_depth, nonfinite_positions, utf16_encoding
 
 __all__ = [
     "CHINA_BOUNDS",
@@ -119,12 +120,17 @@ def _find_column(columns: Sequence[str], wanted: str | None, aliases: Sequence[s
 def detect_encoding(data: bytes) -> str:
     """Guess the text encoding of a CSV file: UTF-8 (with or without BOM), UTF-16 or GB18030.
 
+    UTF-16 is recognised with or without a byte-order mark (Excel's "Unicode text").
+
     GB18030 is a superset of GBK and GB2312, the encodings of Chinese Excel exports.
     """
     if data.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
+    utf16 = utf16_encoding(data)
+    if utf16:
+        return utf16
     try:
         data.decode("utf-8")
         return "utf-8"
@@ -378,6 +384,8 @@ def _json_problem(path: Path) -> str | None:
         return f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
     except UnicodeDecodeError:
         return "GeoJSON must be UTF-8 text"
+    except RecursionError:
+        return "the JSON is nested too deeply"
     except OSError:
         return None
     if not isinstance(doc, dict) or "type" not in doc:
@@ -432,6 +440,8 @@ def read_layer(
                 field="layer",
                 hint="choose one with layer='<name>'",
             )
+    if suffix in (".geojson", ".json"):
+        check_json_depth(path)
     kw = {}
     if encoding is not None:
         kw["encoding"] = encoding
@@ -453,6 +463,7 @@ def read_layer(
             "the layer has no features", file=path, field="geometry", hint="add features"
         )
     _check_geometries_present(gdf, rows)
+    _check_finite(gdf, rows)
     if crs is not None:
         try:
             system = normalize_system(crs)
@@ -515,6 +526,19 @@ def _check_geometries_present(gdf: gpd.GeoDataFrame, rows: _Rows) -> None:
             field="geometry",
             positions=missing,
             hint="give every feature a location or delete it",
+        )
+
+
+def _check_finite(gdf: gpd.GeoDataFrame, rows: _Rows) -> None:
+    """Refuse NaN or infinite coordinates (GDAL reads ``[NaN, 29.87]``; GEOS fails on it later)."""
+    bad = nonfinite_positions(gdf.geometry.values)
+    if bad.size:
+        _fail(
+            "coordinates are not finite (NaN or infinity)",
+            rows,
+            field="geometry",
+            positions=bad,
+            hint="fix or delete the features; coordinates must be numbers",
         )
 
 
