@@ -209,14 +209,16 @@ class _RefitOnResize(MacroElement):
         """
         {% macro script(this, kwargs) %}
         (function (map, bounds) {
+            // Any pointer, wheel, touch or key input inside the map is the user's: from then
+            // on the view is theirs.  Capture phase, because Leaflet's controls stop the
+            // propagation of their own clicks (a "+" click never bubbles to the container),
+            // and a zoom resizes the scale bar, which would otherwise refit the map at once.
             var touched = false;
             var touch = function () { touched = true; };
             map.on('dragstart', touch);
             var box = map.getContainer();
-            box.addEventListener('wheel', touch, {passive: true});
-            box.addEventListener('dblclick', touch);
-            var zc = box.querySelector('.leaflet-control-zoom');
-            if (zc) { zc.addEventListener('click', touch); }
+            ['pointerdown', 'mousedown', 'touchstart', 'wheel', 'keydown', 'dblclick'].forEach(
+                function (type) { box.addEventListener(type, touch, {capture: true, passive: true}); });
             var widest = function (sel, skip) {
                 var w = 0;
                 box.querySelectorAll(sel + ' > .leaflet-control').forEach(function (c) {
