@@ -14,6 +14,7 @@ import streamlit as st
 from gisplan.access.coverage import CIRCLE_TARGET
 from gisplan.access.service_area import service_area
 from gisplan.app_auth import require_ui
+from gisplan.app_standard import standard_caption, standard_controls
 from gisplan.catalogue import default_standard
 from gisplan.i18n import category_name, t
 from gisplan.maps import coverage_map, standalone_html
@@ -41,30 +42,8 @@ st.caption(t("cov.intro"))
 
 # -- controls (sidebar) ----------------------------------------------------------------------
 with st.sidebar:
-    st.subheader(t("cov.controls"))
-    speed = st.slider(t("cov.speed"), 2.0, 6.0, float(base.walking_speed_kmh), 0.1, key="speed_kmh")
-    required = st.multiselect(
-        t("cov.required"),
-        base.ids,
-        default=base.required_ids,
-        format_func=both.get,
-        key="required",
-    )
-    st.markdown(f"**{t('cov.thresholds')}**")
-
-    def threshold_input(c) -> float:
-        return st.number_input(
-            names[c.id],
-            min_value=1,
-            max_value=60,
-            value=int(round(c.minutes)),
-            step=1,
-            key=f"thr_{c.id}",
-        )
-
-    thresholds = {c.id: threshold_input(c) for c in base.categories if c.required}
-    with st.expander(t("cov.other_thresholds")):
-        thresholds |= {c.id: threshold_input(c) for c in base.categories if not c.required}
+    # The standard is the session's (kept across pages; the siting page uses it too).
+    standard, required = standard_controls()
     color_mode = st.radio(
         t("cov.color_by"),
         ["completeness", "minutes"],
@@ -94,12 +73,12 @@ with st.spinner(t("cov.loading")):
     key, dataset = current_dataset()
     model = access_model(key, dataset)
 t0 = time.perf_counter()
-standard = base.with_overrides(walking_speed_kmh=speed, thresholds=thresholds, required=required)
 result = model.coverage(standard)
 recompute_ms = (time.perf_counter() - t0) * 1000
 
 synthetic_banner(dataset)
 st.caption(f"{t('dataset')}: {dataset.label}")
+standard_caption(standard)
 
 overall = result.population_coverage().iloc[0]
 cols = st.columns(2 + len(standard.required_ids))

@@ -17,7 +17,7 @@ import shapely
 import streamlit as st
 
 from gisplan.app_auth import require_ui, scenario_store, tr
-from gisplan.catalogue import default_standard
+from gisplan.app_standard import session_standard, standard_caption
 from gisplan.coords import gcj02_to_wgs84
 from gisplan.crs import WGS84
 from gisplan.errors import InputError
@@ -63,7 +63,8 @@ user = require_ui("siting")
 if user is None:
     st.stop()
 
-base = default_standard()
+# The session's standard (speed, thresholds, required set), as set on the coverage page.
+base = session_standard()
 
 
 def cat_label(cid: str) -> str:
@@ -152,6 +153,7 @@ with st.spinner(
     model = access_model(key, dataset)
 synthetic_banner(dataset)
 st.caption(f"{tr('数据集', 'Dataset')}: {dataset.label}")
+standard_caption(base)
 if category not in model.distances_m.columns:
     st.error(tr("当前数据没有该类别的距离。", "The data has no distances for this category."))
     st.stop()

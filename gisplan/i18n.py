@@ -107,6 +107,15 @@ STRINGS: dict[str, tuple[str, str]] = {
         "'5-min convenience store + 10-min wet market + 15-min supermarket' on the walking network.",
     ),
     "cov.controls": ("标准设置", "Standard"),
+    "std.caption": ("现行标准：{line}", "Standard in force: {line}"),
+    "std.line": (
+        "步行 {speed} 公里/小时；必备 {required} 分钟",
+        "walking {speed} km/h; required {required} min",
+    ),
+    "std.changed": (
+        "（本会话已调整；在“便民生活圈覆盖”页修改）",
+        "(changed in this session; set on the coverage page)",
+    ),
     "cov.speed": ("步行速度（公里/小时）", "Walking speed (km/h)"),
     "cov.thresholds": ("各类阈值（分钟）", "Thresholds (minutes)"),
     "cov.other_thresholds": ("其他业态阈值（分钟）", "Other categories (minutes)"),

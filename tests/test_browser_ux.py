@@ -1,0 +1,271 @@
+"""What the three users do in the first minute, in headless Chromium (issue 11, items 1–7, 9).
+
+One server for the module, with a planner account and a fresh scenario database.  Each test
+does what the user does (clicks the zoom buttons, changes a threshold, moves between pages,
+deletes a scenario) and reads back what the user sees (the map's zoom and centre, the figures,
+the selector, the confirm box, the toolbar).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import offline_context, run_streamlit
+from tests.test_browser import MAP_IFRAME, _idle, _wait_drawn
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+USER, PASSWORD, DISPLAY = "li", "ux-pw-11", "李工"
+
+
+@pytest.fixture(scope="module")
+def ux_server(app_cache_dir, tmp_path_factory):
+    """``streamlit run app.py`` with one planner account and an empty scenario database."""
+    from gisplan.store import hash_password
+
+    users = {
+        USER: {
+            "password_hash": hash_password(PASSWORD, rounds=4),
+            "role": "planner",
+            "display_name": DISPLAY,
+        }
+    }
+    db = tmp_path_factory.mktemp("ux-db") / "plans.db"
+    env = {
+        "GISPLAN_CACHE_DIR": str(app_cache_dir),
+        "GISPLAN_USERS": json.dumps(users),
+        "GISPLAN_USERS_FILE": "",
+        "GISPLAN_DB": f"sqlite:///{db}",
+    }
+    with run_streamlit(env, log_name="ux") as url:
+        yield url, f"sqlite:///{db}"
+
+
+@pytest.fixture()
+def page(chromium, ux_server):
+    url, _ = ux_server
+    with offline_context(chromium, url) as p:
+        yield p
+
+
+def _map(page, nth: int = 0):
+    """The Leaflet frame of the ``nth`` map on the page, once the map has drawn."""
+    iframe = page.locator(MAP_IFRAME).nth(nth)
+    iframe.wait_for(timeout=90_000)
+    content = iframe.element_handle().content_frame()
+    content.wait_for_function(
+        "() => typeof map_div !== 'undefined' && typeof map_div.getZoom === 'function'",
+        timeout=60_000,
+    )
+    _wait_drawn(content)
+    return content
+
+
+def _view(content) -> dict:
+    return content.evaluate(
+        "() => { const c = map_div.getCenter();"
+        " return {zoom: map_div.getZoom(), lat: c.lat, lng: c.lng}; }"
+    )
+
+
+def _sign_in(page) -> None:
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_label("用户名").wait_for(timeout=90_000)
+    sidebar.get_by_label("用户名").fill(USER)
+    sidebar.get_by_label("密码").fill(PASSWORD)
+    sidebar.get_by_role("button", name="登录").click()
+    sidebar.get_by_text(f"已登录：{DISPLAY}").wait_for(timeout=60_000)
+    _idle(page)
+
+
+def _go(page, title: str) -> None:
+    """Follow a sidebar link (keeps the session, as a user does)."""
+    page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
+    _idle(page)
+
+
+def _set_number(page, name: str, value: int) -> None:
+    box = page.get_by_role("spinbutton", name=name, exact=True)
+    box.fill(str(value))
+    box.press("Enter")
+    page.wait_for_timeout(300)
+    _idle(page)
+
+
+# -- item 1: each click on "+" zooms ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["", "coverage"])
+def test_each_zoom_button_click_zooms(page, path):
+    page.goto(page.base_url + path)
+    content = _map(page)
+    _idle(page)
+    page.wait_for_timeout(1500)  # first fit done
+    z0 = _view(content)["zoom"]
+    delta = content.evaluate("() => map_div.options.zoomDelta")
+    zoom_in = page.frame_locator(MAP_IFRAME).first.locator(".leaflet-control-zoom-in")
+    for i in range(1, 4):
+        zoom_in.click()
+        page.wait_for_timeout(900)  # longer than the zoom animation and any refit
+        assert _view(content)["zoom"] == pytest.approx(z0 + i * delta), (i, z0, delta)
+    zoom_out = page.frame_locator(MAP_IFRAME).first.locator(".leaflet-control-zoom-out")
+    zoom_out.click()
+    page.wait_for_timeout(900)
+    assert _view(content)["zoom"] == pytest.approx(z0 + 2 * delta)
+
+
+# -- item 6: a control change keeps the map and the user's view -------------------------------
+
+
+_COMPLETE_JS = """
+() => { let n = 0, all = 0;
+  map_div.eachLayer(l => { const p = l.feature && l.feature.properties;
+    if (p && '_completeness' in p) { all++; const [a, b] = p._completeness.split('/'); if (a === b) n++; } });
+  return [n, all]; }
+"""
+
+
+def test_threshold_change_keeps_the_map_and_the_view(page):
+    page.goto(page.base_url + "coverage")
+    content = _map(page)
+    _idle(page)
+    page.wait_for_timeout(1500)
+    # the user zooms in twice and drags the map
+    zoom_in = page.frame_locator(MAP_IFRAME).first.locator(".leaflet-control-zoom-in")
+    zoom_in.click()
+    page.wait_for_timeout(700)
+    zoom_in.click()
+    page.wait_for_timeout(700)
+    box = page.locator(MAP_IFRAME).first.bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(cx, cy)
+    page.mouse.down()
+    page.mouse.move(cx + 90, cy + 40, steps=6)
+    page.mouse.up()
+    page.wait_for_timeout(800)
+    view = _view(content)
+    complete_before = content.evaluate(_COMPLETE_JS)
+    content.evaluate("() => { window.__same_map = true; }")
+
+    _set_number(page, "便利店", 3)
+    page.wait_for_timeout(1500)
+    content = _map(page)
+    # the same Leaflet map (not reloaded), at the same view, with the recoloured communities
+    assert content.evaluate("() => window.__same_map === true"), "the map was reloaded"
+    after = _view(content)
+    assert after["zoom"] == view["zoom"], (view, after)
+    assert after["lat"] == pytest.approx(view["lat"], abs=1e-7)
+    assert after["lng"] == pytest.approx(view["lng"], abs=1e-7)
+    complete_after = content.evaluate(_COMPLETE_JS)
+    assert complete_after[1] == complete_before[1]  # every community drawn once
+    assert complete_after[0] < complete_before[0], (complete_before, complete_after)
+    _set_number(page, "便利店", 5)
+
+
+# -- item 5: one standard per session ---------------------------------------------------------
+
+
+def test_standard_is_kept_across_pages_and_shown_on_each(page):
+    page.goto(page.base_url + "coverage")
+    _map(page)
+    _idle(page)
+    _sign_in(page)
+    _set_number(page, "超市", 12)
+    _go(page, "新店选址")
+    page.get_by_role("button", name="运行选址").wait_for(timeout=90_000)
+    _idle(page)
+    # the standard in force is visible on the siting page and its map uses it
+    std = page.locator('[data-testid="stCaptionContainer"]').filter(has_text="现行标准")
+    std.first.wait_for(timeout=30_000)
+    assert "超市 12" in std.first.inner_text(), std.first.inner_text()
+    page.get_by_role("button", name="运行选址").click()
+    page.get_by_text("选址结果：超市").wait_for(timeout=120_000)
+    _idle(page)
+    legend = page.frame_locator(MAP_IFRAME).first.locator(".gisplan-legend", has_text="阈值")
+    assert "阈值 12" in legend.inner_text() and "15" not in legend.inner_text(), legend.inner_text()
+    # back on the coverage page the user's threshold is still 12
+    _go(page, "便民生活圈覆盖")
+    page.get_by_role("spinbutton", name="超市", exact=True).wait_for(timeout=60_000)
+    assert page.get_by_role("spinbutton", name="超市", exact=True).input_value() == "12"
+    std = page.locator('[data-testid="stCaptionContainer"]').filter(has_text="现行标准")
+    assert "超市 12" in std.first.inner_text()
+    _set_number(page, "超市", 15)
+
+
+# -- item 7: signed-out visitors find no CSV download ------------------------------------------
+
+
+def test_signed_out_visitor_cannot_download_the_gap_list(page):
+    page.goto(page.base_url + "coverage")
+    _map(page)
+    _idle(page)
+    page.get_by_text("请在左侧边栏登录").first.wait_for(timeout=60_000)
+    table = page.locator('[data-testid="stDataFrame"]').first
+    table.scroll_into_view_if_needed()
+    table.hover()
+    page.wait_for_timeout(800)
+    assert page.get_by_role("button", name="Download as CSV").count() == 0
+    assert page.locator('[data-testid="stDownloadButton"]').count() == 0
+
+
+# -- item 3: deleting a scenario --------------------------------------------------------------
+
+
+def _save_scenarios(db_url: str, names: list[str]) -> None:
+    from gisplan.store import ScenarioRecord, ScenarioStore, User, engine_from_env
+
+    store = ScenarioStore(engine_from_env(db_url))
+    user = User(USER, "planner", DISPLAY)
+    for i, name in enumerate(names):
+        sites = {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "properties": {"kind": "chosen", "rank": 1, "gain": 100.0 * (i + 1)},
+                    "geometry": {"type": "Point", "coordinates": [121.55 + 0.01 * i, 29.87]},
+                }
+            ],
+        }
+        store.save(
+            user,
+            ScenarioRecord(name, "supermarket", {"k": i + 1, "category": "supermarket"}, sites, {}),
+            overwrite=True,
+        )
+
+
+def test_deleting_a_scenario_leaves_a_consistent_page(page, ux_server):
+    _, db_url = ux_server
+    _save_scenarios(db_url, ["删除测试甲", "删除测试乙", "删除测试丙"])
+    page.goto(page.base_url + "scenarios")
+    _sign_in(page)
+    page.get_by_role("heading", name="查看方案").wait_for(timeout=60_000)
+    _idle(page)
+    select = page.locator('[data-testid="stSelectbox"]').filter(has_text="方案").first
+    select.click()
+    page.get_by_role("option", name="删除测试乙").click()
+    _idle(page)
+    page.get_by_text("确认删除“删除测试乙”").click()
+    _idle(page)
+    page.get_by_role("button", name="删除方案").click()
+    page.get_by_text("已删除方案“删除测试乙”").wait_for(timeout=60_000)
+    _idle(page)
+    page.wait_for_timeout(500)
+    # the message is where the user is looking
+    assert page.get_by_text("已删除方案“删除测试乙”").is_visible()
+    top = page.get_by_text("已删除方案“删除测试乙”").bounding_box()["y"]
+    assert 0 <= top < page.viewport_size["height"], top
+    # the selector, the parameters, the map legend and the confirm box agree on one scenario
+    shown = select.inner_text()
+    assert "删除测试乙" not in shown
+    current = "删除测试甲" if "删除测试甲" in shown else "删除测试丙"
+    assert current in shown, shown
+    assert page.get_by_text(f"确认删除“{current}”").count() == 1
+    confirm = page.get_by_role("checkbox", name=f"确认删除“{current}”（操作记录中保留副本）")
+    assert not confirm.is_checked()
+    assert page.get_by_role("button", name="删除方案").is_disabled()
+    legend = page.frame_locator(MAP_IFRAME).first.locator(".gisplan-legend")
+    assert current in legend.inner_text()
+    assert page.get_by_text("删除测试乙").count() <= 1  # only in the message
