@@ -28,6 +28,7 @@ from gisplan.maps.app_support import (
     show_map,
     synthetic_banner,
 )
+from gisplan.report.gaps import GAP_ORDERS, gap_csv, gap_table
 
 lg = lang()
 base = default_standard()
@@ -124,23 +125,25 @@ show_map(build_map, key="coverage_map", height=560)
 
 # -- gaps, groups, chart ----------------------------------------------------------------------
 st.subheader(t("cov.gaps"))
-gaps = result.gaps()
-if len(gaps):
-    shown = pd.DataFrame(
-        {
-            "id": gaps["id"],
-            t("field.name"): gaps["name"],
-            t("field.population"): gaps["population"],
-            t("field.county"): gaps.get("county"),
-            t("field.missing"): gaps["missing"].map(
-                lambda s: "、".join(names[c] for c in s.split(",") if c)
-            ),
-        }
+n_gaps = int((~result.table["complete"]).sum())
+if n_gaps:
+    st.caption(t("cov.gap_count", n=n_gaps, total=len(result.table)))
+    gap_order = st.radio(
+        t("cov.gap_order"),
+        list(GAP_ORDERS),
+        format_func=lambda o: t(f"cov.gap_order.{o}"),
+        key="gap_order",
+        horizontal=True,
     )
-    for cid in standard.required_ids:
-        shown[f"{names[cid]} ({t('field.minutes')})"] = gaps[f"minutes_{cid}"].round(1)
-    st.dataframe(shown, hide_index=True, height=300)
+    # The table toolbar's CSV export is off (client.disableDataExport): downloads are below,
+    # for signed-in users only.
+    st.dataframe(
+        gap_table(result, lang=lg, order=gap_order),
+        hide_index=True,
+        height=min(36 + 35 * n_gaps, 520),
+    )
 else:
+    gap_order = "population"
     st.success("✓")
 
 
@@ -194,7 +197,14 @@ def files() -> dict[str, bytes]:
     )
 
 
-d1, d2, d3, d4 = st.columns(4)
+d0, d1, d2, d3, d4 = st.columns(5)
+d0.download_button(
+    t("cov.dl_gaps"),
+    lambda: gap_csv(result, lang=lg, order=gap_order, dataset=dataset.label),
+    file_name=f"{stem}_gaps.csv",
+    mime="text/csv",
+    on_click="ignore",
+)
 d1.download_button(
     t("cov.dl_csv"),
     lambda: files()["csv"],

@@ -208,6 +208,9 @@ def test_signed_out_visitor_cannot_download_the_gap_list(page):
     page.wait_for_timeout(800)
     assert page.get_by_role("button", name="Download as CSV").count() == 0
     assert page.locator('[data-testid="stDownloadButton"]').count() == 0
+    # a signed-in planner gets the gap list as a download button
+    _sign_in(page)
+    page.get_by_role("button", name="缺口清单 CSV").wait_for(timeout=60_000)
 
 
 # -- item 3: deleting a scenario --------------------------------------------------------------
