@@ -24,6 +24,8 @@ from gisplan.store import PermissionDenied, before_after_table, export_scenario
 
 KIND_COLORS = {"chosen": "#d62728", "manual": "#1f77b4"}
 EXPORT_KEY = "scenario_export"  # {"name": str, "files": {file name: bytes}}
+OPEN_NEXT_KEY = "scenario_open_next"  # the scenario to open on the next run (after a deletion)
+DELETED_KEY = "scenario_deleted"  # name of the scenario deleted on the previous run
 MIME = {
     "sites.gpkg": "application/geopackage+sqlite3",
     "sites.geojson": "application/geo+json",
@@ -103,6 +105,15 @@ st.dataframe(listing, hide_index=True, key="scenario_list")
 
 # -- open one ------------------------------------------------------------------------------
 st.subheader(tr("查看方案", "Open a scenario"))
+# After a deletion the page opens the neighbouring scenario (set before the selector exists:
+# Streamlit refuses to change a widget's value once it is drawn) and says what was deleted.
+if st.session_state.get(OPEN_NEXT_KEY) in names:
+    st.session_state["scenario_open"] = st.session_state.pop(OPEN_NEXT_KEY)
+elif st.session_state.get("scenario_open") not in names:
+    st.session_state.pop("scenario_open", None)
+deleted = st.session_state.pop(DELETED_KEY, None)
+if deleted is not None:
+    st.success(tr(f"已删除方案“{deleted}”。", f"Deleted scenario '{deleted}'."))
 name = st.selectbox(tr("方案", "Scenario"), names, key="scenario_open")
 record = store.load(user, name)
 synthetic = bool(record.params.get("synthetic")) or bool(record.results.get("synthetic"))
@@ -205,12 +216,14 @@ if require_ui("export", sign_in=False) is not None:
 # -- delete ----------------------------------------------------------------------------------
 st.subheader(tr("删除", "Delete"))
 if require_ui("delete", sign_in=False) is not None:
+    # One confirm box per scenario: a tick given for one scenario never carries over to
+    # another (the box's key names the scenario).
     confirm = st.checkbox(
         tr(
             f"确认删除“{name}”（操作记录中保留副本）",
             f"Confirm deleting '{name}' (kept in the audit log)",
         ),
-        key="delete_confirm",
+        key=f"delete_confirm:{name}",
     )
     clicked = st.button(
         tr("删除方案", "Delete scenario"), disabled=not confirm, key="delete_button"
@@ -221,7 +234,12 @@ if require_ui("delete", sign_in=False) is not None:
         except InputError as exc:
             st.error(str(exc))
         else:
+            i = names.index(name)
+            rest = names[:i] + names[i + 1 :]
             st.session_state.pop(EXPORT_KEY, None)
-            st.session_state.pop("delete_confirm", None)
-            st.session_state.pop("scenario_open", None)
+            for k in [k for k in st.session_state if str(k).startswith("delete_confirm:")]:
+                st.session_state.pop(k, None)
+            if rest:
+                st.session_state[OPEN_NEXT_KEY] = rest[min(i, len(rest) - 1)]
+            st.session_state[DELETED_KEY] = name
             st.rerun()

@@ -261,7 +261,10 @@ def test_deleting_a_scenario_leaves_a_consistent_page(page, ux_server):
     top = page.get_by_text("已删除方案“删除测试乙”").bounding_box()["y"]
     assert 0 <= top < page.viewport_size["height"], top
     # the selector, the parameters, the map legend and the confirm box agree on one scenario
-    shown = select.inner_text()
+    shown = select.evaluate(
+        "e => [...e.querySelectorAll('input')].map(i => i.value || i.getAttribute('aria-label') || '')"
+        ".join(' ') + ' ' + e.innerText"
+    )
     assert "删除测试乙" not in shown
     current = "删除测试甲" if "删除测试甲" in shown else "删除测试丙"
     assert current in shown, shown
