@@ -134,3 +134,31 @@ def test_messages_about_a_utf16_csv_hold_no_nul_bytes(tmp_path):
         read_communities(path, crs="wgs84")
     assert "\x00" not in str(err.value)
     assert "no latitude column" in str(err.value) and "名称" in str(err.value)
+
+
+_OSM = """<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6" generator="test">
+  <node id="1" lat="29.870" lon="121.550" version="1"/>
+  <node id="2" lat="29.871" lon="121.551" version="1"/>
+  <node id="3" lat="29.872" lon="121.552" version="1"/>
+  <node id="4" lat="{lat4}" lon="121.553" version="1"/>
+  <node id="6" lat="29.8712" lon="{lon6}" version="1"><tag k="shop" v="convenience"/></node>
+  <way id="10" version="1"><nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="4"/>
+    <tag k="highway" v="residential"/></way>
+</osm>
+"""
+
+
+@pytest.mark.parametrize(
+    ("lat4", "lon6", "node"), [("nan", "121.5512", 4), ("29.873", "inf", 6), ("29.873", "1e999", 6)]
+)
+def test_non_finite_coordinates_in_osm_xml_name_the_node(tmp_path, lat4, lon6, node):
+    from gisplan.io.osm import read_osm_file
+
+    path = tmp_path / "city.osm"
+    path.write_text(_OSM.format(lat4=lat4, lon6=lon6), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_osm_file(path)
+    text = str(err.value)
+    assert "city.osm" in text and "not finite" in text and f"node {node}" in text, text
+    assert "GEOS" not in text

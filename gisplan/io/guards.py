@@ -20,7 +20,13 @@ import shapely
 
 from gisplan.errors import InputError
 
-__all__ = ["MAX_JSON_DEPTH", "check_json_depth", "nonfinite_positions", "utf16_encoding"]
+__all__ = [
+    "MAX_JSON_DEPTH",
+    "check_json_depth",
+    "check_osm_xml_coordinates",
+    "nonfinite_positions",
+    "utf16_encoding",
+]
 
 #: Deepest nesting of arrays and objects accepted in a JSON file (a FeatureCollection of
 #: MultiPolygons is 7 deep; properties may hold small nested objects).
@@ -102,3 +108,42 @@ def utf16_encoding(data: bytes) -> str:
     except UnicodeDecodeError:
         return ""
     return candidate
+
+
+# A lat/lon attribute whose value is not a plain decimal number ("nan", "inf", "1e999", …).
+_OSM_ODD_COORD = re.compile(rb"""\b(lat|lon)=(["'])(?![-+]?\d{1,3}(?:\.\d*)?\2)([^"']{0,40})\2""")
+_OSM_NODE_ID = re.compile(rb"""<node\b[^>]*?\bid=["'](-?\d+)["']""")
+
+
+def check_osm_xml_coordinates(path: str | os.PathLike) -> None:
+    """Refuse an OSM XML file holding a node with a non-finite ``lat``/``lon`` (names the node).
+
+    One regular-expression pass over the memory-mapped file (linear, no XML parsing); a value
+    that is not a plain decimal (e.g. ``1e-3``) is accepted when it is a finite number.
+    """
+    import mmap
+
+    path = Path(path)
+    with open(path, "rb") as f:
+        try:
+            mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        except ValueError:  # empty file: the reader says so
+            return
+        with mm:
+            for m in _OSM_ODD_COORD.finditer(mm):
+                value = m.group(3).decode("ascii", "replace")
+                try:
+                    if np.isfinite(float(value)):
+                        continue
+                except ValueError:
+                    pass
+                start = mm.rfind(b"<node", 0, m.start())
+                node = _OSM_NODE_ID.match(mm, start) if start >= 0 else None
+                which = f"node {node.group(1).decode()}" if node else "a node"
+                raise InputError(
+                    f"{which} has a coordinate that is not finite "
+                    f"({m.group(1).decode()}={value!r})",
+                    file=path,
+                    field=m.group(1).decode(),
+                    hint="the extract is damaged: download or export it again",
+                )

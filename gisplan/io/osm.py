@@ -40,6 +40,7 @@ from gisplan.catalogue import Category, CircleStandard, load_catalogue
 from gisplan.crs import WGS84
 from gisplan.errors import InputError, OfflineError
 from gisplan.io.atomic import atomic_path
+from gisplan.io.guards import check_osm_xml_coordinates
 
 __all__ = [
     "OsmExtract",
@@ -1127,6 +1128,10 @@ def read_osm_file(
             file=path,
             hint="give OpenStreetMap XML (.osm) or PBF (.osm.pbf), e.g. from download.geofabrik.de",
         )
+    if suffix in _XML_SUFFIXES and not suffix.endswith(".bz2"):
+        # osmnx reads lat="nan" as a number; GEOS fails on it far from the file (PBF stores
+        # fixed-point integers, which are always finite).
+        check_osm_xml_coordinates(path)
     timings: dict[str, float] = {}
     source_type = _PbfSource if suffix in _PBF_SUFFIXES else _XmlSource
     with _stage(timings, "network"):
