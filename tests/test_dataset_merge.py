@@ -102,7 +102,9 @@ def test_merge_hand_made_duplicates():
 
 def test_one_record_absorbs_at_most_one_per_source_and_same_source_never_merges():
     osm = _layer("osm", [("o1", "华联", "supermarket", 0, 0), ("o2", "华联", "supermarket", 5, 0)])
-    amap = _layer("amap", [("a1", "华联", "supermarket", 1, 0), ("a2", "华联", "supermarket", 2, 0)])
+    amap = _layer(
+        "amap", [("a1", "华联", "supermarket", 1, 0), ("a2", "华联", "supermarket", 2, 0)]
+    )
     merged, report = merge_amenities([osm, amap], metric_crs=UTM)
     # o1 takes its nearest (a1), o2 the other one; o1 and o2 (same source) both stay
     assert sorted(merged["id"]) == ["o1", "o2"]

@@ -52,7 +52,9 @@ def test_residential_polygons_without_buildings_become_demand_units():
     assert (out["population_method"] == "osm_landuse_area_density").all()
     assert out["population_estimated"].all()
     # each demand point lies inside its polygon's cell
-    assert shapely.contains_xy(shapely.box(X0 + 500, Y0, X0 + 600, Y0 + 250), *out.geometry.iloc[3].coords[0])
+    assert shapely.contains_xy(
+        shapely.box(X0 + 500, Y0, X0 + 600, Y0 + 250), *out.geometry.iloc[3].coords[0]
+    )
     assert out["name"].iloc[0] == "甲小区"
 
 
@@ -79,7 +81,9 @@ def _communities():
 
 def test_calibration_with_a_test_table(tmp_path):
     table = tmp_path / "census.csv"
-    table.write_text("# test table\ncounty,population\n甲区,6000\n乙区,900\n丙区,4000\n", encoding="utf-8")
+    table.write_text(
+        "# test table\ncounty,population\n甲区,6000\n乙区,900\n丙区,4000\n", encoding="utf-8"
+    )
     census = load_census(table)
     out, cal = calibrate(
         _communities(), census, coverage_of_county={"甲区": 1.0, "乙区": 0.5, "丙区": 0.99}
@@ -116,3 +120,40 @@ def test_census_table_errors(tmp_path):
     missing.write_text("name,pop\n甲区,5\n", encoding="utf-8")
     with pytest.raises(InputError, match="lacks column 'county'"):
         load_census(missing)
+
+
+def test_communities_from_households(tmp_path):
+    from gisplan.io.layers import read_communities
+
+    only_hh = tmp_path / "hh.csv"
+    only_hh.write_text(
+        "编号,小区名称,经度,纬度,户数\nA,甲,121.55,29.87,100\nB,乙,121.56,29.87,455\n",
+        encoding="gbk",
+    )
+    c = read_communities(only_hh, crs="wgs84")
+    assert list(c["population"]) == [221, 1006]  # round(100 x 2.21), round(455 x 2.21)
+    assert list(c["population_method"]) == ["households", "households"]
+    assert c["population_estimated"].all()
+    c3 = read_communities(only_hh, crs="wgs84", persons_per_household=3.0)
+    assert list(c3["population"]) == [300, 1365]
+
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text(
+        "id,name,lon,lat,population,households\nA,甲,121.55,29.87,500,100\nB,乙,121.56,29.87,,200\n",
+        encoding="utf-8",
+    )
+    m = read_communities(mixed, crs="wgs84").set_index("id")
+    assert m.loc["A", "population"] == 500 and m.loc["A", "population_method"] == "given"
+    assert not m.loc["A", "population_estimated"]
+    assert m.loc["B", "population"] == 442 and m.loc["B", "population_method"] == "households"
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,lon,lat,户数\nA,121.55,29.87,10\nB,121.56,29.87,很多\n", encoding="utf-8")
+    with pytest.raises(InputError, match="households is not a number") as err:
+        read_communities(bad, crs="wgs84")
+    assert err.value.field == "户数" and err.value.row == 2
+
+    neither = tmp_path / "neither.csv"
+    neither.write_text("id,lon,lat\nA,121.55,29.87\n", encoding="utf-8")
+    with pytest.raises(InputError, match="or households"):
+        read_communities(neither, crs="wgs84")

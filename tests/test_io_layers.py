@@ -74,7 +74,17 @@ def test_geojson_communities_schema(tmp_path):
     path = tmp_path / "c.geojson"
     communities_gdf(county=["海曙区", "江北区", "鄞州区"]).to_file(path, driver="GeoJSON")
     gdf = read_communities(path)
-    assert list(gdf.columns) == ["id", "name", "population", "county", "source", "geometry"]
+    assert list(gdf.columns) == [
+        "id",
+        "name",
+        "population",
+        "population_method",
+        "population_estimated",
+        "county",
+        "source",
+        "geometry",
+    ]
+    assert (gdf["population_method"] == "given").all() and not gdf["population_estimated"].any()
     assert gdf.crs == "EPSG:4326"
     assert gdf["id"].tolist() == ["c1", "c2", "c3"]
     assert gdf["population"].tolist() == [1200, 800, 0]

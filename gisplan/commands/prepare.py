@@ -20,7 +20,11 @@ def add_parser(sub) -> argparse.ArgumentParser:
             "hash). Open it with: gisplan app --data FILE.gpkg. Offline."
         ),
     )
-    p.add_argument("--osm", metavar="FILE", help="OpenStreetMap extract: .osm.pbf, .osm or a GeoPackage from gisplan fetch")
+    p.add_argument(
+        "--osm",
+        metavar="FILE",
+        help="OpenStreetMap extract: .osm.pbf, .osm or a GeoPackage from gisplan fetch",
+    )
     p.add_argument(
         "--pois",
         action="append",
@@ -42,7 +46,14 @@ def add_parser(sub) -> argparse.ArgumentParser:
         metavar="NAME",
         help="source label per --pois file (default from --crs: gcj02 -> amap, bd09 -> baidu, wgs84 -> user)",
     )
-    p.add_argument("--communities", metavar="FILE", help="小区 list with population or households (户数)")
+    p.add_argument(
+        "--communities", metavar="FILE", help="小区 list with population or households (户数)"
+    )
+    p.add_argument(
+        "--communities-crs",
+        metavar="SYSTEM",
+        help="coordinate system of a CSV communities file: wgs84 (default, with a warning), cgcs2000, gcj02, bd09",
+    )
     p.add_argument(
         "--persons-per-household",
         type=float,
@@ -59,7 +70,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--circles", metavar="FILE", help="service circles: 街道/社区 polygons")
     p.add_argument("--clip", metavar="COUNTY", help="keep one county, e.g. 海曙区 or Haishu")
     p.add_argument("--bbox", metavar="MINLON,MINLAT,MAXLON,MAXLAT", help="keep a WGS-84 box")
-    p.add_argument("--demo", action="store_true", help="write the embedded synthetic 三江口 demonstration data")
+    p.add_argument(
+        "--demo", action="store_true", help="write the embedded synthetic 三江口 demonstration data"
+    )
     p.add_argument("--name", help="dataset name shown in titles and exports")
     p.add_argument("--out", required=True, metavar="FILE.gpkg", help="output GeoPackage")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
@@ -142,6 +155,7 @@ def run(args: argparse.Namespace) -> int:
         out=args.out,
         pois=_poi_files(args),
         communities=args.communities,
+        communities_crs=args.communities_crs,
         circles=args.circles,
         clip=args.clip,
         bbox=_bbox(args.bbox),
@@ -157,7 +171,9 @@ def run(args: argparse.Namespace) -> int:
     if merged:
         print("  合并 merged amenities: " + ", ".join(f"{k} {v:,}" for k, v in merged.items()))
     for method, rec in report["communities"]["by_method"].items():
-        print(f"  人口 population {method}: {rec['rows']:,} communities, {rec['population']:,} residents")
+        print(
+            f"  人口 population {method}: {rec['rows']:,} communities, {rec['population']:,} residents"
+        )
     if "calibration" in report:
         cal = report["calibration"]
         for k, v in cal["factors"].items():

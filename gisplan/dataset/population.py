@@ -33,6 +33,7 @@ import shapely
 from gisplan.crs import WGS84
 from gisplan.dataset.schema import CALIBRATED_SUFFIX
 from gisplan.errors import InputError
+from gisplan.io.households import PERSONS_PER_HOUSEHOLD, households_to_population
 
 __all__ = [
     "PERSONS_PER_HOUSEHOLD",
@@ -47,11 +48,6 @@ __all__ = [
     "Calibration",
 ]
 
-#: Persons per household for ``households`` -> ``population``: 2.21, the average size of a
-#: family household (平均每个家庭户的人口) in Ningbo in the 7th national census (2020),
-#: 宁波市第七次全国人口普查主要数据公报, Ningbo Municipal Bureau of Statistics, 2021-05-17.
-PERSONS_PER_HOUSEHOLD = 2.21
-
 #: Residential land per resident (m²) for polygons without mapped buildings: 30 m², inside
 #: the 23–36 m²/person range that GB 50137-2011 (城市用地分类与规划建设用地标准) §4.3.1 sets
 #: for 人均居住用地面积 in climate zones III–V (Ningbo lies in zone III).
@@ -63,20 +59,6 @@ DEMAND_CELL_M = 250.0
 
 #: The census table shipped in ``data/geo`` (county, residents; see SOURCES.md).
 CENSUS_TABLE = "census_2020_counties.csv"
-
-
-def households_to_population(
-    households: pd.Series | np.ndarray, persons_per_household: float = PERSONS_PER_HOUSEHOLD
-) -> np.ndarray:
-    """Residents = round(households × persons per household), as int64."""
-    if not persons_per_household > 0:
-        raise InputError(
-            f"persons per household must be positive, got {persons_per_household}",
-            field="--persons-per-household",
-            hint=f"use e.g. {PERSONS_PER_HOUSEHOLD} (Ningbo, 2020 census)",
-        )
-    hh = np.asarray(households, dtype=float)
-    return np.rint(hh * persons_per_household).astype("int64")
 
 
 def landuse_demand(
@@ -262,7 +244,9 @@ def calibrate(
             continue
         factor = (total - given) / estimated
         pop[e] = np.rint(pop[e] * factor)
-        method[e] = [m if m.endswith(CALIBRATED_SUFFIX) else m + CALIBRATED_SUFFIX for m in method[e]]
+        method[e] = [
+            m if m.endswith(CALIBRATED_SUFFIX) else m + CALIBRATED_SUFFIX for m in method[e]
+        ]
         cal.factors[name] = float(factor)
     out["population"] = pop.astype("int64")
     out["population_method"] = method

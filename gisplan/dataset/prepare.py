@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import resource
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -144,7 +145,8 @@ def clip_area(county: str | None = None, bbox: Sequence[float] | None = None) ->
     raise InputError(
         f"unknown county {county!r}",
         field="--clip",
-        hint="use one of: " + ", ".join(f"{r.name_zh} ({r.name_en})" for r in counties.itertuples()),
+        hint="use one of: "
+        + ", ".join(f"{r.name_zh} ({r.name_en})" for r in counties.itertuples()),
     )
 
 
@@ -167,7 +169,9 @@ def _clip_network(
             field="--clip",
             hint="check that the extract covers the county or box",
         )
-    uniq, inv = np.unique(np.concatenate([e["u"].to_numpy(), e["v"].to_numpy()]), return_inverse=True)
+    uniq, inv = np.unique(
+        np.concatenate([e["u"].to_numpy(), e["v"].to_numpy()]), return_inverse=True
+    )
     m = len(e)
     adj = coo_matrix((np.ones(m), (inv[:m], inv[m:])), shape=(len(uniq), len(uniq)))
     _, labels = connected_components(adj, directed=False)
@@ -253,6 +257,7 @@ def prepare_dataset(
     out: str | os.PathLike,
     pois: Sequence[PoiFile] = (),
     communities: str | os.PathLike | None = None,
+    communities_crs: str | None = None,
     circles: str | os.PathLike | None = None,
     clip: str | None = None,
     bbox: Sequence[float] | None = None,
@@ -284,7 +289,11 @@ def prepare_dataset(
 
     # 1. OSM -----------------------------------------------------------------------------
     size_mb = osm.stat().st_size / 2**20 if osm.exists() else 0.0
-    kind = "pbf" if osm.name.lower().endswith(".pbf") else ("gpkg" if osm.suffix.lower() == ".gpkg" else "xml")
+    kind = (
+        "pbf"
+        if osm.name.lower().endswith(".pbf")
+        else ("gpkg" if osm.suffix.lower() == ".gpkg" else "xml")
+    )
     st.start("osm", f"reading {osm.name} ({size_mb:,.1f} MB)", size_mb / OSM_READ_MB_PER_S[kind])
     extract = read_osm_file(osm)
     areas = getattr(extract, "residential_areas", None)
@@ -292,7 +301,11 @@ def prepare_dataset(
         f"{len(extract.nodes):,} nodes, {len(extract.edges):,} edges, "
         f"{len(extract.amenities):,} amenities, {len(extract.residential):,} residential buildings"
     )
-    sources.append(osm_source(osm, rows=len(extract.edges), note="walking network, amenities, residential, water"))
+    sources.append(
+        osm_source(
+            osm, rows=len(extract.edges), note="walking network, amenities, residential, water"
+        )
+    )
 
     # 2. clip ----------------------------------------------------------------------------
     st.start("clip", "county " + str(clip) if clip else ("bounding box" if bbox else "no clip"))
@@ -309,14 +322,16 @@ def prepare_dataset(
     network = WalkNetwork.from_edges(edges, nodes=nodes, source="osm")
     metric = network.crs
     del extract
-    report["network"] = {"nodes": network.n_nodes, "edges": network.n_edges, "nodes_dropped_by_clip": dropped}
+    report["network"] = {
+        "nodes": network.n_nodes,
+        "edges": network.n_edges,
+        "nodes_dropped_by_clip": dropped,
+    }
     st.end(f"{network.n_nodes:,} nodes, {network.n_edges:,} edges kept")
 
     # 3. POIs ----------------------------------------------------------------------------
     st.start("pois", f"{len(pois)} file(s)")
     poi_layers = []
-    import warnings
-
     for pf in pois:
         src = pf.source or POI_SOURCE_OF_CRS.get(str(pf.crs).lower().replace("-", ""), "user")
         with warnings.catch_warnings(record=True) as caught:
@@ -357,7 +372,11 @@ def prepare_dataset(
         from gisplan.io.layers import read_communities
 
         st.start("communities", f"reading {Path(communities).name}")
-        comm = read_communities(communities, persons_per_household=pph)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            comm = read_communities(communities, crs=communities_crs, persons_per_household=pph)
+        for w in caught:
+            say(f"  注意 warning: {w.message}")
         comm = _inside(comm, area)
         if "population_method" not in comm:
             comm["population_method"] = "given"
@@ -383,7 +402,9 @@ def prepare_dataset(
         bld["population_method"] = "osm_buildings_floor_area"
         bld["population_estimated"] = True
         extra = popmod.landuse_demand(areas, bld, metric_crs=metric) if areas is not None else None
-        comm = pd.concat([bld, extra], ignore_index=True) if extra is not None and len(extra) else bld
+        comm = (
+            pd.concat([bld, extra], ignore_index=True) if extra is not None and len(extra) else bld
+        )
         comm = gpd.GeoDataFrame(comm, geometry="geometry", crs=WGS84)
     if len(comm) == 0:
         raise InputError(
@@ -396,7 +417,13 @@ def prepare_dataset(
     report["communities"] = {
         "rows": len(comm),
         "population": int(comm["population"].sum()),
-        "by_method": {k: {"rows": int(v), "population": int(comm.loc[comm["population_method"] == k, "population"].sum())} for k, v in methods.items()},
+        "by_method": {
+            k: {
+                "rows": int(v),
+                "population": int(comm.loc[comm["population_method"] == k, "population"].sum()),
+            }
+            for k, v in methods.items()
+        },
         "persons_per_household": pph,
         "resident_area_m2": popmod.RESIDENT_AREA_M2,
     }
@@ -411,7 +438,11 @@ def prepare_dataset(
     if calibrate_to:
         table_path = None if calibrate_to is True else Path(calibrate_to)
         census = popmod.load_census(table_path)
-        extent = area if area is not None else shapely.convex_hull(shapely.multipoints(_wgs84_xy(network)))
+        extent = (
+            area
+            if area is not None
+            else shapely.convex_hull(shapely.multipoints(_wgs84_xy(network)))
+        )
         comm, cal = popmod.calibrate(
             comm,
             census,
@@ -426,7 +457,9 @@ def prepare_dataset(
                 if table_path is None
                 else f"census table {table_path.name}",
                 licence="official statistics, public",
-                attribution="宁波市统计局 Ningbo Municipal Bureau of Statistics" if table_path is None else "",
+                attribution="宁波市统计局 Ningbo Municipal Bureau of Statistics"
+                if table_path is None
+                else "",
                 date="2020-11-01" if table_path is None else _file_day(table_path),
                 file=(table_path or Path(popmod.CENSUS_TABLE)).name,
                 rows=len(census),
@@ -435,14 +468,20 @@ def prepare_dataset(
         st.end(
             "factors "
             + (", ".join(f"{k} ×{v:.3f}" for k, v in cal.factors.items()) or "none")
-            + (f"; skipped {', '.join(f'{k} ({v})' for k, v in cal.skipped.items())}" if cal.skipped else "")
+            + (
+                f"; skipped {', '.join(f'{k} ({v})' for k, v in cal.skipped.items())}"
+                if cal.skipped
+                else ""
+            )
         )
     else:
         st.end()
 
     # 7. circles -------------------------------------------------------------------------
     circle_layer = None
-    st.start("circles", Path(circles).name if circles else "none given (circle count not available)")
+    st.start(
+        "circles", Path(circles).name if circles else "none given (circle count not available)"
+    )
     if circles is not None:
         circle_layer = _inside(_read_circles(Path(circles)), area)
         sources.append(
@@ -473,7 +512,9 @@ def prepare_dataset(
         amenities=amenities,
         name=name or f"OpenStreetMap {osm.name}" + (f" — {clip}" if clip else ""),
         synthetic=False,
-        attribution="; ".join(dict.fromkeys([OSM_ATTRIBUTION, *(s.attribution for s in sources[1:] if s.attribution)])),
+        attribution="; ".join(
+            dict.fromkeys([OSM_ATTRIBUTION, *(s.attribution for s in sources[1:] if s.attribution)])
+        ),
         extras={"rivers": water} if water is not None and len(water) else {},
         sources=tuple(sources),
         circles=circle_layer,

@@ -38,6 +38,7 @@ from gisplan.coords import convert, normalize_system
 from gisplan.crs import WGS84
 from gisplan.errors import InputError
 from gisplan.io.guards import check_json_depth, nonfinite_positions, utf16_encoding
+from gisplan.io.households import HOUSEHOLD_COLUMNS, PERSONS_PER_HOUSEHOLD, households_to_population
 
 __all__ = [
     "CHINA_BOUNDS",
@@ -714,12 +715,20 @@ def read_communities(
     bounds: Sequence[float] | None = None,
     polygons: str = "point",
     source: str = "user",
+    households_column: str | None = None,
+    persons_per_household: float | None = None,
 ) -> gpd.GeoDataFrame:
     """Read and validate a communities (demand) layer; return it in WGS-84 (EPSG:4326).
 
     Schema of the result: ``id`` (str, unique), ``name`` (str), ``population`` (int >= 0),
+    ``population_method`` (``given`` or ``households``), ``population_estimated`` (bool),
     ``county`` (str, when the input has such a column), ``source`` (str), Point geometry,
     followed by any other input columns unchanged.
+
+    Residents come from the population column (``given``); where there is none, or a row
+    leaves it empty, from a households column (``households``/户数/住户数) ×
+    ``persons_per_household`` (default 2.21, :mod:`gisplan.io.households`), marked as an
+    estimate (``population_estimated = True``).
 
     Column names are matched case-insensitively, with Chinese alternatives: ``id``/编号,
     ``name``/名称/小区名称, ``population``/人口/居住人口/常住人口, ``county``/区县,
@@ -742,59 +751,86 @@ def read_communities(
     _check_geometries_present(gdf, rows)
     gdf = _to_points(gdf, rows, polygons=polygons, what="communities")
     pop_col = _find_column(gdf.columns, population_column, _POP_NAMES)
-    if pop_col is None:
-        _missing_columns(gdf, rows, [population_column or "population"], _POP_NAMES[1:])
+    hh_col = _find_column(gdf.columns, households_column, HOUSEHOLD_COLUMNS)
+    if pop_col is None and hh_col is None:
+        _missing_columns(
+            gdf,
+            rows,
+            [population_column or "population"],
+            [*_POP_NAMES[1:], "or households: " + "/".join(HOUSEHOLD_COLUMNS)],
+        )
     ids, id_col = _ids(gdf, rows, id_column=id_column, prefix="c")
     name_col = _find_column(gdf.columns, name_column, _NAME_NAMES)
     if name_col is None and name_column is not None:
         _missing_columns(gdf, rows, [name_column])
     county_col = _find_column(gdf.columns, None, _COUNTY_NAMES)
     source_col = _find_column(gdf.columns, None, _SOURCE_NAMES)
-    population = _population(gdf[pop_col], rows, pop_col)
+    pph = PERSONS_PER_HOUSEHOLD if persons_per_household is None else persons_per_household
+    from_households = pd.Series(pop_col is None, index=gdf.index)
+    if pop_col is not None and hh_col is not None:
+        from_households = gdf[pop_col].isna() | (gdf[pop_col].astype(str).str.strip() == "")
+    if pop_col is not None:
+        population = pd.Series(0, index=gdf.index, dtype="int64")
+        given = ~from_households.to_numpy()
+        if given.any():
+            population[given] = _population(gdf.loc[given, pop_col], rows, pop_col).to_numpy()
+    if from_households.any():
+        hh = _population(gdf.loc[from_households, hh_col], rows, hh_col, what="households")
+        population = population if pop_col is not None else pd.Series(0, index=gdf.index)
+        population[from_households] = households_to_population(hh, pph)
+        population = population.astype("int64")
     schema: dict[str, pd.Series] = {
         "id": ids,
         "name": _text_column(gdf, name_col, ids),
         "population": population,
+        "population_method": from_households.map({True: "households", False: "given"}).astype(
+            object
+        ),
+        "population_estimated": from_households.astype(bool),
     }
     if county_col is not None:
         schema["county"] = gdf[county_col].astype("string").str.strip()
     schema["source"] = _text_column(gdf, source_col, pd.Series(source, index=gdf.index))
     used = {pop_col, id_col, name_col, county_col, source_col}
-    return _finish(gdf, schema, used, rows, bounds)
+    out = _finish(gdf, schema, used, rows, bounds)
+    out.attrs["persons_per_household"] = pph
+    return out
 
 
-def _population(raw: pd.Series, rows: _Rows, field: str) -> pd.Series:
-    missing = np.flatnonzero(raw.isna().to_numpy())
+def _population(raw: pd.Series, rows: _Rows, field: str, what: str = "population") -> pd.Series:
+    at = np.asarray(raw.index)  # row positions in the whole layer (default index)
+
+    missing = at[np.flatnonzero(raw.isna().to_numpy())]
     if missing.size:
-        _fail("missing population", rows, field=field, positions=missing, hint="give a number >= 0")
+        _fail(f"missing {what}", rows, field=field, positions=missing, hint="give a number >= 0")
     text = raw.astype(str).str.strip().str.replace(",", "", regex=False)
     num = pd.to_numeric(text, errors="coerce")
     bad = np.flatnonzero((num.isna() | ~np.isfinite(num.astype(float))).to_numpy())
     if bad.size:
         examples = ", ".join(repr(v) for v in raw.iloc[bad[:3]])
         _fail(
-            f"population is not a number ({examples})",
+            f"{what} is not a number ({examples})",
             rows,
             field=field,
-            positions=bad,
+            positions=at[bad],
             hint="give a whole number of residents >= 0",
         )
     num = num.astype(float)
     neg = np.flatnonzero((num < 0).to_numpy())
     if neg.size:
         _fail(
-            "negative population",
+            f"negative {what}",
             rows,
             field=field,
-            positions=neg,
-            hint="population must be >= 0",
+            positions=at[neg],
+            hint=f"{what} must be >= 0",
         )
     rounded = np.round(num)
     frac = np.flatnonzero((rounded != num).to_numpy())
     if frac.size:
         warnings.warn(
-            f"{rows.path}: field '{field}': fractional population rounded to whole residents "
-            f"({rows.describe(frac)})",
+            f"{rows.path}: field '{field}': fractional {what} rounded to whole numbers "
+            f"({rows.describe(at[frac])})",
             UserWarning,
             stacklevel=3,
         )

@@ -165,8 +165,9 @@ def import_poi(
     Returns
     -------
     GeoDataFrame
-        ``id, name, category, source`` + the remaining input columns, Point geometry in
-        EPSG:4326.  Missing ids are generated (``a0001, …``); repeated ids (the same POI
+        ``id, name, category, source, source_type`` (the file's own type string or category
+        value, e.g. ``购物服务;便民商店/便利店;便利店``) + the remaining input columns, Point
+        geometry in EPSG:4326.  Missing ids are generated (``a0001, …``); repeated ids (the same POI
         exported twice) are kept once, with a warning.  Rows whose type matches no category
         are left out with a warning listing the types and counts.
     """
@@ -306,12 +307,22 @@ def import_poi(
     keep &= ~dup
 
     used = {lon_col, lat_col, loc_col, cat_col, id_col, name_col}
-    extras = [c for c in columns if c not in used and c not in ("id", "name", "category", "source")]
+    extras = [
+        c
+        for c in columns
+        if c not in used and c not in ("id", "name", "category", "source", "source_type")
+    ]
+    original = (
+        df[cat_col].astype("string").fillna("").str.strip()
+        if cat_col is not None
+        else pd.Series(str(category), index=df.index)
+    )
     data = {
         "id": ids.to_numpy()[keep],
         "name": names.to_numpy()[keep],
         "category": cats.to_numpy()[keep].astype(str),
         "source": np.full(int(keep.sum()), source, dtype=object),
+        "source_type": original.to_numpy(dtype=object)[keep],
     }
     for c in extras:
         data[c] = df[c].to_numpy()[keep]
