@@ -29,6 +29,7 @@ show_map(
         layers["counties"],
         layers["districts"],
         layers["streets"],
+        places=layers["places"],
         basemap=basemap,
         tianditu_key=basemap_key(basemap),
         lang=lg,

@@ -64,6 +64,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "layer.counties": ("县（市、区）界", "County boundaries"),
     "layer.districts": ("商圈", "Business districts"),
     "layer.streets": ("步行街", "Pedestrian streets"),
+    "layer.osm_places": (
+        "商场与商业街区（OpenStreetMap）",
+        "Malls & shopping areas (OpenStreetMap)",
+    ),
     "layer.communities": ("社区", "Communities"),
     "layer.amenities": ("设施", "Amenities"),
     "layer.service_area": ("服务范围", "Service area"),
@@ -85,6 +89,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "field.note": ("说明", "Note"),
     "field.quality": ("几何精度", "Geometry"),
     "field.source": ("来源", "Source"),
+    "field.osm_anchors": ("定位依据（OpenStreetMap）", "Positioned on (OpenStreetMap)"),
     "field.population": ("人口", "Population"),
     "field.completeness": ("达标比例", "Completeness"),
     "field.missing": ("缺项", "Missing"),

@@ -28,7 +28,8 @@ NINGBO = {
     "330282": "慈溪市",
 }
 
-# /work/shared/reference/landmarks.csv: OSM feature centroids (© OpenStreetMap contributors).
+# Centroids of six OpenStreetMap features of central Ningbo (© OpenStreetMap contributors, ODbL),
+# from the developers' reference "landmarks of central Ningbo" (kept outside the project).
 LANDMARKS = pd.DataFrame(
     [
         ("天一广场", 29.87187, 121.54991, "海曙区"),
@@ -259,6 +260,78 @@ def test_streets_in_plan_districts():
     assert b.geometry["泛三江口商圈"].contains(p.geometry["东鼓道"])
 
 
+# ---------------------------------------------------------------- OSM places
+
+
+def test_osm_places_are_named_points_credited_to_osm():
+    p = embedded.load_osm_places()
+    assert p.crs.to_epsg() == 4326
+    assert len(p) > 200  # names of malls and shopping areas across the ten counties
+    assert set(p.geom_type) == {"Point"}
+    assert p["name"].str.strip().str.len().gt(0).all()
+    assert set(p.county) <= set(NINGBO.values()) and p.county.nunique() == 10
+    assert embedded.county_of(p).tolist() == p.county.tolist()
+    assert p.source.str.contains("OpenStreetMap").all()
+    assert p.licence.str.contains("ODbL").all()
+    assert p.licence.str.contains("© OpenStreetMap contributors").all()
+    # names and positions only: no copy of the OSM polygons or other tags
+    assert list(p.columns) == ["name", "county", "source", "licence", "geometry"]
+
+
+def _place(places: gpd.GeoDataFrame, name: str, county: str):
+    rows = places[(places.name == name) & (places.county == county)]
+    assert len(rows) == 1, (name, county, len(rows))
+    return rows.geometry.iloc[0]
+
+
+def test_every_district_contains_the_osm_places_it_rests_on():
+    places = embedded.load_osm_places()
+    for row in embedded.load_business_districts().itertuples():
+        anchors = row.osm_anchors.split("、")
+        assert len(anchors) >= 2, row.name_zh
+        counties = row.counties.split("、")
+        for name in anchors:
+            candidates = places[(places.name == name) & places.county.isin(counties)]
+            assert len(candidates) == 1, (row.name_zh, name)
+            assert row.geometry.contains(candidates.geometry.iloc[0]), (row.name_zh, name)
+        assert "OpenStreetMap" in row.source and "ODbL" in row.licence
+
+
+@pytest.mark.parametrize(
+    ("district", "place", "county"),
+    [
+        # the commercial centre each name refers to (the layer once had 镇海新城 5.7 km east)
+        ("镇海新城商圈", "镇海新城市场", "镇海区"),
+        ("城西集士港商圈", "杉井奥特莱斯广场·宁波", "海曙区"),  # the plan's 名品折扣 (outlet)
+        ("南部商务区商圈", "南部商务区", "鄞州区"),
+        ("东部新城商圈", "宁波文化广场", "鄞州区"),  # key projects 文化广场, 宏泰广场, 阪急
+        ("东部新城商圈", "宏泰广场", "鄞州区"),
+        ("东部新城商圈", "宁波阪急", "鄞州区"),
+        ("北仑新碶商圈", "北仑银泰城", "北仑区"),
+        ("泛三江口商圈", "天一广场", "海曙区"),
+    ],
+)
+def test_district_is_at_its_commercial_centre(district, place, county):
+    b = embedded.load_business_districts().to_crs(METRIC).set_index("name_zh").geometry
+    pt = gpd.GeoSeries([_place(embedded.load_osm_places(), place, county)], crs=4326)
+    pt = pt.to_crs(METRIC).iloc[0]
+    assert b[district].contains(pt)
+    assert b[district].centroid.distance(pt) < 1500  # metres
+    # and no other district holds it
+    assert sum(g.contains(pt) for g in b) == 1
+
+
+def test_streets_pass_by_their_osm_place():
+    places = embedded.load_osm_places().to_crs(METRIC)
+    streets = embedded.load_pedestrian_streets()
+    with_place = streets[streets.osm_place != ""]
+    assert set(streets.name_zh) - set(with_place.name_zh) == {"庄市老街"}  # not in OSM
+    for row in with_place.to_crs(METRIC).itertuples():
+        pt = _place(places, row.osm_place, row.county)
+        assert row.geometry.distance(pt) < 100, row.name_zh
+        assert "OpenStreetMap" in row.source and "ODbL" in row.licence
+
+
 # ---------------------------------------------------------------- loader
 
 
@@ -282,7 +355,12 @@ def test_loaders_return_independent_copies():
 
 def test_sources_md_names_every_layer():
     text = (embedded.data_dir() / "SOURCES.md").read_text(encoding="utf-8")
-    for name in ("counties.geojson", "business_districts.geojson", "pedestrian_streets.geojson"):
+    for name in (
+        "counties.geojson",
+        "business_districts.geojson",
+        "pedestrian_streets.geojson",
+        "osm_commercial_places.geojson",
+    ):
         assert name in text
     assert "© OpenStreetMap contributors" in text and "ODbL" in text
     assert 'source = "synthetic"' in text
@@ -292,6 +370,7 @@ LAYERS = {
     "counties": ("counties.geojson", embedded.load_counties),
     "business_districts": ("business_districts.geojson", embedded.load_business_districts),
     "pedestrian_streets": ("pedestrian_streets.geojson", embedded.load_pedestrian_streets),
+    "osm_places": ("osm_commercial_places.geojson", embedded.load_osm_places),
 }
 
 
@@ -322,7 +401,12 @@ def _drop_crs(doc):
 
 @pytest.mark.parametrize("layer", list(LAYERS))
 def test_corrupted_layer_missing_column(monkeypatch, tmp_path, layer):
-    column = {"counties": "code", "business_districts": "county", "pedestrian_streets": "level"}
+    column = {
+        "counties": "code",
+        "business_districts": "osm_anchors",
+        "pedestrian_streets": "level",
+        "osm_places": "name",
+    }
     path, loader = _corrupt_copy(monkeypatch, tmp_path, layer, _drop_property(column[layer]))
     with pytest.raises(InputError) as err:
         loader()

@@ -345,3 +345,36 @@ def test_street_labels_appear_only_when_zoomed_in(plan_layers):
     assert f"var {group_name} = L.featureGroup" in html_text
     n_labels_in_group = len(re.findall(r"\.addTo\(" + group_name + r"\)", html_text))
     assert n_labels_in_group == len(streets)
+
+
+def _unescape_js(text: str) -> str:
+    """Undo the ``\\uXXXX`` escapes folium writes into JSON strings."""
+    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text)
+
+
+def test_osm_places_shown_when_zoomed_in_and_credited(plan_layers):
+    """OSM place names: dots from OSM_PLACE_MIN_ZOOM, names from OSM_PLACE_LABEL_MIN_ZOOM,
+    credited to OpenStreetMap, label text escaped; none of it without places."""
+    from gisplan.io.embedded import load_osm_places
+    from gisplan.maps.build import (
+        OSM_PLACE_LABEL_MIN_ZOOM,
+        OSM_PLACE_MIN_ZOOM,
+        STREET_LABEL_MIN_ZOOM,
+    )
+
+    places = load_osm_places().head(5).copy()
+    places.loc[places.index[0], "name"] = "<b>商场</b>"
+    html_text = _unescape_js(plan_map(*plan_layers, places=places).get_root().render())
+    groups = re.findall(r"\}\)\((map_\w+), (\w+), (\d+)\);", html_text)
+    zooms = sorted(int(z) for _, _, z in groups)
+    assert zooms == sorted([STREET_LABEL_MIN_ZOOM, OSM_PLACE_MIN_ZOOM, OSM_PLACE_LABEL_MIN_ZOOM])
+    label_group = next(g for _, g, z in groups if int(z) == OSM_PLACE_LABEL_MIN_ZOOM)
+    assert len(re.findall(r"\.addTo\(" + label_group + r"\)", html_text)) == len(places)
+    labels = re.findall(r'gisplan-map-label\\" style=\\"[^"]*\\">(.*?)</div>', html_text)
+    assert "&lt;b&gt;商场&lt;/b&gt;" in labels and "<b>商场</b>" not in labels
+    for name in places["name"].iloc[1:]:
+        assert name in labels
+    assert "© OpenStreetMap contributors" in html_text
+    assert i18n.t("layer.osm_places", "zh") in html_text  # legend
+    plain = _unescape_js(plan_map(*plan_layers).get_root().render())
+    assert i18n.t("layer.osm_places", "zh") not in plain

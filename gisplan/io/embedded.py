@@ -4,6 +4,9 @@
 - ``business_districts.geojson``: the plan's six business districts (商圈), approximate polygons.
 - ``pedestrian_streets.geojson``: the plan's pedestrian streets (步行街) and a few other
   commercial pedestrian streets, approximate lines.
+- ``osm_commercial_places.geojson``: names and positions of OpenStreetMap commercial areas and
+  malls (© OpenStreetMap contributors, ODbL), for orientation on the public map; the business
+  districts and streets are positioned on them (``osm_anchors`` / ``osm_place``).
 
 Sources, licences and quality are in ``data/geo/SOURCES.md``.  Every loader validates its file
 (declared CRS, required columns, allowed values, valid geometry inside Ningbo) and raises
@@ -35,6 +38,7 @@ __all__ = [
     "load_counties",
     "load_business_districts",
     "load_pedestrian_streets",
+    "load_osm_places",
     "county_of",
     "business_district_of",
     "PEDESTRIAN_LEVELS",
@@ -80,6 +84,7 @@ _SPECS: dict[str, dict] = {
             "source",
             "licence",
             "note",
+            "osm_anchors",
         ),
         "geom_types": _POLYGONAL,
         "unique": ("id", "name_zh"),
@@ -102,6 +107,13 @@ _SPECS: dict[str, dict] = {
         "geom_types": _LINEAR + _POLYGONAL,
         "unique": ("id",),
         "allowed": {"level": PEDESTRIAN_LEVELS, "status": PEDESTRIAN_STATUSES},
+    },
+    "osm_places": {
+        "file": "osm_commercial_places.geojson",
+        "columns": ("name", "county", "source", "licence"),
+        "geom_types": ("Point",),
+        "unique": (),
+        "allowed": {},
     },
 }
 
@@ -256,7 +268,8 @@ def load_business_districts() -> gpd.GeoDataFrame:
 
     Columns: ``id``, ``name_zh``, ``name_en``, ``county`` (main county, name_zh), ``counties``
     (all counties spanned, "、"-separated), ``positioning``, ``positioning_en``,
-    ``key_projects``, ``status``, ``geometry_quality``, ``source``, ``licence``, ``note``.
+    ``key_projects``, ``status``, ``geometry_quality``, ``source``, ``licence``, ``note``,
+    ``osm_anchors`` (the OSM commercial places the extent is drawn around, "、"-separated).
     """
     return _load("business_districts")
 
@@ -266,9 +279,19 @@ def load_pedestrian_streets() -> gpd.GeoDataFrame:
 
     Columns: ``id``, ``name_zh``, ``name_en``, ``level`` (one of :data:`PEDESTRIAN_LEVELS`),
     ``status`` (:data:`PEDESTRIAN_STATUSES`), ``county``, ``geometry_quality``, ``source``,
-    ``licence``, ``note``.
+    ``licence``, ``note``, ``osm_place`` (the OSM commercial area the line is drawn on, or "").
     """
     return _load("pedestrian_streets")
+
+
+def load_osm_places() -> gpd.GeoDataFrame:
+    """OpenStreetMap commercial areas and malls of Ningbo as named points, EPSG:4326.
+
+    Columns: ``name`` (the OSM ``name`` tag), ``county`` (name_zh), ``source``, ``licence``
+    (ODbL 1.0, © OpenStreetMap contributors), geometry (Point: the area's centroid, or a point
+    on it).  Facts for orientation, not part of any analysis.
+    """
+    return _load("osm_places")
 
 
 def _name_of(points: gpd.GeoDataFrame | gpd.GeoSeries, areas: gpd.GeoDataFrame) -> pd.Series:

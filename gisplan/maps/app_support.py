@@ -118,13 +118,19 @@ def demo() -> Dataset:
 
 @st.cache_resource(show_spinner=False)
 def embedded_layers() -> dict[str, gpd.GeoDataFrame]:
-    """Counties, business districts and pedestrian streets from ``data/geo`` (EPSG:4326)."""
-    from gisplan.io.embedded import load_business_districts, load_counties, load_pedestrian_streets
+    """Counties, business districts, pedestrian streets, OSM places from ``data/geo`` (EPSG:4326)."""
+    from gisplan.io.embedded import (
+        load_business_districts,
+        load_counties,
+        load_osm_places,
+        load_pedestrian_streets,
+    )
 
     return {
         "counties": load_counties(),
         "districts": load_business_districts(),
         "streets": load_pedestrian_streets(),
+        "places": load_osm_places(),
     }
 
 

