@@ -98,7 +98,7 @@ def test_joint_beats_separate_picks():
     for exact in (False, True):
         joint = plan_joint(model, std, plan, cand, objective="complete", exact=exact)
         s = joint.summary()
-        assert sorted(zip(joint.sites["category"], joint.sites["id"])) == [
+        assert sorted(zip(joint.sites["category"], joint.sites["id"], strict=True)) == [
             ("supermarket", "K500"),
             ("wet_market", "K500"),
         ]
