@@ -44,26 +44,32 @@ def communities_frame(n: int = 3, *, names=None, x0: float = 121.55, y0: float =
 def recursive_view_gpkg(folder: Path) -> Path:
     """A GeoPackage (~100 KB) whose only layer is a ``WITH RECURSIVE`` view that never ends."""
     path = Path(folder) / "recursive_view.gpkg"
-    communities_frame(3).to_file(path, layer="base", driver="GPKG", engine="pyogrio")
+    communities_frame(1).to_file(
+        path, layer="base", driver="GPKG", engine="pyogrio", SPATIAL_INDEX="NO"
+    )
     con = sqlite3.connect(path)
     try:
         geom_col = con.execute(
             "SELECT column_name FROM gpkg_geometry_columns WHERE table_name='base'"
         ).fetchone()[0]
+        blob = con.execute(f"SELECT hex({geom_col}) FROM base").fetchone()[0]
         con.executescript(
             f"""
             CREATE VIEW evil AS
               WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r)
-              SELECT r.i AS fid, b.{geom_col} AS geom, 'x' AS name, 1 AS population
-              FROM r, base AS b WHERE b.fid = 1 AND r.i > 0;
+              SELECT i AS fid, X'{blob}' AS geom, 'x' AS name, 1 AS population FROM r
+              WHERE i > 0;
             INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id)
               VALUES ('evil', 'features', 'evil', 4326);
             INSERT INTO gpkg_geometry_columns VALUES ('evil', 'geom', 'POINT', 4326, 0, 0);
             DELETE FROM gpkg_geometry_columns WHERE table_name = 'base';
             DELETE FROM gpkg_contents WHERE table_name = 'base';
+            DELETE FROM gpkg_ogr_contents WHERE table_name = 'base';
+            DROP TABLE base;
             """
         )
         con.commit()
+        con.execute("VACUUM")
     finally:
         con.close()
     return path

@@ -277,7 +277,9 @@ def _collect(work: Path, status: dict, shown: str, limits: UploadLimits, seconds
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     if meta["status"] == "error":
         e = meta["error"]
-        raise InputError(e["message"], file=shown, field=e["field"], row=e["row"], hint=e["hint"])
+        err = InputError(e["message"], file=shown, field=e["field"], row=e["row"], hint=e["hint"])
+        err.worker_peak_mb = float(meta.get("peak_mb", 0.0))  # type: ignore[attr-defined]
+        raise err
     import geopandas as gpd
 
     gdf = gpd.read_parquet(out / "result.parquet")
