@@ -1,23 +1,22 @@
-"""数据上传: replace the sample community or amenity layer for this session only.
+"""数据上传 (signed-in planners / officials): replace the sample layers for this session only.
 
-Files are validated by :mod:`gisplan.io.layers`; problems are shown as the InputError text
-(file, field, row and a hint), never as a traceback.
+Files are read by :func:`gisplan.io.upload.read_upload` in a worker process with time,
+memory, feature and vertex limits (``SECURITY.md``) and validated by :mod:`gisplan.io.layers`;
+problems are shown as the InputError text (file, field, row and a hint), never as a traceback.
+Text from the file is shown as text (:func:`gisplan.safetext.md_text`).
 """
 
 from __future__ import annotations
 
-import re
-import tempfile
-import warnings
-from pathlib import Path
+import logging
 
 import streamlit as st
 
+from gisplan.app_auth import require_ui
 from gisplan.errors import InputError
 from gisplan.i18n import t
-from gisplan.io.layers import read_amenities, read_communities
+from gisplan.io.upload import read_upload as read_in_worker
 from gisplan.maps.app_support import (
-    MAX_UPLOAD_MB,
     SessionLayer,
     access_model,
     current_dataset,
@@ -26,6 +25,7 @@ from gisplan.maps.app_support import (
     set_session_layer,
     synthetic_banner,
 )
+from gisplan.safetext import md_text
 
 CRS_CHOICES = {
     "": "up.crs_file",
@@ -37,6 +37,9 @@ CRS_CHOICES = {
 
 st.title(t("page.upload"))
 st.caption(t("up.intro"))
+# Uploads need a signed-in planner or official (checked server-side on every run).
+if require_ui("upload") is None:
+    st.stop()
 
 kind = st.radio(
     t("up.kind"),
@@ -59,50 +62,30 @@ crs = st.selectbox(
 )
 
 
-def _safe_name(name: str) -> str:
-    stem = re.sub(r"[^\w.\-]+", "_", Path(name).name, flags=re.UNICODE).strip("._") or "upload"
-    return stem
-
-
 def read_upload(name: str, data: bytes, kind: str, crs: str) -> tuple[SessionLayer, list[str]]:
-    """Validate the uploaded bytes with gisplan.io.layers; raise InputError on any problem.
+    """Read and validate the uploaded bytes in the bounded worker; raise InputError on any problem.
 
     Returns the layer and the reader's warnings (e.g. generated ids), file named as uploaded.
     """
-    size_mb = len(data) / 1e6
-    if size_mb > MAX_UPLOAD_MB:
-        raise InputError(t("up.too_large", size=size_mb, limit=MAX_UPLOAD_MB), file=name)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / _safe_name(name)
-        path.write_bytes(data)
-        reader = read_communities if kind == "communities" else read_amenities
-
-        def as_uploaded(text: str) -> str:
-            # Name the file as the user knows it, not by its temporary path.
-            return text.replace(str(path), name).replace(tmp + "/", "")
-
-        try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                gdf = reader(path, crs=crs or None)
-        except InputError as exc:
-            raise InputError(as_uploaded(str(exc))) from None
-        notes = [as_uploaded(str(w.message)) for w in caught if issubclass(w.category, UserWarning)]
-    return SessionLayer(kind=kind, name=name, digest=digest(data, kind, crs), gdf=gdf), notes
+    res = read_in_worker(data, name, kind, crs=crs or None)
+    return SessionLayer(kind=kind, name=name, digest=digest(data, kind, crs), gdf=res.gdf), list(
+        res.warnings
+    )
 
 
 if st.button(t("up.apply"), type="primary", disabled=uploaded is None, key="upload_apply"):
     try:
         layer, notes = read_upload(uploaded.name, uploaded.getvalue(), kind, crs)
     except InputError as exc:
-        st.error(str(exc))
-    except Exception as exc:  # noqa: BLE001 - show the problem, never a traceback
-        st.error(f"{uploaded.name}: {type(exc).__name__}: {exc}")
+        st.error(md_text(str(exc)))
+    except Exception:  # noqa: BLE001 - show the problem in words, never a traceback
+        logging.getLogger(__name__).exception("upload of %r failed", uploaded.name)
+        st.error(md_text(t("up.failed", name=uploaded.name)))
     else:
         set_session_layer(layer, kind)
         st.success(t("up.ok", n=len(layer.gdf)))
         for note in notes:
-            st.warning(note)
+            st.warning(md_text(note))
 
 # -- what this session uses -------------------------------------------------------------------
 st.subheader(t("up.current"))
@@ -111,7 +94,11 @@ for k, layer in layers.items():
     label = t(f"up.kind_{k}")
     st.write(
         f"**{label}**: "
-        + (t("up.demo") if layer is None else t("up.uploaded", name=layer.name, n=len(layer.gdf)))
+        + (
+            t("up.demo")
+            if layer is None
+            else t("up.uploaded", name=md_text(layer.name), n=len(layer.gdf))
+        )
     )
 
 key, dataset = current_dataset()
@@ -121,7 +108,7 @@ if any(v is not None for v in layers.values()):
         with st.spinner(t("cov.loading")):
             model = access_model(key, dataset)
     except InputError as exc:
-        st.error(str(exc))
+        st.error(md_text(str(exc)))
     else:
         n_out = len(model.unsnapped_community_ids)
         if n_out:

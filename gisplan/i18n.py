@@ -198,6 +198,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "已读取 {n} 个要素，本会话将使用此图层。",
         "Read {n} features; this session now uses the layer.",
     ),
+    "up.failed": (
+        "读取 {name} 时出错（已记录）。请检查文件，或换用 GeoJSON / GeoPackage 格式。",
+        "Reading {name} failed (logged). Check the file, or try GeoJSON / GeoPackage.",
+    ),
     "up.current": ("本会话当前使用", "This session uses"),
     "up.demo": ("示例图层", "sample layer"),
     "up.uploaded": ("上传图层：{name}（{n} 个）", "uploaded: {name} ({n})"),

@@ -6,6 +6,8 @@ Expected figures are computed here independently from the access model's raw dis
 
 from __future__ import annotations
 
+import json
+import re
 import tomllib
 from pathlib import Path
 
@@ -18,7 +20,9 @@ from streamlit.testing.v1 import AppTest
 from gisplan.catalogue import default_standard
 from gisplan.coords import wgs84_to_gcj02
 from gisplan.io.embedded import load_pedestrian_streets
+from gisplan.app_auth import SESSION_KEY
 from gisplan.maps import app_support
+from gisplan.store import User, hash_password
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -38,6 +42,39 @@ def open_page(page: str | None = None) -> AppTest:
         at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
+
+
+TESTER = User("tester", "planner", "测试员")
+
+
+@pytest.fixture()
+def planner(monkeypatch):
+    """A configured planner ``tester`` (users from ``GISPLAN_USERS``)."""
+    table = {
+        TESTER.username: {
+            "password_hash": hash_password("pw-tester", rounds=4),
+            "role": TESTER.role,
+            "display_name": TESTER.display_name,
+        }
+    }
+    monkeypatch.setenv("GISPLAN_USERS", json.dumps(table))
+    monkeypatch.delenv("GISPLAN_USERS_FILE", raising=False)
+    return TESTER
+
+
+def open_signed_in(page: str) -> AppTest:
+    """``page`` in a session where :data:`TESTER` has signed in (needs the ``planner`` fixture)."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state[SESSION_KEY] = TESTER
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def shown(markdown: str) -> str:
+    """The text a reader sees of Markdown whose punctuation is backslash-escaped (md_text)."""
+    return re.sub(r"\\(.)", r"\1", markdown)
 
 
 def metric(at: AppTest, label: str) -> str:
@@ -201,8 +238,16 @@ def _gcj_csv(model, n: int = 25) -> tuple[bytes, list[str]]:
     return frame.to_csv(index=False).encode("utf-8"), list(comm["id"])
 
 
-def test_upload_gcj02_communities_replaces_the_layer_for_this_session_only(model):
+def test_upload_needs_a_signed_in_planner_or_official(planner):
     at = open_page("app_pages/upload.py")
+    assert at.get("file_uploader") == []  # a visitor gets no upload field, only the prompt
+    assert any("上传数据需要以规划人员或官员身份登录" in w.value for w in at.warning)
+    at = open_signed_in("app_pages/upload.py")
+    assert len(at.get("file_uploader")) == 1
+
+
+def test_upload_gcj02_communities_replaces_the_layer_for_this_session_only(model, planner):
+    at = open_signed_in("app_pages/upload.py")
     data, ids = _gcj_csv(model)
     at.file_uploader(key="upload_file_communities").set_value(("小区.csv", data, "text/csv")).run()
     at.selectbox(key="upload_crs").set_value("gcj02").run()
@@ -223,23 +268,23 @@ def test_upload_gcj02_communities_replaces_the_layer_for_this_session_only(model
     assert metric(other, "达标社区数") == f"{complete_count(model, REQUIRED)} / 50+"
 
 
-def test_upload_errors_are_shown_not_raised(monkeypatch):
-    at = open_page("app_pages/upload.py")
+def test_upload_errors_are_shown_not_raised(monkeypatch, planner):
+    at = open_signed_in("app_pages/upload.py")
     bad = b"name,population,lon,lat\nA,10,121.55,29.87\nB,lots,121.56,29.88\n"
     at.file_uploader(key="upload_file_communities").set_value(("bad.csv", bad, "text/csv")).run()
     at.button(key="upload_apply").click().run()
     assert not at.exception
     assert len(at.error) == 1
-    msg = at.error[0].value
+    msg = shown(at.error[0].value)
     assert "bad.csv" in msg and "population" in msg and "/tmp" not in msg and "Traceback" not in msg
     assert "示例图层" in " ".join(m.value for m in at.markdown)  # the demo layer is still in use
 
-    monkeypatch.setattr(app_support, "MAX_UPLOAD_MB", 0.00001)
-    at = open_page("app_pages/upload.py")
+    monkeypatch.setenv("GISPLAN_UPLOAD_MAX_MB", "0.00001")
+    at = open_signed_in("app_pages/upload.py")
     at.file_uploader(key="upload_file_communities").set_value(("big.csv", bad, "text/csv")).run()
     at.button(key="upload_apply").click().run()
     assert not at.exception
-    assert "big.csv" in at.error[0].value and "MB" in at.error[0].value
+    assert "big.csv" in shown(at.error[0].value) and "MB" in at.error[0].value
 
 
 def test_upload_limit_matches_the_server_setting():

@@ -70,6 +70,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "audit": ("查看操作记录", "read the audit log"),
     "download": ("下载覆盖分析结果", "download coverage results"),
     "siting": ("选址分析", "run site selection"),
+    "upload": ("上传数据", "upload data"),
 }
 
 _ALLOWED: dict[str, frozenset[str]] = {
