@@ -17,10 +17,10 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from gisplan.app_auth import SESSION_KEY
 from gisplan.catalogue import default_standard
 from gisplan.coords import wgs84_to_gcj02
 from gisplan.io.embedded import load_pedestrian_streets
-from gisplan.app_auth import SESSION_KEY
 from gisplan.maps import app_support
 from gisplan.store import User, hash_password
 
