@@ -29,6 +29,7 @@ from gisplan.maps.app_support import (
     synthetic_banner,
 )
 from gisplan.report.gaps import GAP_ORDERS, gap_csv, gap_table
+from gisplan.safetext import md_text
 
 lg = lang()
 base = default_standard()
@@ -78,7 +79,7 @@ result = model.coverage(standard)
 recompute_ms = (time.perf_counter() - t0) * 1000
 
 synthetic_banner(dataset)
-st.caption(f"{t('dataset')}: {dataset.label}")
+st.caption(f"{t('dataset')}: {md_text(dataset.label)}")
 standard_caption(standard)
 
 overall = result.population_coverage().iloc[0]

@@ -17,6 +17,7 @@ from gisplan.maps.app_support import (
     lang,
     show_map,
 )
+from gisplan.safetext import md_text
 
 lg = lang()
 st.title(t("page.plan_map"))
@@ -55,7 +56,7 @@ def show_target(col, p) -> None:
             delta_arrow="off",
             border=True,
         )
-        st.caption(f"{t('target.from_layer')}: {p.layer}")
+        st.caption(f"{t('target.from_layer')}: {md_text(p.layer)}")
 
 
 for col, p in zip(cols, plan_progress(layers["streets"], layers["districts"]), strict=False):

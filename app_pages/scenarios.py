@@ -20,6 +20,7 @@ from gisplan.errors import InputError
 from gisplan.maps.app_support import lang, show_map
 from gisplan.maps.build import add_site_points, new_map
 from gisplan.maps.elements import Legend, LegendItem
+from gisplan.safetext import md_text
 from gisplan.store import PermissionDenied, before_after_table, export_scenario
 
 KIND_COLORS = {"chosen": "#d62728", "manual": "#1f77b4"}
@@ -50,7 +51,7 @@ store = scenario_store()
 try:
     summaries = store.list(user)
 except PermissionDenied as exc:  # the store checks the role again
-    st.error(str(exc))
+    st.error(md_text(str(exc)))
     st.stop()
 
 if not summaries:
@@ -113,7 +114,7 @@ elif st.session_state.get("scenario_open") not in names:
     st.session_state.pop("scenario_open", None)
 deleted = st.session_state.pop(DELETED_KEY, None)
 if deleted is not None:
-    st.success(tr(f"已删除方案“{deleted}”。", f"Deleted scenario '{deleted}'."))
+    st.success(tr(f"已删除方案“{md_text(deleted)}”。", f"Deleted scenario '{md_text(deleted)}'."))
 name = st.selectbox(tr("方案", "Scenario"), names, key="scenario_open")
 record = store.load(user, name)
 synthetic = bool(record.params.get("synthetic")) or bool(record.results.get("synthetic"))
@@ -121,8 +122,8 @@ if synthetic:
     st.warning("示例数据（合成） / synthetic sample")
 st.caption(
     tr(
-        f"作者 {record.author}；类别 {cat_label(record.category)}",
-        f"Author {record.author}; category {cat_label(record.category)}",
+        f"作者 {md_text(record.author)}；类别 {md_text(cat_label(record.category))}",
+        f"Author {md_text(record.author)}; category {md_text(cat_label(record.category))}",
     )
 )
 with st.expander(tr("选址参数", "Siting parameters")):
@@ -186,7 +187,7 @@ elif require_ui("compare", sign_in=False) is not None:
 # -- export ----------------------------------------------------------------------------------
 st.subheader(tr("导出", "Export"))
 if require_ui("export", sign_in=False) is not None:
-    if st.button(tr(f"导出“{name}”", f"Export '{name}'"), key="export_prepare"):
+    if st.button(tr(f"导出“{md_text(name)}”", f"Export '{md_text(name)}'"), key="export_prepare"):
         with tempfile.TemporaryDirectory() as tmp:
             paths = export_scenario(user, store, name, tmp)
             st.session_state[EXPORT_KEY] = {
@@ -220,8 +221,8 @@ if require_ui("delete", sign_in=False) is not None:
     # another (the box's key names the scenario).
     confirm = st.checkbox(
         tr(
-            f"确认删除“{name}”（操作记录中保留副本）",
-            f"Confirm deleting '{name}' (kept in the audit log)",
+            f"确认删除“{md_text(name)}”（操作记录中保留副本）",
+            f"Confirm deleting '{md_text(name)}' (kept in the audit log)",
         ),
         key=f"delete_confirm:{name}",
     )
@@ -232,7 +233,7 @@ if require_ui("delete", sign_in=False) is not None:
         try:
             store.delete(user, name)
         except InputError as exc:
-            st.error(str(exc))
+            st.error(md_text(str(exc)))
         else:
             i = names.index(name)
             rest = names[:i] + names[i + 1 :]

@@ -7,9 +7,6 @@ The role is checked on every run (:func:`gisplan.app_auth.require_ui`).
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import folium
 import geopandas as gpd
 import pandas as pd
@@ -21,6 +18,7 @@ from gisplan.app_standard import session_standard, standard_caption
 from gisplan.coords import gcj02_to_wgs84
 from gisplan.crs import WGS84
 from gisplan.errors import InputError
+from gisplan.io.upload import read_upload
 from gisplan.maps import add_area, add_site_points, coverage_map
 from gisplan.maps.app_support import (
     access_model,
@@ -32,11 +30,12 @@ from gisplan.maps.app_support import (
     synthetic_banner,
 )
 from gisplan.maps.elements import Legend, LegendItem
+from gisplan.safetext import md_text
 from gisplan.siting import (
+    candidates_from_points,
     commercial_candidates,
     grid_candidates,
     plan_sites,
-    read_candidates,
     scenario_payload_with_manual,
     what_if,
 )
@@ -152,7 +151,7 @@ with st.spinner(
 ):
     model = access_model(key, dataset)
 synthetic_banner(dataset)
-st.caption(f"{tr('数据集', 'Dataset')}: {dataset.label}")
+st.caption(f"{tr('数据集', 'Dataset')}: {md_text(dataset.label)}")
 standard_caption(base)
 if category not in model.distances_m.columns:
     st.error(tr("当前数据没有该类别的距离。", "The data has no distances for this category."))
@@ -168,10 +167,9 @@ def make_candidates():
         raise InputError(
             "no candidate layer uploaded", field="candidates", hint="upload a point layer first"
         )
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / Path(uploaded.name).name
-        path.write_bytes(uploaded.getvalue())
-        return read_candidates(model.network, path, barriers=model.barriers)
+    # Read in the bounded upload worker (time, memory, feature limits), then snapped here.
+    layer = read_upload(uploaded.getvalue(), uploaded.name, "layer").gdf
+    return candidates_from_points(model.network, layer, file=uploaded.name, barriers=model.barriers)
 
 
 params = {
@@ -207,7 +205,7 @@ if st.button(tr("运行选址", "Run siting"), type="primary", key="siting_run")
             )
         st.session_state[RESULT_KEY] = {"key": key, "params": params, "result": res}
     except InputError as exc:
-        st.error(str(exc))
+        st.error(md_text(str(exc)))
 
 run = st.session_state.get(RESULT_KEY)
 if run is not None and run["key"] != key:  # the session's data changed since the run
@@ -392,7 +390,7 @@ if st.session_state.get("whatif_active"):
             planned_sites=planned_sites() if count_planned else None,
         )
     except InputError as exc:
-        st.error(str(exc))
+        st.error(md_text(str(exc)))
 
 point = None
 if wi is not None:
@@ -405,7 +403,7 @@ from streamlit_folium import st_folium  # noqa: E402 - only this page needs the 
 try:
     whatif_map = base_map(wi.service_area if wi is not None else None, point, clickable=True)
 except Exception as exc:  # noqa: BLE001 - e.g. missing basemap key
-    st.error(str(exc))
+    st.error(md_text(str(exc)))
     whatif_map = None
 if whatif_map is not None:
     out = st_folium(
@@ -517,8 +515,9 @@ else:
             stored = scenario_store().save(user, rec, overwrite=overwrite)
             st.success(
                 tr(
-                    f"已保存方案“{stored.name}”（作者 {stored.author}，{len(rec.sites['features'])} 个选址）。",
-                    f"Saved scenario '{stored.name}' (author {stored.author}, "
+                    f"已保存方案“{md_text(stored.name)}”（作者 {md_text(stored.author)}，"
+                    f"{len(rec.sites['features'])} 个选址）。",
+                    f"Saved scenario '{md_text(stored.name)}' (author {md_text(stored.author)}, "
                     f"{len(rec.sites['features'])} sites).",
                 )
             )
@@ -528,7 +527,7 @@ else:
                     "已有同名方案；请换名或勾选覆盖。",
                     "A scenario of that name exists; rename or tick overwrite.",
                 )
-                + f" ({exc})"
+                + f" ({md_text(str(exc))})"
             )
         except InputError as exc:
-            st.error(str(exc))
+            st.error(md_text(str(exc)))
