@@ -114,7 +114,7 @@ def test_plan_page_loads_with_targets_from_the_layers(model):
     assert metric(at, "达标便民生活圈") == str(complete_count(model, REQUIRED))
     d = np.nan_to_num(model.distances_m["recycling"].to_numpy(), nan=np.inf)
     assert metric(at, "再生资源回收点覆盖率") == f"{float(np.mean(d <= 15 * 4000 / 60 + 1e-9)):.1%}"
-    captions = " ".join(c.value for c in at.caption)
+    captions = shown(" ".join(c.value for c in at.caption))
     assert "示例数据（合成）" in captions and "data/geo/pedestrian_streets.geojson" in captions
 
 
