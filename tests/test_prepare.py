@@ -291,3 +291,23 @@ def test_fetch_writes_a_prepared_dataset(tmp_path, monkeypatch):
     ds = open_dataset(tmp_path / "place.dataset.gpkg")
     assert ds.name == "OpenStreetMap Helsinki" and ds.sources[0].kind == "osm"
     assert ds.network.n_edges > 1000 and len(ds.amenities) > 100
+
+
+def test_analyze_a_prepared_dataset_marks_estimates(prepared, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["analyze", "--data", str(prepared["path"]), "--out", str(out), "--quiet"]) == 0
+    text = capsys.readouterr().out
+    assert "赫尔辛基测试" in text and "complete circles: " in text and "of which estimated" in text
+    csv = pd.read_csv(out / "coverage.csv")
+    assert csv["population_estimated"].all()
+    assert set(csv["population_method"]) == {"households"}
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["circles"]["available"] is True and summary["circles"]["total"] == 2
+    gpkg = gpd.read_file(out / "coverage.gpkg")
+    assert gpkg["population_estimated"].all()
+
+
+def test_analyze_without_circles_says_not_available(base, tmp_path, capsys):
+    path = base.metadata["path"]
+    assert main(["analyze", "--data", path, "--out", str(tmp_path / "o"), "--quiet"]) == 0
+    assert "complete circles: 不可用 not available" in capsys.readouterr().out

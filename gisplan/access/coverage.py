@@ -245,7 +245,8 @@ class CoverageResult:
     Attributes
     ----------
     table : GeoDataFrame (EPSG:4326)
-        One row per community: ``id``, ``name``, ``population``, group columns, ``snapped``,
+        One row per community: ``id``, ``name``, ``population`` (with ``population_estimated``
+        and ``population_method`` when the layer has them), group columns, ``snapped``,
         ``minutes_<category>`` (walking minutes, ``inf`` unreachable, ``nan`` unsnapped),
         ``met_<category>``, ``required_met`` (count), ``completeness`` (share of required
         categories met, 0–1), ``complete`` (whole standard met) and ``missing`` (required
@@ -279,7 +280,15 @@ class CoverageResult:
     ) -> CoverageResult:
         keep = [
             c
-            for c in ("id", "name", "population", *group_columns, "source")
+            for c in (
+                "id",
+                "name",
+                "population",
+                "population_estimated",
+                "population_method",
+                *group_columns,
+                "source",
+            )
             if c in communities.columns
         ]
         table = gpd.GeoDataFrame(

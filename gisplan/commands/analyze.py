@@ -23,6 +23,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
         "--osm", metavar="FILE", help="OpenStreetMap extract (.osm or .osm.pbf) to analyse instead"
     )
     p.add_argument(
+        "--data", metavar="FILE.gpkg", help="prepared dataset (from gisplan prepare) to analyse"
+    )
+    p.add_argument(
         "--communities", metavar="FILE", help="community layer (GeoJSON, GPKG, zipped SHP, CSV)"
     )
     p.add_argument(
@@ -53,7 +56,16 @@ def run(args: argparse.Namespace) -> int:
         if args.amenities:
             progress(f"reading amenities {args.amenities}")
             amenities = read_amenities(args.amenities)
-    if args.osm:
+    if args.data and args.osm:
+        raise InputError("give --data or --osm, not both", field="--data")
+    if args.data:
+        from gisplan.dataset import open_dataset
+
+        progress(f"opening prepared dataset {args.data}")
+        dataset = open_dataset(args.data, progress=progress)
+        if communities is not None or amenities is not None:
+            dataset = with_layers(dataset, communities=communities, amenities=amenities)
+    elif args.osm:
         progress(f"reading OpenStreetMap file {args.osm}")
         dataset = osm_dataset(args.osm, communities=communities, amenities=amenities)
     else:

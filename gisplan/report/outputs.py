@@ -24,12 +24,15 @@ SYNTHETIC_NOTE = "示例数据（合成） / synthetic sample — not real Ningb
 def coverage_csv_frame(result: CoverageResult) -> pd.DataFrame:
     """One row per community: id, name, population, county, minutes_<category>…, complete.
 
-    Also ``business_district``, ``snapped``, ``completeness`` and ``missing``. Minutes are
+    Also ``business_district``, ``snapped``, ``completeness`` and ``missing``, and, when the
+    communities say how their population was obtained, ``population_estimated`` (true for
+    estimates) and ``population_method``. Minutes are
     walking minutes; empty when the community could not be joined to the network, ``inf``
     when no amenity of the category is reachable.
     """
     t = result.table
     cols = ["id", "name", "population"]
+    cols += [c for c in ("population_estimated", "population_method") if c in t.columns]
     cols += [c for c in ("county", "business_district") if c in t.columns]
     cols += [f"minutes_{c}" for c in result.standard.ids]
     cols += ["complete", "completeness", "missing", "snapped"]
@@ -119,9 +122,26 @@ def summary_table(result: CoverageResult) -> str:
     lines.append(f"{'完整生活圈 full standard (*)':<34}{'':>9}{overall['complete'] * 100:>23.1f}%")
     lines.append(
         f"达标小区 communities meeting the standard: {result.communities_complete} / {len(result.table)}"
-        f"  (规划目标 plan target: 50+ circles)"
     )
+    cc = result.circle_coverage()
+    if cc is None:
+        lines.append(
+            "完整生活圈 complete circles: 不可用 not available (no circles layer; 规划目标 plan "
+            "target 50+ circles)"
+        )
+    else:
+        lines.append(
+            f"完整生活圈 complete circles: {cc.complete_count} / {cc.total} "
+            f"(≥ {cc.level:.0%} of residents served; 规划目标 plan target: 50+)"
+        )
     lines.append(f"居民 residents: {result.total_population:,}")
+    if "population_estimated" in result.table.columns:
+        est = result.table.loc[result.table["population_estimated"].astype(bool), "population"]
+        if len(est):
+            lines.append(
+                f"  其中估算 of which estimated: {int(est.sum()):,} in {len(est):,} communities "
+                "(see population_method)"
+            )
     if result.unsnapped_communities:
         ids = ", ".join(map(str, result.unsnapped_communities[:10]))
         more = (
