@@ -90,6 +90,11 @@ def html_properties(props: Mapping[str, Any]) -> dict[str, Any]:
 #: strike-through, ``.`` ordered lists and ``www.`` autolinks).
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'/^@%])")
 _MD_SPACE = re.compile(r"\s+")
+#: GitHub's autolink literals (``http://…``, ``www.…``, ``a@b.c``) are found in the text after
+#: escapes are resolved, so escaping cannot stop them: a WORD JOINER (U+2060, invisible, no
+#: width) after the scheme, ``www`` or ``@`` breaks the pattern without changing what is seen.
+_MD_AUTOLINK = re.compile(r"(?i)(https?|ftp|mailto|xmpp|www)(?=[:.])|(@)")
+WORD_JOINER = "\u2060"
 
 
 def md_text(value: Any) -> str:
@@ -97,12 +102,14 @@ def md_text(value: Any) -> str:
 
     Every Markdown-significant character is backslash-escaped and any run of white space
     (newlines included) becomes one space, so a name can neither start a heading, list or
-    block, nor form a link, image, emphasis, maths, a colour or icon directive, or an
-    autolink.  ``None`` becomes ``""``.
+    block, nor form a link, image, emphasis, maths, a colour or icon directive; an invisible
+    :data:`WORD_JOINER` after ``http``, ``www`` or ``@`` stops GitHub's autolinks (which
+    escapes do not).  ``None`` becomes ``""``.
     """
     if value is None:
         return ""
     text = _MD_SPACE.sub(" ", str(value)).strip()
+    text = _MD_AUTOLINK.sub(lambda m: (m.group(1) or m.group(2)) + WORD_JOINER, text)
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
