@@ -306,13 +306,21 @@ def test_coverage_map_first_view_shows_every_community_clear_of_controls(offline
     assert where["outside"] == 0 and where["covered"] == 0, where
 
 
-def test_upload_page_and_english(offline_page):
+def test_upload_page_is_for_signed_in_users_in_both_languages(offline_page):
+    """A visitor (deep link) gets the sign-in prompt and no upload field, in zh and en.
+
+    (The signed-in upload page is used, and its screenshot taken, in test_browser_hostile.)
+    """
     page = offline_page
     page.goto(page.base_url + "upload")
-    page.get_by_text("本会话当前使用").wait_for(timeout=60_000)
+    page.get_by_text("上传数据需要以规划人员或官员身份登录").wait_for(timeout=60_000)
     _idle(page)
-    _screenshot(page, "upload")
+    assert page.locator('[data-testid="stFileUploader"]').count() == 0
     page.get_by_text("English").click()
     page.get_by_role("heading", name="Data upload").wait_for(timeout=30_000)
+    page.get_by_text("Sign in as a planner or official (sidebar) to upload data").wait_for(
+        timeout=30_000
+    )
+    assert page.locator('[data-testid="stFileUploader"]').count() == 0
     _no_external_scripts_or_styles(page)
     assert page.offline.blocked == [], page.offline.blocked
