@@ -220,3 +220,13 @@ def hog_reader(path, **_options):
     hoard = []
     while True:
         hoard.append(bytearray(256 * 1024 * 1024))
+
+
+def two_tables_reader(path, **_options):
+    """A multi-layer reader: the layer of ``path`` and a plain table (for MULTI_LAYER kinds)."""
+    import pandas as pd
+
+    from gisplan.io.layers import read_layer
+
+    gdf = read_layer(path, layer="pts")
+    return {"points": gdf, "notes": pd.DataFrame({"k": ["a", "b"], "v": [1, 2]})}

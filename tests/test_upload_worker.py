@@ -160,3 +160,19 @@ def test_limits_from_the_environment():
         UploadLimits.from_env({"GISPLAN_UPLOAD_TIME_S": "nan"})
     with pytest.raises(InputError, match="GISPLAN_UPLOAD_MAX_MB"):
         UploadLimits.from_env({"GISPLAN_UPLOAD_MAX_MB": "-1"})
+
+
+def test_a_multi_layer_reader_returns_every_table(tmp_path, monkeypatch):
+    monkeypatch.setitem(upload.READERS, "two", "tests.hostile_files:two_tables_reader")
+    monkeypatch.setattr(upload, "MULTI_LAYER", {"two"})
+    path = tmp_path / "c.gpkg"
+    hf.communities_frame(4).to_file(path, layer="pts", driver="GPKG", engine="pyogrio")
+    hf.communities_frame(2).to_file(path, layer="more", driver="GPKG", engine="pyogrio")
+    got = _read(path, kind="two")
+    assert got.gdf is None
+    assert sorted(got.layers) == ["notes", "points"]
+    assert len(got.layers["points"]) == 4 and got.layers["points"].crs is not None
+    assert list(got.layers["notes"]["v"]) == [1, 2]
+    # The same two-layer file is refused for a single-layer kind.
+    with pytest.raises(InputError, match="the file has 2 layers"):
+        _read(path)

@@ -47,7 +47,7 @@ from typing import Any
 
 from gisplan.errors import InputError
 
-__all__ = ["UploadLimits", "UploadResult", "read_upload", "READERS"]
+__all__ = ["UploadLimits", "UploadResult", "read_upload", "READERS", "MULTI_LAYER"]
 
 _MB = 1024 * 1024
 
@@ -58,6 +58,10 @@ READERS: dict[str, str] = {
     "amenities": "gisplan.io.layers:read_amenities",
     "layer": "gisplan.io.layers:read_layer",
 }
+#: Kinds whose reader takes a whole multi-layer file (e.g. a prepared dataset GeoPackage) and
+#: returns ``{name: GeoDataFrame or DataFrame}``; single-layer kinds get the one feature
+#: table of a GeoPackage as ``layer=`` and a file with several is refused.
+MULTI_LAYER: set[str] = set()
 
 _SUFFIXES = {".geojson", ".json", ".gpkg", ".zip", ".csv", ".txt", ".tsv"}
 _SHAPEFILE_PARTS = {".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".qpj"}
@@ -126,15 +130,17 @@ class UploadLimits:
 class UploadResult:
     """A layer read by the worker, with what the reading cost.
 
-    ``warnings`` are the reader's ``UserWarning`` texts with the file named as uploaded;
-    ``seconds`` is the wall time including the worker's start; ``peak_mb`` the worker's
-    peak resident memory (MiB).
+    ``gdf`` is the layer (``None`` for a :data:`MULTI_LAYER` kind, whose tables are in
+    ``layers`` by name); ``warnings`` are the reader's ``UserWarning`` texts with the file
+    named as uploaded; ``seconds`` is the wall time including the worker's start; ``peak_mb``
+    the worker's peak resident memory (MiB).
     """
 
     gdf: Any
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     peak_mb: float = 0.0
+    layers: dict[str, Any] = field(default_factory=dict)
 
 
 # -- parent side -------------------------------------------------------------------------------
@@ -197,6 +203,7 @@ def read_upload(
             "path": str(path),
             "shown": shown,
             "reader": READERS[kind],
+            "multi_layer": kind in MULTI_LAYER,
             "options": options,
             "limits": asdict(limits),
             "out": str(work / "out"),
@@ -281,14 +288,20 @@ def _collect(work: Path, status: dict, shown: str, limits: UploadLimits, seconds
         err.worker_peak_mb = float(meta.get("peak_mb", 0.0))  # type: ignore[attr-defined]
         raise err
     import geopandas as gpd
+    import pandas as pd
 
-    gdf = gpd.read_parquet(out / "result.parquet")
-    gdf.attrs.update(meta.get("attrs", {}))
+    layers = {}
+    for item in meta["layers"]:
+        read = gpd.read_parquet if item["geo"] else pd.read_parquet
+        frame = read(out / item["file"])
+        frame.attrs.update(item.get("attrs", {}))
+        layers[item["name"]] = frame
     return UploadResult(
-        gdf=gdf,
+        gdf=layers.get(""),
         warnings=list(meta.get("warnings", [])),
         seconds=seconds,
         peak_mb=float(meta.get("peak_mb", 0.0)),
+        layers={k: v for k, v in layers.items() if k},
     )
 
 
@@ -527,7 +540,7 @@ def check_signature(path: Path) -> None:
         )
 
 
-def _precheck(path: Path, work: Path, options: dict, limits: dict) -> Path:
+def _precheck(path: Path, work: Path, options: dict, limits: dict, multi: bool = False) -> Path:
     """Format checks before any GIS library reads ``path``; the path to read."""
     check_signature(path)
     suffix = path.suffix.lower()
@@ -540,7 +553,9 @@ def _precheck(path: Path, work: Path, options: dict, limits: dict) -> Path:
     elif suffix == ".gpkg":
         layers = check_geopackage(path)
         layer = options.get("layer")
-        if layer is None and len(layers) == 1:
+        if multi:
+            pass
+        elif layer is None and len(layers) == 1:
             # The one feature layer (other tables, e.g. attribute tables, are not layers here).
             options["layer"] = layers[0]
         elif layer is None and len(layers) > 1:
@@ -609,21 +624,39 @@ def _worker(request_path: str) -> int:
     import warnings
 
     try:
-        read_path = _precheck(path, work, request["options"], limits)
+        multi = bool(request.get("multi_layer"))
+        read_path = _precheck(path, work, request["options"], limits, multi)
         module, func = request["reader"].split(":")
         reader = getattr(importlib.import_module(module), func)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            gdf = reader(read_path, **request["options"])
-        _check_counts(gdf, limits)
-        attrs = {k: v for k, v in gdf.attrs.items() if isinstance(v, (str, int, float, bool))}
-        if "source_file" in attrs:
-            attrs["source_file"] = shown
-        frame = _jsonable_frame(gdf)
-        frame.attrs = {}
-        frame.to_parquet(out / "result.parquet")
+            result = reader(read_path, **request["options"])
+        import geopandas as gpd
+
+        tables = dict(result) if multi else {"": result}
+        items = []
+        for i, (name, frame) in enumerate(tables.items()):
+            geo = isinstance(frame, gpd.GeoDataFrame)
+            if geo:
+                _check_counts(frame, limits)
+            elif len(frame) > limits["max_features"]:
+                _refuse(
+                    f"table {name!r} has {len(frame):,} rows; the limit is "
+                    f"{limits['max_features']:,}"
+                )
+            attrs = {
+                k: (shown if k == "source_file" else v)
+                for k, v in frame.attrs.items()
+                if isinstance(v, (str, int, float, bool))
+            }
+            safe = _jsonable_frame(frame) if geo else frame.copy()
+            safe.attrs = {}
+            safe.to_parquet(out / f"layer-{i}.parquet")
+            items.append(
+                {"name": str(name), "file": f"layer-{i}.parquet", "geo": geo, "attrs": attrs}
+            )
         notes = [as_uploaded(str(w.message)) for w in caught if issubclass(w.category, UserWarning)]
-        write_meta({"status": "ok", "warnings": notes, "attrs": attrs})
+        write_meta({"status": "ok", "warnings": notes, "layers": items})
     except InputError as exc:
         message = as_uploaded(exc.message)
         if any(k in message for k in ("bad_alloc", "MemoryError", "Cannot allocate memory")):
