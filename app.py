@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from gisplan.app.state import setup_page
 from gisplan.i18n import t
-from gisplan.maps.app_support import setup_page
 
 # (section, script, title key, url path); the first page is the default.
 PAGES: list[tuple[str, str, str, str]] = [

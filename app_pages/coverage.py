@@ -13,21 +13,23 @@ import streamlit as st
 
 from gisplan.access.coverage import CIRCLE_TARGET
 from gisplan.access.service_area import service_area
-from gisplan.app_auth import require_ui
+from gisplan.app.auth import require_ui
+from gisplan.app.state import (
+    access_model,
+    current_dataset,
+    lang,
+)
+from gisplan.app.widgets import (
+    basemap_control,
+    basemap_key,
+    coverage_files,
+    show_map,
+    synthetic_banner,
+)
 from gisplan.app_standard import standard_caption, standard_controls
 from gisplan.catalogue import default_standard
 from gisplan.i18n import category_name, t
 from gisplan.maps import coverage_map, standalone_html
-from gisplan.maps.app_support import (
-    access_model,
-    basemap_control,
-    basemap_key,
-    coverage_files,
-    current_dataset,
-    lang,
-    show_map,
-    synthetic_banner,
-)
 from gisplan.report.gaps import GAP_ORDERS, gap_csv, gap_table
 from gisplan.safetext import md_text
 

@@ -5,18 +5,21 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from gisplan.catalogue import default_standard
-from gisplan.i18n import t
-from gisplan.maps import plan_map, plan_progress
-from gisplan.maps.app_support import (
+from gisplan.app.state import (
     access_model,
-    basemap_control,
-    basemap_key,
     current_dataset,
     embedded_layers,
     lang,
+)
+from gisplan.app.widgets import (
+    basemap_control,
+    basemap_key,
     show_map,
 )
+from gisplan.catalogue import default_standard
+from gisplan.i18n import t
+from gisplan.maps import plan_map
+from gisplan.report.targets import plan_progress
 from gisplan.safetext import md_text
 
 lg = lang()

@@ -1,7 +1,7 @@
 """方案管理 (planners / officials): list, open, compare, export and delete saved scenarios.
 
 Thin page over :class:`gisplan.store.ScenarioStore` (``$GISPLAN_DB``); every action is checked
-against the signed-in user's role on every run (:func:`gisplan.app_auth.require_ui`) and
+against the signed-in user's role on every run (:func:`gisplan.app.auth.require_ui`) and
 again by the store itself.
 """
 
@@ -14,10 +14,11 @@ import folium
 import pandas as pd
 import streamlit as st
 
-from gisplan.app_auth import require_ui, scenario_store, tr
+from gisplan.app.auth import require_ui, scenario_store, tr
+from gisplan.app.state import lang
+from gisplan.app.widgets import show_map
 from gisplan.catalogue import default_standard
 from gisplan.errors import InputError
-from gisplan.maps.app_support import lang, show_map
 from gisplan.maps.build import add_site_points, new_map
 from gisplan.maps.elements import Legend, LegendItem
 from gisplan.safetext import md_text

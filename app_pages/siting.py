@@ -1,8 +1,8 @@
 """新店选址 (planners / officials): maximal covering siting, what-if, save as a scenario.
 
 Thin page: the analysis is :mod:`gisplan.siting` on the cached dataset and access model the
-coverage page uses (:func:`gisplan.maps.app_support.current_dataset` / ``access_model``).
-The role is checked on every run (:func:`gisplan.app_auth.require_ui`).
+coverage page uses (:func:`gisplan.app.state.current_dataset` / ``access_model``).
+The role is checked on every run (:func:`gisplan.app.auth.require_ui`).
 """
 
 from __future__ import annotations
@@ -13,22 +13,24 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from gisplan.app_auth import require_ui, scenario_store, tr
+from gisplan.app.auth import require_ui, scenario_store, tr
+from gisplan.app.state import (
+    access_model,
+    current_dataset,
+    lang,
+)
+from gisplan.app.widgets import (
+    basemap_control,
+    basemap_key,
+    show_map,
+    synthetic_banner,
+)
 from gisplan.app_standard import session_standard, standard_caption
 from gisplan.coords import gcj02_to_wgs84
 from gisplan.crs import WGS84
 from gisplan.errors import InputError
 from gisplan.io.upload import read_upload
 from gisplan.maps import add_area, add_site_points, coverage_map
-from gisplan.maps.app_support import (
-    access_model,
-    basemap_control,
-    basemap_key,
-    current_dataset,
-    lang,
-    show_map,
-    synthetic_banner,
-)
 from gisplan.maps.elements import Legend, LegendItem
 from gisplan.safetext import md_text
 from gisplan.siting import (

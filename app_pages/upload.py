@@ -12,19 +12,21 @@ import logging
 
 import streamlit as st
 
-from gisplan.app_auth import require_ui
-from gisplan.errors import InputError
-from gisplan.i18n import t
-from gisplan.io.upload import read_upload as read_in_worker
-from gisplan.maps.app_support import (
+from gisplan.app.auth import require_ui
+from gisplan.app.state import (
     SessionLayer,
     access_model,
     current_dataset,
     digest,
     session_layers,
     set_session_layer,
+)
+from gisplan.app.widgets import (
     synthetic_banner,
 )
+from gisplan.errors import InputError
+from gisplan.i18n import t
+from gisplan.io.upload import read_upload as read_in_worker
 from gisplan.safetext import md_text
 
 CRS_CHOICES = {

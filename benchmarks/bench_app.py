@@ -32,16 +32,16 @@ def recompute_s() -> tuple[float, int]:
     """Seconds for the coverage page to re-run after a threshold change, and searches run."""
     from streamlit.testing.v1 import AppTest
 
-    from gisplan.maps import app_support
+    from gisplan.app import state as app_state
 
     calls = []
-    real = app_support.build_access
+    real = app_state.build_access
 
     def counting(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    app_support.build_access = counting
+    app_state.build_access = counting
     try:
         at = AppTest.from_file(str(ROOT / "app_pages" / "coverage.py"), default_timeout=120)
         at.run()
@@ -50,7 +50,7 @@ def recompute_s() -> tuple[float, int]:
         at.run()
         return time.perf_counter() - t0, len(calls)
     finally:
-        app_support.build_access = real
+        app_state.build_access = real
 
 
 def main() -> None:

@@ -48,7 +48,7 @@ def run_streamlit(
     """Run ``streamlit run app.py`` on a free localhost port; yields its URL.
 
     ``env`` adds environment variables (e.g. ``GISPLAN_CACHE_DIR``, ``GISPLAN_USERS``).
-    ``launcher="gisplan"`` starts it as ``gisplan app`` does (``python -m gisplan.serve``,
+    ``launcher="gisplan"`` starts it as ``gisplan app`` does (``python -m gisplan.app.serve``,
     which imports the app's modules and fills the demo cache before serving).
     The server is stopped (terminate, then kill) when the block ends.
     """
@@ -62,7 +62,7 @@ def run_streamlit(
         [
             sys.executable,
             "-m",
-            *(["streamlit", "run"] if launcher == "streamlit" else ["gisplan.serve"]),
+            *(["streamlit", "run"] if launcher == "streamlit" else ["gisplan.app.serve"]),
             str(ROOT / "app.py"),
             "--server.port",
             str(port),

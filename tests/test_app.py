@@ -17,11 +17,11 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from gisplan.app_auth import SESSION_KEY
+from gisplan.app import state as app_state
+from gisplan.app.auth import SESSION_KEY
 from gisplan.catalogue import default_standard
 from gisplan.coords import wgs84_to_gcj02
 from gisplan.io.embedded import load_pedestrian_streets
-from gisplan.maps import app_support
 from gisplan.store import User, hash_password
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,7 +32,7 @@ TIMEOUT = 180
 @pytest.fixture(scope="module")
 def model():
     """The cached access model of the demo data (the same object the app uses)."""
-    return app_support._model("demo", app_support.demo())
+    return app_state._model("demo", app_state.demo())
 
 
 def open_page(page: str | None = None) -> AppTest:
@@ -151,7 +151,7 @@ def test_coverage_page_speed_and_required_set(model):
 def test_changing_a_threshold_does_not_rebuild_the_network(monkeypatch):
     st.cache_resource.clear()
     calls = []
-    real = app_support.build_access
+    real = app_state.build_access
 
     def counting(*args, **kwargs):
         calls.append(1)
@@ -289,7 +289,7 @@ def test_upload_errors_are_shown_not_raised(monkeypatch, planner):
 
 def test_upload_limit_matches_the_server_setting():
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
-    assert config["server"]["maxUploadSize"] == app_support.MAX_UPLOAD_MB
+    assert config["server"]["maxUploadSize"] == app_state.MAX_UPLOAD_MB
     assert config["server"]["enableStaticServing"] is True
     assert config["browser"]["gatherUsageStats"] is False
 
@@ -300,17 +300,17 @@ def test_default_standard_is_the_plans():
 
 
 def test_data_that_cannot_be_analysed_is_an_error_not_a_traceback(monkeypatch):
+    from gisplan.app import state as app_state
     from gisplan.errors import InputError
-    from gisplan.maps import app_support
 
     def refuse(*args, **kwargs):
         raise InputError("none of the 2 communities lies within 300 m of the walking network")
 
     monkeypatch.setattr(app_support, "build_access", refuse)
-    app_support._model.clear()
+    app_state._model.clear()
     for page in ("app_pages/coverage.py", "app_pages/plan_map.py"):
         at = AppTest.from_file(str(ROOT / page), default_timeout=120)
         at.run()
         assert not at.exception, [e.value for e in at.exception]
         assert any("none of the 2 communities" in e.value for e in at.error), page
-    app_support._model.clear()
+    app_state._model.clear()

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gisplan.app_auth import SESSION_KEY
+from gisplan.app import state as app_state
+from gisplan.app.auth import SESSION_KEY
 from gisplan.catalogue import default_standard
-from gisplan.maps import app_support
 from gisplan.siting import grid_candidates, plan_sites, what_if
 from gisplan.store import ScenarioStore, User, engine_from_env, hash_password
 
@@ -29,7 +29,7 @@ PASSWORD = "规划-pw-1"
 @pytest.fixture(scope="module")
 def model():
     """The cached access model of the demo data (the same object the page uses)."""
-    return app_support._model("demo", app_support.demo())
+    return app_state._model("demo", app_state.demo())
 
 
 @pytest.fixture()

@@ -20,7 +20,7 @@ from gisplan.catalogue import default_standard
 from gisplan.coords import wgs84_to_gcj02
 from gisplan.crs import WGS84
 from gisplan.io.embedded import load_business_districts, load_counties, load_pedestrian_streets
-from gisplan.maps import assets, basemaps, build, targets
+from gisplan.maps import assets, basemaps, build
 from gisplan.maps.assets import (
     UnavailableAssetError,
     external_urls,
@@ -30,6 +30,7 @@ from gisplan.maps.assets import (
 )
 from gisplan.maps.build import coverage_map, minutes_class, plan_map, to_feature_collection
 from gisplan.maps.elements import MapLabel
+from gisplan.report import targets
 
 
 @pytest.fixture(scope="module")

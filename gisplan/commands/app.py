@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
         [
             sys.executable,
             "-m",
-            "gisplan.serve",  # streamlit run, after importing the modules and demo data
+            "gisplan.app.serve",  # streamlit run, after importing the modules and demo data
             str(app),
             "--server.port",
             str(args.port),

@@ -5,18 +5,15 @@
 - :mod:`gisplan.maps.basemaps`: none (offline default), OpenStreetMap, Amap (GCJ-02), Tianditu.
 - :mod:`gisplan.maps.build`: the plan map and the coverage map.
 - :mod:`gisplan.maps.elements`: legend, labels, attribution as plain Leaflet controls.
-- :mod:`gisplan.maps.targets`: progress against the plan's 2025 targets.
 """
 
 from gisplan.maps.assets import install_vendor, localize, standalone_html
 from gisplan.maps.basemaps import BASEMAPS, MissingKeyError, display_layer, tianditu_key
 from gisplan.maps.build import add_area, add_site_points, coverage_map, plan_map
-from gisplan.maps.targets import TargetProgress, plan_progress
 
 __all__ = [
     "BASEMAPS",
     "MissingKeyError",
-    "TargetProgress",
     "add_area",
     "add_site_points",
     "coverage_map",
@@ -24,7 +21,6 @@ __all__ = [
     "install_vendor",
     "localize",
     "plan_map",
-    "plan_progress",
     "standalone_html",
     "tianditu_key",
 ]

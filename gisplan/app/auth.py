@@ -11,7 +11,7 @@ of the page script — the check runs on the server, so a crafted request cannot
 
 Typical page::
 
-    from gisplan.app_auth import require_ui
+    from gisplan.app.auth import require_ui
 
     user = require_ui("siting")      # shows the sign-in prompt and returns None for visitors
     if user is None:
@@ -24,6 +24,7 @@ from collections.abc import Mapping
 
 import streamlit as st
 
+from gisplan.app.state import lang
 from gisplan.errors import InputError
 from gisplan.store import (
     ACTIONS,
@@ -65,15 +66,9 @@ _HOW_TO_CONFIGURE_EN = (
 )
 
 
-def _lang() -> str:
-    from gisplan.maps.app_support import lang
-
-    return lang()
-
-
 def tr(zh: str, en: str) -> str:
     """``zh`` or ``en`` following the session's language (Chinese by default)."""
-    return en if _lang() == "en" else zh
+    return en if lang() == "en" else zh
 
 
 def _secrets_users() -> Mapping | None:

@@ -1,6 +1,6 @@
 """Start the Streamlit app with its modules and demo data loaded before the first visitor.
 
-    python -m gisplan.serve app.py [streamlit options]   (what ``gisplan app`` runs)
+    python -m gisplan.app.serve app.py [streamlit options]   (what ``gisplan app`` runs)
 
 ``streamlit run`` imports the app's modules (numpy, pandas, geopandas, folium, the gisplan
 maps, ...) only when the first visitor's script runs, so that visitor waits for them.  This
@@ -19,9 +19,9 @@ __all__ = ["preload", "main"]
 
 #: Modules the pages import; importing them here makes the first script run fast.
 PRELOAD = (
-    "gisplan.maps.app_support",
+    "gisplan.app.state",
     "gisplan.maps",
-    "gisplan.app_auth",
+    "gisplan.app.auth",
     "gisplan.siting",
     "folium.plugins",  # what streamlit_folium imports; the component itself must be
     # declared inside the running server, so streamlit_folium is not imported here

@@ -1,0 +1,9 @@
+"""Streamlit glue: everything the app (``app.py``, ``app_pages/``) needs that is not analysis.
+
+- :mod:`gisplan.app.state`: cached datasets and access models, session layers, language, page setup;
+- :mod:`gisplan.app.widgets`: synthetic banner, basemap choice, map display, download files;
+- :mod:`gisplan.app.auth`: sign-in form, the signed-in user, per-page role checks;
+- :mod:`gisplan.app.serve`: ``gisplan app``'s launcher (``streamlit run`` after preloading).
+
+Importing this package imports nothing; the modules import Streamlit.
+"""
