@@ -40,8 +40,8 @@ CACHE_ENV = "GISPLAN_CACHE_DIR"
 _FORMAT = 1  # bump when the on-disk layout changes
 _LAYERS = [f.name for f in fields(SyntheticCity) if f.name != "bounds_wgs84"]
 _PACKAGE = Path(__file__).resolve().parent
-# Files whose content determines the generated city.
-_SOURCES = ("synthetic.py", "catalogue.py", "catalogue.toml", "crs.py")
+# Files whose content determines the generated city (the synthetic/ package's modules too).
+_SOURCES = ("synthetic/*.py", "catalogue.py", "catalogue.toml", "crs.py")
 _LIBRARIES = ("numpy", "scipy", "shapely", "pyproj", "geopandas", "pandas")
 
 
@@ -58,8 +58,10 @@ def cache_dir() -> Path:
 def synthetic_key(seed: int) -> str:
     """Hex key of the city for ``seed``: generator sources, catalogue, library versions."""
     h = hashlib.sha256(f"format={_FORMAT};seed={int(seed)}".encode())
-    for name in _SOURCES:
-        h.update(b"\0" + name.encode() + b"\0" + (_PACKAGE / name).read_bytes())
+    for pattern in _SOURCES:
+        for path in sorted(_PACKAGE.glob(pattern)):
+            name = path.relative_to(_PACKAGE).as_posix()
+            h.update(b"\0" + name.encode() + b"\0" + path.read_bytes())
     for lib in _LIBRARIES:
         try:
             version = metadata.version(lib)

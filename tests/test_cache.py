@@ -39,11 +39,15 @@ def test_key_depends_on_seed_and_generator_source(monkeypatch, tmp_path):
     assert cache.synthetic_key(1) == cache.synthetic_key(1)
     src = tmp_path / "pkg"
     src.mkdir()
-    for name in cache._SOURCES:
-        (src / name).write_bytes((cache._PACKAGE / name).read_bytes())
+    for pattern in cache._SOURCES:
+        for path in cache._PACKAGE.glob(pattern):
+            target = src / path.relative_to(cache._PACKAGE)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(path.read_bytes())
     monkeypatch.setattr(cache, "_PACKAGE", src)
     same = cache.synthetic_key(1)
-    (src / "synthetic.py").write_bytes((src / "synthetic.py").read_bytes() + b"\n# changed\n")
+    streets = src / "synthetic" / "streets.py"
+    streets.write_bytes(streets.read_bytes() + b"\n# changed\n")
     assert cache.synthetic_key(1) != same
 
 
