@@ -19,8 +19,9 @@ from gisplan.app.state import lang
 from gisplan.app.widgets import show_map
 from gisplan.catalogue import default_standard
 from gisplan.errors import InputError
-from gisplan.maps.build import add_site_points, new_map
+from gisplan.maps.base import new_map
 from gisplan.maps.elements import Legend, LegendItem
+from gisplan.maps.sites import add_site_points
 from gisplan.safetext import md_text
 from gisplan.store import PermissionDenied, before_after_table, export_scenario
 

@@ -157,7 +157,7 @@ def test_changing_a_threshold_does_not_rebuild_the_network(monkeypatch):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(app_support, "build_access", counting)
+    monkeypatch.setattr(app_state, "build_access", counting)
     at = open_page("app_pages/coverage.py")
     assert len(calls) == 1
     before = metric(at, "人口覆盖（全部必备）")
@@ -306,7 +306,7 @@ def test_data_that_cannot_be_analysed_is_an_error_not_a_traceback(monkeypatch):
     def refuse(*args, **kwargs):
         raise InputError("none of the 2 communities lies within 300 m of the walking network")
 
-    monkeypatch.setattr(app_support, "build_access", refuse)
+    monkeypatch.setattr(app_state, "build_access", refuse)
     app_state._model.clear()
     for page in ("app_pages/coverage.py", "app_pages/plan_map.py"):
         at = AppTest.from_file(str(ROOT / page), default_timeout=120)

@@ -20,7 +20,8 @@ from gisplan.catalogue import default_standard
 from gisplan.coords import wgs84_to_gcj02
 from gisplan.crs import WGS84
 from gisplan.io.embedded import load_business_districts, load_counties, load_pedestrian_streets
-from gisplan.maps import assets, basemaps, build
+from gisplan.maps import assets, basemaps
+from gisplan.maps import coverage as coverage_maps
 from gisplan.maps.assets import (
     UnavailableAssetError,
     external_urls,
@@ -28,8 +29,10 @@ from gisplan.maps.assets import (
     localize,
     standalone_html,
 )
-from gisplan.maps.build import coverage_map, minutes_class, plan_map, to_feature_collection
+from gisplan.maps.base import to_feature_collection
+from gisplan.maps.coverage import coverage_map, minutes_class
 from gisplan.maps.elements import MapLabel
+from gisplan.maps.plan import plan_map
 from gisplan.report import targets
 
 
@@ -172,9 +175,9 @@ def test_minutes_classes_hand_computed():
 
 
 def test_completeness_colours_run_from_red_to_green():
-    assert build.completeness_color(0.0) == build.COMPLETENESS_COLORS[0]
-    assert build.completeness_color(1.0) == build.COMPLETENESS_COLORS[-1]
-    assert build.completeness_color(0.5) == build.COMPLETENESS_COLORS[2]
+    assert coverage_maps.completeness_color(0.0) == coverage_maps.COMPLETENESS_COLORS[0]
+    assert coverage_maps.completeness_color(1.0) == coverage_maps.COMPLETENESS_COLORS[-1]
+    assert coverage_maps.completeness_color(0.5) == coverage_maps.COMPLETENESS_COLORS[2]
 
 
 def test_feature_collection_rounds_and_drops_non_finite():
@@ -205,8 +208,8 @@ def test_coverage_map_colours_legend_and_synthetic_label():
     comm_fc = fcs[-1]
     assert len(comm_fc["features"]) == 4
     colours = {f["properties"]["_name"]: f["properties"]["_color"] for f in comm_fc["features"]}
-    assert colours["D"] == build.completeness_color(1.0)
-    assert colours["C"] == build.completeness_color(2 / 3)
+    assert colours["D"] == coverage_maps.completeness_color(1.0)
+    assert colours["C"] == coverage_maps.completeness_color(2 / 3)
     legend = [el for el in assets._walk(m) if type(el).__name__ == "Legend"][0]
     assert sorted(i.label for i in legend.items) == ["2/3", "3/3"]
     assert not [el for el in assets._walk(m) if isinstance(el, MapLabel)]
@@ -220,10 +223,10 @@ def test_coverage_map_minutes_mode_uses_threshold_classes():
     colours = [f["properties"]["_color"] for f in fc["features"]]
     # 100 m = 1.5 min (met), 400 m = 6 min (<= 7.5: class 1), nan (unsnapped), 100 m
     assert colours == [
-        build.MINUTES_COLORS[0],
-        build.MINUTES_COLORS[1],
-        build.MINUTES_COLORS[4],
-        build.MINUTES_COLORS[0],
+        coverage_maps.MINUTES_COLORS[0],
+        coverage_maps.MINUTES_COLORS[1],
+        coverage_maps.MINUTES_COLORS[4],
+        coverage_maps.MINUTES_COLORS[0],
     ]
 
 
@@ -333,7 +336,7 @@ def test_plan_map_labels_districts_counties_and_marks_every_street():
 
 def test_street_labels_appear_only_when_zoomed_in(plan_layers):
     """Street names are in a layer that the map shows from STREET_LABEL_MIN_ZOOM on."""
-    from gisplan.maps.build import STREET_LABEL_MIN_ZOOM
+    from gisplan.maps.plan import STREET_LABEL_MIN_ZOOM
 
     m = plan_map(*plan_layers, base_url="/app/static/vendor")
     html_text = m.get_root().render()
@@ -357,7 +360,7 @@ def test_osm_places_shown_when_zoomed_in_and_credited(plan_layers):
     """OSM place names: dots from OSM_PLACE_MIN_ZOOM, names from OSM_PLACE_LABEL_MIN_ZOOM,
     credited to OpenStreetMap, label text escaped; none of it without places."""
     from gisplan.io.embedded import load_osm_places
-    from gisplan.maps.build import (
+    from gisplan.maps.plan import (
         OSM_PLACE_LABEL_MIN_ZOOM,
         OSM_PLACE_MIN_ZOOM,
         STREET_LABEL_MIN_ZOOM,

@@ -1,0 +1,351 @@
+"""The base of every gisplan map: a folium map with locally served Leaflet, GeoJSON feature
+collections, tooltips, popups and labels.
+
+Every map:
+
+- uses locally served Leaflet only (:func:`gisplan.maps.assets.localize`);
+- draws vector features on a canvas (``prefer_canvas=True``) and points as circle markers
+  through :class:`folium.GeoJson` (one layer per theme, not one element per feature);
+- shifts every layer to the basemap's coordinate system (GCJ-02 for Amap,
+  :func:`gisplan.maps.basemaps.display_layer`);
+- carries a legend, attribution of its data, and a visible synthetic-data label when the
+  data are synthetic.
+
+Layers are given in EPSG:4326; coordinates are rounded to 6 decimals (~0.1 m) for display.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Iterable, Sequence
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import MacroElement
+from jinja2 import Template
+
+from gisplan.analysis import SYNTHETIC_LABEL
+from gisplan.i18n import STRINGS, t
+from gisplan.maps.assets import DEFAULT_BASE_URL, localize
+from gisplan.maps.basemaps import Basemap, add_basemap, get_basemap
+from gisplan.maps.elements import Attribution, MapLabel
+
+__all__ = [
+    "new_map",
+    "add_labels",
+    "to_feature_collection",
+]
+
+_BACKGROUND = "#f3f1ec"
+_PRECISION = 6
+
+
+# -- helpers ---------------------------------------------------------------------------------
+def to_feature_collection(gdf: gpd.GeoDataFrame, columns: Sequence[str] = ()) -> dict:
+    """A GeoJSON FeatureCollection (dict) of ``gdf`` with only ``columns`` as properties.
+
+    Coordinates are taken as they are (no reprojection; callers pass display coordinates) and
+    rounded to 6 decimals.  Non-finite numbers become ``None``.
+    """
+    geoms = shapely.transform(np.asarray(gdf.geometry.values), lambda c: np.round(c, _PRECISION))
+    props = pd.DataFrame(gdf[list(columns)]).astype(object)
+    records = props.to_dict(orient="records")
+    features = []
+    for i, (geom, rec) in enumerate(zip(geoms, records, strict=True)):
+        if geom is None or geom.is_empty:
+            continue
+        clean = {k: _jsonable(v) for k, v in rec.items()}
+        features.append(
+            {
+                "type": "Feature",
+                "id": str(i),
+                "properties": clean,
+                "geometry": shapely.geometry.mapping(geom),
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _jsonable(v):
+    if v is None:
+        return None
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, (str, int, float, bool)):
+        return v
+    if pd.isna(v):
+        return None
+    return str(v)
+
+
+def _bounds(gdfs: Iterable[gpd.GeoDataFrame]) -> list[list[float]]:
+    boxes = [
+        g.total_bounds
+        for g in gdfs
+        if g is not None and len(g) and np.isfinite(g.total_bounds).all()
+    ]
+    if not boxes:
+        return [[29.80, 121.48], [29.94, 121.64]]
+    b = np.array(boxes)
+    return [
+        [float(b[:, 1].min()), float(b[:, 0].min())],
+        [float(b[:, 3].max()), float(b[:, 2].max())],
+    ]
+
+
+def new_map(
+    bounds: list[list[float]],
+    *,
+    basemap: Basemap | str = "none",
+    tianditu_key: str | None = None,
+    attribution: Sequence[str] = (),
+    synthetic: bool = False,
+    base_url: str = DEFAULT_BASE_URL,
+) -> folium.Map:
+    """An empty canvas-rendered map fitted to ``bounds`` ``[[south, west], [north, east]]``.
+
+    ``bounds`` must already be in the basemap's coordinate system.  Raises
+    :class:`gisplan.maps.basemaps.MissingKeyError` for Tianditu without a key.
+    """
+    b = get_basemap(basemap) if isinstance(basemap, str) else basemap
+    center = [(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2]
+    m = folium.Map(
+        location=center,
+        zoom_start=13,
+        tiles=None,
+        prefer_canvas=True,
+        control_scale=False,  # a metric-only scale bar is added below
+        max_zoom=b.max_zoom if b.online else 19,
+        zoom_snap=0.25,
+        zoom_delta=0.5,
+    )
+    add_basemap(m, b, key=tianditu_key)
+    _MetricScale().add_to(m)
+    m.fit_bounds(bounds, padding=(8, 8))
+    _RefitOnResize(bounds).add_to(m)
+    texts = list(attribution)
+    if synthetic:
+        texts.append(SYNTHETIC_LABEL)
+        MapLabel(SYNTHETIC_LABEL, position="topright").add_to(m)
+    if texts:
+        Attribution(texts).add_to(m)
+    _Background(_BACKGROUND if not b.online else "#ffffff").add_to(m)
+    m.gisplan_basemap = b  # type: ignore[attr-defined]
+    return localize(m, base_url)
+
+
+class _Background(MacroElement):
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.getContainer().style.background = {{ this.color|tojson }};
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, color: str) -> None:
+        super().__init__()
+        self._name = "GisplanBackground"
+        self.color = color
+
+
+class _MetricScale(MacroElement):
+    """Leaflet's scale bar in metres and kilometres only (folium's shows feet and miles too)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        L.control.scale({metric: true, imperial: false}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}"""
+    )
+
+
+class _RefitOnResize(MacroElement):
+    """Keep the whole data extent in view and clear of the map's controls on first display.
+
+    The initial ``fit_bounds`` runs before the legend, labels and attribution exist, and
+    streamlit-folium sizes its iframe after the first draw.  This fits ``bounds`` again once
+    the controls are in place (next tick, after web fonts are ready) and whenever the map's
+    frame is resized, until the user pans or zooms.  The padding is measured from the
+    controls (pixels): the top-left corner's width (zoom buttons) on the left, the widest
+    right-hand control (legend, synthetic label) on the right and the taller of the scale bar
+    and the attribution line at the bottom, so no feature is drawn under a control.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map, bounds) {
+            // Any pointer, wheel, touch or key input inside the map is the user's: from then
+            // on the view is theirs.  Capture phase, because Leaflet's controls stop the
+            // propagation of their own clicks (a "+" click never bubbles to the container),
+            // and a zoom resizes the scale bar, which would otherwise refit the map at once.
+            var touched = false;
+            var touch = function () { touched = true; };
+            map.on('dragstart', touch);
+            var box = map.getContainer();
+            ['pointerdown', 'mousedown', 'touchstart', 'wheel', 'keydown', 'dblclick'].forEach(
+                function (type) { box.addEventListener(type, touch, {capture: true, passive: true}); });
+            var widest = function (sel, skip) {
+                var w = 0;
+                box.querySelectorAll(sel + ' > .leaflet-control').forEach(function (c) {
+                    if (!skip || !c.classList.contains(skip)) { w = Math.max(w, c.offsetWidth + 10); }
+                });
+                return w;
+            };
+            var tallest = function (sel) {
+                var c = box.querySelector(sel);
+                return c ? c.offsetHeight : 0;
+            };
+            var fit = function () {
+                if (touched || !box.clientWidth || !box.clientHeight) { return; }
+                var left = widest('.leaflet-top.leaflet-left');
+                var right = Math.max(
+                    widest('.leaflet-top.leaflet-right'),
+                    widest('.leaflet-bottom.leaflet-right', 'leaflet-control-attribution'));
+                var bottom = Math.max(
+                    tallest('.leaflet-bottom.leaflet-left'),
+                    tallest('.leaflet-control-attribution'));
+                // 16 px more than the controls: room for the largest community marker
+                // (radius 7 px plus its outline) beside a control.
+                left = Math.min(left, box.clientWidth / 4) + 16;
+                right = Math.min(right, box.clientWidth / 2) + 16;
+                bottom = Math.min(bottom, box.clientHeight / 4) + 16;
+                map.invalidateSize({pan: false, animate: false});
+                map.fitBounds(bounds, {
+                    paddingTopLeft: [left, 16], paddingBottomRight: [right, bottom], animate: false
+                });
+            };
+            var pending = null;
+            var later = function () {
+                if (pending) { clearTimeout(pending); }
+                pending = setTimeout(function () { pending = null; fit(); }, 60);
+            };
+            map.on('resize', later);
+            if (window.ResizeObserver) {
+                var ro = new ResizeObserver(later);
+                ro.observe(box);
+                box.querySelectorAll('.leaflet-control').forEach(function (c) { ro.observe(c); });
+            }
+            later();
+            if (document.fonts && document.fonts.ready) { document.fonts.ready.then(later); }
+        })({{ this._parent.get_name() }}, {{ this.bounds|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, bounds: list[list[float]]) -> None:
+        super().__init__()
+        self._name = "GisplanRefit"
+        self.bounds = bounds
+
+
+def _tooltip(fields: Sequence[str], aliases: Sequence[str]) -> folium.GeoJsonTooltip:
+    return folium.GeoJsonTooltip(
+        fields=list(fields), aliases=list(aliases), sticky=True, localize=False
+    )
+
+
+def _popup(fields: Sequence[str], aliases: Sequence[str]) -> folium.GeoJsonPopup:
+    return folium.GeoJsonPopup(
+        fields=list(fields), aliases=list(aliases), max_width=360, localize=False
+    )
+
+
+def _translate(values: pd.Series, prefix: str, lang: str) -> pd.Series:
+    return values.astype(str).map(
+        lambda v: t(f"{prefix}.{v}", lang) if f"{prefix}.{v}" in STRINGS else v
+    )
+
+
+def _name(gdf: gpd.GeoDataFrame, lang: str) -> pd.Series:
+    zh = gdf["name_zh"].astype(str)
+    en = gdf["name_en"].astype(str) if "name_en" in gdf else zh
+    return zh + " " + en if lang == "en" else zh + "（" + en + "）"
+
+
+_LABEL_STYLE = (
+    "white-space:nowrap;font:{weight} {size}px/1.2 sans-serif;color:{color};"
+    "text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 2px #fff;pointer-events:none;"
+    "transform:translate({dx},{dy});"
+)
+
+
+def _short_name(gdf: gpd.GeoDataFrame, lang: str) -> pd.Series:
+    """One-language display name (Chinese, or English when ``lang == "en"``)."""
+    if lang == "en" and "name_en" in gdf:
+        return gdf["name_en"].astype(str).str.replace(r"\s*\(.*?\)", "", regex=True)
+    return gdf["name_zh"].astype(str)
+
+
+def add_labels(
+    m: folium.Map,
+    points: gpd.GeoSeries,
+    texts: Sequence[str],
+    *,
+    name: str,
+    color: str = "#333333",
+    size: int = 12,
+    bold: bool = False,
+    dx: str | Sequence[str] = "-50%",
+    dy: str = "-50%",
+    min_zoom: int | None = None,
+) -> folium.FeatureGroup:
+    """Always-visible text labels (``L.divIcon``) at ``points`` (display coordinates).
+
+    Labels are not interactive (clicks and hovers reach the layers below); ``dx``/``dy``
+    shift the text relative to its point (CSS lengths, e.g. ``-50%`` centres it); ``dx`` may
+    be one value per label. With ``min_zoom`` the labels show only from that zoom level on
+    (crowded names at city scale appear when the user zooms in).
+    """
+    group = folium.FeatureGroup(name=name, control=False)
+    shifts = [dx] * len(texts) if isinstance(dx, str) else list(dx)
+    for pt, text, x in zip(points, texts, shifts, strict=True):
+        style = _LABEL_STYLE.format(
+            weight="bold" if bold else "normal", size=size, color=color, dx=x, dy=dy
+        )
+        if pt is None or pt.is_empty:
+            continue
+        folium.Marker(
+            [round(pt.y, _PRECISION), round(pt.x, _PRECISION)],
+            icon=folium.DivIcon(
+                html=f'<div class="gisplan-map-label" style="{style}">{html.escape(str(text))}</div>',
+                icon_size=(0, 0),
+                icon_anchor=(0, 0),
+                class_name="gisplan-map-label-icon",
+            ),
+            interactive=False,
+            keyboard=False,
+        ).add_to(group)
+    group.add_to(m)
+    if min_zoom is not None:
+        _ZoomVisibility(group, min_zoom).add_to(m)
+    return group
+
+
+class _ZoomVisibility(MacroElement):
+    """Show a layer only at or above a zoom level."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        (function (map, layer, minZoom) {
+            var sync = function () {
+                if (map.getZoom() >= minZoom) { if (!map.hasLayer(layer)) { map.addLayer(layer); } }
+                else if (map.hasLayer(layer)) { map.removeLayer(layer); }
+            };
+            map.on('zoomend', sync);
+            sync();
+        })({{ this._parent.get_name() }}, {{ this.layer.get_name() }}, {{ this.min_zoom }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, layer, min_zoom: int) -> None:
+        super().__init__()
+        self._name = "GisplanZoomVisibility"
+        self.layer = layer
+        self.min_zoom = int(min_zoom)

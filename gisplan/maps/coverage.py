@@ -1,0 +1,270 @@
+"""The coverage map: communities coloured by how much of the 15-minute standard they meet,
+amenities, service areas and walking minutes.
+
+Layers are given in EPSG:4326; minutes are walking minutes on the network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from gisplan.access.coverage import CoverageResult
+from gisplan.analysis import SYNTHETIC_LABEL
+from gisplan.i18n import category_name, t
+from gisplan.maps.assets import DEFAULT_BASE_URL
+from gisplan.maps.base import _bounds, _popup, _tooltip, new_map, to_feature_collection
+from gisplan.maps.basemaps import Basemap, display_layer, get_basemap
+from gisplan.maps.elements import Legend, LegendItem
+from gisplan.maps.sites import add_area
+
+__all__ = [
+    "COMPLETENESS_COLORS",
+    "coverage_map",
+    "completeness_color",
+    "minutes_class",
+]
+
+SERVICE_AREA_COLOR = "#1f77b4"
+RIVER_COLOR = "#9cc3e6"
+#: Red (nothing met) to green (everything met).
+COMPLETENESS_COLORS = ("#d7191c", "#fdae61", "#fee08b", "#a6d96a", "#1a9641")
+#: Minutes classes: met, up to 1.5x threshold, up to 2x, beyond/unreachable, unsnapped.
+MINUTES_COLORS = ("#1a9641", "#fee08b", "#fdae61", "#d7191c", "#9e9e9e")
+
+
+def completeness_color(completeness: float) -> str:
+    """Colour for a completeness share (0–1): red at 0 through to green at 1."""
+    if not np.isfinite(completeness):
+        return MINUTES_COLORS[-1]
+    k = int(round(float(np.clip(completeness, 0.0, 1.0)) * (len(COMPLETENESS_COLORS) - 1)))
+    return COMPLETENESS_COLORS[k]
+
+
+def minutes_class(minutes: np.ndarray, threshold: float) -> np.ndarray:
+    """Class 0–4 per value: met (<= threshold), <= 1.5x, <= 2x, beyond or unreachable, unsnapped (nan)."""
+    m = np.asarray(minutes, dtype=float)
+    out = np.full(m.shape, 3, dtype=int)
+    out[m <= 2.0 * threshold + 1e-9] = 2
+    out[m <= 1.5 * threshold + 1e-9] = 1
+    out[m <= threshold + 1e-9] = 0
+    out[np.isnan(m)] = 4
+    return out
+
+
+def _fmt_minutes(v: float, lang: str) -> str:
+    if np.isnan(v):
+        return t("legend.unsnapped", lang)
+    if not np.isfinite(v):
+        return t("legend.unreachable", lang)
+    return f"{v:.1f}"
+
+
+def _radius(population: pd.Series) -> np.ndarray:
+    p = population.astype(float).clip(lower=0).to_numpy()
+    ref = max(float(np.nanmax(p)) if len(p) else 1.0, 1.0)
+    return np.round(3.0 + 4.0 * np.sqrt(p / ref), 1)
+
+
+def coverage_map(
+    result: CoverageResult,
+    *,
+    color_by: str = "completeness",
+    amenities: gpd.GeoDataFrame | None = None,
+    amenity_categories: Sequence[str] | None = None,
+    service_area: gpd.GeoSeries | None = None,
+    service_category: str | None = None,
+    extras: dict[str, gpd.GeoDataFrame] | None = None,
+    basemap: Basemap | str = "none",
+    tianditu_key: str | None = None,
+    synthetic: bool = False,
+    attribution: str = "",
+    lang: str = "zh",
+    base_url: str = DEFAULT_BASE_URL,
+    community_popups: bool = True,
+) -> folium.Map:
+    """Communities coloured by completeness or by minutes to one category, with amenities.
+
+    ``community_popups=False`` keeps the communities' hover tooltips but binds no click
+    popup, so that clicks reach the map (the siting page's what-if map).
+
+    Parameters
+    ----------
+    result : CoverageResult
+        Coverage under the current standard (table in EPSG:4326).
+    color_by : str
+        ``"completeness"`` or a category id (colour by walking minutes to it).
+    amenities : GeoDataFrame, optional
+        Amenities (EPSG:4326); those of ``amenity_categories`` are drawn as small circles
+        (default: the required categories and the ``color_by`` category).
+    service_area : GeoSeries, optional
+        Service-area polygon (EPSG:4326) of ``service_category`` to overlay.
+    extras : dict, optional
+        Context layers (e.g. ``rivers``) in EPSG:4326.
+    synthetic : bool
+        Adds the synthetic-data label to the map.
+    """
+    std = result.standard
+    b = get_basemap(basemap) if isinstance(basemap, str) else basemap
+    table = result.table
+    shown = display_layer(table, b)
+    m = new_map(
+        _bounds([shown]),
+        basemap=b,
+        tianditu_key=tianditu_key,
+        attribution=[attribution] if attribution else [],
+        synthetic=synthetic,
+        base_url=base_url,
+    )
+
+    for key, layer in (extras or {}).items():
+        if layer is None or not len(layer):
+            continue
+        g = display_layer(layer, b)
+        folium.GeoJson(
+            to_feature_collection(g, []),
+            name=t(f"layer.{key}", lang),
+            style_function=lambda _f: {
+                "color": RIVER_COLOR,
+                "weight": 3,
+                "fillColor": RIVER_COLOR,
+                "fillOpacity": 0.6,
+            },
+            interactive=False,
+        ).add_to(m)
+
+    if service_area is not None and len(service_area) and not service_area.iloc[0].is_empty:
+        cat = std[service_category] if service_category else None
+        label = (
+            t("legend.service_area", lang, name=category_name(cat, lang), limit=cat.minutes)
+            if cat
+            else t("layer.service_area", lang)
+        )
+        add_area(
+            m, service_area, name=label, color=SERVICE_AREA_COLOR, fill_opacity=0.15, basemap=b
+        )
+
+    g = shown.copy()
+    g["_name"] = g["name"].astype(str)
+    g["_population"] = g["population"].astype(int)
+    req = std.required_ids
+    g["_completeness"] = [f"{int(k)}/{len(req)}" for k in g["required_met"]]
+    zh = {c.id: category_name(c, lang) for c in std.categories}
+    sep = "、" if lang == "zh" else ", "
+    g["_missing"] = g["missing"].map(lambda s: sep.join(zh[c] for c in s.split(",") if c) or "—")
+    minute_fields = []
+    for cid in dict.fromkeys([*req, *([color_by] if color_by != "completeness" else [])]):
+        col = f"_min_{cid}"
+        g[col] = [_fmt_minutes(v, lang) for v in table[f"minutes_{cid}"].to_numpy(dtype=float)]
+        minute_fields.append(
+            (
+                col,
+                f"{zh[cid]}（{t('field.minutes', lang)}）" if lang == "zh" else f"{zh[cid]} (min)",
+            )
+        )
+    g["_radius"] = _radius(g["population"])
+
+    if color_by == "completeness":
+        g["_color"] = [completeness_color(c) for c in table["completeness"].to_numpy(dtype=float)]
+        levels = sorted(set(int(k) for k in g["required_met"]), reverse=True)
+        items = [
+            LegendItem(
+                f"{k}/{len(req)}", completeness_color(k / len(req) if req else 1.0), "circle"
+            )
+            for k in levels
+        ]
+        legend_title = t("legend.completeness", lang)
+    else:
+        cat = std[color_by]
+        cls = minutes_class(table[f"minutes_{color_by}"].to_numpy(dtype=float), cat.minutes)
+        g["_color"] = [MINUTES_COLORS[c] for c in cls]
+        a = cat.minutes
+        labels = [
+            t("legend.within", lang, a=a),
+            t("legend.between", lang, a=a, b=1.5 * a),
+            t("legend.between", lang, a=1.5 * a, b=2 * a),
+            t("legend.over", lang, a=2 * a) + " / " + t("legend.unreachable", lang),
+            t("legend.unsnapped", lang),
+        ]
+        items = [
+            LegendItem(labels[k], MINUTES_COLORS[k], "circle") for k in sorted(set(cls.tolist()))
+        ]
+        legend_title = t("legend.minutes", lang, name=category_name(cat, lang), limit=a)
+
+    fields = ["_name", "_population", "_completeness", "_missing", *[f for f, _ in minute_fields]]
+    aliases = [
+        t("field.name", lang),
+        t("field.population", lang),
+        t("field.completeness", lang),
+        t("field.missing", lang),
+        *[a for _, a in minute_fields],
+    ]
+
+    cats = (
+        list(amenity_categories)
+        if amenity_categories is not None
+        else list(dict.fromkeys([*req, *([color_by] if color_by != "completeness" else [])]))
+    )
+    amenity_items = []
+    if amenities is not None and len(amenities) and cats:
+        palette = ["#2c7fb8", "#7b3294", "#e66101", "#008837", "#5e3c99", "#b2182b", "#4d4d4d"]
+        colors = {c: palette[i % len(palette)] for i, c in enumerate(cats)}
+        am = amenities.loc[amenities["category"].isin(cats)]
+        if len(am):
+            am = display_layer(am, b).copy()
+            am["_name"] = am["name"].astype(str)
+            am["_category"] = am["category"].map(zh)
+            am["_color"] = am["category"].map(colors)
+            folium.GeoJson(
+                to_feature_collection(am, ["_name", "_category", "_color"]),
+                name=t("layer.amenities", lang),
+                marker=folium.CircleMarker(radius=3.5, weight=1.5, fill=True),
+                style_function=lambda f: {
+                    "color": "#ffffff",
+                    "fillColor": f["properties"]["_color"],
+                    "fillOpacity": 1.0,
+                    "radius": 4,
+                },
+                tooltip=_tooltip(
+                    ["_name", "_category"], [t("field.name", lang), t("field.category", lang)]
+                ),
+            ).add_to(m)
+            amenity_items = [
+                LegendItem(f"{t('layer.amenities', lang)} · {zh[c]}", colors[c], "circle")
+                for c in cats
+                if (am["category"] == c).any()
+            ]
+
+    folium.GeoJson(
+        to_feature_collection(g, [*fields, "_color", "_radius"]),
+        name=t("layer.communities", lang),
+        marker=folium.CircleMarker(radius=5, weight=1, fill=True),
+        style_function=lambda f: {
+            "color": "#333333",
+            "weight": 1,
+            "fillColor": f["properties"]["_color"],
+            "fillOpacity": 0.85,
+            "radius": f["properties"]["_radius"],
+        },
+        highlight_function=lambda _f: {"weight": 3},
+        tooltip=_tooltip(fields[:3], aliases[:3]),
+        popup=_popup(fields, aliases) if community_popups else None,
+    ).add_to(m)
+
+    if service_area is not None and service_category:
+        cat = std[service_category]
+        amenity_items.append(
+            LegendItem(
+                t("legend.service_area", lang, name=category_name(cat, lang), limit=cat.minutes),
+                SERVICE_AREA_COLOR,
+                "fill",
+                0.15,
+            )
+        )
+    note = SYNTHETIC_LABEL if synthetic else ""
+    Legend(legend_title, [*items, *amenity_items], note=note).add_to(m)
+    return m
