@@ -18,8 +18,6 @@ SOURCE = "synthetic"
 
 
 _TO_METRIC = Transformer.from_crs(WGS84, METRIC_CRS, always_xy=True)
-
-
 _TO_WGS84 = Transformer.from_crs(METRIC_CRS, WGS84, always_xy=True)
 
 

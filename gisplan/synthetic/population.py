@@ -17,11 +17,7 @@ from gisplan.catalogue import load_catalogue
 _FIRST = list(
     "月天鼓江灵孝永白孔甬华新常紫丽南泰柳西望中和潜百东明福樱翠怡宁安春桂兰芝青云锦瑞金嘉康平惠文广海长"
 )
-
-
 _SECOND = list("湖一楼厦桥闻丰沙浦江严河青薇园苑安汀塘京山义龙丈胜明花柏庭光晖港城宁华兴盛泉林")
-
-
 _COMMUNITY_SUFFIX = (
     "小区",
     "小区",
@@ -36,8 +32,6 @@ _COMMUNITY_SUFFIX = (
     "雅苑",
     "社区",
 )
-
-
 _AMENITY_NAMES = {
     "convenience_store": ("甬邻便利", "三江口便利", "邻家优选", "好又近便利", "24小时便利"),
     "wet_market": ("菜场", "农贸市场", "菜市场"),
@@ -51,8 +45,6 @@ _AMENITY_NAMES = {
     "recycling": ("再生资源回收站", "回收点"),
     "express_delivery": ("快递驿站", "快递服务站", "菜鸟驿站"),
 }
-
-
 _BRANDED = {"convenience_store", "supermarket"}
 
 
@@ -122,8 +114,6 @@ _SUPPLY = {
     "recycling": (0.6, 600.0, (1.5, 0.5, 0.5), 1.0),
     "express_delivery": (4.0, 150.0, (1.5, 1.0, 0.5), 1.0),
 }
-
-
 _DEFAULT_SUPPLY = (2.0, 150.0, (1.0, 1.5, 1.0), 1.0)
 
 

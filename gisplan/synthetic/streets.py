@@ -26,24 +26,14 @@ _BLOCK_ANCHORS = (
     (121.54500, 29.88850, 170.0, 450.0),  # 江北 residential
     (121.56800, 29.86900, 150.0, 650.0),  # 江东 (鄞州) old residential
 )
-
-
 _BLOCK_GROWTH = 0.11
-
-
 #: newer areas of large blocks: (dx, dy from the confluence m, radius m, size factor)
 _LARGE_BLOCK_ZONES = ((2050.0, -1950.0, 1500.0, 1.5), (-300.0, 2700.0, 1100.0, 1.3))
-
-
 _MIN_BLOCK_M = 75.0
-
-
 _MAX_BLOCK_M = 420.0
 
 
 _ROAD_SETBACK_M = 15.0  # riverside / lakeside road distance from the water's edge
-
-
 _MIN_EDGE_M = 12.0  # shorter non-bridge edges are contracted into one node
 
 
@@ -322,8 +312,6 @@ def _largest_component(n_nodes: int, u: np.ndarray, v: np.ndarray) -> tuple[np.n
 
 
 _KIND_CODES = {"local": 0, "arterial": 1, "riverside": 2, "bridge": 3}
-
-
 _KIND_NAMES = np.array(["local", "arterial", "riverside", "bridge"], dtype=object)
 
 
