@@ -17,13 +17,9 @@ from pyproj import Geod
 from gisplan.catalogue import load_catalogue
 from gisplan.coords import wgs84_to_bd09, wgs84_to_gcj02
 from gisplan.errors import InputError
-from gisplan.io.layers import (
-    detect_encoding,
-    read_amenities,
-    read_communities,
-    read_csv_points,
-    read_layer,
-)
+from gisplan.io.layers import read_amenities, read_communities
+from gisplan.io.readers import read_csv_points, read_layer
+from gisplan.io.validate import detect_encoding
 
 GEOD = Geod(ellps="WGS84")
 # Three points near Ningbo's 三江口 (WGS-84 truth).

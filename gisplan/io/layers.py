@@ -13,50 +13,38 @@ Coordinate systems: vector files carry their CRS (a layer without one is an erro
 ``crs=`` is given).  CSV files carry none: WGS-84 is assumed (with a warning) unless you pass
 ``"cgcs2000"``, ``"gcj02"`` (Amap/Gaode, Tencent) or ``"bd09"`` (Baidu).  GCJ-02 and BD-09
 data are converted to WGS-84 with :mod:`gisplan.coords`.
+
+The readers (:func:`~gisplan.io.readers.read_layer`, :func:`~gisplan.io.readers.read_csv_points`)
+are in :mod:`gisplan.io.readers`, the row-level helpers in :mod:`gisplan.io.validate`.
 """
 
 from __future__ import annotations
 
-import codecs
-import json
 import os
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
-from io import StringIO
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
-from pyproj import CRS
 
 from gisplan.catalogue import load_catalogue
-from gisplan.coords import convert, normalize_system
 from gisplan.crs import WGS84
 from gisplan.errors import InputError
-from gisplan.io.guards import check_json_depth, nonfinite_positions, utf16_encoding
 from gisplan.io.households import HOUSEHOLD_COLUMNS, PERSONS_PER_HOUSEHOLD, households_to_population
+from gisplan.io.readers import CSV_SUFFIXES, check_geometries_present, read_csv_points, read_layer
+from gisplan.io.validate import MAX_LISTED, Rows, check_bounds, fail, find_column
 
 __all__ = [
-    "CHINA_BOUNDS",
-    "read_layer",
-    "read_csv_points",
-    "read_csv_table",
-    "detect_encoding",
     "map_categories",
     "read_communities",
     "read_amenities",
     "category_lookup",
+    "valid_categories_text",
 ]
 
-#: Rough lon/lat box of China (the GCJ-02 ``out_of_china`` box), used to spot swapped columns.
-CHINA_BOUNDS: tuple[float, float, float, float] = (72.004, 0.8293, 137.8347, 55.8271)
-
-LON_NAMES = ("lon", "lng", "long", "longitude", "经度", "x坐标", "wgs84经度")
-LAT_NAMES = ("lat", "latitude", "纬度", "y坐标", "wgs84纬度")
 _ID_NAMES = ("id", "编号", "序号", "fid_")
 _NAME_NAMES = ("name", "名称", "小区名称", "小区", "名字")
 _POP_NAMES = ("population", "pop", "人口", "人口数", "居住人口", "常住人口")
@@ -64,510 +52,19 @@ _COUNTY_NAMES = ("county", "district", "区县", "区", "县区", "行政区")
 _CATEGORY_NAMES = ("category", "类别", "类型", "业态", "分类")
 _SOURCE_NAMES = ("source", "来源", "数据来源")
 
-_MAX_LISTED = 10
-_VECTOR_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp", ".zip"}
-_CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 
-
-# ---------------------------------------------------------------------------------------------
-# helpers
-
-
-@dataclass(frozen=True)
-class _Rows:
-    """How to number rows of one source in messages."""
-
-    path: Path
-    csv: bool
-
-    def number(self, i: int) -> int:
-        """Row number shown to the user for positional index ``i``."""
-        return i + 1 if self.csv else i
-
-    def describe(self, positions: Sequence[int]) -> str:
-        nums = [self.number(int(i)) for i in positions]
-        text = ", ".join(str(n) for n in nums[:_MAX_LISTED])
-        if len(nums) > _MAX_LISTED:
-            text += f" and {len(nums) - _MAX_LISTED} more"
-        kind = "data row" if self.csv else "feature"
-        if len(nums) > 1:
-            kind += "s"
-        return f"{kind} {text}"
-
-
-def _fail(message: str, rows: _Rows, *, field: str | None, positions=None, hint: str | None):
-    row = None
-    if positions is not None and len(positions):
-        row = rows.number(int(positions[0]))
-        message = f"{message} ({rows.describe(positions)})"
-    raise InputError(message, file=rows.path, field=field, row=row, hint=hint)
-
-
-def _find_column(columns: Sequence[str], wanted: str | None, aliases: Sequence[str]) -> str | None:
-    """Return the column named ``wanted`` (exact) or the first alias (case-insensitive)."""
-    cols = [str(c) for c in columns]
-    if wanted is not None:
-        if wanted in cols:
-            return wanted
-        low = {c.strip().lower(): c for c in cols}
-        return low.get(wanted.strip().lower())
-    low = {c.strip().lower(): c for c in cols}
-    for name in aliases:
-        if name.lower() in low:
-            return low[name.lower()]
-    return None
-
-
-def detect_encoding(data: bytes) -> str:
-    """Guess the text encoding of a CSV file: UTF-8 (with or without BOM), UTF-16 or GB18030.
-
-    UTF-16 is recognised with or without a byte-order mark (Excel's "Unicode text").
-
-    GB18030 is a superset of GBK and GB2312, the encodings of Chinese Excel exports.
-    """
-    if data.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    utf16 = utf16_encoding(data)
-    if utf16:
-        return utf16
-    try:
-        data.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        data.decode("gb18030")
-        return "gb18030"
-    except UnicodeDecodeError:
-        return ""
-
-
-def read_csv_table(path: str | os.PathLike, *, encoding: str | None = None) -> pd.DataFrame:
-    """Read a CSV (comma, tab or semicolon separated) as strings, guessing the encoding.
-
-    All cells are returned as ``str`` (or missing), so ids such as ``"007"`` keep their zeros.
-    Raises :class:`InputError` for an unreadable file, an unknown encoding or a file without
-    a header.
-    """
+def _read_any(path, *, layer, crs, encoding, lon, lat) -> tuple[gpd.GeoDataFrame, Rows]:
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read the file ({exc.strerror or exc})", file=path) from None
-    if encoding is None:
-        encoding = detect_encoding(data)
-        if not encoding:
-            raise InputError(
-                "the file is neither UTF-8 nor GBK/GB18030 text",
-                file=path,
-                field="encoding",
-                hint="save it as UTF-8 CSV, or pass encoding= (for example 'big5')",
-            )
-    try:
-        text = data.decode(encoding)
-    except (UnicodeDecodeError, LookupError) as exc:
-        raise InputError(
-            f"cannot decode the file as {encoding}: {exc}",
-            file=path,
-            field="encoding",
-            hint="leave the encoding unset to auto-detect UTF-8 / GBK, or give the right one",
-        ) from None
-    text = text.lstrip("\ufeff")
-    if not text.strip():
-        raise InputError("the file is empty", file=path, hint="export the layer with a header row")
-    header = text.splitlines()[0]
-    sep = max((",", "\t", ";"), key=header.count)
-    try:
-        df = pd.read_csv(
-            StringIO(text),
-            sep=sep,
-            dtype=str,
-            keep_default_na=False,
-            na_values=[""],
-            skipinitialspace=True,
-        )
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise InputError(
-            f"malformed CSV: {exc}",
-            file=path,
-            hint="check for unquoted separators or a ragged row",
-        ) from None
-    df.columns = [str(c).strip().lstrip("\ufeff") for c in df.columns]
-    return df
-
-
-def _check_lonlat(
-    lon: np.ndarray,
-    lat: np.ndarray,
-    rows: _Rows,
-    *,
-    lon_field: str,
-    lat_field: str,
-    system: str,
-) -> None:
-    """Range and swapped-axis checks on raw longitude/latitude degrees."""
-    bad_lat = np.flatnonzero(np.abs(lat) > 90)
-    bad_lon = np.flatnonzero(np.abs(lon) > 180)
-    swappable = (np.abs(lon) <= 90) & (np.abs(lat) <= 180)
-    if bad_lat.size:
-        if np.all(swappable[bad_lat]):
-            _fail(
-                f"latitude outside ±90° — looks like lat/lon are swapped (columns "
-                f"'{lon_field}' and '{lat_field}')",
-                rows,
-                field=lat_field,
-                positions=bad_lat,
-                hint="swap the longitude and latitude columns (longitude is east, ~121.5 in Ningbo)",
-            )
-        _fail(
-            "latitude outside ±90°", rows, field=lat_field, positions=bad_lat, hint="fix the values"
-        )
-    if bad_lon.size:
-        _fail(
-            "longitude outside ±180°",
-            rows,
-            field=lon_field,
-            positions=bad_lon,
-            hint="fix the values",
-        )
-    if system in ("gcj02", "bd09", "wgs84", "cgcs2000"):
-        minx, miny, maxx, maxy = CHINA_BOUNDS
-        inside = (lon >= minx) & (lon <= maxx) & (lat >= miny) & (lat <= maxy)
-        inside_swapped = (lat >= minx) & (lat <= maxx) & (lon >= miny) & (lon <= maxy)
-        suspicious = np.flatnonzero(~inside & inside_swapped)
-        if suspicious.size:
-            _fail(
-                "coordinates lie outside China but inside it once swapped — looks like lat/lon "
-                f"are swapped (columns '{lon_field}' and '{lat_field}')",
-                rows,
-                field=f"{lon_field}/{lat_field}",
-                positions=suspicious,
-                hint="swap the longitude and latitude columns",
-            )
-
-
-def _check_bounds(gdf: gpd.GeoDataFrame, bounds, rows: _Rows) -> None:
-    if bounds is None:
-        return
-    minx, miny, maxx, maxy = (float(b) for b in bounds)
-    g = gdf.geometry.values
-    ok = shapely.intersects(g, shapely.box(minx, miny, maxx, maxy))
-    bad = np.flatnonzero(~np.asarray(ok))
-    if bad.size:
-        _fail(
-            f"geometry outside the plausible area ({minx}, {miny}, {maxx}, {maxy}) in EPSG:4326",
-            rows,
-            field="geometry",
-            positions=bad,
-            hint="check the coordinate system (WGS-84 / GCJ-02 / BD-09) and the coordinates",
-        )
-
-
-# ---------------------------------------------------------------------------------------------
-# reading
-
-
-def read_csv_points(
-    path: str | os.PathLike,
-    *,
-    lon: str | None = None,
-    lat: str | None = None,
-    crs: str | None = None,
-    encoding: str | None = None,
-) -> gpd.GeoDataFrame:
-    """Read a CSV of points with longitude/latitude columns into WGS-84 (EPSG:4326).
-
-    Parameters
-    ----------
-    path : path-like
-        CSV, comma / tab / semicolon separated.
-    lon, lat : str, optional
-        Column names.  When not given, the first of ``lon, lng, long, longitude, 经度`` and
-        ``lat, latitude, 纬度`` (case-insensitive) is used.
-    crs : {"wgs84", "cgcs2000", "gcj02", "bd09"}, optional
-        System of the coordinates in the file.  A CSV carries no CRS: when ``crs`` is not
-        given WGS-84 (GPS, OpenStreetMap) is assumed and a warning says so.  Amap/Gaode and
-        Tencent exports are ``"gcj02"``; Baidu exports ``"bd09"``.
-    encoding : str, optional
-        Text encoding; by default UTF-8 (with or without BOM) or GBK/GB18030 is detected.
-
-    Returns
-    -------
-    GeoDataFrame
-        All other columns as strings, Point geometry in EPSG:4326, in file order.
-    """
-    path = Path(path)
-    rows = _Rows(path, csv=True)
-    if crs is None:
-        system = "wgs84"
-        warnings.warn(
-            f"{path}: a CSV has no coordinate system; assuming WGS-84 longitude/latitude "
-            "(pass crs='gcj02' for Amap/Tencent, 'bd09' for Baidu, or crs='wgs84' to confirm)",
-            UserWarning,
-            stacklevel=2,
-        )
-    else:
-        try:
-            system = normalize_system(crs)
-        except InputError as exc:
-            raise InputError(exc.message, file=path, field="crs", hint=exc.hint) from None
-    df = read_csv_table(path, encoding=encoding)
-    lon_col = _find_column(df.columns, lon, LON_NAMES)
-    lat_col = _find_column(df.columns, lat, LAT_NAMES)
-    for col, given, names, what in (
-        (lon_col, lon, LON_NAMES, "longitude"),
-        (lat_col, lat, LAT_NAMES, "latitude"),
-    ):
-        if col is None:
-            raise InputError(
-                f"no {what} column; columns present: {', '.join(map(str, df.columns))}",
-                file=path,
-                field=given or names[0],
-                hint=f"name the column one of {', '.join(names)} or pass "
-                f"{'lon' if what == 'longitude' else 'lat'}='<column>'",
-            )
-    if df.empty:
-        raise InputError("the layer has no rows", file=path, field="geometry", hint="add data rows")
-    values = {}
-    for col in (lon_col, lat_col):
-        raw = df[col]
-        num = pd.to_numeric(raw.str.strip(), errors="coerce")
-        missing = np.flatnonzero(raw.isna().to_numpy())
-        if missing.size:
-            _fail(
-                "empty coordinate",
-                rows,
-                field=col,
-                positions=missing,
-                hint="fill in or delete the rows",
-            )
-        bad = np.flatnonzero(num.isna().to_numpy() | ~np.isfinite(num.to_numpy(dtype=float)))
-        if bad.size:
-            examples = ", ".join(repr(v) for v in raw.iloc[bad[:3]])
-            _fail(
-                f"coordinate is not a number ({examples})",
-                rows,
-                field=col,
-                positions=bad,
-                hint="use decimal degrees such as 121.55 (not 121°33′)",
-            )
-        values[col] = num.to_numpy(dtype=float)
-    x, y = values[lon_col], values[lat_col]
-    _check_lonlat(x, y, rows, lon_field=lon_col, lat_field=lat_col, system=system)
-    wx, wy = convert(x, y, system, "wgs84")
-    attrs = df.drop(columns=[lon_col, lat_col])
-    gdf = gpd.GeoDataFrame(attrs, geometry=gpd.points_from_xy(wx, wy), crs=WGS84)
-    gdf.attrs["source_file"] = str(path)
-    gdf.attrs["coord_system"] = system
-    return gdf
-
-
-def _list_layers(path: Path) -> list[str]:
-    try:
-        return [str(name) for name, _ in pyogrio.list_layers(_ogr_path(path))]
-    except Exception:  # noqa: BLE001 - reported by the read that follows
-        return []
-
-
-def _ogr_path(path: Path) -> str:
-    if path.suffix.lower() == ".zip":
-        return f"/vsizip/{path.resolve()}"
-    return str(path)
-
-
-def _json_problem(path: Path) -> str | None:
-    try:
-        with open(path, encoding="utf-8-sig") as f:
-            doc = json.load(f)
-    except json.JSONDecodeError as exc:
-        return f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
-    except UnicodeDecodeError:
-        return "GeoJSON must be UTF-8 text"
-    except RecursionError:
-        return "the JSON is nested too deeply"
-    except OSError:
-        return None
-    if not isinstance(doc, dict) or "type" not in doc:
-        return "not a GeoJSON object (no 'type' member)"
-    return None
-
-
-def read_layer(
-    path: str | os.PathLike,
-    *,
-    layer: str | int | None = None,
-    crs: str | None = None,
-    encoding: str | None = None,
-) -> gpd.GeoDataFrame:
-    """Read a vector layer or a CSV of points into WGS-84 (EPSG:4326).
-
-    Parameters
-    ----------
-    path : path-like
-        ``.geojson``/``.json``, ``.gpkg``, ``.shp``, ``.zip`` (zipped Shapefile) or ``.csv``.
-    layer : str or int, optional
-        Layer of a multi-layer source (GeoPackage, zip with several Shapefiles).  Required
-        when there is more than one.
-    crs : str, optional
-        Coordinate system of the data: ``"wgs84"``, ``"cgcs2000"``, ``"gcj02"``, ``"bd09"``
-        or any pyproj CRS string (``"EPSG:32651"``).  For vector files it replaces the file's
-        own CRS label (use it for GCJ-02/BD-09 data, usually labelled EPSG:4326, and for files
-        without a CRS).  For CSV it must be one of the four names; without it WGS-84 is
-        assumed with a warning.
-    encoding : str, optional
-        Text encoding of CSV / Shapefile attributes (e.g. ``"gbk"``); guessed when not given.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise InputError("file not found", file=path, hint="check the path")
-    suffix = path.suffix.lower()
-    if suffix in _CSV_SUFFIXES:
-        return read_csv_points(path, crs=crs, encoding=encoding)
-    if suffix not in _VECTOR_SUFFIXES:
-        raise InputError(
-            f"unsupported file type {suffix or '(none)'}",
-            file=path,
-            hint="use GeoJSON, GeoPackage, Shapefile (.shp or zipped .zip) or CSV with lon/lat",
-        )
-    rows = _Rows(path, csv=False)
-    if layer is None and suffix in (".gpkg", ".zip"):
-        names = _list_layers(path)
-        if len(names) > 1:
-            raise InputError(
-                f"the file has {len(names)} layers: {', '.join(names)}",
-                file=path,
-                field="layer",
-                hint="choose one with layer='<name>'",
-            )
-    if suffix in (".geojson", ".json"):
-        check_json_depth(path)
-    kw = {}
-    if encoding is not None:
-        kw["encoding"] = encoding
-    try:
-        gdf = gpd.read_file(_ogr_path(path), layer=layer, engine="pyogrio", **kw)
-    except Exception as exc:  # noqa: BLE001 - GDAL raises many kinds; all are input problems
-        detail = _json_problem(path) if suffix in (".geojson", ".json") else None
-        if detail is None:
-            detail = f"cannot read the layer: {exc}"
-        field = "layer" if layer is not None and "layer" in str(exc).lower() else None
-        raise InputError(
-            detail,
-            file=path,
-            field=field,
-            hint="open it in QGIS to check; export as GeoJSON (UTF-8) or GeoPackage",
-        ) from None
-    if len(gdf) == 0:
-        raise InputError(
-            "the layer has no features", file=path, field="geometry", hint="add features"
-        )
-    _check_geometries_present(gdf, rows)
-    _check_finite(gdf, rows)
-    if crs is not None:
-        try:
-            system = normalize_system(crs)
-        except InputError:
-            system = None
-        if system is None:
-            try:
-                gdf = gdf.set_crs(CRS.from_user_input(crs), allow_override=True)
-            except Exception as exc:  # noqa: BLE001
-                raise InputError(
-                    f"unknown CRS {crs!r}: {exc}",
-                    file=path,
-                    field="crs",
-                    hint="use wgs84, cgcs2000, gcj02, bd09 or an EPSG code",
-                ) from None
-        else:
-            gdf = gdf.set_crs(None, allow_override=True)
-            gdf.attrs["coord_system"] = system
-    elif gdf.crs is None:
-        raise InputError(
-            "the layer has no coordinate reference system",
-            file=path,
-            field="crs",
-            hint="set one in QGIS (or add the .prj of a Shapefile), or pass crs='wgs84' / "
-            "'cgcs2000' / 'gcj02' / 'bd09' / 'EPSG:xxxx'",
-        )
-    system = gdf.attrs.get("coord_system")
-    if system is None and gdf.crs is not None:
-        epsg = CRS.from_user_input(gdf.crs).to_epsg()
-        system = {4326: "wgs84", 4490: "cgcs2000"}.get(epsg)
-    if system is not None:
-        _check_vertices(gdf, rows, system)
-        out = _shift(gdf, system)
-    else:
-        out = gdf.to_crs(WGS84)
-    out.attrs["source_file"] = str(path)
-    out.attrs["coord_system"] = system or CRS.from_user_input(gdf.crs).to_string()
-    return out
-
-
-def _shift(gdf: gpd.GeoDataFrame, system: str) -> gpd.GeoDataFrame:
-    def fn(c):
-        x, y = convert(c[:, 0], c[:, 1], system, "wgs84")
-        return np.column_stack([x, y])
-
-    out = gdf.copy()
-    out[out.geometry.name] = gpd.GeoSeries(
-        shapely.transform(gdf.geometry.values, fn), index=gdf.index
-    )
-    return out.set_crs(WGS84, allow_override=True)
-
-
-def _check_geometries_present(gdf: gpd.GeoDataFrame, rows: _Rows) -> None:
-    geom = gdf.geometry
-    missing = np.flatnonzero((geom.isna() | geom.is_empty).to_numpy())
-    if missing.size:
-        _fail(
-            "missing or empty geometry",
-            rows,
-            field="geometry",
-            positions=missing,
-            hint="give every feature a location or delete it",
-        )
-
-
-def _check_finite(gdf: gpd.GeoDataFrame, rows: _Rows) -> None:
-    """Refuse NaN or infinite coordinates (GDAL reads ``[NaN, 29.87]``; GEOS fails on it later)."""
-    bad = nonfinite_positions(gdf.geometry.values)
-    if bad.size:
-        _fail(
-            "coordinates are not finite (NaN or infinity)",
-            rows,
-            field="geometry",
-            positions=bad,
-            hint="fix or delete the features; coordinates must be numbers",
-        )
-
-
-def _check_vertices(gdf: gpd.GeoDataFrame, rows: _Rows, system: str) -> None:
-    """Range / swapped-axis check on the first vertex of each feature (degrees)."""
-    coords, idx = shapely.get_coordinates(gdf.geometry.values, return_index=True)
-    xy = np.full((len(gdf), 2), np.nan)
-    _, first = np.unique(idx, return_index=True)
-    xy[idx[first]] = coords[first]
-    _check_lonlat(xy[:, 0], xy[:, 1], rows, lon_field="x", lat_field="y", system=system)
-
-
-# ---------------------------------------------------------------------------------------------
-# schemas
-
-
-def _read_any(path, *, layer, crs, encoding, lon, lat) -> tuple[gpd.GeoDataFrame, _Rows]:
-    path = Path(path)
-    if path.suffix.lower() in _CSV_SUFFIXES:
+    if path.suffix.lower() in CSV_SUFFIXES:
         if not path.exists():
             raise InputError("file not found", file=path, hint="check the path")
         gdf = read_csv_points(path, lon=lon, lat=lat, crs=crs, encoding=encoding)
-        return gdf, _Rows(path, csv=True)
+        return gdf, Rows(path, csv=True)
     gdf = read_layer(path, layer=layer, crs=crs, encoding=encoding)
-    return gdf, _Rows(path, csv=False)
+    return gdf, Rows(path, csv=False)
 
 
-def _to_points(gdf: gpd.GeoDataFrame, rows: _Rows, *, polygons: str, what: str) -> gpd.GeoDataFrame:
+def _to_points(gdf: gpd.GeoDataFrame, rows: Rows, *, polygons: str, what: str) -> gpd.GeoDataFrame:
     """Points stay; polygons become representative points (or fail); lines fail."""
     g = gdf.geometry
     types = g.geom_type.to_numpy()
@@ -580,7 +77,7 @@ def _to_points(gdf: gpd.GeoDataFrame, rows: _Rows, *, polygons: str, what: str) 
     bad = np.flatnonzero(~(is_point | single_mp | is_poly))
     if bad.size:
         kinds = sorted(set(types[bad]))
-        _fail(
+        fail(
             f"{what} must be points (or polygons), found {', '.join(kinds)}",
             rows,
             field="geometry",
@@ -589,7 +86,7 @@ def _to_points(gdf: gpd.GeoDataFrame, rows: _Rows, *, polygons: str, what: str) 
         )
     if is_poly.any():
         if polygons != "point":
-            _fail(
+            fail(
                 f"{what} must be points, found polygons",
                 rows,
                 field="geometry",
@@ -599,7 +96,7 @@ def _to_points(gdf: gpd.GeoDataFrame, rows: _Rows, *, polygons: str, what: str) 
         invalid = np.flatnonzero(is_poly & ~g.is_valid.to_numpy())
         if invalid.size:
             reason = shapely.is_valid_reason(g.values[invalid[0]])
-            _fail(
+            fail(
                 f"invalid polygon: {reason}",
                 rows,
                 field="geometry",
@@ -619,9 +116,9 @@ def _to_points(gdf: gpd.GeoDataFrame, rows: _Rows, *, polygons: str, what: str) 
 
 
 def _ids(
-    gdf: gpd.GeoDataFrame, rows: _Rows, *, id_column: str | None, prefix: str
+    gdf: gpd.GeoDataFrame, rows: Rows, *, id_column: str | None, prefix: str
 ) -> tuple[pd.Series, str | None]:
-    col = _find_column(gdf.columns, id_column, _ID_NAMES)
+    col = find_column(gdf.columns, id_column, _ID_NAMES)
     if col is None and id_column is not None:
         _missing_columns(gdf, rows, [id_column])
     if col is None:
@@ -635,16 +132,16 @@ def _ids(
     raw = gdf[col]
     missing = np.flatnonzero(raw.isna().to_numpy())
     if missing.size:
-        _fail("missing id", rows, field=col, positions=missing, hint="give every row a unique id")
+        fail("missing id", rows, field=col, positions=missing, hint="give every row a unique id")
     ids = raw.map(_id_text)
     empty = np.flatnonzero((ids == "").to_numpy())
     if empty.size:
-        _fail("empty id", rows, field=col, positions=empty, hint="give every row a unique id")
+        fail("empty id", rows, field=col, positions=empty, hint="give every row a unique id")
     dup = ids.duplicated(keep=False).to_numpy()
     if dup.any():
         dups = sorted(set(ids[dup]))
-        _fail(
-            f"duplicate ids: {', '.join(dups[:_MAX_LISTED])}",
+        fail(
+            f"duplicate ids: {', '.join(dups[:MAX_LISTED])}",
             rows,
             field=col,
             positions=np.flatnonzero(dup),
@@ -659,7 +156,7 @@ def _id_text(v) -> str:
     return str(v).strip()
 
 
-def _missing_columns(gdf, rows: _Rows, missing: Sequence[str], aliases: Sequence[str] = ()):
+def _missing_columns(gdf, rows: Rows, missing: Sequence[str], aliases: Sequence[str] = ()):
     present = [c for c in gdf.columns if c != gdf.geometry.name]
     alias_text = f" (also accepted: {', '.join(aliases)})" if aliases else ""
     raise InputError(
@@ -685,7 +182,7 @@ def _finish(
     gdf: gpd.GeoDataFrame,
     schema: dict[str, pd.Series],
     used: set[str | None],
-    rows: _Rows,
+    rows: Rows,
     bounds,
 ) -> gpd.GeoDataFrame:
     extras = [
@@ -697,7 +194,7 @@ def _finish(
     out = gpd.GeoDataFrame(data, geometry=gdf.geometry.values, crs=WGS84, index=gdf.index)
     out = out.reset_index(drop=True)
     out.attrs.update(gdf.attrs)
-    _check_bounds(out, bounds, rows)
+    check_bounds(out, bounds, rows)
     return out
 
 
@@ -748,10 +245,10 @@ def read_communities(
         As in :func:`read_layer` / :func:`read_csv_points`.
     """
     gdf, rows = _read_any(path, layer=layer, crs=crs, encoding=encoding, lon=lon, lat=lat)
-    _check_geometries_present(gdf, rows)
+    check_geometries_present(gdf, rows)
     gdf = _to_points(gdf, rows, polygons=polygons, what="communities")
-    pop_col = _find_column(gdf.columns, population_column, _POP_NAMES)
-    hh_col = _find_column(gdf.columns, households_column, HOUSEHOLD_COLUMNS)
+    pop_col = find_column(gdf.columns, population_column, _POP_NAMES)
+    hh_col = find_column(gdf.columns, households_column, HOUSEHOLD_COLUMNS)
     if pop_col is None and hh_col is None:
         _missing_columns(
             gdf,
@@ -760,11 +257,11 @@ def read_communities(
             [*_POP_NAMES[1:], "or households: " + "/".join(HOUSEHOLD_COLUMNS)],
         )
     ids, id_col = _ids(gdf, rows, id_column=id_column, prefix="c")
-    name_col = _find_column(gdf.columns, name_column, _NAME_NAMES)
+    name_col = find_column(gdf.columns, name_column, _NAME_NAMES)
     if name_col is None and name_column is not None:
         _missing_columns(gdf, rows, [name_column])
-    county_col = _find_column(gdf.columns, None, _COUNTY_NAMES)
-    source_col = _find_column(gdf.columns, None, _SOURCE_NAMES)
+    county_col = find_column(gdf.columns, None, _COUNTY_NAMES)
+    source_col = find_column(gdf.columns, None, _SOURCE_NAMES)
     pph = PERSONS_PER_HOUSEHOLD if persons_per_household is None else persons_per_household
     from_households = pd.Series(pop_col is None, index=gdf.index)
     if pop_col is not None and hh_col is not None:
@@ -797,18 +294,18 @@ def read_communities(
     return out
 
 
-def _population(raw: pd.Series, rows: _Rows, field: str, what: str = "population") -> pd.Series:
+def _population(raw: pd.Series, rows: Rows, field: str, what: str = "population") -> pd.Series:
     at = np.asarray(raw.index)  # row positions in the whole layer (default index)
 
     missing = at[np.flatnonzero(raw.isna().to_numpy())]
     if missing.size:
-        _fail(f"missing {what}", rows, field=field, positions=missing, hint="give a number >= 0")
+        fail(f"missing {what}", rows, field=field, positions=missing, hint="give a number >= 0")
     text = raw.astype(str).str.strip().str.replace(",", "", regex=False)
     num = pd.to_numeric(text, errors="coerce")
     bad = np.flatnonzero((num.isna() | ~np.isfinite(num.astype(float))).to_numpy())
     if bad.size:
         examples = ", ".join(repr(v) for v in raw.iloc[bad[:3]])
-        _fail(
+        fail(
             f"{what} is not a number ({examples})",
             rows,
             field=field,
@@ -818,7 +315,7 @@ def _population(raw: pd.Series, rows: _Rows, field: str, what: str = "population
     num = num.astype(float)
     neg = np.flatnonzero((num < 0).to_numpy())
     if neg.size:
-        _fail(
+        fail(
             f"negative {what}",
             rows,
             field=field,
@@ -862,7 +359,7 @@ def map_categories(values: pd.Series) -> pd.Series:
     )
 
 
-def _valid_categories_text() -> str:
+def valid_categories_text() -> str:
     return ", ".join(f"{c.id} ({c.name_zh})" for c in load_catalogue())
 
 
@@ -895,7 +392,7 @@ def read_amenities(
     ``polygons="point"`` accepts polygons and uses a point on their surface.
     """
     gdf, rows = _read_any(path, layer=layer, crs=crs, encoding=encoding, lon=lon, lat=lat)
-    _check_geometries_present(gdf, rows)
+    check_geometries_present(gdf, rows)
     gdf = _to_points(gdf, rows, polygons=polygons, what="amenities")
     if category is not None:
         cid = category_lookup().get(str(category).strip().lower())
@@ -904,12 +401,12 @@ def read_amenities(
                 f"unknown category {category!r}",
                 file=rows.path,
                 field="category",
-                hint="use one of: " + _valid_categories_text(),
+                hint="use one of: " + valid_categories_text(),
             )
         cats = pd.Series(cid, index=gdf.index)
         cat_col = None
     else:
-        cat_col = _find_column(gdf.columns, category_column, _CATEGORY_NAMES)
+        cat_col = find_column(gdf.columns, category_column, _CATEGORY_NAMES)
         if cat_col is None:
             _missing_columns(gdf, rows, [category_column or "category"], _CATEGORY_NAMES[1:])
         cats = map_categories(gdf[cat_col])
@@ -917,19 +414,19 @@ def read_amenities(
         if unknown.size:
             vals = gdf[cat_col].iloc[unknown]
             counts = vals.fillna("(empty)").astype(str).value_counts()
-            listed = ", ".join(f"{v!r} ×{n}" for v, n in counts.head(_MAX_LISTED).items())
-            _fail(
+            listed = ", ".join(f"{v!r} ×{n}" for v, n in counts.head(MAX_LISTED).items())
+            fail(
                 f"unknown category {listed}",
                 rows,
                 field=cat_col,
                 positions=unknown,
-                hint="use a catalogue id or Chinese name: " + _valid_categories_text(),
+                hint="use a catalogue id or Chinese name: " + valid_categories_text(),
             )
     ids, id_col = _ids(gdf, rows, id_column=id_column, prefix="a")
-    name_col = _find_column(gdf.columns, name_column, _NAME_NAMES)
+    name_col = find_column(gdf.columns, name_column, _NAME_NAMES)
     if name_col is None and name_column is not None:
         _missing_columns(gdf, rows, [name_column])
-    source_col = _find_column(gdf.columns, None, _SOURCE_NAMES)
+    source_col = find_column(gdf.columns, None, _SOURCE_NAMES)
     schema = {
         "id": ids,
         "name": _text_column(gdf, name_col, ids),

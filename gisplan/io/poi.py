@@ -28,15 +28,14 @@ from gisplan.coords import convert, normalize_system
 from gisplan.crs import WGS84
 from gisplan.errors import InputError
 from gisplan.io.atomic import atomic_path
-from gisplan.io.layers import (
+from gisplan.io.layers import category_lookup, valid_categories_text
+from gisplan.io.validate import (
     LAT_NAMES,
     LON_NAMES,
-    _check_lonlat,
-    _fail,
-    _find_column,
-    _Rows,
-    _valid_categories_text,
-    category_lookup,
+    Rows,
+    check_lonlat,
+    fail,
+    find_column,
     read_csv_table,
 )
 
@@ -89,10 +88,10 @@ def classify_type(value: object) -> str | None:
     return None
 
 
-def _split_location(df: pd.DataFrame, rows: _Rows, col: str) -> tuple[pd.Series, pd.Series]:
+def _split_location(df: pd.DataFrame, rows: Rows, col: str) -> tuple[pd.Series, pd.Series]:
     parts = df[col].astype("string").str.split(r"[,，\s]+", n=1, expand=True, regex=True)
     if parts.shape[1] != 2:
-        _fail(
+        fail(
             "location is not 'lon,lat'",
             rows,
             field=col,
@@ -102,10 +101,10 @@ def _split_location(df: pd.DataFrame, rows: _Rows, col: str) -> tuple[pd.Series,
     return parts[0], parts[1]
 
 
-def _numeric(raw: pd.Series, rows: _Rows, field: str) -> np.ndarray:
+def _numeric(raw: pd.Series, rows: Rows, field: str) -> np.ndarray:
     missing = np.flatnonzero(raw.isna().to_numpy())
     if missing.size:
-        _fail(
+        fail(
             "empty coordinate",
             rows,
             field=field,
@@ -116,7 +115,7 @@ def _numeric(raw: pd.Series, rows: _Rows, field: str) -> np.ndarray:
     bad = np.flatnonzero((num.isna() | ~np.isfinite(num)).to_numpy())
     if bad.size:
         examples = ", ".join(repr(v) for v in raw.iloc[bad[:3]])
-        _fail(
+        fail(
             f"coordinate is not a number ({examples})",
             rows,
             field=field,
@@ -172,7 +171,7 @@ def import_poi(
         are left out with a warning listing the types and counts.
     """
     path = Path(path)
-    rows = _Rows(path, csv=True)
+    rows = Rows(path, csv=True)
     if not path.exists():
         raise InputError("file not found", file=path, hint="check the path")
     try:
@@ -187,11 +186,11 @@ def import_poi(
         )
 
     # -- coordinates ---------------------------------------------------------------------
-    lon_col = _find_column(columns, lon, LON_NAMES)
-    lat_col = _find_column(columns, lat, LAT_NAMES)
+    lon_col = find_column(columns, lon, LON_NAMES)
+    lat_col = find_column(columns, lat, LAT_NAMES)
     loc_col = None
     if lon_col is None and lat_col is None and lon is None and lat is None:
-        loc_col = _find_column(columns, None, _LOCATION_NAMES)
+        loc_col = find_column(columns, None, _LOCATION_NAMES)
     if loc_col is not None:
         raw_x, raw_y = _split_location(df, rows, loc_col)
         x = _numeric(raw_x, rows, loc_col)
@@ -214,7 +213,7 @@ def import_poi(
         x = _numeric(df[lon_col], rows, lon_col)
         y = _numeric(df[lat_col], rows, lat_col)
         lon_field, lat_field = lon_col, lat_col
-    _check_lonlat(x, y, rows, lon_field=lon_field, lat_field=lat_field, system=system)
+    check_lonlat(x, y, rows, lon_field=lon_field, lat_field=lat_field, system=system)
     wx, wy = convert(x, y, system, "wgs84")
 
     # -- categories ----------------------------------------------------------------------
@@ -225,12 +224,12 @@ def import_poi(
                 f"unknown category {category!r}",
                 file=path,
                 field="category",
-                hint="use one of: " + _valid_categories_text(),
+                hint="use one of: " + valid_categories_text(),
             )
         cats = pd.Series(cid, index=df.index, dtype=object)
         cat_col = None
     else:
-        cat_col = _find_column(columns, category_column, _TYPE_NAMES)
+        cat_col = find_column(columns, category_column, _TYPE_NAMES)
         if cat_col is None:
             raise InputError(
                 f"no category/type column ({category_column or 'category, 类型, type, 类别'}); "
@@ -242,7 +241,7 @@ def import_poi(
         cats = df[cat_col].map(classify_type)
 
     # -- ids and names -------------------------------------------------------------------
-    id_col = _find_column(columns, id_column, _ID_NAMES)
+    id_col = find_column(columns, id_column, _ID_NAMES)
     if id_col is None and id_column is not None:
         raise InputError(
             f"no column {id_column!r}; columns present: {', '.join(columns)}",
@@ -250,7 +249,7 @@ def import_poi(
             field=id_column,
             hint="check the column name",
         )
-    name_col = _find_column(columns, name_column, _NAME_NAMES)
+    name_col = find_column(columns, name_column, _NAME_NAMES)
     if name_col is None and name_column is not None:
         raise InputError(
             f"no column {name_column!r}; columns present: {', '.join(columns)}",
@@ -269,7 +268,7 @@ def import_poi(
         ids = df[id_col].astype("string").str.strip()
         empty = np.flatnonzero((ids.isna() | (ids == "")).to_numpy())
         if empty.size:
-            _fail("missing id", rows, field=id_col, positions=empty, hint="give every POI an id")
+            fail("missing id", rows, field=id_col, positions=empty, hint="give every POI an id")
         ids = ids.astype(str)
     names = df[name_col].astype("string").str.strip() if name_col else ids
     names = names.where(names.notna() & (names != ""), ids).astype(str)
@@ -293,7 +292,7 @@ def import_poi(
             field=cat_col,
             row=1,
             hint="pass category='<id>' or a column of catalogue ids / Chinese names: "
-            + _valid_categories_text(),
+            + valid_categories_text(),
         )
 
     dup = (ids.duplicated(keep="first").to_numpy()) & keep
@@ -336,7 +335,7 @@ def import_poi(
         gx, gy = wx[keep], wy[keep]
         outside = ~((gx >= minx) & (gx <= maxx) & (gy >= miny) & (gy <= maxy))
         if outside.any():
-            _fail(
+            fail(
                 f"POI outside the plausible area ({minx}, {miny}, {maxx}, {maxy}) in EPSG:4326",
                 rows,
                 field=f"{lon_field}/{lat_field}",

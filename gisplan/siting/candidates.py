@@ -296,7 +296,7 @@ def read_candidates(
 
     ``barriers`` as in :func:`candidates_from_points`.
     """
-    from gisplan.io.layers import read_layer
+    from gisplan.io.readers import read_layer
 
     layer = read_layer(path, crs=crs)
     return candidates_from_points(
