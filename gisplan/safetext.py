@@ -7,7 +7,7 @@ the functions here, and nothing else escapes on its own:
 - :func:`html_text` — HTML-escape one value for a map: tooltips and popups (folium inserts
   feature properties with ``innerHTML``), ``DivIcon`` labels, legends, attribution, the
   standalone HTML map.  :func:`html_properties` applies it to every text value of a
-  feature's properties; :func:`gisplan.maps.build.to_feature_collection` (the one function
+  feature's properties; :func:`gisplan.maps.base.to_feature_collection` (the one function
   that turns a GeoDataFrame into a map layer) calls it, so a new layer cannot skip it.
 - :func:`md_text` — show a value literally in Streamlit's Markdown sinks (``st.success``,
   ``st.caption``, ``st.markdown``, widget labels, radio options, metric labels): Markdown

@@ -9,7 +9,7 @@ user types:
 - a **circle / 街道** of the dataset's circles layer (a GeoDataFrame with polygons and a ``name``,
   ``name_zh`` or ``id`` column; pass it as ``circles``);
 - a **polygon file** (GeoJSON, GeoPackage, Shapefile .zip) read with
-  :func:`gisplan.io.layers.read_layer`: all its polygons together form the area.
+  :func:`gisplan.io.readers.read_layer`: all its polygons together form the area.
 
 Siting within an area proposes only candidates that lie inside it, and counts the demand
 inside it (optionally also the people outside it who are newly served); both parts are
@@ -165,7 +165,7 @@ def circle_area(name: str, circles: gpd.GeoDataFrame | None) -> Area | None:
 
 def read_area_file(path: str | Path, *, crs: str | None = None) -> Area:
     """All polygons of a vector file as one area (named after the file, or its ``name`` column)."""
-    from gisplan.io.layers import read_layer
+    from gisplan.io.readers import read_layer
 
     layer = read_layer(path, crs=crs)
     geom = _polygonal(layer.geometry)

@@ -14,7 +14,7 @@ walking network):
   polygons are not used as a filter: they are approximate and several kilometres across, so
   they would not separate shopping streets from housing.
 - ``file``: a user layer (GeoJSON, GeoPackage, Shapefile or CSV with lon/lat) read with
-  :func:`gisplan.io.layers.read_layer`; sites keep their position and the off-network leg to
+  :func:`gisplan.io.readers.read_layer`; sites keep their position and the off-network leg to
   the nearest edge is walked, exactly like an amenity.
 
 Grid and commercial candidates sit *on* the network (off-network leg 0 m).
@@ -292,7 +292,7 @@ def read_candidates(
     crs: str | None = None,
     barriers: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
 ) -> Candidates:
-    """Read a candidate layer with :func:`gisplan.io.layers.read_layer` and join it to the network.
+    """Read a candidate layer with :func:`gisplan.io.readers.read_layer` and join it to the network.
 
     ``barriers`` as in :func:`candidates_from_points`.
     """
