@@ -14,6 +14,7 @@ import streamlit as st
 from gisplan.access.coverage import CIRCLE_TARGET
 from gisplan.access.service_area import service_area
 from gisplan.app.auth import require_ui
+from gisplan.app.standard import standard_caption, standard_controls
 from gisplan.app.state import (
     access_model,
     current_dataset,
@@ -26,7 +27,6 @@ from gisplan.app.widgets import (
     show_map,
     synthetic_banner,
 )
-from gisplan.app_standard import standard_caption, standard_controls
 from gisplan.catalogue import default_standard
 from gisplan.i18n import category_name, t
 from gisplan.maps import coverage_map, standalone_html

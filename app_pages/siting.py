@@ -14,6 +14,7 @@ import shapely
 import streamlit as st
 
 from gisplan.app.auth import require_ui, scenario_store, tr
+from gisplan.app.standard import session_standard, standard_caption
 from gisplan.app.state import (
     access_model,
     current_dataset,
@@ -25,7 +26,6 @@ from gisplan.app.widgets import (
     show_map,
     synthetic_banner,
 )
-from gisplan.app_standard import session_standard, standard_caption
 from gisplan.coords import gcj02_to_wgs84
 from gisplan.crs import WGS84
 from gisplan.errors import InputError

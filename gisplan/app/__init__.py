@@ -2,6 +2,7 @@
 
 - :mod:`gisplan.app.state`: cached datasets and access models, session layers, language, page setup;
 - :mod:`gisplan.app.widgets`: synthetic banner, basemap choice, map display, download files;
+- :mod:`gisplan.app.standard`: the circle standard in force in the session, its controls and caption;
 - :mod:`gisplan.app.auth`: sign-in form, the signed-in user, per-page role checks;
 - :mod:`gisplan.app.serve`: ``gisplan app``'s launcher (``streamlit run`` after preloading).
 
