@@ -18,8 +18,9 @@ import shapely
 
 from gisplan.crs import WGS84
 from gisplan.errors import InputError
-from gisplan.io.layers import read_amenities, read_communities, read_csv_points, read_layer
+from gisplan.io.layers import read_amenities, read_communities
 from gisplan.io.poi import import_poi
+from gisplan.io.readers import read_csv_points, read_layer
 from tests import hostile_files as hf
 
 

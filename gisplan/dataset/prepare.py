@@ -204,7 +204,7 @@ def _county_coverage(area: shapely.Geometry) -> dict[str, float]:
 # the pipeline
 # ---------------------------------------------------------------------------------------
 def _read_circles(path: Path) -> gpd.GeoDataFrame:
-    from gisplan.io.layers import read_layer
+    from gisplan.io.readers import read_layer
 
     gdf = read_layer(path)
     poly = np.isin(shapely.get_type_id(gdf.geometry.values), (3, 6))

@@ -28,6 +28,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gisplan.io.osm.features import _Features
+from gisplan.io.osm.network import _NetworkTables
+from gisplan.io.osm.tags import _WATER_KEYS, WATER_TAGS, _catalogue_keys, _feature_keys, is_walkable
+
 __all__ = ["StreamSource", "STREAM_THRESHOLD_MB"]
 
 #: PBF files at least this large (MB) are read by :class:`StreamSource` (``reader="auto"``).
@@ -47,28 +51,20 @@ _WALK_KEYS = (
 )
 
 
-def _osm():
-    from gisplan.io import osm
-
-    return osm
-
-
 class StreamSource:
     """Layers of a PBF (or XML) file read with pyosmium; see the module docstring."""
 
     def __init__(self, path: Path, categories, residential: bool):
-        osm = _osm()
         self.path = Path(path)
         self.residential = residential
-        self.keys = list(dict.fromkeys([*osm._feature_keys(categories), *osm._WATER_KEYS]))
-        self.catalogue_keys = osm._catalogue_keys(categories)
+        self.keys = list(dict.fromkeys([*_feature_keys(categories), *_WATER_KEYS]))
+        self.catalogue_keys = _catalogue_keys(categories)
         self._features = None
 
     # -- pass 1: the walking network -------------------------------------------------------
     def network(self):
         import osmium
 
-        osm = _osm()
         way_ids: list[int] = []
         highway: list[str] = []
         names: list[object] = []
@@ -84,7 +80,7 @@ class StreamSource:
         )
         for w in fp:
             tags = {k: w.tags.get(k) for k in _WALK_KEYS if k in w.tags}
-            if not osm.is_walkable(tags):
+            if not is_walkable(tags):
                 continue
             nodes = w.nodes
             n = len(nodes)
@@ -114,7 +110,7 @@ class StreamSource:
                 lons.extend(x)
                 lats.extend(y)
         if not way_ids:
-            return osm._NetworkTables.empty()
+            return _NetworkTables.empty()
         return _split_ways(
             np.asarray(way_ids, dtype="int64"),
             np.asarray(lengths, dtype="int64"),
@@ -129,9 +125,8 @@ class StreamSource:
     def _read_features(self):
         import osmium
 
-        osm = _osm()
         keys = self.keys
-        wanted = set(self.catalogue_keys) | {"building", "landuse", *osm.WATER_TAGS}
+        wanted = set(self.catalogue_keys) | {"building", "landuse", *WATER_TAGS}
         if not self.residential:
             wanted.discard("building")
         wkb = osmium.geom.WKBFactory()
@@ -182,7 +177,7 @@ class StreamSource:
             if rows
             else pd.DataFrame({k: pd.Series(dtype=object) for k in keys})
         )
-        self._features = osm._Features(
+        self._features = _Features(
             np.asarray(kinds, dtype=object), np.asarray(ids, dtype="int64"), geometry, table
         )
         return self._features
@@ -227,7 +222,6 @@ def _valid_runs(nodes):
 
 def _split_ways(way_ids, lengths, refs, lons, lats, highway, names):
     """Split ways at shared nodes and ends -> directed edge tables (one direction per edge)."""
-    osm = _osm()
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
     ends = starts + lengths - 1
     uniq, inverse, counts = np.unique(refs, return_inverse=True, return_counts=True)
@@ -253,7 +247,7 @@ def _split_ways(way_ids, lengths, refs, lons, lats, highway, names):
     node_ids, first = np.unique(ends_ref, return_index=True)
     node_pos = ends_pos[first]
     w = way_of[a]
-    return osm._NetworkTables(
+    return _NetworkTables(
         node_ids,
         lons[node_pos],
         lats[node_pos],
