@@ -226,7 +226,7 @@ def two_tables_reader(path, **_options):
     """A multi-layer reader: the layer of ``path`` and a plain table (for MULTI_LAYER kinds)."""
     import pandas as pd
 
-    from gisplan.io.layers import read_layer
+    from gisplan.io.readers import read_layer
 
     gdf = read_layer(path, layer="pts")
     return {"points": gdf, "notes": pd.DataFrame({"k": ["a", "b"], "v": [1, 2]})}
