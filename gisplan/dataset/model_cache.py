@@ -41,7 +41,7 @@ import shapely
 
 from gisplan.access.circles import assign_circles
 from gisplan.access.coverage import AccessModel
-from gisplan.analysis import DataSource, Dataset, build_access, dataset_barriers
+from gisplan.analysis import Dataset, DataSource, build_access, dataset_barriers
 from gisplan.catalogue import CircleStandard
 from gisplan.network.graph import WalkNetwork
 from gisplan.network.snapping import Snapped
@@ -161,9 +161,15 @@ def _write_entry(dataset: Dataset, model: AccessModel, folder: Path) -> None:
         parts = [
             _snap_frame(s, {"category": c}) for c, s in model.amenity_snap.items() if len(s) > 0
         ]
-        amen = pd.concat(parts, ignore_index=True) if parts else _snap_frame(
-            Snapped(np.array([]), np.array([], int), np.array([]), np.array([]), np.zeros((0, 2))),
-            {"category": pd.Series([], dtype=str)},
+        amen = (
+            pd.concat(parts, ignore_index=True)
+            if parts
+            else _snap_frame(
+                Snapped(
+                    np.array([]), np.array([], int), np.array([]), np.array([]), np.zeros((0, 2))
+                ),
+                {"category": pd.Series([], dtype=str)},
+            )
         )
         _text_ids(amen).to_parquet(tmp / "snap_amenities.parquet")
         meta = {

@@ -1,0 +1,145 @@
+"""City scale: the dataset catalogue, the disk cache of access models, hexagon aggregation."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from gisplan.analysis import demo_dataset
+from gisplan.catalogue import default_standard
+from gisplan.dataset import write_dataset
+from gisplan.dataset.catalog import (
+    DEMO_ID,
+    ENV_DATASET,
+    ENV_DATASETS_DIR,
+    configured_datasets,
+)
+from gisplan.dataset.model_cache import cached_access, model_key
+from gisplan.maps.hexagons import hex_axial, hex_polygons, hexagon_cells
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return demo_dataset(cached=True)
+
+
+# -- catalogue --------------------------------------------------------------------------------
+
+
+def test_catalogue_lists_configured_file_folder_and_demo(tmp_path, demo):
+    one = tmp_path / "one.gpkg"
+    write_dataset(replace(demo, name="数据一 one"), one)
+    folder = tmp_path / "sets"
+    folder.mkdir()
+    write_dataset(replace(demo, name="B"), folder / "b.gpkg")  # same layers: listed once
+    (folder / "broken.gpkg").write_bytes(b"not a geopackage")
+    (folder / "notes.txt").write_text("ignored")
+
+    assert [e.id for e in configured_datasets({})] == [DEMO_ID]
+    got = configured_datasets({ENV_DATASET: str(one), ENV_DATASETS_DIR: str(folder)})
+    assert [e.name for e in got] == ["数据一 one", "broken.gpkg", got[-1].name]
+    assert got[0].content_hash == demo.content_hash and got[0].synthetic and got[0].usable
+    assert got[0].path == one
+    assert not got[1].usable and "broken.gpkg" in got[1].error
+    assert got[-1].is_demo  # the demo comes last once a real choice exists
+    # only a broken file configured: the demo is the default
+    only_broken = configured_datasets({ENV_DATASETS_DIR: str(folder / "nope")})
+    assert only_broken[0].is_demo and "not a folder" in only_broken[1].error
+
+
+# -- model cache ------------------------------------------------------------------------------
+
+
+def test_cached_model_equals_the_built_one_and_skips_opening(tmp_path, demo):
+    std = default_standard()
+    ds1, m1, t1 = cached_access(demo.content_hash, lambda: demo, std, directory=tmp_path)
+    assert t1["hit"] is False
+
+    def must_not_open():
+        raise AssertionError("a cache hit must not open the dataset")
+
+    ds2, m2, t2 = cached_access(demo.content_hash, must_not_open, std, directory=tmp_path)
+    assert t2["hit"] is True
+    pd.testing.assert_frame_equal(m1.distances_m, m2.distances_m)
+    for c in m1.node_dist_m:
+        np.testing.assert_array_equal(m1.node_dist_m[c], m2.node_dist_m[c])
+    r1, r2 = m1.coverage(std).table, m2.coverage(std).table
+    pd.testing.assert_frame_equal(r1.drop(columns="geometry"), r2.drop(columns="geometry"))
+    assert (ds2.name, ds2.synthetic, ds2.content_hash) == (demo.name, True, demo.content_hash)
+    assert ds2.sources == demo.sources and set(ds2.extras) == set(demo.extras)
+    net1, net2 = m1.network, m2.network
+    np.testing.assert_array_equal(net1.edge_length, net2.edge_length)
+    assert shapely.equals(net1.edge_geometry, net2.edge_geometry).all()
+    assert (net1.adjacency != net2.adjacency).nnz == 0
+    for c, s in m1.amenity_snap.items():
+        np.testing.assert_array_equal(s.ids, m2.amenity_snap[c].ids)
+        np.testing.assert_array_equal(s.edge, m2.amenity_snap[c].edge)
+
+
+def test_model_key_changes_with_hash_categories_and_snapping():
+    base = model_key("abc", ["a", "b"], 300.0)
+    assert model_key("abc", ["b", "a"], 300.0) == base
+    assert model_key("abd", ["a", "b"], 300.0) != base
+    assert model_key("abc", ["a"], 300.0) != base
+    assert model_key("abc", ["a", "b"], 250.0) != base
+
+
+def test_damaged_cache_entry_is_rebuilt(tmp_path, demo):
+    std = default_standard()
+    cached_access(demo.content_hash, lambda: demo, std, directory=tmp_path)
+    (entry,) = list(tmp_path.glob("model-*"))
+    (entry / "distances.parquet").write_bytes(b"garbage")
+    _, m, t = cached_access(demo.content_hash, lambda: demo, std, directory=tmp_path)
+    assert t["hit"] is False and len(m.distances_m) == len(demo.communities)
+    _, _, t = cached_access(demo.content_hash, lambda: demo, std, directory=tmp_path)
+    assert t["hit"] is True
+
+
+# -- hexagons ---------------------------------------------------------------------------------
+
+
+def test_hex_axial_puts_every_point_in_its_own_hexagon():
+    rng = np.random.default_rng(3)
+    x, y = rng.uniform(-5000, 5000, 4000), rng.uniform(-5000, 5000, 4000)
+    q, r = hex_axial(x, y, 700.0)
+    polys = hex_polygons(q, r, 700.0)
+    pts = shapely.points(x, y)
+    assert shapely.covers(polys, pts).all()
+    # the hexagon holding a point is its nearest hexagon centre (the definition of the grid)
+    cx = 700.0 * np.sqrt(3) * (q + r / 2)
+    cy = 700.0 * 1.5 * r
+    d_own = np.hypot(x - cx, y - cy)
+    for dq, dr in ((1, 0), (0, 1), (-1, 1), (-1, 0), (0, -1), (1, -1)):
+        ox = 700.0 * np.sqrt(3) * (q + dq + (r + dr) / 2)
+        oy = 700.0 * 1.5 * (r + dr)
+        assert (d_own <= np.hypot(x - ox, y - oy) + 1e-6).all()
+    # hexagons tile: neighbours share an edge, none overlap
+    a = shapely.set_precision(hex_polygons(np.array([0, 1]), np.array([0, 0]), 700.0), 1e-6)
+    assert a[0].intersection(a[1]).area == pytest.approx(0.0, abs=1e-3)
+    assert a[0].intersection(a[1]).length == pytest.approx(700.0, abs=1e-3)
+    assert a[0].area == pytest.approx(3 * np.sqrt(3) / 2 * 700.0**2)
+
+
+def test_hexagon_sums_equal_community_sums(demo):
+    comm = demo.communities
+    covered = (np.arange(len(comm)) % 3) == 0
+    cells = hexagon_cells(comm, covered, size_m=400.0)
+    assert cells.crs.to_epsg() == 4326
+    assert cells["communities"].sum() == len(comm)
+    assert cells["population"].sum() == pytest.approx(comm["population"].sum())
+    assert cells["population_covered"].sum() == pytest.approx(comm["population"][covered].sum())
+    share = cells["population_covered"] / cells["population"]
+    np.testing.assert_allclose(cells["share_covered"], share)
+    # each community lies in the cell that counted it, and in no other
+    joined = gpd.sjoin(comm[["population", "geometry"]], cells, predicate="within")
+    assert len(joined) == len(comm)
+    per_cell = joined.groupby(["q", "r"])["population_left"].sum()
+    got = cells.set_index(["q", "r"])["population"]
+    pd.testing.assert_series_equal(
+        per_cell.sort_index(), got.sort_index(), check_names=False, check_dtype=False
+    )
