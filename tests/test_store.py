@@ -575,12 +575,12 @@ def test_engine_location(tmp_path: Path, monkeypatch) -> None:
 def test_migrations_reach_head_and_rerun_is_noop(db_url: str) -> None:
     engine = engine_from_env(db_url)
     assert current_revision(engine) is None
-    assert ensure_schema(engine) == head_revision() == "0001"
+    assert ensure_schema(engine) == head_revision() == "0002"
     names = set(inspect(engine).get_table_names())
     assert names == {"alembic_version", "scenario", "audit_log"}
     with engine.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [
-            "0001"
+            "0002"
         ]
     ScenarioStore(engine, migrate=False).save(PLANNER, make_record())
 
@@ -591,7 +591,7 @@ def test_migrations_reach_head_and_rerun_is_noop(db_url: str) -> None:
             ).all()
 
     before = schema_sql()
-    assert ensure_schema(engine) == "0001"
+    assert ensure_schema(engine) == "0002"
     store = ScenarioStore(engine)  # opening again also upgrades: still a no-op
     assert schema_sql() == before
     assert store.load(PLANNER, make_record().name).params == make_record().params

@@ -6,7 +6,10 @@
     walking speed km/h, thresholds in minutes, budget, ...), ``sites`` (GeoJSON
     FeatureCollection text, WGS-84 lon/lat, chosen and hand-placed sites with property
     ``kind`` = ``"chosen"`` | ``"manual"``), ``results`` (JSON, see
-    :mod:`gisplan.store.scenarios`) and ``schema_version`` (format of those JSON fields).
+    :mod:`gisplan.store.scenarios`), ``schema_version`` (format of those JSON fields) and the
+    dataset it was made on: ``dataset_name`` and ``dataset_hash`` (the dataset's content hash,
+    :attr:`gisplan.analysis.Dataset.content_hash`; both NULL for scenarios saved before
+    revision 0002).
 ``audit_log``
     Who saved, overwrote, exported or deleted which scenario, when; ``detail`` holds JSON,
     for an overwrite or a deletion the complete previous scenario, so history is never lost.
@@ -38,6 +41,7 @@ RECORD_FORMAT_VERSION = 1
 
 NAME_MAX_LEN = 200
 USERNAME_MAX_LEN = 100
+DATASET_NAME_MAX_LEN = 300
 
 
 class UTCDateTime(TypeDecorator):
@@ -82,6 +86,8 @@ class Scenario(Base):
     sites: Mapped[str] = mapped_column(Text, nullable=False)
     results: Mapped[dict] = mapped_column(JSON, nullable=False)
     schema_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    dataset_name: Mapped[str | None] = mapped_column(String(DATASET_NAME_MAX_LEN), nullable=True)
+    dataset_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class AuditLog(Base):

@@ -53,7 +53,13 @@ from sqlalchemy.exc import IntegrityError
 from gisplan.errors import InputError
 from gisplan.store.auth import User, require
 from gisplan.store.db import engine_from_env, ensure_schema, retry_on_busy, write_transaction
-from gisplan.store.models import NAME_MAX_LEN, RECORD_FORMAT_VERSION, AuditLog, Scenario
+from gisplan.store.models import (
+    DATASET_NAME_MAX_LEN,
+    NAME_MAX_LEN,
+    RECORD_FORMAT_VERSION,
+    AuditLog,
+    Scenario,
+)
 
 __all__ = [
     "SITE_KINDS",
@@ -111,6 +117,10 @@ class ScenarioRecord:
         Username of whoever saved it; filled in by :meth:`ScenarioStore.save`.
     created_at, updated_at : datetime or None
         UTC times of the first save and of the last overwrite; filled in by the store.
+    dataset_name, dataset_hash : str or None
+        The dataset the scenario was made on (its name and content hash,
+        :attr:`gisplan.analysis.Dataset.content_hash`); ``None`` when not recorded (scenarios
+        saved before the store recorded it).  :meth:`made_on` compares with another dataset.
     """
 
     name: str
@@ -121,6 +131,17 @@ class ScenarioRecord:
     author: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    dataset_name: str | None = None
+    dataset_hash: str | None = None
+
+    def made_on(self, content_hash: str) -> bool | None:
+        """Whether the scenario was made on the dataset with ``content_hash``.
+
+        ``None`` when the scenario does not record its dataset.
+        """
+        if not self.dataset_hash:
+            return None
+        return self.dataset_hash == content_hash
 
     def sites_geojson(self) -> dict:
         """The sites as a validated GeoJSON FeatureCollection (lon/lat, EPSG:4326)."""
@@ -151,6 +172,8 @@ class ScenarioSummary:
     updated_at: datetime
     n_chosen: int
     n_manual: int
+    dataset_name: str | None = None
+    dataset_hash: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Plain dict, e.g. for ``pandas.DataFrame([s.as_dict() for s in summaries])``."""
@@ -424,6 +447,26 @@ def before_after_table(results: Mapping) -> pd.DataFrame:
 # --- the store ---------------------------------------------------------------------------------
 
 
+_HEX = frozenset("0123456789abcdef")
+
+
+def _check_dataset(name: Any, digest: Any) -> tuple[str | None, str | None]:
+    """The dataset name (text, at most DATASET_NAME_MAX_LEN) and hash (64 hex digits) or None."""
+    if name is not None:
+        if not isinstance(name, str) or len(name) > DATASET_NAME_MAX_LEN:
+            raise InputError(
+                f"the dataset name must be text of at most {DATASET_NAME_MAX_LEN} characters",
+                field="dataset_name",
+            )
+    if digest is not None:
+        if not isinstance(digest, str) or len(digest) != 64 or not set(digest) <= _HEX:
+            raise InputError(
+                "the dataset hash must be 64 lowercase hexadecimal digits (sha256)",
+                field="dataset_hash",
+            )
+    return name, digest
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -440,6 +483,8 @@ def _snapshot(row: Any) -> dict:
         "sites": json.loads(row.sites),
         "results": row.results,
         "schema_version": row.schema_version,
+        "dataset_name": row.dataset_name,
+        "dataset_hash": row.dataset_hash,
     }
 
 
@@ -453,6 +498,8 @@ def _row_to_record(row: Any) -> ScenarioRecord:
         author=row.author,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        dataset_name=row.dataset_name,
+        dataset_hash=row.dataset_hash,
     )
 
 
@@ -518,6 +565,7 @@ class ScenarioStore:
         results = _jsonable(record.results, "results")
         sites = sites_to_geojson(record.sites)
         sites_text = json.dumps(sites, ensure_ascii=False, allow_nan=False)
+        dataset_name, dataset_hash = _check_dataset(record.dataset_name, record.dataset_hash)
 
         def attempt() -> tuple[datetime, datetime]:
             now = _now()
@@ -533,6 +581,8 @@ class ScenarioStore:
                     sites=sites_text,
                     results=results,
                     schema_version=RECORD_FORMAT_VERSION,
+                    dataset_name=dataset_name,
+                    dataset_hash=dataset_hash,
                 )
                 if old is None:
                     try:
@@ -574,6 +624,8 @@ class ScenarioStore:
             author=user.username,
             created_at=created,
             updated_at=updated,
+            dataset_name=dataset_name,
+            dataset_hash=dataset_hash,
         )
 
     def delete(self, user: User | None, name: str) -> None:
@@ -638,6 +690,8 @@ class ScenarioStore:
                     updated_at=row.updated_at,
                     n_chosen=kinds.count("chosen"),
                     n_manual=kinds.count("manual"),
+                    dataset_name=row.dataset_name,
+                    dataset_hash=row.dataset_hash,
                 )
             )
         return out
