@@ -18,9 +18,15 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 
+import numpy as np
+
 from gisplan.errors import InputError
 
-__all__ = ["Category", "CircleStandard", "load_catalogue", "default_standard"]
+__all__ = ["Category", "CircleStandard", "load_catalogue", "default_standard", "MET_SLACK_MIN"]
+
+#: Minutes of slack in the "met" rule (:meth:`CircleStandard.met`): absorbs the floating-point
+#: noise of metres / (metres per minute), so a walk of exactly the threshold counts as met.
+MET_SLACK_MIN = 1e-9
 
 
 @dataclass(frozen=True)
@@ -162,6 +168,20 @@ class CircleStandard:
     def threshold_metres(self, category_id: str) -> float:
         """Walking distance (metres) that takes the category's threshold time."""
         return self[category_id].minutes * self.metres_per_minute
+
+    # -- the "met" rule ----------------------------------------------------------------------
+    def met(self, category_id: str, minutes) -> np.ndarray:
+        """Whether walking ``minutes`` are within the category's threshold: the one "met" rule.
+
+        ``minutes <= threshold + MET_SLACK_MIN``; ``nan`` (unsnapped) and ``inf``
+        (unreachable) are not met.  Coverage, siting and what-if all decide with this rule.
+        """
+        m = np.asarray(minutes, dtype=float)
+        return np.nan_to_num(m, nan=np.inf) <= self.threshold_minutes(category_id) + MET_SLACK_MIN
+
+    def met_limit_m(self, category_id: str) -> float:
+        """The largest walking distance (metres) that :meth:`met` counts as met."""
+        return (self.threshold_minutes(category_id) + MET_SLACK_MIN) * self.metres_per_minute
 
     # -- overrides -------------------------------------------------------------------------
     def with_overrides(

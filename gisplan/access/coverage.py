@@ -302,7 +302,7 @@ class CoverageResult:
         missing_lists: list[list[str]] = [[] for _ in range(len(table))]
         for cat in standard.ids:
             minutes = d[cat].to_numpy(dtype=float) / mpm
-            met = np.nan_to_num(minutes, nan=np.inf) <= standard.threshold_minutes(cat) + 1e-9
+            met = standard.met(cat, minutes)
             table[f"minutes_{cat}"] = np.round(minutes, 2)
             table[f"met_{cat}"] = met
             if cat in required:

@@ -19,6 +19,7 @@ import shapely
 
 from gisplan.access.walking import node_distances
 from gisplan.crs import WGS84
+from gisplan.network.costs import own_edge_stretches
 from gisplan.network.graph import WalkNetwork
 from gisplan.network.snapping import Snapped
 
@@ -26,7 +27,6 @@ __all__ = [
     "reachable_lines",
     "clip_lines",
     "service_area",
-    "service_areas_per_source",
     "buffer_lines",
     "grid_cell_m",
 ]
@@ -247,15 +247,11 @@ def reachable_lines(
     starts = [np.zeros(len(from_u)), length[from_v] - rv[from_v]]
     ends = [ru[from_u], length[from_v]]
     if sources is not None:
-        k = np.flatnonzero(sources.ok)
-        e = np.asarray(sources.edge[k], dtype=np.int64)
-        b = budget_m - np.asarray(sources.offset_m[k], dtype=float)
-        a = np.asarray(sources.along_m[k], dtype=float)
-        keep = (b > 0) & ~full[e]
-        e, a, b = e[keep], a[keep], b[keep]
-        edges.append(e)
-        starts.append(np.maximum(0.0, a - b))
-        ends.append(np.minimum(length[e], a + b))
+        e, a, b = own_edge_stretches(network, sources, budget_m)
+        keep = ~full[e]
+        edges.append(e[keep])
+        starts.append(a[keep])
+        ends.append(b[keep])
     e = np.concatenate(edges)
     a = np.concatenate(starts)
     b = np.concatenate(ends)
@@ -289,24 +285,3 @@ def service_area(
     out = gpd.GeoSeries([geom], crs=network.crs)
     return out.to_crs(to_crs) if to_crs else out
 
-
-def service_areas_per_source(
-    network: WalkNetwork,
-    sources: Snapped,
-    budget_m: float,
-    *,
-    buffer_m: float = FRONTAGE_M,
-    to_crs: str | None = WGS84,
-) -> gpd.GeoDataFrame:
-    """One service-area polygon per snapped source (``id`` column), for display.
-
-    Each search is bounded by ``budget_m`` so its cost is local to the source.
-    """
-    ids, geoms = [], []
-    for k in np.flatnonzero(sources.ok):
-        one = sources.subset(np.array([k]))
-        area = service_area(network, one, budget_m, buffer_m=buffer_m, to_crs=None)
-        ids.append(sources.ids[k])
-        geoms.append(area.iloc[0])
-    out = gpd.GeoDataFrame({"id": ids}, geometry=geoms, crs=network.crs)
-    return out.to_crs(to_crs) if to_crs else out

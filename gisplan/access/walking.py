@@ -14,30 +14,23 @@ the caller, so that changing the walking speed never repeats a search.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
-import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
+from gisplan.network.costs import edge_end_costs, same_edge_pairs, with_virtual_sources
 from gisplan.network.graph import WalkNetwork
 from gisplan.network.snapping import Snapped
 
 __all__ = ["node_distances", "nearest_source_distances", "source_seeds"]
 
-_EPS_M = 1e-9
-
 
 def source_seeds(network: WalkNetwork, sources: Snapped) -> tuple[np.ndarray, np.ndarray]:
     """Network nodes at the ends of the sources' edges and the distance (metres) to reach them.
 
-    Returns ``(nodes, dist_m)``, one entry per distinct node, keeping the nearest source.
+    Returns ``(nodes, dist_m)``, one entry per distinct node, keeping the nearest source
+    (:func:`gisplan.network.costs.edge_end_costs`).
     """
-    ok = sources.ok
-    e = sources.edge[ok]
-    off = sources.offset_m[ok]
-    along = sources.along_m[ok]
-    length = network.edge_length[e]
-    nodes = np.concatenate([network.edge_u[e], network.edge_v[e]])
-    dist = np.concatenate([off + along, off + (length - along)])
+    ends = edge_end_costs(network, sources)
+    nodes, dist = ends.nodes(), ends.costs()
     if len(nodes) == 0:
         return nodes.astype(np.int64), dist
     best = np.full(network.n_nodes, np.inf)
@@ -68,12 +61,8 @@ def node_distances(
     seeds, seed_dist = source_seeds(network, sources)
     if len(seeds) == 0:
         return np.full(n, np.inf)
-    adj = network.adjacency
-    # Append one row (index n) for the super-source; seeds are distinct and sorted.
-    indptr = np.concatenate([adj.indptr, [adj.nnz + len(seeds)]])
-    indices = np.concatenate([adj.indices, seeds.astype(adj.indices.dtype)])
-    data = np.concatenate([adj.data, np.maximum(seed_dist, _EPS_M)])
-    graph = sp.csr_matrix((data, indices, indptr), shape=(n + 1, n + 1))
+    # One virtual super-source (index n) linked to every seed.
+    graph = with_virtual_sources(network, np.zeros(len(seeds), dtype=np.int64), seeds, seed_dist, 1)
     dist = dijkstra(graph, directed=True, indices=n, limit=limit_m)
     return dist[:n]
 
@@ -100,32 +89,15 @@ def nearest_source_distances(
     if node_dist is None:
         node_dist = node_distances(network, sources, limit_m=limit_m)
     out = np.full(len(targets), np.nan)
-    ok = targets.ok
-    e = targets.edge[ok]
-    along = targets.along_m[ok]
-    length = network.edge_length[e]
-    via_u = node_dist[network.edge_u[e]] + along
-    via_v = node_dist[network.edge_v[e]] + (length - along)
-    best = np.minimum(via_u, via_v)
-
+    ends = edge_end_costs(network, targets, with_offset=False)
+    ok = ends.pos
+    best = np.minimum(node_dist[ends.u] + ends.cost_u, node_dist[ends.v] + ends.cost_v)
     # Sources on the same edge: walk straight along the edge.
-    src_ok = sources.ok
-    if np.any(src_ok):
-        src = pd.DataFrame(
-            {
-                "edge": sources.edge[src_ok],
-                "s_along": sources.along_m[src_ok],
-                "s_off": sources.offset_m[src_ok],
-            }
-        )
-        tgt = pd.DataFrame({"edge": e, "t_along": along, "pos": np.arange(len(e))})
-        pairs = tgt.merge(src, on="edge", how="inner")
-        if len(pairs):
-            direct = (pairs["t_along"] - pairs["s_along"]).abs() + pairs["s_off"]
-            m = direct.groupby(pairs["pos"].to_numpy()).min()
-            pos = m.index.to_numpy()
-            best[pos] = np.minimum(best[pos], m.to_numpy())
+    _, t_pos, direct = same_edge_pairs(sources, targets)
+    if len(t_pos):
+        slot = np.searchsorted(ok, t_pos)  # ok is sorted; every paired target is snapped
+        np.minimum.at(best, slot, direct)
     out[ok] = best + targets.offset_m[ok]
     if np.isfinite(limit_m):
-        out[ok & (out > limit_m)] = np.inf
+        out[targets.ok & (out > limit_m)] = np.inf
     return out

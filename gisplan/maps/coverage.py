@@ -15,6 +15,7 @@ import pandas as pd
 
 from gisplan.access.coverage import CoverageResult
 from gisplan.analysis import SYNTHETIC_LABEL
+from gisplan.catalogue import MET_SLACK_MIN
 from gisplan.i18n import category_name, t
 from gisplan.maps.assets import DEFAULT_BASE_URL
 from gisplan.maps.base import _bounds, _popup, _tooltip, new_map, to_feature_collection
@@ -49,9 +50,9 @@ def minutes_class(minutes: np.ndarray, threshold: float) -> np.ndarray:
     """Class 0–4 per value: met (<= threshold), <= 1.5x, <= 2x, beyond or unreachable, unsnapped (nan)."""
     m = np.asarray(minutes, dtype=float)
     out = np.full(m.shape, 3, dtype=int)
-    out[m <= 2.0 * threshold + 1e-9] = 2
-    out[m <= 1.5 * threshold + 1e-9] = 1
-    out[m <= threshold + 1e-9] = 0
+    out[m <= 2.0 * threshold + MET_SLACK_MIN] = 2
+    out[m <= 1.5 * threshold + MET_SLACK_MIN] = 1
+    out[m <= threshold + MET_SLACK_MIN] = 0
     out[np.isnan(m)] = 4
     return out
 

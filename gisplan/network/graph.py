@@ -7,8 +7,8 @@ A :class:`WalkNetwork` holds an undirected walking graph in a metric CRS:
 - a symmetric CSR adjacency matrix whose weights are the shortest edge length between two
   nodes (parallel edges collapse to the shortest), used by every shortest-path search.
 
-Build it from an edges GeoDataFrame (:meth:`WalkNetwork.from_edges`) or from an osmnx graph
-(:meth:`WalkNetwork.from_osmnx`).
+Build it from an edges GeoDataFrame (:meth:`WalkNetwork.from_edges`); OpenStreetMap data
+arrives as such a table from :mod:`gisplan.io.osm`.
 """
 
 from __future__ import annotations
@@ -23,10 +23,11 @@ import shapely
 
 from gisplan.errors import InputError
 
-__all__ = ["WalkNetwork"]
+__all__ = ["WalkNetwork", "EPS_M", "min_csr"]
 
-#: Weight given to zero-length edges so that the sparse matrix keeps them as edges (metres).
-_EPS_M = 1e-9
+#: Smallest stored distance (metres): zero-length edges and zero costs get this weight so that
+#: sparse matrices keep them as entries.  The one epsilon of the engine.
+EPS_M = 1e-9
 
 
 @dataclass(eq=False)
@@ -168,21 +169,6 @@ class WalkNetwork:
             source=source,
         )
 
-    @classmethod
-    def from_osmnx(cls, graph, *, source: str = "osm") -> WalkNetwork:
-        """Build a network from an osmnx (networkx Multi(Di)Graph) graph.
-
-        The graph is projected to its local UTM zone when it is not projected already;
-        directions are ignored (walking), and missing edge geometries become straight lines.
-        """
-        import osmnx as ox
-
-        if not ox.projection.is_projected(graph.graph.get("crs")):
-            graph = ox.project_graph(graph)
-        nodes, edges = ox.graph_to_gdfs(graph, nodes=True, edges=True, fill_edge_geometry=True)
-        edges = edges.reset_index()
-        return cls.from_edges(edges[["u", "v", "length", "geometry"]], nodes=nodes, source=source)
-
     # -- properties ------------------------------------------------------------------------
     @property
     def n_nodes(self) -> int:
@@ -240,7 +226,7 @@ def _symmetric_csr(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> sp.cs
     keep = u != v
     rows = np.concatenate([u[keep], v[keep]])
     cols = np.concatenate([v[keep], u[keep]])
-    data = np.maximum(np.concatenate([w[keep], w[keep]]), _EPS_M)
+    data = np.maximum(np.concatenate([w[keep], w[keep]]), EPS_M)
     return min_csr(rows, cols, data, (n, n))
 
 

@@ -21,10 +21,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
+from gisplan.network.costs import EPS_M, edge_end_costs, same_edge_pairs, with_virtual_sources
 from gisplan.network.graph import WalkNetwork, min_csr
 from gisplan.network.snapping import Snapped
 
@@ -32,49 +32,23 @@ __all__ = ["coverage_incidence", "DEFAULT_BATCH"]
 
 #: Candidates per bounded Dijkstra batch (memory ~ batch × (nodes + candidates) × 8 bytes).
 DEFAULT_BATCH = 256
-#: Smallest stored distance (metres), so that a zero distance stays a stored entry.
-_EPS_M = 1e-6
-#: Tolerance (metres) when comparing a distance with the threshold.
-_TOL_M = 1e-6
 
 
 def _augmented_graph(network: WalkNetwork, cand: Snapped) -> sp.csr_matrix:
-    """Network CSR with one extra row per candidate, linked to both ends of its edge."""
-    n = network.n_nodes
-    adj = network.adjacency
-    c = len(cand)
-    e = cand.edge
-    length = network.edge_length[e]
-    off = cand.offset_m
-    du = np.maximum(off + cand.along_m, _EPS_M)
-    dv = np.maximum(off + (length - cand.along_m), _EPS_M)
-    u = network.edge_u[e]
-    v = network.edge_v[e]
-    # Each virtual row holds [u, v] (or one entry when u == v), sorted by column.
-    same = u == v
-    cols = np.stack([np.minimum(u, v), np.maximum(u, v)], axis=1)
-    vals = np.where((u <= v)[:, None], np.stack([du, dv], axis=1), np.stack([dv, du], axis=1))
-    vals[same, 0] = np.minimum(du[same], dv[same])
-    counts = np.where(same, 1, 2)
-    keep = np.ones((c, 2), dtype=bool)
-    keep[same, 1] = False
-    indptr = np.concatenate([adj.indptr, adj.nnz + np.cumsum(counts)])
-    indices = np.concatenate([adj.indices, cols[keep].astype(adj.indices.dtype)])
-    data = np.concatenate([adj.data, vals[keep]])
-    return sp.csr_matrix((data, indices, indptr), shape=(n + c, n + c))
+    """Network CSR with one virtual node per (snapped) candidate, linked to its edge's ends."""
+    ends = edge_end_costs(network, cand)
+    group = np.concatenate([np.arange(len(ends.pos)), np.arange(len(ends.pos))])
+    return with_virtual_sources(network, group, ends.nodes(), ends.costs(), len(cand))
 
 
 def _demand_attachment(network: WalkNetwork, demand: Snapped) -> sp.csr_matrix:
     """(nodes × demand) CSR: metres from each edge end to each demand point (incl. its leg)."""
-    ok = np.flatnonzero(demand.ok)
-    e = demand.edge[ok]
-    length = network.edge_length[e]
-    rows = np.concatenate([network.edge_u[e], network.edge_v[e]])
-    cols = np.concatenate([ok, ok])
-    off = demand.offset_m[ok]
-    data = np.concatenate([demand.along_m[ok] + off, (length - demand.along_m[ok]) + off])
-    return sp.csr_matrix(
-        (np.maximum(data, _EPS_M), (rows, cols)), shape=(network.n_nodes, len(demand))
+    ends = edge_end_costs(network, demand)
+    return min_csr(
+        ends.nodes(),
+        np.concatenate([ends.pos, ends.pos]),
+        np.maximum(ends.costs(), EPS_M),
+        (network.n_nodes, len(demand)),
     )
 
 
@@ -82,26 +56,10 @@ def _same_edge_pairs(
     cand: Snapped, cand_pos: np.ndarray, demand: Snapped, threshold_m: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Direct along-edge (candidate, demand, metres) pairs for points sharing an edge."""
-    d_ok = np.flatnonzero(demand.ok)
-    c_df = pd.DataFrame(
-        {"edge": cand.edge, "c": cand_pos, "c_along": cand.along_m, "c_off": cand.offset_m}
-    )
-    d_df = pd.DataFrame(
-        {
-            "edge": demand.edge[d_ok],
-            "d": d_ok,
-            "d_along": demand.along_m[d_ok],
-            "d_off": demand.offset_m[d_ok],
-        }
-    )
-    pairs = c_df.merge(d_df, on="edge", how="inner")
-    dist = (pairs["c_along"] - pairs["d_along"]).abs() + pairs["c_off"] + pairs["d_off"]
-    keep = (dist <= threshold_m + _TOL_M).to_numpy()
-    return (
-        pairs["c"].to_numpy()[keep],
-        pairs["d"].to_numpy()[keep],
-        dist.to_numpy()[keep],
-    )
+    c, d, metres = same_edge_pairs(cand, demand)
+    dist = metres + demand.offset_m[d]
+    keep = dist <= threshold_m
+    return cand_pos[c[keep]], d[keep], dist[keep]
 
 
 def coverage_incidence(
@@ -131,8 +89,10 @@ def coverage_incidence(
     -------
     scipy.sparse.csr_matrix, shape (len(candidates), len(demand)), float64
         Entry ``(j, i)`` is stored iff the walking distance from candidate ``j`` to demand
-        point ``i`` is at most ``threshold_m`` (plus 1e-6 m); its value is that distance in
-        metres (at least 1e-6 so that it is never an implicit zero). Distances equal
+        point ``i`` is at most ``threshold_m``; its value is that distance in metres (at
+        least :data:`gisplan.network.costs.EPS_M` so that it is never an implicit zero).
+        Pass the threshold of the "met" rule (:meth:`CircleStandard.threshold_m
+        <gisplan.catalogue.CircleStandard.threshold_m>`) to agree with coverage. Distances equal
         :func:`gisplan.access.walking.nearest_source_distances` with the single candidate
         as source.
     """
@@ -176,7 +136,7 @@ def coverage_incidence(
         offs = np.arange(len(rep_r)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
         k = starts + offs
         total = rep_d + att_val[k]
-        keep = total <= limit + _TOL_M
+        keep = total <= limit
         rows_parts.append(c_ok[lo + rep_r[keep]])
         cols_parts.append(att_idx[k[keep]])
         vals_parts.append(total[keep])
@@ -187,5 +147,5 @@ def coverage_incidence(
     vals_parts.append(sv)
     rows = np.concatenate(rows_parts).astype(np.int64)
     cols = np.concatenate(cols_parts).astype(np.int64)
-    vals = np.maximum(np.concatenate(vals_parts), _EPS_M)
+    vals = np.maximum(np.concatenate(vals_parts), EPS_M)
     return min_csr(rows, cols, vals, shape)

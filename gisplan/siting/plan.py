@@ -53,8 +53,6 @@ __all__ = [
 ]
 
 OBJECTIVES = ("population", "complete")
-#: Minutes of slack used by :class:`~gisplan.access.coverage.CoverageResult` for "met".
-_MET_SLACK_MIN = 1e-9
 
 Progress = Callable[[str], None]
 
@@ -64,21 +62,16 @@ def _noop(_msg: str) -> None:
 
 
 def threshold_m(standard: CircleStandard, category: str) -> float:
-    """Walking distance (metres) counted as "within the threshold", matching coverage's rule."""
-    return (standard.threshold_minutes(category) + _MET_SLACK_MIN) * standard.metres_per_minute
+    """Walking distance (metres) counted as "within the threshold" (:meth:`CircleStandard.met_limit_m`)."""
+    return standard.met_limit_m(category)
 
 
 def met_matrix(
     distances_m: pd.DataFrame, standard: CircleStandard, categories: list[str]
 ) -> pd.DataFrame:
-    """Boolean "within threshold" per community (rows) and category, as coverage computes it."""
+    """Boolean "met" per community (rows) and category (:meth:`CircleStandard.met`)."""
     mpm = standard.metres_per_minute
-    out = {}
-    for c in categories:
-        minutes = distances_m[c].to_numpy(dtype=float) / mpm
-        out[c] = (
-            np.nan_to_num(minutes, nan=np.inf) <= standard.threshold_minutes(c) + _MET_SLACK_MIN
-        )
+    out = {c: standard.met(c, distances_m[c].to_numpy(dtype=float) / mpm) for c in categories}
     return pd.DataFrame(out, index=distances_m.index)
 
 

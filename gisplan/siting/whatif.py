@@ -17,7 +17,7 @@ import pandas as pd
 import shapely
 
 from gisplan.access.coverage import AccessModel
-from gisplan.access.service_area import FRONTAGE_M, buffer_lines, reachable_lines
+from gisplan.access.service_area import FRONTAGE_M, service_area
 from gisplan.access.walking import nearest_source_distances, node_distances
 from gisplan.catalogue import CircleStandard
 from gisplan.crs import WGS84
@@ -199,7 +199,7 @@ def what_if(
     within = np.isfinite(to_site) & (to_site <= thr)
 
     if with_service_area:
-        area = _service_area(net, site, node_dist, thr, buffer_m)
+        area = service_area(net, site, thr, node_dist_m=node_dist, buffer_m=buffer_m)
     else:
         area = gpd.GeoSeries([], crs=WGS84)
     return WhatIf(
@@ -219,15 +219,3 @@ def what_if(
         service_area=area,
         time_s=time.perf_counter() - t0,
     )
-
-
-def _service_area(
-    net, site, node_dist: np.ndarray, budget_m: float, buffer_m: float
-) -> gpd.GeoSeries:
-    """Streets within ``budget_m`` of the site, buffered by ``buffer_m`` (EPSG:4326).
-
-    The same reachable pieces and buffering as :func:`gisplan.access.service_area.service_area`,
-    reusing the search already made for the figures.
-    """
-    lines = reachable_lines(net, node_dist, budget_m, sources=site)
-    return gpd.GeoSeries([buffer_lines(lines, buffer_m)], crs=net.crs).to_crs(WGS84)
