@@ -21,7 +21,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import geopandas as gpd
-import pandas as pd
 
 from gisplan.access.coverage import AccessModel
 from gisplan.catalogue import CircleStandard
@@ -315,15 +314,3 @@ def dataset_barriers(dataset: Dataset) -> gpd.GeoDataFrame | None:
     """The dataset's snapping barriers: its water polygons (``extras["rivers"]``) or ``None``."""
     return dataset.extras.get("rivers")
 
-
-def amenities_summary(dataset: Dataset, standard: CircleStandard) -> pd.DataFrame:
-    """Count of amenities per category with bilingual names."""
-    counts = dataset.amenities["category"].value_counts()
-    return pd.DataFrame(
-        {
-            "category": [c.id for c in standard.categories],
-            "name_zh": [c.name_zh for c in standard.categories],
-            "name_en": [c.name_en for c in standard.categories],
-            "count": [int(counts.get(c.id, 0)) for c in standard.categories],
-        }
-    )
