@@ -597,6 +597,23 @@ def _jsonable_frame(gdf):
     return out
 
 
+def _peak_rss_mb() -> float:
+    """Peak resident memory of this process since it started (MiB).
+
+    ``VmHWM`` (Linux) rather than ``ru_maxrss``, which keeps the parent's figure from
+    before ``exec``: the server's size would be reported as the worker's.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _worker(request_path: str) -> int:
     request = json.loads(Path(request_path).read_text(encoding="utf-8"))
     limits = request["limits"]
@@ -613,9 +630,7 @@ def _worker(request_path: str) -> int:
         return text.replace(f"/vsizip/{path}", shown)
 
     def write_meta(meta: dict) -> None:
-        import resource
-
-        meta["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        meta["peak_mb"] = _peak_rss_mb()
         tmp = out / "result.json.tmp"
         tmp.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         tmp.replace(out / "result.json")
