@@ -84,8 +84,15 @@ def _tags(d: dict[str, str | None]) -> dict[str, str]:
     return {k: v for k, v in d.items() if v}
 
 
-def write_city(path: Path, n_street_nodes: int, *, seed: int = 1) -> dict[str, int]:
-    """Write a synthetic city extract to ``path`` (.osm.pbf or .osm by suffix); return counts."""
+def write_city(
+    path: Path, n_street_nodes: int, *, seed: int = 1, street_every: int = 4
+) -> dict[str, int]:
+    """Write a synthetic city extract to ``path`` (.osm.pbf or .osm by suffix); return counts.
+
+    Every row of the grid is a street, and every ``street_every``-th column (4: most street
+    nodes lie between junctions; 1: nearly every street node is a junction, as in
+    ``bench_prepare.py``).
+    """
     import osmium
     from osmium.osm import mutable
 
@@ -157,7 +164,7 @@ def write_city(path: Path, n_street_nodes: int, *, seed: int = 1) -> dict[str, i
             tags = {"highway": "motorway"} if i % 97 == 5 else street_tags()
             add_way([gid(i, jj) for jj in range(j, k + 1)], tags)
             j = k
-    for j in range(0, cols, 4):
+    for j in range(0, cols, street_every):
         i = 0
         while i < rows - 1:
             k = min(rows - 1, i + int(rng.integers(2, 40)))
@@ -165,7 +172,7 @@ def write_city(path: Path, n_street_nodes: int, *, seed: int = 1) -> dict[str, i
             i = k
     for _ in range(n_grid // 40):  # footway links across blocks
         i, j = int(rng.integers(0, rows - 1)), int(rng.integers(0, cols))
-        if j % 4:
+        if j % street_every:
             add_way([gid(i, j), gid(i + 1, j)], {"highway": "footway"})
 
     # shops and amenities ------------------------------------------------------------------

@@ -38,7 +38,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from bench_osm import LAT0, LON0, SPACING_M, write_city  # benchmarks/, beside this script
-from measure import maxrss_mb
 
 _AMAP_TYPES = [
     ("购物服务;便民商店/便利店;便利店", ["快客便利", "全家", "罗森", "好邻居便利店", "华联便利"]),
@@ -61,6 +60,28 @@ def _city_extent(n_street_nodes: int) -> tuple[float, float, float, float]:
     dlat = SPACING_M / 111_000.0
     dlon = SPACING_M / (111_320.0 * math.cos(math.radians(LAT0)))
     return LON0, LAT0, LON0 + side * dlon, LAT0 + side * dlat
+
+
+_OSM_TO_AMAP = {
+    "convenience": "购物服务;便民商店/便利店;便利店",
+    "supermarket": "购物服务;超级市场;超市",
+    "marketplace": "购物服务;综合市场;农贸市场",
+}
+
+
+def _named_shops(pbf: Path) -> list[tuple[float, float, str, str]]:
+    """Named convenience stores, supermarkets and markets (nodes) of the generated extract."""
+    import osmium
+
+    out = []
+    fp = osmium.FileProcessor(str(pbf), osmium.osm.NODE).with_filter(
+        osmium.filter.KeyFilter("name")
+    )
+    for n in fp:
+        kind = n.tags.get("shop") or n.tags.get("amenity")
+        if kind in _OSM_TO_AMAP:
+            out.append((n.location.lon, n.location.lat, n.tags["name"], _OSM_TO_AMAP[kind]))
+    return out
 
 
 def write_inputs(folder: Path, n_nodes: int, n_comm: int, n_pois: int, seed: int = 7) -> dict:
@@ -92,25 +113,38 @@ def write_inputs(folder: Path, n_nodes: int, n_comm: int, n_pois: int, seed: int
             "小区名称": [f"小区{i}" for i in range(n_comm)],
             "经度": np.round(lon, 6),
             "纬度": np.round(lat, 6),
-            "户数": rng.integers(80, 3000, n_comm),
+            "户数": rng.integers(50, 1500, n_comm),
         }
     ).to_csv(out["communities"], index=False, encoding="utf-8")
 
-    # POIs: an Amap export in GCJ-02, GBK
+    # POIs: an Amap export in GCJ-02, GBK; 10 % re-map a shop of the OSM extract 5-25 m away
+    # under a similar name (what merging must catch)
     out["pois"] = folder / "amap_pois.csv"
     kinds = rng.integers(0, len(_AMAP_TYPES), n_pois)
     plon = rng.uniform(x0, x1, n_pois)
     plat = rng.uniform(y0, y1, n_pois)
-    glon, glat = convert(plon, plat, "wgs84", "gcj02")
     names = [
         _AMAP_TYPES[k][1][int(rng.integers(0, len(_AMAP_TYPES[k][1])))] + f"({i % 97}店)"
         for i, k in enumerate(kinds)
     ]
+    types = [_AMAP_TYPES[k][0] for k in kinds]
+    shops = _named_shops(out["osm"])
+    n_dup = min(len(shops), n_pois // 10)
+    pick = rng.choice(len(shops), n_dup, replace=False)
+    for i, s in zip(rng.choice(n_pois, n_dup, replace=False), pick, strict=True):
+        lon, lat, name, amap_type = shops[s]
+        d = rng.uniform(5, 25)
+        a = rng.uniform(0, 2 * np.pi)
+        plon[i] = lon + d * np.cos(a) / (111_320.0 * math.cos(math.radians(LAT0)))
+        plat[i] = lat + d * np.sin(a) / 111_000.0
+        names[i] = f"{name}({i % 97}店)"
+        types[i] = amap_type
+    glon, glat = convert(plon, plat, "wgs84", "gcj02")
     pd.DataFrame(
         {
             "id": [f"B0{i:08d}" for i in range(n_pois)],
             "名称": names,
-            "类型": [_AMAP_TYPES[k][0] for k in kinds],
+            "类型": types,
             "经度": np.round(glon, 6),
             "纬度": np.round(glat, 6),
         }
@@ -154,6 +188,7 @@ def run_prepare(inputs: dict, target: Path, *, with_extras: bool = True) -> dict
         out=target,
         pois=[PoiFile(inputs["pois"], "gcj02")] if with_extras else [],
         communities=inputs["communities"] if with_extras else None,
+        communities_crs="wgs84",
         circles=inputs["circles"] if with_extras else None,
         name="benchmark city (synthetic)",
         progress=say,
@@ -164,9 +199,7 @@ def run_prepare(inputs: dict, target: Path, *, with_extras: bool = True) -> dict
         print(f"  {name:<14} {rec['seconds']:>8.1f} s {rec['peak_rss_mb']:>9,.0f} MB")
     print(f"  {'prepare total':<14} {total:>8.1f} s   (target < 300 s)")
     peak = max(r["peak_rss_mb"] for r in report["stages"].values())
-    print(
-        f"  peak resident memory of any stage: {peak:,.0f} MB (target < 8,192 MB); process maxrss {maxrss_mb():,.0f} MB"
-    )
+    print(f"  peak resident memory of any stage: {peak:,.0f} MB (target < 8,192 MB)")
     print(f"  dataset: {target.stat().st_size / 2**20:,.1f} MB; rows {report['rows']}")
     print(f"  amenities merged per source pair: {report['amenities']['merged_per_source_pair']}")
     print(f"  communities by method: {report['communities']['by_method']}")
