@@ -311,3 +311,25 @@ def test_analyze_without_circles_says_not_available(base, tmp_path, capsys):
     path = base.metadata["path"]
     assert main(["analyze", "--data", path, "--out", str(tmp_path / "o"), "--quiet"]) == 0
     assert "complete circles: 不可用 not available" in capsys.readouterr().out
+
+
+def test_residential_polygons_without_buildings_become_demand(base):
+    """Without a communities file: OSM buildings, plus landuse=residential polygons holding none."""
+    from gisplan.io.osm import read_osm_file
+
+    c = base.communities
+    methods = set(c["population_method"])
+    assert methods == {"osm_buildings_floor_area", "osm_landuse_area_density"}
+    assert c["population_estimated"].all()
+    ext = read_osm_file(HELSINKI)
+    areas = ext.residential_areas.set_index("id").to_crs(ext.crs)
+    units = c[c["population_method"] == "osm_landuse_area_density"]
+    whole = units[~units["id"].str.contains("#")]
+    assert len(whole) > 0
+    for rec in whole.itertuples():
+        area = areas.loc[rec.id].geometry.area  # m², measured here independently
+        assert rec.population == max(1, round(area / 30.0))
+    # a polygon that holds a residential building is left to its buildings
+    bld = ext.residential.to_crs(ext.crs)
+    holding = areas[areas.geometry.apply(lambda g: bld.intersects(g).any())]
+    assert len(holding) > 0 and not set(holding.index) & set(units["id"].str.split("#").str[0])

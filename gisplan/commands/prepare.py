@@ -73,6 +73,13 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument(
         "--demo", action="store_true", help="write the embedded synthetic 三江口 demonstration data"
     )
+    p.add_argument(
+        "--reader",
+        choices=("auto", "pyrosm", "stream"),
+        default="auto",
+        help="OSM PBF reader: pyrosm (in memory) or stream (pyosmium, for province extracts); "
+        "auto streams files of 256 MB or more",
+    )
     p.add_argument("--name", help="dataset name shown in titles and exports")
     p.add_argument("--out", required=True, metavar="FILE.gpkg", help="output GeoPackage")
     p.add_argument("--quiet", action="store_true", help="no progress lines")
@@ -162,6 +169,7 @@ def run(args: argparse.Namespace) -> int:
         name=args.name,
         persons_per_household=args.persons_per_household,
         calibrate_to=args.calibrate,
+        reader=args.reader,
         progress=progress,
     )
     print(f"写入 wrote {args.out} ({report['file_mb']} MB): {ds.label}")

@@ -45,7 +45,7 @@ Say = Callable[[str], None]
 POI_SOURCE_OF_CRS = {"gcj02": "amap", "bd09": "baidu", "wgs84": "user", "cgcs2000": "user"}
 #: Throughput used for the ETA of reading an OSM file (MB of file per second), measured by
 #: ``benchmarks/bench_prepare.py`` on the 2-core development machine; an estimate only.
-OSM_READ_MB_PER_S = {"pbf": 1.5, "xml": 2.0, "gpkg": 20.0}
+OSM_READ_MB_PER_S = {"pbf": 0.5, "stream": 2.0, "xml": 1.0, "gpkg": 10.0}
 
 _POI_LICENCE = {
     "amap": ("高德地图 Amap/AutoNavi POI export", "© 高德地图 AutoNavi"),
@@ -264,6 +264,7 @@ def prepare_dataset(
     name: str | None = None,
     persons_per_household: float | None = None,
     calibrate_to: str | os.PathLike | bool | None = None,
+    reader: str = "auto",
     progress: Say | None = None,
 ) -> tuple[Dataset, dict]:
     """Build a prepared dataset from the given files and write it to ``out`` (GeoPackage).
@@ -272,6 +273,7 @@ def prepare_dataset(
     metadata also holds: stage timings and peak memory, rows per layer, merges per source
     pair, population methods, calibration factors.  ``calibrate_to=True`` uses the packaged
     census table (:data:`gisplan.dataset.population.CENSUS_TABLE`), a path another table.
+    ``reader`` chooses the OSM reader (:func:`gisplan.io.osm.read_osm_file`).
     """
     from gisplan.dataset import population as popmod
     from gisplan.dataset.merge import merge_amenities
@@ -289,15 +291,23 @@ def prepare_dataset(
 
     # 1. OSM -----------------------------------------------------------------------------
     size_mb = osm.stat().st_size / 2**20 if osm.exists() else 0.0
+    from gisplan.io.osm.stream import STREAM_THRESHOLD_MB
+
     kind = (
         "pbf"
         if osm.name.lower().endswith(".pbf")
         else ("gpkg" if osm.suffix.lower() == ".gpkg" else "xml")
     )
+    if reader == "stream" or (
+        kind == "pbf" and reader == "auto" and size_mb >= STREAM_THRESHOLD_MB
+    ):
+        kind = "stream"
     st.start("osm", f"reading {osm.name} ({size_mb:,.1f} MB)", size_mb / OSM_READ_MB_PER_S[kind])
-    extract = read_osm_file(osm)
-    areas = getattr(extract, "residential_areas", None)
+    extract = read_osm_file(osm, reader=reader)
+    areas = extract.residential_areas
+    report["osm_reader"] = extract.stats.get("reader")
     st.end(
+        f"read with {extract.stats.get('reader')}: "
         f"{len(extract.nodes):,} nodes, {len(extract.edges):,} edges, "
         f"{len(extract.amenities):,} amenities, {len(extract.residential):,} residential buildings"
     )

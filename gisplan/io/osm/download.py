@@ -15,7 +15,13 @@ from gisplan.crs import WGS84
 from gisplan.errors import InputError, OfflineError
 from gisplan.io.atomic import atomic_path
 from gisplan.io.osm.extract import OsmExtract, save_extract
-from gisplan.io.osm.features import _amenities, _features_from_osmnx, _residential, _water
+from gisplan.io.osm.features import (
+    _amenities,
+    _features_from_osmnx,
+    _residential,
+    _residential_areas,
+    _water,
+)
 from gisplan.io.osm.network import _network_layers, _NetworkTables
 from gisplan.io.osm.sources import _osmnx_settings, _water_osmnx_tags
 from gisplan.io.osm.tags import _WALK_TAGS, _WATER_KEYS, _catalogue_keys, _categories, _feature_keys
@@ -163,6 +169,9 @@ def fetch_place(
             residential=resid,
             crs=crs,
             water=water,
+            residential_areas=_residential_areas(
+                table.take(table.text("landuse") == "residential")
+            ),
         ),
         gpkg,
         boundary=boundary[["geometry"]].assign(place=place, nodes_dropped=dropped),

@@ -17,15 +17,18 @@ from gisplan.errors import InputError
 from gisplan.io.atomic import atomic_path
 from gisplan.io.guards import check_osm_xml_coordinates
 from gisplan.io.osm.features import (
+    _AREA_COLUMNS,
     _RESIDENTIAL_COLUMNS,
     _WATER_COLUMNS,
     _amenities,
     _empty_points,
     _residential,
+    _residential_areas,
     _water,
 )
 from gisplan.io.osm.network import _network_layers
 from gisplan.io.osm.sources import _PbfSource, _XmlSource
+from gisplan.io.osm.stream import STREAM_THRESHOLD_MB, StreamSource
 from gisplan.io.osm.tags import OSM_ATTRIBUTION, _categories
 
 __all__ = [
@@ -80,6 +83,9 @@ class OsmExtract:
     attribution: str = OSM_ATTRIBUTION
     stats: dict[str, Any] = field(default_factory=dict)
     water: gpd.GeoDataFrame = field(default_factory=lambda: _empty_points(_WATER_COLUMNS))
+    residential_areas: gpd.GeoDataFrame = field(
+        default_factory=lambda: _empty_points(_AREA_COLUMNS)
+    )
 
 
 def _suffix(path: Path) -> str:
@@ -145,6 +151,11 @@ def _read_gpkg(path: Path) -> OsmExtract:
             if "water" in have
             else _empty_points(_WATER_COLUMNS)
         )
+        areas = (
+            gpd.read_file(path, layer="residential_areas").to_crs(WGS84)
+            if "residential_areas" in have
+            else _empty_points(_AREA_COLUMNS)
+        )
         for col in ("u", "v", "key"):
             edges[col] = edges[col].astype("int64")
         nodes.index = nodes.index.astype("int64")
@@ -160,8 +171,14 @@ def _read_gpkg(path: Path) -> OsmExtract:
         amenities=amenities,
         residential=resid,
         crs=edges.crs.to_string(),
-        stats={"edges": len(edges), "nodes": len(nodes), "water_areas": len(water)},
+        stats={
+            "edges": len(edges),
+            "nodes": len(nodes),
+            "water_areas": len(water),
+            "reader": "gpkg",
+        },
         water=water,
+        residential_areas=areas,
     )
 
 
@@ -170,6 +187,7 @@ def read_osm_file(
     *,
     catalogue: Iterable[Category] | CircleStandard | None = None,
     residential: bool = True,
+    reader: str = "auto",
 ) -> OsmExtract:
     """Read an OpenStreetMap extract into a walking network, amenities and demand points.
 
@@ -182,6 +200,11 @@ def read_osm_file(
         Amenity categories and their OSM tag filters (default: the packaged catalogue).
     residential : bool
         Also derive residential demand points from building footprints.
+    reader : {"auto", "pyrosm", "stream"}
+        How to read a ``.osm.pbf``: pyrosm (whole file in memory), or the streaming pyosmium
+        reader (:mod:`gisplan.io.osm.stream`) for province-size files; ``"auto"`` streams
+        files of :data:`~gisplan.io.osm.stream.STREAM_THRESHOLD_MB` (256 MB) or more.
+        ``"stream"`` also reads OSM XML.
 
     Returns
     -------
@@ -225,12 +248,22 @@ def read_osm_file(
         # fixed-point integers, which are always finite).
         check_osm_xml_coordinates(path)
     timings: dict[str, float] = {}
-    source_type = _PbfSource if suffix in _PBF_SUFFIXES else _XmlSource
+    if reader not in ("auto", "pyrosm", "stream"):
+        raise InputError(
+            f"unknown reader {reader!r}", field="reader", hint="use auto, pyrosm or stream"
+        )
+    big = path.stat().st_size >= STREAM_THRESHOLD_MB * 2**20
+    if reader == "stream" or (reader == "auto" and suffix in _PBF_SUFFIXES and big):
+        source_type, reader = StreamSource, "stream"
+    elif suffix in _PBF_SUFFIXES:
+        source_type, reader = _PbfSource, "pyrosm"
+    else:
+        source_type, reader = _XmlSource, "osmnx"
     with _stage(timings, "network"):
         with _reading(path):
             source = source_type(path, categories, residential)
             tables = source.network()
-        edges, nodes, crs, dropped = _network_layers(tables, path)
+        edges, nodes, crs, dropped = _network_layers(tables, path, twins=reader != "stream")
         del tables
     with _stage(timings, "amenities"):
         with _reading(path):
@@ -249,9 +282,11 @@ def read_osm_file(
             with _reading(path):
                 buildings, landuse = source.residential_features()
             resid = _residential(buildings, landuse, crs)
+            areas = _residential_areas(landuse)
             del buildings, landuse
         else:
             resid = _empty_points(_RESIDENTIAL_COLUMNS)
+            areas = _empty_points(_AREA_COLUMNS)
     with _stage(timings, "water"):
         with _reading(path):
             water_features = source.water_features()
@@ -264,6 +299,8 @@ def read_osm_file(
         "amenities": amenities["category"].value_counts().to_dict(),
         "residential_buildings": len(resid),
         "water_areas": len(water),
+        "residential_areas": len(areas),
+        "reader": reader,
         "timings_s": timings,
     }
     return OsmExtract(
@@ -274,6 +311,7 @@ def read_osm_file(
         crs=crs,
         stats=stats,
         water=water,
+        residential_areas=areas,
     )
 
 
@@ -293,6 +331,8 @@ def save_extract(
         extract.residential.to_file(tmp, layer="residential", driver="GPKG")
         if len(extract.water):
             extract.water.to_file(tmp, layer="water", driver="GPKG")
+        if len(extract.residential_areas):
+            extract.residential_areas.to_file(tmp, layer="residential_areas", driver="GPKG")
         if boundary is not None:
             boundary.to_file(tmp, layer="boundary", driver="GPKG")
     return path

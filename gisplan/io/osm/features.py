@@ -39,7 +39,8 @@ def _empty_points(columns: list[str]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({c: pd.Series(dtype=object) for c in columns}, geometry=[], crs=WGS84)
 
 
-_AMENITY_COLUMNS = ["id", "name", "category", "osm_id", "source"]
+_AMENITY_COLUMNS = ["id", "name", "category", "osm_id", "source", "source_type"]
+_AREA_COLUMNS = ["id", "name", "source"]
 _WATER_COLUMNS = ["id", "name", "kind", "source"]
 _RESIDENTIAL_COLUMNS = [
     "id",
@@ -309,6 +310,7 @@ def _amenities(features: _Features, categories: tuple[Category, ...]) -> gpd.Geo
         return _empty_points(_AMENITY_COLUMNS)
     n_match = matrix.sum(axis=1)[rows]
     cat_ids = np.array([c.id for c in categories], dtype=object)[cols]
+    matched_tag = _matched_tags(feats.tags, categories, rows, cols)
     osm_id = _osm_ids(feats.osm_type[rows], feats.osm_id[rows])
     base = "osm:" + pd.Series(osm_id, dtype=object)
     ids = base.where(n_match == 1, base + "#" + pd.Series(cat_ids, dtype=object))
@@ -319,8 +321,66 @@ def _amenities(features: _Features, categories: tuple[Category, ...]) -> gpd.Geo
             "category": cat_ids,
             "osm_id": osm_id,
             "source": "osm",
+            "source_type": matched_tag,
         },
         geometry=_points(feats.geometry[rows]),
+        crs=WGS84,
+    )
+    return out.drop_duplicates("id").reset_index(drop=True)
+
+
+def _matched_tags(
+    tags: pd.DataFrame, categories: tuple[Category, ...], rows: np.ndarray, cols: np.ndarray
+) -> np.ndarray:
+    """The tags that put each (feature, category) match in its category, e.g. ``shop=convenience``.
+
+    The first of the category's filters that matches, written ``key=value`` (``;``-joined
+    when a filter has several tags; ``key=*`` filters give the feature's own value).
+    """
+    out = np.full(len(rows), "", dtype=object)
+    for j, cat in enumerate(categories):
+        sel = np.flatnonzero(cols == j)
+        if len(sel) == 0:
+            continue
+        sub = tags.iloc[rows[sel]]
+        todo = np.ones(len(sel), dtype=bool)
+        for flt in cat.osm:
+            ok = todo.copy()
+            parts = []
+            for key, want in flt.items():
+                col = sub[key] if key in sub.columns else pd.Series([None] * len(sub))
+                val = col.to_numpy(dtype=object, na_value=None)
+                have = pd.notna(col).to_numpy()
+                text = np.asarray(val.astype(str), dtype=object)
+                ok &= have & ((text == want) if want != "*" else True)
+                parts.append((key, text))
+            idx = np.flatnonzero(ok)
+            if len(idx):
+                out[sel[idx]] = [";".join(f"{k}={t[i]}" for k, t in parts) for i in idx]
+                todo[idx] = False
+    return out
+
+
+def _residential_areas(landuse: _Features) -> gpd.GeoDataFrame:
+    """``landuse=residential`` polygons (EPSG:4326): ``id``, ``name``, ``source``.
+
+    Chinese 小区 are usually mapped this way, often without buildings; gisplan prepare
+    turns those without residential buildings into demand units.
+    """
+    if len(landuse) == 0:
+        return _empty_points(_AREA_COLUMNS)
+    a = landuse.take(np.isin(shapely.get_type_id(landuse.geometry), _POLYGON_TYPES))
+    if len(a) == 0:
+        return _empty_points(_AREA_COLUMNS)
+    out = gpd.GeoDataFrame(
+        {
+            "id": ("osm:" + pd.Series(_osm_ids(a.osm_type, a.osm_id), dtype=object)).to_numpy(
+                dtype=object
+            ),
+            "name": _names(a),
+            "source": "osm",
+        },
+        geometry=a.geometry,
         crs=WGS84,
     )
     return out.drop_duplicates("id").reset_index(drop=True)

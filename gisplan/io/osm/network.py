@@ -78,7 +78,7 @@ def _osmid_key(v: Any) -> str:
 
 
 def _network_layers(
-    net: _NetworkTables, file: Path | str
+    net: _NetworkTables, file: Path | str, *, twins: bool = True
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, str, int]:
     """Largest connected component of a directed walking graph -> edges, nodes, crs, dropped.
 
@@ -88,6 +88,9 @@ def _network_layers(
     become one undirected edge; parallel edges that differ are kept) and
     ``graph_to_gdfs``: ``u`` is the end node that comes first in node order, geometry runs
     u -> v, ``key`` numbers the parallel edges of a node pair from 0.
+
+    ``twins=False`` skips the search for reverse twins, for tables that hold every edge in
+    one direction only (the streaming reader): same result, far less memory.
     """
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
@@ -134,21 +137,25 @@ def _network_layers(
     # directed from the later node to the earlier one (it is added last under the same key)
     eu, ev = pu[e], pv[e]
     lo, hi = np.minimum(eu, ev), np.maximum(eu, ev)
-    wkb = shapely.to_wkb(geom)
-    wkb_rev = shapely.to_wkb(shapely.reverse(geom))
-    canon = np.where(wkb <= wkb_rev, wkb, wkb_rev)
-    table = pd.DataFrame(
-        {
-            "lo": lo,
-            "hi": hi,
-            "osmid": [_osmid_key(x) for x in net.osmid[e]],
-            "geom": canon,
-            "backward": eu > ev,
-            "row": np.arange(len(e)),
-        }
-    )
-    table = table.sort_values(["backward", "row"], ascending=[False, True], kind="stable")
-    table = table[~table.duplicated(["lo", "hi", "osmid", "geom"], keep="first")]
+    if twins:
+        wkb = shapely.to_wkb(geom)
+        wkb_rev = shapely.to_wkb(shapely.reverse(geom))
+        canon = np.where(wkb <= wkb_rev, wkb, wkb_rev)
+        table = pd.DataFrame(
+            {
+                "lo": lo,
+                "hi": hi,
+                "osmid": [_osmid_key(x) for x in net.osmid[e]],
+                "geom": canon,
+                "backward": eu > ev,
+                "row": np.arange(len(e)),
+            }
+        )
+        del wkb, wkb_rev, canon
+        table = table.sort_values(["backward", "row"], ascending=[False, True], kind="stable")
+        table = table[~table.duplicated(["lo", "hi", "osmid", "geom"], keep="first")]
+    else:
+        table = pd.DataFrame({"lo": lo, "hi": hi, "row": np.arange(len(e))})
     table = table.sort_values(["lo", "row"], kind="stable")
     keep = table["row"].to_numpy()
     sel = e[keep]
