@@ -43,7 +43,7 @@ def recompute_s() -> tuple[float, int]:
 
     app_state.build_access = counting
     try:
-        at = AppTest.from_file(str(ROOT / "app_pages" / "coverage.py"), default_timeout=120)
+        at = AppTest.from_file(str(ROOT / "gisplan" / "app" / "pages" / "coverage.py"), default_timeout=120)
         at.run()
         at.number_input(key="thr_wet_market").set_value(4)
         t0 = time.perf_counter()

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import geopandas as gpd
 
+from gisplan.settings import ENV_CACHE_DIR
 from gisplan.synthetic import SyntheticCity, generate_city
 
 __all__ = ["cache_dir", "synthetic_key", "cached_city", "CACHE_ENV"]
@@ -36,7 +37,7 @@ __all__ = ["cache_dir", "synthetic_key", "cached_city", "CACHE_ENV"]
 log = logging.getLogger(__name__)
 
 #: Environment variable that overrides the cache directory.
-CACHE_ENV = "GISPLAN_CACHE_DIR"
+CACHE_ENV = ENV_CACHE_DIR
 _FORMAT = 1  # bump when the on-disk layout changes
 _LAYERS = [f.name for f in fields(SyntheticCity) if f.name != "bounds_wgs84"]
 _PACKAGE = Path(__file__).resolve().parent

@@ -119,7 +119,7 @@ def test_plan_page_loads_with_targets_from_the_layers(model):
 
 
 def test_coverage_page_lowering_the_store_threshold_lowers_coverage(model):
-    at = open_page("app_pages/coverage.py")
+    at = open_page("gisplan/app/pages/coverage.py")
     store = "便利店 人口覆盖"
     assert metric(at, store) == f"{pop_share(model, 'convenience_store', 5):.1%}"
     assert metric(at, "达标社区数") == f"{complete_count(model, REQUIRED)} / 50+"
@@ -135,7 +135,7 @@ def test_coverage_page_lowering_the_store_threshold_lowers_coverage(model):
 
 
 def test_coverage_page_speed_and_required_set(model):
-    at = open_page("app_pages/coverage.py")
+    at = open_page("gisplan/app/pages/coverage.py")
     at.slider(key="speed_kmh").set_value(5.0).run()
     assert metric(at, "超市 人口覆盖") == f"{pop_share(model, 'supermarket', 15, 5.0):.1%}"
     assert pop_share(model, "supermarket", 15, 5.0) > pop_share(model, "supermarket", 15, 4.0)
@@ -158,7 +158,7 @@ def test_changing_a_threshold_does_not_rebuild_the_network(monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(app_state, "build_access", counting)
-    at = open_page("app_pages/coverage.py")
+    at = open_page("gisplan/app/pages/coverage.py")
     assert len(calls) == 1
     before = metric(at, "人口覆盖（全部必备）")
     at.number_input(key="thr_wet_market").set_value(4)
@@ -170,7 +170,7 @@ def test_changing_a_threshold_does_not_rebuild_the_network(monkeypatch):
 
 
 def test_coverage_page_minutes_colouring_and_service_area():
-    at = open_page("app_pages/coverage.py")
+    at = open_page("gisplan/app/pages/coverage.py")
     at.radio(key="color_mode").set_value("minutes").run()
     at.selectbox(key="color_cat").set_value("wet_market").run()
     at.selectbox(key="service_cat").set_value("supermarket").run()
@@ -197,7 +197,7 @@ def test_english_switch():
     # (AppTest runs a switched-to page on its own, without app.py's sidebar: set the state.)
     page = AppTest.from_file(APP, default_timeout=TIMEOUT)
     page.session_state["lang"] = "en"
-    page.switch_page("app_pages/coverage.py").run()
+    page.switch_page("gisplan/app/pages/coverage.py").run()
     assert not page.exception
     assert page.title[0].value == "Convenience-circle coverage"
     assert "Convenience store population coverage" in [m.label for m in page.metric]
@@ -206,7 +206,7 @@ def test_english_switch():
 def test_language_switch_keeps_the_controls():
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.session_state["lang"] = "zh"
-    at.switch_page("app_pages/coverage.py").run()
+    at.switch_page("gisplan/app/pages/coverage.py").run()
     at.radio(key="color_mode").set_value("minutes").run()
     at.number_input(key="thr_convenience_store").set_value(3).run()
     at.multiselect(key="required").unselect("wet_market").run()
@@ -239,22 +239,22 @@ def _gcj_csv(model, n: int = 25) -> tuple[bytes, list[str]]:
 
 
 def test_upload_needs_a_signed_in_planner_or_official(planner):
-    at = open_page("app_pages/upload.py")
+    at = open_page("gisplan/app/pages/upload.py")
     assert at.get("file_uploader") == []  # a visitor gets no upload field, only the prompt
     assert any("上传数据需要以规划人员或官员身份登录" in w.value for w in at.warning)
-    at = open_signed_in("app_pages/upload.py")
+    at = open_signed_in("gisplan/app/pages/upload.py")
     assert len(at.get("file_uploader")) == 1
 
 
 def test_upload_gcj02_communities_replaces_the_layer_for_this_session_only(model, planner):
-    at = open_signed_in("app_pages/upload.py")
+    at = open_signed_in("gisplan/app/pages/upload.py")
     data, ids = _gcj_csv(model)
     at.file_uploader(key="upload_file_communities").set_value(("小区.csv", data, "text/csv")).run()
     at.selectbox(key="upload_crs").set_value("gcj02").run()
     at.button(key="upload_apply").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert at.success[0].value == "已读取 25 个要素，本会话将使用此图层。"
-    at.switch_page("app_pages/coverage.py").run()
+    at.switch_page("gisplan/app/pages/coverage.py").run()
     assert not at.exception
     # Shifted back from GCJ-02, the points sit where the demo communities are, so the same
     # communities meet the standard as in the demo analysis.
@@ -264,12 +264,12 @@ def test_upload_gcj02_communities_replaces_the_layer_for_this_session_only(model
         ok &= np.nan_to_num(sub[cid].to_numpy(), nan=np.inf) <= minutes * 4000 / 60 + 1e-9
     assert metric(at, "达标社区数") == f"{int(ok.sum())} / 50+"
     # another session still sees the demo layer
-    other = open_page("app_pages/coverage.py")
+    other = open_page("gisplan/app/pages/coverage.py")
     assert metric(other, "达标社区数") == f"{complete_count(model, REQUIRED)} / 50+"
 
 
 def test_upload_errors_are_shown_not_raised(monkeypatch, planner):
-    at = open_signed_in("app_pages/upload.py")
+    at = open_signed_in("gisplan/app/pages/upload.py")
     bad = b"name,population,lon,lat\nA,10,121.55,29.87\nB,lots,121.56,29.88\n"
     at.file_uploader(key="upload_file_communities").set_value(("bad.csv", bad, "text/csv")).run()
     at.button(key="upload_apply").click().run()
@@ -280,7 +280,7 @@ def test_upload_errors_are_shown_not_raised(monkeypatch, planner):
     assert "示例图层" in " ".join(m.value for m in at.markdown)  # the demo layer is still in use
 
     monkeypatch.setenv("GISPLAN_UPLOAD_MAX_MB", "0.00001")
-    at = open_signed_in("app_pages/upload.py")
+    at = open_signed_in("gisplan/app/pages/upload.py")
     at.file_uploader(key="upload_file_communities").set_value(("big.csv", bad, "text/csv")).run()
     at.button(key="upload_apply").click().run()
     assert not at.exception
@@ -308,7 +308,7 @@ def test_data_that_cannot_be_analysed_is_an_error_not_a_traceback(monkeypatch):
 
     monkeypatch.setattr(app_state, "build_access", refuse)
     app_state._model.clear()
-    for page in ("app_pages/coverage.py", "app_pages/plan_map.py"):
+    for page in ("gisplan/app/pages/coverage.py", "gisplan/app/pages/plan_map.py"):
         at = AppTest.from_file(str(ROOT / page), default_timeout=120)
         at.run()
         assert not at.exception, [e.value for e in at.exception]

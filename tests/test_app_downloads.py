@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from gisplan.store import hash_password
 from tests.test_app_scenarios import sign_in
 
-PAGE = str(Path(__file__).resolve().parents[1] / "app_pages" / "coverage.py")
+PAGE = str(Path(__file__).resolve().parents[1] / "gisplan" / "app" / "pages" / "coverage.py")
 
 
 def _download_buttons(at: AppTest) -> list:

@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from gisplan.store import ScenarioRecord, ScenarioStore, User, engine_from_env, hash_password
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = str(ROOT / "app_pages" / "scenarios.py")
+PAGE = str(ROOT / "gisplan" / "app" / "pages" / "scenarios.py")
 TIMEOUT = 120
 PLANNER = User("li", "official", "李处")
 NAMES = ("方案甲", "方案乙")
@@ -156,8 +156,8 @@ def test_pages_are_in_the_app_navigation_and_protected(db):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     at.run()
     for page, title in (
-        ("app_pages/siting.py", "新店选址"),
-        ("app_pages/scenarios.py", "方案管理"),
+        ("gisplan/app/pages/siting.py", "新店选址"),
+        ("gisplan/app/pages/scenarios.py", "方案管理"),
     ):
         at.switch_page(page).run()
         assert not at.exception, [e.value for e in at.exception]

@@ -21,7 +21,7 @@ from gisplan.siting import grid_candidates, plan_sites, what_if
 from gisplan.store import ScenarioStore, User, engine_from_env, hash_password
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = str(ROOT / "app_pages" / "siting.py")
+PAGE = str(ROOT / "gisplan" / "app" / "pages" / "siting.py")
 TIMEOUT = 180
 PASSWORD = "规划-pw-1"
 

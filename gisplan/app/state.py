@@ -29,9 +29,9 @@ from gisplan.analysis import Dataset, build_access, demo_dataset, with_layers
 from gisplan.catalogue import default_standard
 from gisplan.errors import InputError
 from gisplan.maps.assets import install_vendor
+from gisplan.settings import MAX_UPLOAD_MB
 
 __all__ = [
-    "APP_DIR",
     "MAX_UPLOAD_MB",
     "SessionLayer",
     "setup_page",
@@ -41,11 +41,6 @@ __all__ = [
     "access_model",
     "current_dataset",
 ]
-
-#: Folder of ``app.py`` (repository root); ``static/`` next to it is served by Streamlit.
-APP_DIR = Path(__file__).resolve().parents[2]
-#: Upload size limit in megabytes; keep equal to ``server.maxUploadSize`` in .streamlit/config.toml.
-MAX_UPLOAD_MB = 50
 
 _LANG_KEY = "lang"
 _DEMO_KEY = "demo"
@@ -79,9 +74,13 @@ def _vendor_installed(static_dir: str) -> str:
     return str(install_vendor(Path(static_dir) / "vendor"))
 
 
-def setup_page() -> None:
-    """Once per script run: local Leaflet files, the language provider, the language switch."""
-    _vendor_installed(str(APP_DIR / "static"))
+def setup_page(app_dir: Path) -> None:
+    """Once per script run: local Leaflet files, the language provider, the language switch.
+
+    ``app_dir`` is the folder of the script Streamlit runs: Leaflet is installed into its
+    ``static/vendor`` (served at ``/app/static/vendor``).
+    """
+    _vendor_installed(str(Path(app_dir) / "static"))
     with st.sidebar:
         st.radio(
             i18n.t("app.language"),

@@ -6,6 +6,7 @@ import argparse
 
 from gisplan.catalogue import CircleStandard, default_standard
 from gisplan.errors import InputError
+from gisplan.settings import ENV_CLI_PASSWORD, ENV_CLI_USER
 
 
 def add_standard_options(p: argparse.ArgumentParser) -> None:
@@ -97,10 +98,10 @@ def login_from_args(args: argparse.Namespace, action: str = "read"):
 
     from gisplan.store.auth import PermissionDenied, authenticate, load_users
 
-    name = args.user or os.environ.get("GISPLAN_USER")
+    name = args.user or os.environ.get(ENV_CLI_USER)
     if not name:
         raise PermissionDenied(action, "public")
-    password = os.environ.get("GISPLAN_PASSWORD")
+    password = os.environ.get(ENV_CLI_PASSWORD)
     if password is None:
         password = getpass.getpass(f"{name} 的密码 password: ")
     user = authenticate(name, password, load_users())

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from gisplan.settings import streamlit_flags
+
 
 def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("app", help="start the interactive map app / 启动交互地图应用")
@@ -15,14 +17,21 @@ def add_parser(sub) -> argparse.ArgumentParser:
     return p
 
 
+def app_script() -> Path:
+    """The script Streamlit runs: ``app.py`` of a source checkout, else the package's own.
+
+    An installed wheel has no ``app.py``; :mod:`gisplan.app.main` is the same app.
+    """
+    checkout = Path(__file__).resolve().parents[2] / "app.py"
+    if checkout.is_file():
+        return checkout
+    from gisplan.app import main
+
+    return Path(main.__file__).resolve()
+
+
 def run(args: argparse.Namespace) -> int:
-    app = Path(__file__).resolve().parents[2] / "app.py"
-    if not app.exists():
-        print(
-            "app.py not found next to the gisplan package; run from a source checkout",
-            file=sys.stderr,
-        )
-        return 2
+    app = app_script()
     env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
     return subprocess.call(
         [
@@ -30,10 +39,10 @@ def run(args: argparse.Namespace) -> int:
             "-m",
             "gisplan.app.serve",  # streamlit run, after importing the modules and demo data
             str(app),
+            # the options of .streamlit/config.toml, which an installed package does not have
+            *streamlit_flags(),
             "--server.port",
             str(args.port),
-            "--server.headless",
-            "true",
         ],
         cwd=app.parent,
         env=env,

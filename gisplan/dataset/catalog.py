@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from gisplan import settings
 from gisplan.errors import InputError
 
 __all__ = [
@@ -31,8 +32,8 @@ __all__ = [
     "describe_file",
 ]
 
-ENV_DATASET = "GISPLAN_DATASET"
-ENV_DATASETS_DIR = "GISPLAN_DATASETS_DIR"
+ENV_DATASET = settings.ENV_DATASET
+ENV_DATASETS_DIR = settings.ENV_DATASETS_DIR
 #: Id of the embedded synthetic demonstration dataset.
 DEMO_ID = "demo"
 

@@ -32,6 +32,7 @@ from pyproj.exceptions import CRSError
 
 from gisplan.crs import WGS84
 from gisplan.errors import InputError
+from gisplan.settings import ENV_DATA_DIR
 
 __all__ = [
     "data_dir",
@@ -46,7 +47,7 @@ __all__ = [
     "NINGBO_BOUNDS",
 ]
 
-ENV_VAR = "GISPLAN_DATA_DIR"
+ENV_VAR = ENV_DATA_DIR
 
 #: Allowed ``level`` values of pedestrian streets.
 PEDESTRIAN_LEVELS = ("national", "provincial", "municipal", "other")
@@ -119,11 +120,18 @@ _SPECS: dict[str, dict] = {
 
 
 def data_dir() -> Path:
-    """Folder holding the embedded layers: ``$GISPLAN_DATA_DIR`` or ``<repo>/data/geo``."""
+    """Folder holding the embedded layers.
+
+    ``$GISPLAN_DATA_DIR`` if set; else ``data/geo`` of the source checkout; else the copy an
+    installed wheel carries as ``gisplan/geodata`` (``setup.py`` maps ``data/geo`` there).
+    """
     override = os.environ.get(ENV_VAR)
     if override:
         return Path(override).expanduser().resolve()
-    return Path(__file__).resolve().parents[2] / "data" / "geo"
+    here = Path(__file__).resolve()
+    checkout = here.parents[2] / "data" / "geo"
+    installed = here.parents[1] / "geodata"
+    return checkout if checkout.is_dir() or not installed.is_dir() else installed
 
 
 def _declared_crs(doc: dict, path: Path) -> CRS:

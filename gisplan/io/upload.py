@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from gisplan.errors import InputError
+from gisplan.settings import ENV_UPLOAD_PREFIX
 
 __all__ = ["UploadLimits", "UploadResult", "read_upload", "READERS", "MULTI_LAYER"]
 
@@ -105,7 +106,7 @@ class UploadLimits:
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         for f in fields(cls):
-            raw = env.get(f"GISPLAN_UPLOAD_{f.name.upper()}")
+            raw = env.get(f"{ENV_UPLOAD_PREFIX}{f.name.upper()}")
             if raw is None or not raw.strip():
                 continue
             kind = int if f.type in (int, "int") else float

@@ -21,6 +21,7 @@ import geopandas as gpd
 
 from gisplan.coords import from_wgs84_gdf
 from gisplan.crs import WGS84
+from gisplan.settings import ENV_TIANDITU_KEY
 
 __all__ = [
     "Basemap",
@@ -34,7 +35,7 @@ __all__ = [
 ]
 
 #: Environment variable holding a Tianditu browser key (``st.secrets["tianditu_key"]`` also works).
-TIANDITU_ENV = "GISPLAN_TIANDITU_KEY"
+TIANDITU_ENV = ENV_TIANDITU_KEY
 
 
 class MissingKeyError(RuntimeError):

@@ -39,6 +39,7 @@ from typing import TextIO
 
 import bcrypt
 
+from gisplan import settings
 from gisplan.errors import GisplanError, InputError
 
 __all__ = [
@@ -79,8 +80,8 @@ _ALLOWED: dict[str, frozenset[str]] = {
     "official": frozenset(ACTIONS),
 }
 
-ENV_USERS = "GISPLAN_USERS"
-ENV_USERS_FILE = "GISPLAN_USERS_FILE"
+ENV_USERS = settings.ENV_USERS
+ENV_USERS_FILE = settings.ENV_USERS_FILE
 _BCRYPT_MAX_BYTES = 72
 _BCRYPT_RE = re.compile(r"^\$2[abxy]\$\d\d\$[./A-Za-z0-9]{53}$")
 _USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,100}$")

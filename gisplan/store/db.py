@@ -30,6 +30,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from gisplan.errors import InputError
+from gisplan.settings import ENV_DB
 
 __all__ = [
     "ENV_VAR",
@@ -43,7 +44,7 @@ __all__ = [
     "retry_on_busy",
 ]
 
-ENV_VAR = "GISPLAN_DB"
+ENV_VAR = ENV_DB
 #: Seconds a SQLite connection waits for another writer's lock before giving up.
 SQLITE_BUSY_TIMEOUT_S = 30.0
 _WRITE_OPTION = "gisplan_write"
