@@ -18,7 +18,7 @@ from gisplan import __version__
 from gisplan.errors import GisplanError
 
 #: Sub-command modules, in the order ``gisplan --help`` lists them.
-COMMANDS = ["analyze", "prepare", "import_poi", "fetch", "site", "scenario", "user", "app"]
+COMMANDS = ["analyze", "prepare", "import_poi", "fetch", "site", "closure", "scenario", "user", "app"]
 
 
 def build_parser() -> argparse.ArgumentParser:

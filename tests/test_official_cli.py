@@ -92,3 +92,75 @@ def test_site_plan_joint(small_demo, west_half, tmp_path, capsys):  # noqa: F811
 def test_plan_errors(small_demo, capsys, extra, message):  # noqa: F811
     assert main(["site", "--quiet", *extra]) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.fixture
+def planner(tmp_path, monkeypatch):
+    from gisplan.store import hash_password
+
+    users = {"li": {"password_hash": hash_password("pw-123456", rounds=4), "role": "official"}}
+    monkeypatch.setenv("GISPLAN_DB", f"sqlite:///{tmp_path / 'plans.db'}")
+    monkeypatch.setenv("GISPLAN_USERS", json.dumps(users))
+    monkeypatch.setenv("GISPLAN_PASSWORD", "pw-123456")
+    return "li"
+
+
+def test_closure_cli_and_scenario(small_demo, west_half, planner, tmp_path, capsys):  # noqa: F811
+    from gisplan.siting.closure import close_amenities
+    from gisplan.store import ScenarioStore, User, engine_from_env
+
+    amen = small_demo.amenities
+    market = str(amen.loc[amen["category"] == "wet_market", "id"].iloc[0])
+    out = tmp_path / "out"
+    args = ["closure", "--amenity", market, "--within", str(west_half), "--quiet", *SHORT]
+    rc = main([*args, "--out", str(out), "--save", "拆迁方案", "--user", planner])
+    assert rc == 0
+    s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert [r["id"] for r in s["closed"]] == [market]
+    affected = gpd.read_file(out / "affected.geojson")
+    # the CLI's numbers are the API's numbers
+    from gisplan.analysis import build_access
+    from gisplan.cli import build_parser
+    from gisplan.commands import standard_from_args
+
+    std = standard_from_args(build_parser().parse_args(args))
+    api = close_amenities(build_access(small_demo, std), std, [market]).summary()
+    assert s["people_losing"] == api["people_losing"]
+    assert s["categories"] == api["categories"]
+    assert int(affected["lost"].sum()) == sum(
+        f["communities_losing"] for f in api["categories"].values()
+    )
+    assert s["area"]["name"] == "西半区"
+    text = capsys.readouterr().out
+    assert "失去覆盖" in text and "已保存方案" in text
+    rec = ScenarioStore(engine_from_env()).load(User(planner, "official"), "拆迁方案")
+    assert rec.site_counts()["closed"] == 1
+    assert rec.params["closed"] == [market]
+    assert rec.results["people_losing"] == api["people_losing"]
+
+
+def test_closure_relocation_cli(small_demo, tmp_path):  # noqa: F811
+    amen = small_demo.amenities
+    market = amen[amen["category"] == "wet_market"].iloc[0]
+    out = tmp_path / "out"
+    x, y = market.geometry.x + 0.001, market.geometry.y
+    rc = main(
+        ["closure", "--amenity", str(market["id"]), "--open", f"wet_market@{x},{y}", "--quiet"]
+        + ["--out", str(out), *SHORT]
+    )
+    assert rc == 0
+    sites = gpd.read_file(out / "sites.geojson")
+    assert sorted(sites["kind"]) == ["closed", "manual"]
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        ([], "nothing to close"),
+        (["--amenity", "NO-SUCH"], "NO-SUCH"),
+        (["--open", "wet_market@abc"], "--open"),
+    ],
+)
+def test_closure_errors(small_demo, capsys, extra, message):  # noqa: F811
+    assert main(["closure", "--quiet", *extra]) == 2
+    assert message in capsys.readouterr().err

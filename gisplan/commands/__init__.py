@@ -112,3 +112,21 @@ def login_from_args(args: argparse.Namespace, action: str = "read"):
             hint="check the name and password; users are configured in GISPLAN_USERS or GISPLAN_USERS_FILE",
         )
     return user
+
+
+def add_dataset_options(p: argparse.ArgumentParser) -> None:
+    """``--osm FILE``: the dataset of commands that default to the embedded demonstration."""
+    p.add_argument(
+        "--osm", metavar="FILE", help="OpenStreetMap extract (.osm or .osm.pbf) instead of the demo"
+    )
+
+
+def dataset_from_args(args: argparse.Namespace, progress):
+    """The dataset chosen by :func:`add_dataset_options` (the synthetic demo by default)."""
+    from gisplan.analysis import demo_dataset, osm_dataset
+
+    if getattr(args, "osm", None):
+        progress(f"reading OpenStreetMap file {args.osm}")
+        return osm_dataset(args.osm)
+    progress("generating the embedded synthetic 三江口 demonstration data")
+    return demo_dataset()

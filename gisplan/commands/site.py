@@ -6,8 +6,10 @@ import argparse
 import time
 
 from gisplan.commands import (
+    add_dataset_options,
     add_login_options,
     add_standard_options,
+    dataset_from_args,
     login_from_args,
     progress_printer,
     standard_from_args,
@@ -84,9 +86,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
         help="with --within: also count people outside the area who are newly served",
     )
     p.add_argument("--out", default="out", metavar="DIR", help="output folder (default: out)")
-    p.add_argument(
-        "--osm", metavar="FILE", help="OpenStreetMap extract (.osm or .osm.pbf) instead of the demo"
-    )
+    add_dataset_options(p)
     p.add_argument("--quiet", action="store_true", help="no progress lines")
     p.add_argument(
         "--save",
@@ -158,7 +158,7 @@ def _check_plan_args(args: argparse.Namespace, standard) -> dict[str, int] | Non
 
 
 def run(args: argparse.Namespace) -> int:
-    from gisplan.analysis import build_access, dataset_barriers, demo_dataset, osm_dataset
+    from gisplan.analysis import build_access, dataset_barriers
     from gisplan.siting import (
         commercial_candidates,
         grid_candidates,
@@ -188,12 +188,7 @@ def run(args: argparse.Namespace) -> int:
         )
     user = login_from_args(args, "save") if args.save else None
 
-    if args.osm:
-        progress(f"reading OpenStreetMap file {args.osm}")
-        dataset = osm_dataset(args.osm)
-    else:
-        progress("generating the embedded synthetic 三江口 demonstration data")
-        dataset = demo_dataset()
+    dataset = dataset_from_args(args, progress)
     network = dataset.network
     progress(f"network: {network.n_nodes:,} nodes, {network.n_edges:,} edges")
 
@@ -301,13 +296,16 @@ def run(args: argparse.Namespace) -> int:
 
 def print_area(block: dict, categories: list[str]) -> None:
     """Print an ``area`` summary block: the area, then inside / outside figures."""
+    from gisplan.safetext import terminal_text
+
     note = "（边界为概略 approximate boundary）" if block.get("approximate") else ""
-    counts = (
-        "区内 area only"
-        if block["objective_counts"] == "area only"
-        else "区内+区外 area and outside"
-    )
-    print(f"规划范围 area: {block['name']}{note}; 目标计入 objective counts: {counts}")
+    line = f"规划范围 area: {terminal_text(block['name'])}{note}"
+    if "objective_counts" in block:
+        counts = block["objective_counts"] == "area only"
+        line += "; 目标计入 objective counts: " + (
+            "区内 area only" if counts else "区内+区外 area and outside"
+        )
+    print(line)
     for scope, label in (("area", "区内 inside"), ("outside", "区外 outside")):
         f = block[scope]
         parts = []

@@ -22,6 +22,9 @@ __all__ = [
     "write_site_files",
     "scenario_payload",
     "joint_scenario_payload",
+    "closure_scenario_payload",
+    "closure_sites",
+    "write_closure_outputs",
     "add_area_results",
     "scenario_payload_with_manual",
     "sites_geojson",
@@ -144,6 +147,88 @@ def joint_scenario_payload(result, params: dict | None = None, *, name: str | No
         "results": results,
     }
     return out if name is None else {"name": name, **out}
+
+
+def closure_sites(result) -> gpd.GeoDataFrame:
+    """Closed amenities (``kind = "closed"``) and new sites (``kind = "manual"``) of a
+    :class:`gisplan.siting.closure.ClosureResult`, EPSG:4326."""
+    import pandas as pd
+
+    closed = result.closed.assign(kind="closed")
+    opened = result.opened.assign(kind="manual")
+    frames = [f for f in (closed, opened) if len(f)]
+    if not frames:
+        return gpd.GeoDataFrame({"kind": []}, geometry=[], crs=WGS84)
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=WGS84)
+
+
+def closure_scenario_payload(
+    result, params: dict | None = None, *, name: str | None = None
+) -> dict:
+    """Scenario payload (see :func:`scenario_payload`) of a closure or relocation: sites are
+    the closed amenities (``kind = "closed"``) and new sites (``"manual"``); results the
+    per-category before/after figures, people losing coverage and the area's figures."""
+    summary = result.summary()
+    cats = list(summary["categories"])
+    base = {
+        "closed": [r["id"] for r in summary["closed"]],
+        "opened": [
+            {"category": r["category"], "lon": r["lon"], "lat": r["lat"]} for r in summary["opened"]
+        ],
+    }
+    base.update(params or {})
+    results = dict(summary)
+    results["categories"] = {
+        c: {
+            k: v
+            for k, v in f.items()
+            if k
+            in (
+                "population_total",
+                "covered_population_before",
+                "covered_population_after",
+                "lost_population",
+                "newly_served_population",
+                "people_losing",
+            )
+        }
+        for c, f in summary["categories"].items()
+    }
+    add_area_results(results, summary.get("area"))
+    out = {
+        "category": cats[0] if len(cats) == 1 else None,
+        "params": base,
+        "sites": sites_geojson(closure_sites(result)),
+        "results": results,
+    }
+    return out if name is None else {"name": name, **out}
+
+
+def write_closure_outputs(
+    result, affected: gpd.GeoDataFrame, out_dir: str | Path, *, extra_summary: dict | None = None
+) -> dict[str, Path]:
+    """Write a closure's files at once (atomic): ``affected.geojson`` / ``affected.csv`` (the
+    communities whose walking time changed, with the nearest alternative), ``sites.geojson``
+    (closed and new sites) and ``summary.json``. The CSV's text cells are neutralised
+    against spreadsheet formulas (:func:`gisplan.safetext.csv_safe_frame`)."""
+    from gisplan.safetext import csv_safe_frame
+
+    out_dir = Path(out_dir)
+    summary = result.summary()
+    if extra_summary:
+        summary.update(extra_summary)
+    text = json.dumps(summary, ensure_ascii=False, indent=2)
+    names = ("affected.geojson", "affected.csv", "sites.geojson", "summary.json")
+    targets = {n: out_dir / n for n in names}
+    with contextlib.ExitStack() as stack:
+        tmp = {n: stack.enter_context(atomic_path(p)) for n, p in targets.items()}
+        affected.to_crs(WGS84).to_file(tmp["affected.geojson"], driver="GeoJSON", engine="pyogrio")
+        csv_safe_frame(affected.drop(columns="geometry")).to_csv(
+            tmp["affected.csv"], index=False, encoding="utf-8-sig"
+        )
+        closure_sites(result).to_file(tmp["sites.geojson"], driver="GeoJSON", engine="pyogrio")
+        tmp["summary.json"].write_text(text, encoding="utf-8")
+    return targets
 
 
 def scenario_payload_with_manual(

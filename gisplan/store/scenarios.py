@@ -75,8 +75,9 @@ __all__ = [
     "geojson_to_frame",
 ]
 
-#: Allowed values of the ``kind`` property of a site.
-SITE_KINDS = ("chosen", "manual")
+#: Allowed values of the ``kind`` property of a site: optimiser picks, hand-placed sites and
+#: existing amenities a scenario closes (closure / relocation scenarios).
+SITE_KINDS = ("chosen", "manual", "closed")
 
 #: Test-only hook: when set to a file path, :meth:`ScenarioStore.save` creates that file after
 #: writing the row and then sleeps before committing, so a test can kill it mid-transaction.
@@ -283,7 +284,8 @@ def sites_to_geojson(sites: Any) -> dict:
                 f"site kind {props.get('kind')!r} is not one of {', '.join(SITE_KINDS)}",
                 field="sites.kind",
                 row=row,
-                hint="mark optimiser picks 'chosen' and hand-placed sites 'manual'",
+                hint="mark optimiser picks 'chosen', hand-placed sites 'manual' and closed "
+                "amenities 'closed'",
             )
         for lon, lat in _coords(geom.get("coordinates")):
             if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
@@ -370,6 +372,15 @@ METRIC_LABELS: dict[str, str] = {
     "k": "新店数量 k New sites",
     "sites_chosen": "优化选址数 Chosen sites",
     "sites_manual": "手动选址数 Hand-placed sites",
+    "sites_closed": "关闭网点数 Closed amenities",
+    "people_losing": "失去覆盖的人口 People losing coverage",
+    "communities_losing": "失去覆盖的社区 Communities losing coverage",
+    "lost_population": "失去覆盖的人口 People losing coverage",
+    "area_population": "区内人口 Population in the area",
+    "area_complete_circles": "区内达标社区 Complete circles in the area",
+    "area_covered_population": "区内覆盖人口 Covered population in the area",
+    "area_newly_served_population": "区内新增服务人口 People newly served in the area",
+    "outside_newly_served_population": "区外新增服务人口 People newly served outside",
     "sites_total": "选址总数 Sites in all",
     "manual_sites": "手动选址数 Hand-placed sites",
     "threshold_m": "步行阈值（米）Threshold (m)",
