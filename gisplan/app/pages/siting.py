@@ -13,6 +13,7 @@ import pandas as pd
 import shapely
 import streamlit as st
 
+from gisplan.app.official import MODES, area_plan_page, closure_page, mode_label
 from gisplan.app.auth import require_ui, scenario_store, tr
 from gisplan.app.standard import session_standard, standard_caption
 from gisplan.app.state import (
@@ -66,6 +67,30 @@ if user is None:
 
 # The session's standard (speed, thresholds, required set), as set on the coverage page.
 base = session_standard()
+
+# -- officials' modes: a planning area with several formats, or closures ---------------------
+with st.sidebar:
+    mode = st.radio(tr("选址方式", "Mode"), MODES, format_func=mode_label, key="siting_mode")
+if mode != "single":
+    with st.sidebar:
+        official_basemap = basemap_control("official_basemap")
+    official_key, official_dataset = current_dataset()
+    with st.spinner(
+        tr("正在构建步行网络与距离（仅首次）……", "Building the network (first time only)…")
+    ):
+        official_model = access_model(official_key, official_dataset)
+    synthetic_banner(official_dataset)
+    standard_caption(base)
+    (area_plan_page if mode == "plan" else closure_page)(
+        user=user,
+        key=official_key,
+        dataset=official_dataset,
+        model=official_model,
+        standard=base,
+        basemap=official_basemap,
+        lang=lg,
+    )
+    st.stop()
 
 
 def cat_label(cid: str) -> str:

@@ -1,0 +1,443 @@
+"""新店选址 for district officials: a planning area, several formats at once, closures.
+
+Streamlit glue for the 新店选址 page (``app_pages/siting.py``), which calls
+:func:`area_plan_page` or :func:`closure_page` when the user picks those modes. No analysis
+here: areas come from :mod:`gisplan.siting.area`, joint plans from
+:func:`gisplan.siting.joint.plan_joint`, closures from
+:func:`gisplan.siting.closure.close_amenities`; this module draws widgets, tables and maps.
+
+Drawing an area on the map is not offered: folium's ``Draw`` plugin loads Leaflet.draw from a
+CDN, and no maintained Python package ships its assets to serve locally (the app works
+offline and copies no third-party JavaScript). An area is a county, a circle of the dataset
+or an uploaded polygon file instead.
+"""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+import streamlit as st
+
+from gisplan.app.auth import scenario_store, tr
+from gisplan.catalogue import CircleStandard
+from gisplan.coords import gcj02_to_wgs84
+from gisplan.crs import WGS84
+from gisplan.errors import InputError
+from gisplan.maps.build import _bounds
+from gisplan.siting import commercial_candidates, grid_candidates
+from gisplan.siting.area import Area, county_area, dataset_circles, read_area_file
+from gisplan.store import ScenarioExists, ScenarioRecord
+
+__all__ = ["MODES", "area_control", "area_plan_page", "closure_page"]
+
+#: Modes of the 新店选址 page: one category (the original page), a joint area plan, closures.
+MODES = ("single", "plan", "closure")
+
+PLAN_KEY = "official_plan"  # {"key", "params", "result"} of the last joint plan
+CLOSED_KEY = "closure_pick"  # ids of the amenities the user closes (the multiselect's state)
+AREA_COLOR = "#6a3d9a"
+CATEGORY_COLORS = ["#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"]
+CLOSED_COLOR = "#000000"
+LOST_COLOR = "#d62728"
+CHANGED_COLOR = "#ff7f0e"
+AMENITY_COLOR = "#2ca02c"
+
+
+def mode_label(mode: str) -> str:
+    return {
+        "single": tr("单一业态选址", "One format"),
+        "plan": tr("区域多业态方案", "Area plan, several formats"),
+        "closure": tr("网点关闭影响", "Closures"),
+    }[mode]
+
+
+def _cat_label(standard: CircleStandard, cid: str, lang: str) -> str:
+    c = standard[cid]
+    return f"{c.name_zh} {c.name_en}" if lang == "zh" else f"{c.name_en} {c.name_zh}"
+
+
+# -- area ------------------------------------------------------------------------------------
+
+
+def _uploaded_area(uploaded) -> Area:
+    """An uploaded polygon file, read in the bounded upload worker."""
+    import tempfile
+    from pathlib import Path
+
+    from gisplan.io.upload import read_upload, safe_filename
+
+    res = read_upload(uploaded.getvalue(), uploaded.name, "layer")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / (Path(safe_filename(uploaded.name)).stem + ".gpkg")
+        res.gdf.to_file(path, driver="GPKG", engine="pyogrio")
+        area = read_area_file(path)
+    name = Path(uploaded.name).stem if area.name == path.stem else area.name
+    return Area(name=name, kind="file", geometry=area.geometry, source=uploaded.name)
+
+
+def area_control(dataset, *, key: str) -> tuple[Area | None, bool]:
+    """Sidebar widgets choosing the planning area; returns ``(area, count_outside)``.
+
+    ``None`` means the whole dataset. Errors in an uploaded file are shown in words.
+    """
+    from gisplan.io.embedded import load_counties
+
+    circles = dataset_circles(dataset)
+    kinds = (
+        ["all", "county", "circle", "file"] if circles is not None else ["all", "county", "file"]
+    )
+    kind = st.radio(
+        tr("规划范围", "Planning area"),
+        kinds,
+        format_func=lambda v: {
+            "all": tr("全部数据", "whole dataset"),
+            "county": tr("区县", "county"),
+            "circle": tr("生活圈 / 街道", "circle / sub-district"),
+            "file": tr("上传边界（多边形）", "uploaded boundary (polygons)"),
+        }[v],
+        key=f"{key}_kind",
+        horizontal=True,
+    )
+    area = None
+    if kind == "county":
+        counties = load_counties()
+        names = list(counties["name_zh"])
+        # default: the county holding most of the dataset's communities
+        home = dataset.communities.get("county")
+        default = 0
+        if home is not None and home.notna().any():
+            top = home.value_counts().index[0]
+            default = names.index(top) if top in names else 0
+        choice = st.selectbox(
+            tr("区县", "County"),
+            names,
+            index=default,
+            format_func=lambda n: f"{n} {counties.set_index('name_zh').loc[n, 'name_en']}",
+            key=f"{key}_county",
+        )
+        area = county_area(choice)
+        st.caption(
+            tr(
+                "区县边界为概略边界（顶点间距 1.5–3 公里），边界附近可能有数百米误差。",
+                "County boundaries are generalised (vertices 1.5–3 km apart): expect errors of "
+                "a few hundred metres near them.",
+            )
+        )
+    elif kind == "circle":
+        col = "name" if "name" in circles.columns else "id"
+        names = sorted(circles[col].dropna().astype(str).unique())
+        choice = st.selectbox(
+            tr("生活圈 / 街道", "Circle / sub-district"), names, key=f"{key}_circle"
+        )
+        from gisplan.siting.area import circle_area
+
+        area = circle_area(choice, circles)
+    elif kind == "file":
+        uploaded = st.file_uploader(
+            tr(
+                "边界文件（GeoJSON、GeoPackage、Shapefile .zip）",
+                "Boundary file (GeoJSON, GeoPackage, zipped Shapefile)",
+            ),
+            type=["geojson", "json", "gpkg", "zip"],
+            key=f"{key}_file",
+        )
+        if uploaded is not None:
+            try:
+                area = _uploaded_area(uploaded)
+            except InputError as exc:
+                st.error(str(exc))
+    count_outside = False
+    if area is not None:
+        count_outside = st.checkbox(
+            tr(
+                "目标也计入区外新增服务人口",
+                "Also count people outside the area who are newly served",
+            ),
+            value=False,
+            key=f"{key}_outside",
+        )
+    return area, count_outside
+
+
+def _area_layer(area: Area | None) -> gpd.GeoSeries | None:
+    if area is None:
+        return None
+    return gpd.GeoSeries([area.geometry.boundary.buffer(0.00015)], crs=WGS84)
+
+
+def _map_bounds(area: Area | None, data: gpd.GeoDataFrame, *layers) -> list[list[float]]:
+    """Map extent: the area where it meets the data (a county is often much larger than the
+    dataset), else the data and ``layers``."""
+    frames = [f for f in (data, *layers) if f is not None and len(f)]
+    if area is not None:
+        hull = shapely.box(*data.to_crs(WGS84).total_bounds)
+        part = area.geometry.intersection(hull)
+        shown = part if not part.is_empty else area.geometry
+        return _bounds([gpd.GeoDataFrame(geometry=[shown], crs=WGS84)])
+    return _bounds(frames)
+
+
+# -- area plan ---------------------------------------------------------------------------------
+
+
+def area_plan_page(*, user, key, dataset, model, standard: CircleStandard, basemap, lang: str):
+    """The joint, area-bounded plan: controls, run, results, map, exports, save."""
+    from gisplan.app.official_views import plan_controls, show_plan_result
+
+    params = plan_controls(dataset, standard, lang)
+    if params is None:
+        return
+    if st.button(tr("运行区域方案", "Run area plan"), type="primary", key="plan_run"):
+        from gisplan.siting.joint import plan_joint
+
+        try:
+            with st.spinner(tr("正在选址……", "Choosing sites…")):
+                if params["source"] == "commercial":
+                    cands = commercial_candidates(
+                        model.network, dataset.amenities, spacing_m=params["spacing"]
+                    )
+                else:
+                    cands = grid_candidates(model.network, spacing_m=params["spacing"])
+                res = plan_joint(
+                    model,
+                    standard,
+                    params["plan"],
+                    cands,
+                    objective=params["objective"],
+                    weights=params["weights"],
+                    exact=params["method"] == "exact",
+                    time_limit_s=params["time_limit"],
+                    area=params["area"],
+                    count_outside=params["count_outside"],
+                    synthetic=dataset.synthetic,
+                )
+            st.session_state[PLAN_KEY] = {"key": key, "params": params, "result": res}
+        except InputError as exc:
+            st.error(str(exc))
+    run = st.session_state.get(PLAN_KEY)
+    if run is not None and run["key"] != key:
+        st.session_state.pop(PLAN_KEY, None)
+        run = None
+    if run is not None:
+        show_plan_result(
+            run,
+            user=user,
+            model=model,
+            standard=standard,
+            basemap=basemap,
+            lang=lang,
+            dataset=dataset,
+        )
+
+
+# -- closures ----------------------------------------------------------------------------------
+
+
+def closure_page(*, user, key, dataset, model, standard: CircleStandard, basemap, lang: str):
+    """Closures: click existing amenities on the map (or pick them from the list) to close
+    them; optionally open a new site (relocation); results for the area and in all."""
+    from gisplan.app.official_views import show_closure_result
+
+    with st.sidebar:
+        st.subheader(tr("关闭网点", "Closures"))
+        area, _ = area_control(dataset, key="closure_area")
+        cats = [c for c in standard.ids if c in model.amenity_snap]
+        default = cats.index("wet_market") if "wet_market" in cats else 0
+        category = st.selectbox(
+            tr("地图上显示的业态", "Category shown on the map"),
+            cats,
+            index=default,
+            format_func=lambda c: _cat_label(standard, c, lang),
+            key="closure_category",
+        )
+    amen = model.amenities
+    shown = amen[amen["category"] == category]
+    if area is not None:
+        shown = shown[area.contains(shown)]
+    st.caption(
+        tr(
+            "在地图上点击一家现有网点将其关闭（再次点击恢复），或在下方列表中选择。"
+            "结果与完整重算一致：哪些社区失去该业态的步行覆盖、多少人、最近的替代网点及步行分钟。",
+            "Click an existing amenity on the map to close it (click again to reopen), or pick "
+            "it in the list below. Results equal a full recomputation: which communities lose "
+            "the category within walking distance, how many people, the nearest alternative "
+            "and its walking minutes.",
+        )
+    )
+    known = set(amen["id"].astype(str))
+    closed = [a for a in st.session_state.get(CLOSED_KEY, []) if a in known]
+    st.session_state[CLOSED_KEY] = closed
+
+    from streamlit_folium import st_folium
+
+    from gisplan.app.official_views import closure_map
+
+    result = None
+    open_sites = None
+    relocate = False
+    if closed:
+        relocate = st.checkbox(
+            tr(
+                "同时在新址开一家同类网点（搬迁）",
+                "Also open a new site of the same category (relocation)",
+            ),
+            key="closure_relocate",
+        )
+        if relocate:
+            first = amen.set_index(amen["id"].astype(str)).loc[closed[0]]
+            a, b = st.columns(2)
+            lon = a.number_input(
+                tr("新址经度", "New site longitude"),
+                value=round(float(first.geometry.x), 6),
+                format="%.6f",
+                step=0.0005,
+                key="closure_new_lon",
+            )
+            lat = b.number_input(
+                tr("新址纬度", "New site latitude"),
+                value=round(float(first.geometry.y), 6),
+                format="%.6f",
+                step=0.0005,
+                key="closure_new_lat",
+            )
+            open_sites = gpd.GeoDataFrame(
+                {
+                    "id": ["new1"],
+                    "name": [tr("新址", "new site")],
+                    "category": [str(first["category"])],
+                },
+                geometry=gpd.points_from_xy([lon], [lat]),
+                crs=WGS84,
+            )
+        from gisplan.siting.closure import close_amenities
+
+        try:
+            result = close_amenities(
+                model,
+                standard,
+                closed,
+                open_sites=open_sites,
+                area=area,
+                synthetic=dataset.synthetic,
+            )
+        except InputError as exc:
+            st.error(str(exc))
+    try:
+        m = closure_map(
+            model=model,
+            shown=shown,
+            closed=closed,
+            result=result,
+            area=area,
+            standard=standard,
+            basemap=basemap,
+            dataset=dataset,
+            lang=lang,
+        )
+    except Exception as exc:  # noqa: BLE001 - e.g. a missing basemap key
+        st.error(str(exc))
+        m = None
+    if m is not None:
+        out = st_folium(
+            m,
+            key="closure_map",
+            height=520,
+            use_container_width=True,
+            returned_objects=["last_object_clicked", "last_object_clicked_tooltip"],
+        )
+        click = (out or {}).get("last_object_clicked")
+        tip = (out or {}).get("last_object_clicked_tooltip")
+        if click and [click, tip] != st.session_state.get("closure_last_click"):
+            st.session_state["closure_last_click"] = [click, tip]
+            hit = _amenity_at(shown, click, tip, basemap)
+            if hit is not None:
+                ids = list(st.session_state.get(CLOSED_KEY, []))
+                ids.remove(hit) if hit in ids else ids.append(hit)
+                st.session_state[CLOSED_KEY] = ids
+                st.rerun()
+    options = list(amen["id"].astype(str))
+    names = dict(zip(options, amen["name"].astype(str), strict=True))
+    # one source of truth: the multiselect's state, also set by clicks on the map
+    picked = st.multiselect(
+        tr("关闭的网点", "Amenities closed"),
+        options,
+        format_func=lambda i: f"{i} {names.get(i, '')}",
+        key=CLOSED_KEY,
+    )
+    if list(picked) != closed:
+        st.rerun()
+    if result is not None:
+        show_closure_result(
+            result,
+            user=user,
+            model=model,
+            standard=standard,
+            area=area,
+            lang=lang,
+            dataset=dataset,
+            relocate=relocate,
+        )
+
+
+def _amenity_at(shown: gpd.GeoDataFrame, click: dict, tooltip, basemap) -> str | None:
+    """The amenity whose marker the user clicked: the nearest one (within 300 m) to the click
+    whose id is in the clicked object's tooltip (a community marker is never taken for it)."""
+    try:
+        x, y = float(click["lng"]), float(click["lat"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if basemap.coord_system == "gcj02":
+        x, y = gcj02_to_wgs84(x, y)
+    if not len(shown) or not tooltip:
+        return None
+    text = str(tooltip)
+    ids = shown["id"].astype(str).to_numpy()
+    metres = np.hypot(
+        (shown.geometry.x.to_numpy() - x) * 111_320 * np.cos(np.radians(y)),
+        (shown.geometry.y.to_numpy() - y) * 110_540,
+    )
+    for i in np.argsort(metres):
+        if metres[i] > 300:
+            break
+        if ids[i] in text.split():
+            return str(ids[i])
+    return None
+
+
+def download_bytes(obj) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def save_form(payload_fn, *, user, form_key: str) -> None:
+    """A save-as-scenario form calling ``payload_fn(name)`` for the record's fields."""
+    with st.form(form_key):
+        name = st.text_input(tr("方案名称", "Scenario name"), key=f"{form_key}_name")
+        overwrite = st.checkbox(
+            tr("同名时覆盖", "Overwrite a scenario of the same name"), key=f"{form_key}_ow"
+        )
+        save = st.form_submit_button(tr("保存方案", "Save scenario"))
+    if save:
+        try:
+            stored = scenario_store().save(
+                user, ScenarioRecord(**payload_fn(name)), overwrite=overwrite
+            )
+            st.success(tr(f"已保存方案“{stored.name}”。", f"Saved scenario '{stored.name}'."))
+        except ScenarioExists:
+            st.error(
+                tr(
+                    "已有同名方案；请换名或勾选覆盖。",
+                    "A scenario of that name exists; rename or tick overwrite.",
+                )
+            )
+        except InputError as exc:
+            st.error(str(exc))
+
+
+def frame_download(frame: pd.DataFrame) -> bytes:
+    from gisplan.safetext import csv_safe_frame
+
+    return csv_safe_frame(frame).to_csv(index=False).encode("utf-8-sig")

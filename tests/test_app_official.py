@@ -1,0 +1,62 @@
+"""新店选址's officials' modes through AppTest: area plan and closures equal the API.
+
+The expected figures come from :func:`gisplan.siting.joint.plan_joint` and
+:func:`gisplan.siting.closure.close_amenities` run here on the page's own cached model.
+"""
+
+from __future__ import annotations
+
+from gisplan.catalogue import default_standard
+from gisplan.siting import grid_candidates
+from gisplan.siting.area import county_area
+from gisplan.siting.closure import close_amenities
+from gisplan.siting.joint import plan_joint
+from tests.test_app_siting import PASSWORD, model, open_page, sign_in, users  # noqa: F401
+
+
+def _mode(at, label: str):
+    radio = next(r for r in at.sidebar.radio if r.key == "siting_mode")
+    radio.set_value(label).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric(at, label: str) -> str:
+    found = [m.value for m in at.metric if m.label == label]
+    assert found, [m.label for m in at.metric]
+    return found[0]
+
+
+def test_area_plan_equals_api(users, model):  # noqa: F811
+    at = sign_in(open_page(), "zhang", PASSWORD)
+    _mode(at, "plan")
+    next(r for r in at.sidebar.radio if r.key == "plan_area_kind").set_value("county").run()
+    county = next(s for s in at.sidebar.selectbox if s.key == "plan_area_county")
+    county.set_value("海曙区").run()
+    next(b for b in at.button if b.key == "plan_run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    std = default_standard()
+    area = county_area("海曙区")
+    res = plan_joint(
+        model, std, {"wet_market": 1, "supermarket": 1}, grid_candidates(model.network, 100.0),
+        area=area,
+    )
+    s = res.summary()["area"]["area"]
+    shown = metric(at, "达标社区（之前 → 之后）")
+    assert shown == f"{s['complete_circles_before']} → {s['complete_circles_after']}"
+    table = next(d.value for d in at.dataframe if "业态" in d.value.columns)
+    assert list(table["id"]) == list(res.sites["id"])
+    assert any("海曙区" in h.value for h in at.subheader)
+
+
+def test_closure_pick_equals_api(users, model):  # noqa: F811
+    at = sign_in(open_page(), "zhang", PASSWORD)
+    _mode(at, "closure")
+    amen = model.amenities
+    market = str(amen.loc[amen["category"] == "wet_market", "id"].iloc[3])
+    pick = next(m for m in at.multiselect if m.key == "closure_pick")
+    pick.set_value([market]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    api = close_amenities(model, default_standard(), [market]).summary()
+    assert metric(at, "失去覆盖的人口") == f"{api['people_losing']:,}"
+    assert metric(at, "失去覆盖的社区") == f"{api['communities_losing']:,}"
