@@ -27,7 +27,7 @@ from gisplan.catalogue import CircleStandard
 from gisplan.coords import gcj02_to_wgs84
 from gisplan.crs import WGS84
 from gisplan.errors import InputError
-from gisplan.maps.build import _bounds
+from gisplan.maps.base import _bounds
 from gisplan.siting import commercial_candidates, grid_candidates
 from gisplan.siting.area import Area, county_area, dataset_circles, read_area_file
 from gisplan.store import ScenarioExists, ScenarioRecord

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from gisplan.app.auth import tr
 from gisplan.app.official import (
     AMENITY_COLOR,
     AREA_COLOR,
@@ -27,11 +28,10 @@ from gisplan.app.official import (
     frame_download,
     save_form,
 )
-from gisplan.app.auth import tr
 from gisplan.catalogue import CircleStandard
 from gisplan.crs import WGS84
 from gisplan.maps import add_area, add_site_points
-from gisplan.maps.build import new_map
+from gisplan.maps.base import new_map
 from gisplan.maps.elements import Legend, LegendItem
 from gisplan.safetext import md_text
 

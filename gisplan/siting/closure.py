@@ -38,10 +38,10 @@ from gisplan.access.walking import nearest_source_distances
 from gisplan.catalogue import CircleStandard
 from gisplan.crs import WGS84
 from gisplan.errors import InputError
+from gisplan.network.costs import edge_end_costs, same_edge_pairs, with_virtual_sources
 from gisplan.network.snapping import Snapped, snap_points
 from gisplan.siting.area import Area
 from gisplan.siting.effect import Effect, effect_of
-from gisplan.siting.incidence import _augmented_graph
 from gisplan.siting.plan import area_summary, threshold_m
 
 __all__ = ["ClosureResult", "close_amenities", "catchment_index", "closure_geometry"]
@@ -59,20 +59,18 @@ def catchment_index(model: AccessModel, category: str) -> np.ndarray:
     snap = model.amenity_snap[category]
     net = model.network
     n = net.n_nodes
-    ok = np.flatnonzero(snap.ok)
     owner = np.full(n, -1, dtype=np.int64)
-    if len(ok):
-        graph = _augmented_graph(net, snap.subset(ok))
+    ends = edge_end_costs(net, snap)
+    if len(ends.pos):
+        k = len(ends.pos)
+        group = np.concatenate([np.arange(k), np.arange(k)])
+        graph = with_virtual_sources(net, group, ends.nodes(), ends.costs(), k)
         _, _, src = dijkstra(
-            graph,
-            directed=True,
-            indices=n + np.arange(len(ok)),
-            min_only=True,
-            return_predecessors=True,
+            graph, directed=True, indices=n + np.arange(k), min_only=True, return_predecessors=True
         )
         src = src[:n]
         reached = src >= 0
-        owner[reached] = ok[src[reached] - n]
+        owner[reached] = ends.pos[src[reached] - n]
     per_model[category] = owner
     return owner
 
@@ -122,12 +120,9 @@ def _reclose(
     seed_own = [owner[cols[~inner]]]
     # ... and from remaining amenities whose street ends in the region
     keep = snap.ok & ~closed
-    pos = np.flatnonzero(keep)
-    e = snap.edge[pos]
-    for end, d in (
-        (net.edge_u[e], snap.offset_m[pos] + snap.along_m[pos]),
-        (net.edge_v[e], snap.offset_m[pos] + net.edge_length[e] - snap.along_m[pos]),
-    ):
+    ends = edge_end_costs(net, snap.subset(keep))
+    pos = np.flatnonzero(keep)[ends.pos]
+    for end, d in ((ends.u, ends.cost_u), (ends.v, ends.cost_v)):
         hit = in_r[end]
         seed_node.append(end[hit])
         seed_d.append(d[hit])
@@ -175,35 +170,26 @@ def _nearest_with_owner(
     street ends as :func:`nearest_source_distances` does (``sources``: remaining amenities,
     ``source_pos`` their positions)."""
     net = model.network
-    cs = model.community_snap
-    e = cs.edge[targets]
-    along = cs.along_m[targets]
-    off = cs.offset_m[targets]
-    u, v = net.edge_u[e], net.edge_v[e]
-    cand_d = np.stack([node_dist[u] + along, node_dist[v] + net.edge_length[e] - along], axis=1)
-    cand_o = np.stack([owner[u], owner[v]], axis=1)
+    tgt = model.community_snap.subset(targets)
+    ends = edge_end_costs(net, tgt, with_offset=False)  # targets are all snapped
+    cand_d = np.stack([node_dist[ends.u] + ends.cost_u, node_dist[ends.v] + ends.cost_v], axis=1)
+    cand_o = np.stack([owner[ends.u], owner[ends.v]], axis=1)
     pick = np.argmin(cand_d, axis=1)
-    best = cand_d[np.arange(len(targets)), pick]
-    who = cand_o[np.arange(len(targets)), pick]
-    ok = sources.ok
-    if ok.any():
-        src = pd.DataFrame(
-            {
-                "edge": sources.edge[ok],
-                "s_along": sources.along_m[ok],
-                "s_off": sources.offset_m[ok],
-                "pos": source_pos[ok],
-            }
+    rows = np.arange(len(targets))
+    best = cand_d[rows, pick]
+    who = cand_o[rows, pick]
+    s_pos, t_pos, metres = same_edge_pairs(sources, tgt)
+    if len(t_pos):
+        top = (
+            pd.DataFrame({"t": t_pos, "d": metres, "pos": source_pos[s_pos]})
+            .sort_values("d", kind="stable")
+            .drop_duplicates("t")
         )
-        tgt = pd.DataFrame({"edge": e, "t_along": along, "t": np.arange(len(targets))})
-        pairs = tgt.merge(src, on="edge", how="inner")
-        if len(pairs):
-            pairs["d"] = (pairs["t_along"] - pairs["s_along"]).abs() + pairs["s_off"]
-            top = pairs.sort_values("d", kind="stable").drop_duplicates("t")
-            t = top["t"].to_numpy()
-            closer = top["d"].to_numpy() < best[t]
-            best[t[closer]] = top["d"].to_numpy()[closer]
-            who[t[closer]] = top["pos"].to_numpy()[closer]
+        t = top["t"].to_numpy()
+        closer = top["d"].to_numpy() < best[t]
+        best[t[closer]] = top["d"].to_numpy()[closer]
+        who[t[closer]] = top["pos"].to_numpy()[closer]
+    off = tgt.offset_m
     who = np.where(np.isfinite(best), who, -1)
     return best + off, who
 

@@ -155,9 +155,13 @@ class ScenarioRecord:
         return geojson_to_frame(self.sites_geojson())
 
     def site_counts(self) -> dict[str, int]:
-        """Number of sites per kind plus ``"total"``."""
+        """Number of sites per kind plus ``"total"``.
+
+        ``"chosen"`` and ``"manual"`` are always counted; ``"closed"`` only when the scenario
+        closes amenities (closure / relocation scenarios).
+        """
         kinds = [f["properties"]["kind"] for f in self.sites_geojson()["features"]]
-        counts = {k: kinds.count(k) for k in SITE_KINDS}
+        counts = {k: kinds.count(k) for k in SITE_KINDS if k != "closed" or k in kinds}
         counts["total"] = len(kinds)
         return counts
 

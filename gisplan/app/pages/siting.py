@@ -13,8 +13,8 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from gisplan.app.official import MODES, area_plan_page, closure_page, mode_label
 from gisplan.app.auth import require_ui, scenario_store, tr
+from gisplan.app.official import MODES, area_plan_page, closure_page, mode_label
 from gisplan.app.standard import session_standard, standard_caption
 from gisplan.app.state import (
     access_model,
