@@ -5,7 +5,7 @@ Generates, offline and deterministically, into a temporary folder (deleted after
 
 - a synthetic OpenStreetMap extract with the generator of ``bench_osm.py`` (pyosmium), every
   grid column a street so that nearly every street node is a junction: ``--nodes`` street
-  nodes (default 640,000 -> over 600,000 walking-network nodes after reading);
+  nodes (default 700,000 -> over 600,000 walking-network nodes after reading);
 - a communities CSV (WGS-84 lon/lat, **households** only, no population column) with
   ``--communities`` rows (default 5,500);
 - a POI export CSV in **GCJ-02** with Amap type strings, ``--pois`` rows (default 110,000),
@@ -225,7 +225,7 @@ def main() -> None:
         "--small", action="store_true", help="quick run (60k nodes, 1,000 communities, 10k POIs)"
     )
     ap.add_argument(
-        "--nodes", type=int, default=None, help="street nodes of the city (default 640,000)"
+        "--nodes", type=int, default=None, help="street nodes of the city (default 700,000)"
     )
     ap.add_argument("--communities", type=int, default=None, help="communities (default 5,500)")
     ap.add_argument("--pois", type=int, default=None, help="POIs (default 110,000)")
@@ -237,7 +237,7 @@ def main() -> None:
     )
     ap.add_argument("--keep", type=Path, default=None, help="write the city dataset here (kept)")
     args = ap.parse_args()
-    n = args.nodes or (60_000 if args.small else 640_000)
+    n = args.nodes or (60_000 if args.small else 700_000)
     n_comm = args.communities or (1_000 if args.small else 5_500)
     n_pois = args.pois or (10_000 if args.small else 110_000)
     print(f"load average at start: {os.getloadavg()} (2 cores, shared machine)")

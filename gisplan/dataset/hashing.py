@@ -72,19 +72,31 @@ def _column_bytes(s: pd.Series) -> bytes:
     return b"s" + pd.util.hash_pandas_object(text, index=False).to_numpy().tobytes()
 
 
-def content_hash(layers: Mapping[str, gpd.GeoDataFrame | None]) -> str:
-    """sha256 (hex) of the layers' contents; ``None`` layers are left out."""
+def content_hash(
+    layers: Mapping[str, gpd.GeoDataFrame | pd.DataFrame | None],
+    wkb: Mapping[str, bytes | memoryview] | None = None,
+) -> str:
+    """sha256 (hex) of the layers' contents; ``None`` layers are left out.
+
+    ``wkb`` may give a layer's geometries already encoded — the concatenated 2-D ISO WKB
+    (little endian) of all its features, as GDAL hands them over when reading — so that
+    opening a file does not re-encode them; the layer's frame then needs no geometry.
+    """
+    wkb = wkb or {}
     h = hashlib.sha256(f"{FORMAT}:{SCHEMA_VERSION}".encode())
     for name in sorted(k for k, v in layers.items() if v is not None):
         gdf = layers[name]
         h.update(f"\x1elayer:{name}:{len(gdf)}".encode())
-        geom = gdf.geometry.name
+        geom = gdf.geometry.name if isinstance(gdf, gpd.GeoDataFrame) else None
         for col in sorted(str(c) for c in gdf.columns if c != geom):
             h.update(f"\x1fcol:{col}".encode())
             h.update(_column_bytes(gdf[col]))
+        if name in wkb:
+            h.update(wkb[name])
+            continue
         values = np.asarray(gdf.geometry.values, dtype=object)
         for start in range(0, len(values), _CHUNK):
             part = values[start : start + _CHUNK]
-            wkb = shapely.to_wkb(part, output_dimension=2, byte_order=1, flavor="iso")
-            h.update(b"".join(b"" if w is None else w for w in wkb))
+            enc = shapely.to_wkb(part, output_dimension=2, byte_order=1, flavor="iso")
+            h.update(b"".join(b"" if w is None else w for w in enc))
     return h.hexdigest()

@@ -25,6 +25,7 @@ import os
 import struct
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -376,29 +377,65 @@ def _fail(path: Path, layer: str, message: str, column: str | None = None, row=N
     )
 
 
-def _read_layer(path: Path, layer: str) -> gpd.GeoDataFrame:
+@dataclass
+class _Layer:
+    """A layer as read: attribute frame (GeoDataFrame with geometry, except ``nodes``),
+    its CRS, its geometries' WKB (concatenated, for the hash) and, for nodes, x/y."""
+
+    frame: pd.DataFrame
+    crs: CRS | None
+    wkb: memoryview
+    xy: np.ndarray | None = None
+
+
+def _read_layer(path: Path, layer: str) -> _Layer:
+    """Read a layer through Arrow; parse node points with numpy (no shapely objects)."""
+    import pyarrow as pa
+
     try:
-        gdf = pyogrio.read_dataframe(path, layer=layer, use_arrow=True)
-    except Exception as exc:  # noqa: BLE001
+        meta, table = pyogrio.read_arrow(path, layer=layer)
+        name = meta.get("geometry_name") or "wkb_geometry"
+        geo = table.column(name).combine_chunks()
+        frame = table.drop_columns([name]).to_pandas()
+    except Exception as exc:  # noqa: BLE001 - GDAL and Arrow raise many kinds
         raise DatasetError(
             f"layer {layer!r} cannot be read; the file is damaged ({exc})",
             file=path,
             field=layer,
             hint="copy the file again or " + _PREPARE_HINT,
         ) from None
-    missing = [c for c in LAYER_COLUMNS[layer] if c not in gdf.columns]
+    missing = [c for c in LAYER_COLUMNS[layer] if c not in frame.columns]
     if missing:
         _fail(path, layer, f"layer {layer!r} lacks column(s) {', '.join(missing)}", missing[0])
-    if len(gdf):
-        geom = gdf.geometry.values
-        bad = np.flatnonzero(shapely.is_missing(geom) | shapely.is_empty(geom))
-        if bad.size:
-            _fail(path, layer, f"{bad.size} feature(s) without geometry", "geometry", int(bad[0]))
-    return gdf
+    n = len(geo)
+    nulls = np.flatnonzero(np.asarray(geo.is_null(), dtype=bool)) if geo.null_count else []
+    if len(nulls):
+        _fail(path, layer, f"{len(nulls)} feature(s) without geometry", "geometry", int(nulls[0]))
+    otype = np.int64 if pa.types.is_large_binary(geo.type) else np.int32
+    offsets = np.frombuffer(geo.buffers()[1], dtype=otype)[geo.offset : geo.offset + n + 1]
+    data = geo.buffers()[2]
+    blob = memoryview(data)[int(offsets[0]) : int(offsets[-1])] if n else memoryview(b"")
+    crs = CRS.from_user_input(meta["crs"]) if meta.get("crs") else None
+    if layer == "nodes":
+        raw = np.frombuffer(blob, dtype=np.uint8)
+        if n and (np.any(np.diff(offsets) != 21) or len(raw) != 21 * n):
+            _fail(path, layer, "node geometries must be 2-D points", "geometry")
+        rec = raw.reshape(n, 21)
+        if n and (np.any(rec[:, 0] != 1) or np.any(rec[:, 1:5].copy().view("<u4") != 1)):
+            _fail(path, layer, "node geometries must be 2-D points", "geometry")
+        xy = rec[:, 5:21].copy().view("<f8").reshape(n, 2)
+        return _Layer(frame, crs, blob, xy)
+    geoms = shapely.from_wkb(np.asarray(geo.to_numpy(zero_copy_only=False), dtype=object))
+    empty = np.flatnonzero(shapely.is_empty(geoms))
+    if empty.size:
+        _fail(
+            path, layer, f"{empty.size} feature(s) with empty geometry", "geometry", int(empty[0])
+        )
+    gdf = gpd.GeoDataFrame(frame, geometry=geoms, crs=crs)
+    return _Layer(gdf, crs, blob)
 
 
-def _check_crs(path: Path, layer: str, gdf: gpd.GeoDataFrame, want: CRS) -> None:
-    have = None if gdf.crs is None else CRS.from_user_input(gdf.crs)
+def _check_crs(path: Path, layer: str, have: CRS | None, want: CRS) -> None:
     if have is None or not have.equals(want):
         _fail(
             path,
@@ -446,10 +483,11 @@ def open_dataset(
     if missing:
         _fail(path, missing[0], f"layer(s) {', '.join(missing)} missing")
     names = [*REQUIRED_LAYERS, *(n for n in OPTIONAL_LAYERS if n in have)]
-    layers: dict[str, gpd.GeoDataFrame] = {}
+    read: dict[str, _Layer] = {}
     for name in names:
         say(f"reading layer {name}")
-        layers[name] = _read_layer(path, name)
+        read[name] = _read_layer(path, name)
+    layers = {name: r.frame for name, r in read.items()}
 
     # -- CRS ------------------------------------------------------------------------------
     try:
@@ -459,8 +497,8 @@ def open_dataset(
     if not metric.is_projected:
         _fail(path, METADATA_TABLE, f"network CRS {meta['crs']} is not metric", "crs")
     wgs84 = CRS.from_user_input(WGS84)
-    for name, gdf in layers.items():
-        _check_crs(path, name, gdf, metric if name in ("nodes", "edges") else wgs84)
+    for name, r in read.items():
+        _check_crs(path, name, r.crs, metric if name in ("nodes", "edges") else wgs84)
 
     # -- ids, references, values ----------------------------------------------------------
     nodes, edges = layers["nodes"], layers["edges"]
@@ -515,7 +553,7 @@ def open_dataset(
     recorded = meta.get("content_hash", "")
     if verify_hash:
         say("checking the content hash")
-        actual = content_hash(layers)
+        actual = content_hash(layers, wkb={name: r.wkb for name, r in read.items()})
         if actual != recorded:
             _fail(
                 path,
@@ -527,10 +565,8 @@ def open_dataset(
 
     # -- the Dataset ------------------------------------------------------------------------
     say("building the walking network")
-    network = WalkNetwork.from_edges(
-        edges.astype({"u": "int64", "v": "int64"}),
-        nodes=nodes.astype({"node_id": "int64"}).set_index("node_id"),
-        source=meta.get("network_source", "unknown"),
+    network = _network(
+        read["nodes"], edges, node_ids, metric, meta.get("network_source", "unknown")
     )
     comm = comm.astype({"population": "int64"})
     if "county" not in comm.columns or "business_district" not in comm.columns:
@@ -559,6 +595,34 @@ def open_dataset(
         circles=layers.get("circles"),
         metadata=metadata,
         _content_hash=recorded,
+    )
+
+
+def _network(
+    nodes: _Layer, edges: gpd.GeoDataFrame, node_ids: np.ndarray, crs: CRS, source: str
+) -> WalkNetwork:
+    """The :class:`WalkNetwork` of a checked file: edges as written (oriented u -> v)."""
+    order = np.argsort(node_ids, kind="stable")
+    ids = node_ids[order]
+    xy = nodes.xy[order]
+    used = np.zeros(len(ids), dtype=bool)
+    eu = np.searchsorted(ids, edges["u"].to_numpy(dtype="int64"))
+    ev = np.searchsorted(ids, edges["v"].to_numpy(dtype="int64"))
+    used[eu] = used[ev] = True
+    if not used.all():  # nodes on no edge: drop them, as WalkNetwork.from_edges does
+        keep = np.flatnonzero(used)
+        remap = np.full(len(ids), -1, dtype=np.int64)
+        remap[keep] = np.arange(len(keep))
+        ids, xy, eu, ev = ids[keep], xy[keep], remap[eu], remap[ev]
+    return WalkNetwork(
+        crs=crs.to_string(),
+        node_ids=ids.astype(np.int64),
+        node_xy=xy,
+        edge_u=eu.astype(np.int64),
+        edge_v=ev.astype(np.int64),
+        edge_length=edges["length"].to_numpy(dtype=float),
+        edge_geometry=np.asarray(edges.geometry.values, dtype=object),
+        source=source,
     )
 
 
