@@ -143,13 +143,18 @@ def test_official_lists_compares_exports_and_deletes(db):
     # delete: nothing happens without the confirmation, then it is gone from the database
     assert at.button(key="delete_button").disabled
     assert {s.name for s in db.list(PLANNER)} == set(NAMES)
-    at.checkbox(key="delete_confirm").check().run()
+    at.checkbox(key=f"delete_confirm:{NAMES[1]}").check().run()
     at.button(key="delete_button").click().run()
     assert not at.exception
     assert [s.name for s in db.list(PLANNER)] == [NAMES[0]]
     assert db.audit(PLANNER, NAMES[1])[0].action == "delete"
     listing = [d.value for d in at.dataframe if "手动选址" in d.value.columns][0]
     assert list(listing["名称"]) == [NAMES[0]]
+    # the page opens the remaining scenario, unconfirmed, and says what was deleted
+    assert at.selectbox(key="scenario_open").value == NAMES[0]
+    assert not at.checkbox(key=f"delete_confirm:{NAMES[0]}").value
+    assert at.button(key="delete_button").disabled
+    assert any(NAMES[1] in s.value for s in at.success)
 
 
 def test_pages_are_in_the_app_navigation_and_protected(db):

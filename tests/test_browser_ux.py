@@ -275,3 +275,64 @@ def test_deleting_a_scenario_leaves_a_consistent_page(page, ux_server):
     legend = page.frame_locator(MAP_IFRAME).first.locator(".gisplan-legend")
     assert current in legend.inner_text()
     assert page.get_by_text("删除测试乙").count() <= 1  # only in the message
+
+
+# -- item 9: the what-if result where the eye is; a double-click only zooms --------------------
+
+# [lat, lng] of the community marker nearest to the middle of the map's view.
+_NEAR_COMMUNITY_JS = """
+() => { const c = map_div.getCenter(); let best = null, d = Infinity;
+  map_div.eachLayer(l => { const p = l.feature && l.feature.properties;
+    if (p && '_completeness' in p && l.getLatLng) { const ll = l.getLatLng();
+      const e = (ll.lat - c.lat) ** 2 + (ll.lng - c.lng) ** 2; if (e < d) { d = e; best = [ll.lat, ll.lng]; } } });
+  return best; }
+"""
+
+
+def test_what_if_result_beside_the_map_and_double_click_only_zooms(page):
+    from tests.test_browser_siting import _CLEAR_PIXEL_JS
+
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(page.base_url + "siting")
+    _sign_in(page)
+    page.get_by_role("button", name="运行选址").wait_for(timeout=90_000)
+    _idle(page)
+    iframe = page.locator(MAP_IFRAME).first  # no run yet: the what-if map is the only map
+    content = _map(page)
+    iframe.evaluate("e => e.scrollIntoView({block: 'center'})")  # the user scrolls to the map
+    page.wait_for_timeout(1500)
+    lon0 = page.get_by_role("spinbutton", name="经度").input_value()
+    view0 = _view(content)
+    delta = content.evaluate("() => map_div.options.zoomDelta")
+    # beside a community near the middle of the view (on land, near the network)
+    near = content.evaluate(_NEAR_COMMUNITY_JS)
+    target = content.evaluate(_CLEAR_PIXEL_JS, near)
+    assert target is not None
+    box = iframe.bounding_box()
+    px, py = box["x"] + target["left"] + target["x"], box["y"] + target["top"] + target["y"]
+
+    # a double-click zooms one step and places nothing
+    page.mouse.dblclick(px, py)
+    page.wait_for_timeout(2500)
+    _idle(page)
+    assert _view(content)["zoom"] == pytest.approx(view0["zoom"] + delta)
+    assert page.get_by_role("spinbutton", name="经度").input_value() == lon0
+    assert page.locator('[data-testid="stMetric"]').filter(has_text="新增服务社区").count() == 0
+
+    # a single click gives the result beside the map, inside the 1280×720 window, and the
+    # map keeps the user's zoom
+    content.evaluate("() => { window.__same_map = true; }")
+    target = content.evaluate(_CLEAR_PIXEL_JS, content.evaluate(_NEAR_COMMUNITY_JS))
+    box = iframe.bounding_box()
+    page.mouse.click(
+        box["x"] + target["left"] + target["x"], box["y"] + target["top"] + target["y"]
+    )
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text="新增服务社区")
+    metric.wait_for(timeout=60_000)
+    _idle(page)
+    where = metric.bounding_box()
+    assert 0 <= where["y"] and where["y"] + where["height"] <= 720, where
+    content = _map(page)
+    assert content.evaluate("() => window.__same_map === true"), "the map was reloaded"
+    assert _view(content)["zoom"] == pytest.approx(view0["zoom"] + delta)
+    assert page.get_by_role("spinbutton", name="经度").input_value() != lon0

@@ -128,6 +128,5 @@ def standard_caption(standard: CircleStandard | None = None) -> None:
     std = standard or session_standard()
     changed = std != default_standard()
     st.caption(
-        t("std.caption", line=format_standard(std))
-        + (" " + t("std.changed") if changed else "")
+        t("std.caption", line=format_standard(std)) + (" " + t("std.changed") if changed else "")
     )

@@ -11,7 +11,6 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-import folium
 import numpy as np
 import streamlit as st
 
@@ -61,20 +60,37 @@ def basemap_key(basemap: Basemap) -> str | None:
     return tianditu_key(secrets)
 
 
-def show_map(build, *, key: str, height: int = 560) -> folium.Map | None:
-    """Build a map with ``build()`` and show it; a missing basemap key is shown as an error.
+def show_map(
+    build, *, key: str, height: int = 560, layers=None, returned_objects=()
+) -> dict | None:
+    """Show the map ``build()`` returns, with ``layers`` (feature groups) drawn on it.
 
-    ``returned_objects=[]``: interacting with the map never reruns the script.
+    The map from ``build()`` must be the part that does not change with the page's controls
+    (basemap, context layers, fit); ``layers`` (a list of :class:`folium.FeatureGroup`, or a
+    function returning one) are what the controls change.  streamlit-folium keys the browser's
+    map by the base map's script, so while the base stays the same a rerun only swaps the
+    layers: the map is not reloaded and the user's pan and zoom are kept.
+
+    ``returned_objects=()``: interacting with the map never reruns the script; the siting page
+    asks for ``["last_clicked"]``.  A missing basemap key is shown as an error.  Returns what
+    streamlit-folium returns (None when the map could not be built).
     """
     from streamlit_folium import st_folium
 
     try:
         m = build()
+        groups = layers() if callable(layers) else layers
     except MissingKeyError as exc:
         st.error(str(exc))
         return None
-    st_folium(m, key=key, height=height, use_container_width=True, returned_objects=[])
-    return m
+    return st_folium(
+        m,
+        key=key,
+        height=height,
+        use_container_width=True,
+        returned_objects=list(returned_objects),
+        feature_group_to_add=list(groups) if groups else None,
+    )
 
 
 def coverage_files(

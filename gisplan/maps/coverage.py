@@ -21,21 +21,29 @@ from gisplan.maps.assets import DEFAULT_BASE_URL
 from gisplan.maps.base import _bounds, _popup, _tooltip, new_map, to_feature_collection
 from gisplan.maps.basemaps import Basemap, display_layer, get_basemap
 from gisplan.maps.elements import Legend, LegendItem
+from gisplan.maps.palette import (
+    MINUTES_COLORS,
+    SERVICE_AREA_COLOR,
+    WATER_COLOR,
+    amenity_color,
+    completeness_colors,
+)
 from gisplan.maps.sites import add_area
 
 __all__ = [
     "COMPLETENESS_COLORS",
+    "MINUTES_COLORS",
+    "coverage_base",
+    "coverage_overlays",
     "coverage_map",
     "completeness_color",
     "minutes_class",
 ]
 
-SERVICE_AREA_COLOR = "#1f77b4"
-RIVER_COLOR = "#9cc3e6"
-#: Red (nothing met) to green (everything met).
-COMPLETENESS_COLORS = ("#d7191c", "#fdae61", "#fee08b", "#a6d96a", "#1a9641")
-#: Minutes classes: met, up to 1.5x threshold, up to 2x, beyond/unreachable, unsnapped.
-MINUTES_COLORS = ("#1a9641", "#fee08b", "#fdae61", "#d7191c", "#9e9e9e")
+#: Red (nothing met) to green (everything met), for a share; the map itself uses one class per
+#: count of required categories met (:func:`gisplan.maps.palette.completeness_colors`).
+COMPLETENESS_COLORS = tuple(completeness_colors(4))
+RIVER_COLOR = WATER_COLOR
 
 
 def completeness_color(completeness: float) -> str:
@@ -71,14 +79,9 @@ def _radius(population: pd.Series) -> np.ndarray:
     return np.round(3.0 + 4.0 * np.sqrt(p / ref), 1)
 
 
-def coverage_map(
+def coverage_base(
     result: CoverageResult,
     *,
-    color_by: str = "completeness",
-    amenities: gpd.GeoDataFrame | None = None,
-    amenity_categories: Sequence[str] | None = None,
-    service_area: gpd.GeoSeries | None = None,
-    service_category: str | None = None,
     extras: dict[str, gpd.GeoDataFrame] | None = None,
     basemap: Basemap | str = "none",
     tianditu_key: str | None = None,
@@ -86,33 +89,15 @@ def coverage_map(
     attribution: str = "",
     lang: str = "zh",
     base_url: str = DEFAULT_BASE_URL,
-    community_popups: bool = True,
 ) -> folium.Map:
-    """Communities coloured by completeness or by minutes to one category, with amenities.
+    """The part of a coverage map that does not depend on the standard or the colouring.
 
-    ``community_popups=False`` keeps the communities' hover tooltips but binds no click
-    popup, so that clicks reach the map (the siting page's what-if map).
-
-    Parameters
-    ----------
-    result : CoverageResult
-        Coverage under the current standard (table in EPSG:4326).
-    color_by : str
-        ``"completeness"`` or a category id (colour by walking minutes to it).
-    amenities : GeoDataFrame, optional
-        Amenities (EPSG:4326); those of ``amenity_categories`` are drawn as small circles
-        (default: the required categories and the ``color_by`` category).
-    service_area : GeoSeries, optional
-        Service-area polygon (EPSG:4326) of ``service_category`` to overlay.
-    extras : dict, optional
-        Context layers (e.g. ``rivers``) in EPSG:4326.
-    synthetic : bool
-        Adds the synthetic-data label to the map.
+    Basemap, context layers (``extras``, e.g. rivers), attribution and synthetic label, fitted
+    to the communities.  It is the same map for every threshold, speed or colouring, so the app
+    keeps it (and the user's view of it) and swaps only :func:`coverage_overlays`.
     """
-    std = result.standard
     b = get_basemap(basemap) if isinstance(basemap, str) else basemap
-    table = result.table
-    shown = display_layer(table, b)
+    shown = display_layer(result.table, b)
     m = new_map(
         _bounds([shown]),
         basemap=b,
@@ -121,7 +106,6 @@ def coverage_map(
         synthetic=synthetic,
         base_url=base_url,
     )
-
     for key, layer in (extras or {}).items():
         if layer is None or not len(layer):
             continue
@@ -137,6 +121,33 @@ def coverage_map(
             },
             interactive=False,
         ).add_to(m)
+    return m
+
+
+def coverage_overlays(
+    result: CoverageResult,
+    *,
+    color_by: str = "completeness",
+    amenities: gpd.GeoDataFrame | None = None,
+    amenity_categories: Sequence[str] | None = None,
+    service_area: gpd.GeoSeries | None = None,
+    service_category: str | None = None,
+    basemap: Basemap | str = "none",
+    synthetic: bool = False,
+    lang: str = "zh",
+    community_popups: bool = True,
+) -> list[folium.FeatureGroup]:
+    """The layers of a coverage map that follow the standard: one feature group each.
+
+    Service area, amenities, and the communities with the legend (in this drawing order).
+    Add them to :func:`coverage_base` (``fg.add_to(m)``), or give them to streamlit-folium's
+    ``feature_group_to_add`` so that a control change redraws only these.
+    """
+    std = result.standard
+    b = get_basemap(basemap) if isinstance(basemap, str) else basemap
+    table = result.table
+    shown = display_layer(table, b)
+    groups: list[folium.FeatureGroup] = []
 
     if service_area is not None and len(service_area) and not service_area.iloc[0].is_empty:
         cat = std[service_category] if service_category else None
@@ -145,9 +156,11 @@ def coverage_map(
             if cat
             else t("layer.service_area", lang)
         )
+        fg = folium.FeatureGroup(name=label, control=False)
         add_area(
-            m, service_area, name=label, color=SERVICE_AREA_COLOR, fill_opacity=0.15, basemap=b
+            fg, service_area, name=label, color=SERVICE_AREA_COLOR, fill_opacity=0.15, basemap=b
         )
+        groups.append(fg)
 
     g = shown.copy()
     g["_name"] = g["name"].astype(str)
@@ -170,14 +183,12 @@ def coverage_map(
     g["_radius"] = _radius(g["population"])
 
     if color_by == "completeness":
-        g["_color"] = [completeness_color(c) for c in table["completeness"].to_numpy(dtype=float)]
-        levels = sorted(set(int(k) for k in g["required_met"]), reverse=True)
-        items = [
-            LegendItem(
-                f"{k}/{len(req)}", completeness_color(k / len(req) if req else 1.0), "circle"
-            )
-            for k in levels
-        ]
+        # One colour per count of required categories met (0 … n), none shared.
+        ramp = completeness_colors(len(req))
+        met = g["required_met"].to_numpy(dtype=int)
+        g["_color"] = [ramp[k] for k in met]
+        levels = sorted(set(met.tolist()), reverse=True)
+        items = [LegendItem(f"{k}/{len(req)}", ramp[k], "circle") for k in levels]
         legend_title = t("legend.completeness", lang)
     else:
         cat = std[color_by]
@@ -212,14 +223,14 @@ def coverage_map(
     )
     amenity_items = []
     if amenities is not None and len(amenities) and cats:
-        palette = ["#2c7fb8", "#7b3294", "#e66101", "#008837", "#5e3c99", "#b2182b", "#4d4d4d"]
-        colors = {c: palette[i % len(palette)] for i, c in enumerate(cats)}
+        colors = {c: amenity_color(c) for c in cats}  # the same colour on every page
         am = amenities.loc[amenities["category"].isin(cats)]
         if len(am):
             am = display_layer(am, b).copy()
             am["_name"] = am["name"].astype(str)
             am["_category"] = am["category"].map(zh)
             am["_color"] = am["category"].map(colors)
+            fg = folium.FeatureGroup(name=t("layer.amenities", lang), control=False)
             folium.GeoJson(
                 to_feature_collection(am, ["_name", "_category", "_color"]),
                 name=t("layer.amenities", lang),
@@ -233,13 +244,15 @@ def coverage_map(
                 tooltip=_tooltip(
                     ["_name", "_category"], [t("field.name", lang), t("field.category", lang)]
                 ),
-            ).add_to(m)
+            ).add_to(fg)
+            groups.append(fg)
             amenity_items = [
                 LegendItem(f"{t('layer.amenities', lang)} · {zh[c]}", colors[c], "circle")
                 for c in cats
                 if (am["category"] == c).any()
             ]
 
+    fg = folium.FeatureGroup(name=t("layer.communities", lang), control=False)
     folium.GeoJson(
         to_feature_collection(g, [*fields, "_color", "_radius"]),
         name=t("layer.communities", lang),
@@ -254,7 +267,7 @@ def coverage_map(
         highlight_function=lambda _f: {"weight": 3},
         tooltip=_tooltip(fields[:3], aliases[:3]),
         popup=_popup(fields, aliases) if community_popups else None,
-    ).add_to(m)
+    ).add_to(fg)
 
     if service_area is not None and service_category:
         cat = std[service_category]
@@ -267,5 +280,72 @@ def coverage_map(
             )
         )
     note = SYNTHETIC_LABEL if synthetic else ""
-    Legend(legend_title, [*items, *amenity_items], note=note).add_to(m)
+    Legend(legend_title, [*items, *amenity_items], note=note).add_to(fg)
+    groups.append(fg)
+    return groups
+
+
+def coverage_map(
+    result: CoverageResult,
+    *,
+    color_by: str = "completeness",
+    amenities: gpd.GeoDataFrame | None = None,
+    amenity_categories: Sequence[str] | None = None,
+    service_area: gpd.GeoSeries | None = None,
+    service_category: str | None = None,
+    extras: dict[str, gpd.GeoDataFrame] | None = None,
+    basemap: Basemap | str = "none",
+    tianditu_key: str | None = None,
+    synthetic: bool = False,
+    attribution: str = "",
+    lang: str = "zh",
+    base_url: str = DEFAULT_BASE_URL,
+    community_popups: bool = True,
+) -> folium.Map:
+    """Communities coloured by completeness or by minutes to one category, with amenities.
+
+    The whole map in one piece (:func:`coverage_base` with :func:`coverage_overlays` added),
+    e.g. for the standalone HTML download.  ``community_popups=False`` keeps the communities'
+    hover tooltips but binds no click popup, so that clicks reach the map (the siting page's
+    what-if map).
+
+    Parameters
+    ----------
+    result : CoverageResult
+        Coverage under the current standard (table in EPSG:4326).
+    color_by : str
+        ``"completeness"`` or a category id (colour by walking minutes to it).
+    amenities : GeoDataFrame, optional
+        Amenities (EPSG:4326); those of ``amenity_categories`` are drawn as small circles
+        (default: the required categories and the ``color_by`` category).
+    service_area : GeoSeries, optional
+        Service-area polygon (EPSG:4326) of ``service_category`` to overlay.
+    extras : dict, optional
+        Context layers (e.g. ``rivers``) in EPSG:4326.
+    synthetic : bool
+        Adds the synthetic-data label to the map.
+    """
+    m = coverage_base(
+        result,
+        extras=extras,
+        basemap=basemap,
+        tianditu_key=tianditu_key,
+        synthetic=synthetic,
+        attribution=attribution,
+        lang=lang,
+        base_url=base_url,
+    )
+    for fg in coverage_overlays(
+        result,
+        color_by=color_by,
+        amenities=amenities,
+        amenity_categories=amenity_categories,
+        service_area=service_area,
+        service_category=service_category,
+        basemap=m.gisplan_basemap,  # type: ignore[attr-defined]
+        synthetic=synthetic,
+        lang=lang,
+        community_popups=community_popups,
+    ):
+        fg.add_to(m)
     return m

@@ -28,7 +28,9 @@ _BOX = (
 class LegendItem:
     """One legend row: a swatch and its label.
 
-    ``kind`` is ``"fill"`` (square), ``"line"`` (stroke) or ``"circle"`` (circle marker).
+    ``kind`` is ``"fill"`` (square), ``"line"`` (stroke), ``"circle"`` (circle marker),
+    ``"diamond"`` (a site), ``"ring"`` (a marked community) or ``"dashed"`` (an area with a
+    dashed outline).
     """
 
     label: str
@@ -41,6 +43,23 @@ def _swatch(item: LegendItem) -> str:
     c = html.escape(item.color)
     if item.kind == "line":
         inner = f"display:inline-block;width:18px;height:0;border-top:4px solid {c};vertical-align:middle;"
+    elif item.kind == "diamond":
+        inner = (
+            f"display:inline-block;width:9px;height:9px;background:{c};border:2px solid "
+            f"{'#111111' if item.color.lower() in ('#ffffff', '#fff') else '#ffffff'};"
+            "box-shadow:0 0 0 1px rgba(0,0,0,0.55);transform:rotate(45deg);"
+            "vertical-align:middle;margin:0 4px;"
+        )
+    elif item.kind == "ring":
+        inner = (
+            f"display:inline-block;width:10px;height:10px;border-radius:50%;"
+            f"border:2.5px solid {c};vertical-align:middle;margin:0 2px;"
+        )
+    elif item.kind == "dashed":
+        inner = (
+            f"display:inline-block;width:16px;height:11px;border:2px dashed {c};"
+            f"background:{c}33;vertical-align:middle;"
+        )
     elif item.kind == "circle":
         inner = (
             f"display:inline-block;width:11px;height:11px;border-radius:50%;background:{c};"
@@ -55,7 +74,11 @@ def _swatch(item: LegendItem) -> str:
 
 
 class _Control(MacroElement):
-    """A Leaflet control holding static HTML."""
+    """A Leaflet control holding static HTML, added to a map or to a layer (feature group).
+
+    In a layer the control follows it: it appears when the layer is added to a map and goes
+    when the layer is removed, so a legend swapped with its layers never lingers.
+    """
 
     _template = Template(
         """
@@ -69,7 +92,14 @@ class _Control(MacroElement):
             L.DomEvent.disableScrollPropagation(div);
             return div;
         };
-        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        (function (owner, ctl) {
+            // On a map: shown at once.  In a layer (a feature group the app swaps on a control
+            // change): shown while the layer is on a map, removed with it.
+            if (owner instanceof L.Map) { ctl.addTo(owner); return; }
+            owner.on('add', function () { ctl.addTo(owner._map); });
+            owner.on('remove', function () { ctl.remove(); });
+            if (owner._map) { ctl.addTo(owner._map); }
+        })({{ this._parent.get_name() }}, {{ this.get_name() }});
         {% endmacro %}
         """
     )

@@ -26,6 +26,7 @@ from gisplan.maps.base import (
 )
 from gisplan.maps.basemaps import Basemap, display_layer, get_basemap
 from gisplan.maps.elements import Legend, LegendItem
+from gisplan.maps.palette import COUNTY_COLOR, DISTRICT_COLOR, LEVEL_COLORS
 
 __all__ = [
     "LEVEL_COLORS",
@@ -37,16 +38,7 @@ __all__ = [
     "plan_map",
 ]
 
-#: Pedestrian-street colours by plan level.
-LEVEL_COLORS: dict[str, str] = {
-    "national": "#c0392b",
-    "provincial": "#e67e22",
-    "municipal": "#2471a3",
-    "other": "#7f8c8d",
-}
-DISTRICT_COLOR = "#8e44ad"
 OSM_PLACE_COLOR = "#6d6d6d"
-COUNTY_COLOR = "#555555"
 
 
 #: Street names crowd each other around 三江口 at city zoom: they appear from this zoom on.

@@ -30,7 +30,9 @@ def _minutes_text(v: float, lang: str) -> str | float:
     return round(float(v), 1)
 
 
-def gap_table(result: CoverageResult, *, lang: str = "zh", order: str = "population") -> pd.DataFrame:
+def gap_table(
+    result: CoverageResult, *, lang: str = "zh", order: str = "population"
+) -> pd.DataFrame:
     """Communities that miss part of the standard, with headers in ``lang``.
 
     Columns: name, population, county (when known), completeness ("2/3"), missing categories
@@ -61,8 +63,10 @@ def gap_table(result: CoverageResult, *, lang: str = "zh", order: str = "populat
     )
     minutes = gaps[[f"minutes_{c}" for c in req]].to_numpy(dtype=float)
     for j, cid in enumerate(req):
-        head = f"{names[cid]}（{t('field.minutes', lang)}）" if lang == "zh" else (
-            f"{names[cid]} ({t('field.minutes', lang)})"
+        head = (
+            f"{names[cid]}（{t('field.minutes', lang)}）"
+            if lang == "zh"
+            else (f"{names[cid]} ({t('field.minutes', lang)})")
         )
         out[head] = [_minutes_text(v, lang) for v in minutes[:, j]]
     if order == "completeness":

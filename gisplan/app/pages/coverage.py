@@ -30,6 +30,7 @@ from gisplan.app.widgets import (
 from gisplan.catalogue import default_standard
 from gisplan.i18n import category_name, t
 from gisplan.maps import coverage_map, standalone_html
+from gisplan.maps.coverage import coverage_base, coverage_overlays
 from gisplan.report.gaps import GAP_ORDERS, gap_csv, gap_table
 from gisplan.safetext import md_text
 
@@ -105,26 +106,39 @@ if area_cat:
     )
 
 
+rivers = dataset.extras.get("rivers")
+extras = {"rivers": rivers} if rivers is not None else None
+layer_options = dict(
+    color_by=color_cat if color_mode == "minutes" and color_cat else "completeness",
+    amenities=dataset.amenities,
+    service_area=area,
+    service_category=area_cat or None,
+    basemap=basemap,
+    synthetic=dataset.synthetic,
+    lang=lg,
+)
+base_options = dict(
+    extras=extras,
+    basemap=basemap,
+    tianditu_key=basemap_key(basemap),
+    synthetic=dataset.synthetic,
+    attribution=dataset.attribution,
+    lang=lg,
+)
+
+
 def build_map(base_url: str = "/app/static/vendor"):
-    return coverage_map(
-        result,
-        color_by=color_cat if color_mode == "minutes" and color_cat else "completeness",
-        amenities=dataset.amenities,
-        service_area=area,
-        service_category=area_cat or None,
-        extras={"rivers": dataset.extras.get("rivers")}
-        if dataset.extras.get("rivers") is not None
-        else None,
-        basemap=basemap,
-        tianditu_key=basemap_key(basemap),
-        synthetic=dataset.synthetic,
-        attribution=dataset.attribution,
-        lang=lg,
-        base_url=base_url,
-    )
+    """The whole map in one file (the standalone HTML download)."""
+    return coverage_map(result, **base_options, **layer_options, base_url=base_url)
 
 
-show_map(build_map, key="coverage_map", height=560)
+# The base map stays while the controls change; only the coloured layers are swapped.
+show_map(
+    lambda: coverage_base(result, **base_options, base_url="/app/static/vendor"),
+    layers=lambda: coverage_overlays(result, **layer_options),
+    key="coverage_map",
+    height=560,
+)
 
 # -- gaps, groups, chart ----------------------------------------------------------------------
 st.subheader(t("cov.gaps"))

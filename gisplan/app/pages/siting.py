@@ -31,8 +31,15 @@ from gisplan.coords import gcj02_to_wgs84
 from gisplan.crs import WGS84
 from gisplan.errors import InputError
 from gisplan.io.upload import read_upload
-from gisplan.maps import add_area, add_site_points, coverage_map
+from gisplan.maps.coverage import coverage_base, coverage_overlays
 from gisplan.maps.elements import Legend, LegendItem
+from gisplan.maps.palette import SITE_STYLES, WHATIF_COLOR
+from gisplan.maps.siting_layers import (
+    SingleClickOnly,
+    area_layer,
+    newly_served_rings,
+    site_diamonds,
+)
 from gisplan.safetext import md_text
 from gisplan.siting import (
     candidates_from_points,
@@ -42,13 +49,11 @@ from gisplan.siting import (
     scenario_payload_with_manual,
     what_if,
 )
+from gisplan.siting.after import chosen_service_area, coverage_after, newly_served
 from gisplan.store import ScenarioExists, ScenarioRecord
 
 RESULT_KEY = "siting_result"  # {"key", "params", "result"} of the last run in this session
 MANUAL_KEY = "siting_manual"  # hand-placed what-if sites: list of dicts
-CHOSEN_COLOR = "#d62728"
-MANUAL_COLOR = "#1f77b4"
-WHATIF_COLOR = "#ff7f0e"
 
 lg = lang()
 st.title(tr("新店选址", "Site selection"))
@@ -296,7 +301,19 @@ if result is not None:
     )
 
 # -- maps ------------------------------------------------------------------------------------
+# Each map is a base that stays (basemap, rivers, fit: the user's view is kept) and layers that
+# change with the run, the clicks and the controls (streamlit-folium swaps only those).
 coverage = model.coverage(base)
+rivers = dataset.extras.get("rivers")
+base_options = dict(
+    extras={"rivers": rivers} if rivers is not None else None,
+    basemap=basemap,
+    tianditu_key=basemap_key(basemap),
+    synthetic=dataset.synthetic,
+    attribution=dataset.attribution,
+    lang=lg,
+    base_url="/app/static/vendor",
+)
 
 
 def manual_frame() -> gpd.GeoDataFrame:
@@ -308,71 +325,117 @@ def manual_frame() -> gpd.GeoDataFrame:
     )
 
 
-def base_map(whatif_area=None, whatif_point=None, *, clickable: bool = False) -> folium.Map:
-    """The results map; ``clickable`` leaves out community popups so clicks reach the map."""
-    m = coverage_map(
-        coverage,
-        color_by=category,
-        amenities=dataset.amenities,
-        amenity_categories=[category],
-        basemap=basemap,
-        tianditu_key=basemap_key(basemap),
-        synthetic=dataset.synthetic,
-        attribution=dataset.attribution,
-        lang=lg,
-        base_url="/app/static/vendor",
-        community_popups=not clickable,
-    )
-    items = []
+def legend_layer(items: list[LegendItem]) -> folium.FeatureGroup:
+    group = folium.FeatureGroup(name="legend", control=False)
+    if items:
+        Legend(tr("选址", "Siting"), items, position="topright").add_to(group)
+    return group
+
+
+def site_layers(items: list[LegendItem]) -> list[folium.FeatureGroup]:
+    """Chosen sites (black diamonds) and hand-placed ones (white diamonds)."""
+    groups = []
     if result is not None:
-        add_site_points(
-            m,
-            result.sites,
-            name=tr("选址结果", "Chosen sites"),
-            fields=["rank", "id", "gain"],
-            color=CHOSEN_COLOR,
+        groups.append(
+            site_diamonds(
+                result.sites,
+                kind="chosen",
+                name=tr("优化选址", "Chosen site"),
+                fields=[
+                    ("rank", tr("序号", "Rank")),
+                    ("gain_population", tr("新增服务人口", "People newly served")),
+                ],
+                basemap=basemap,
+            )
         )
-        items.append(LegendItem(tr("优化选址", "Chosen site"), CHOSEN_COLOR, "circle"))
+        items.append(LegendItem(tr("优化选址", "Chosen site"), SITE_STYLES["chosen"][0], "diamond"))
     manual = manual_frame()
     if len(manual):
-        add_site_points(
-            m,
-            manual,
-            name=tr("手动添加", "Hand-placed"),
-            fields=["name", "gain"],
-            color=MANUAL_COLOR,
-        )
-        items.append(LegendItem(tr("手动添加", "Hand-placed"), MANUAL_COLOR, "circle"))
-    add_area(m, whatif_area, name=tr("新店服务范围", "New site's service area"), color=WHATIF_COLOR)
-    if whatif_point is not None:
-        add_site_points(
-            m,
-            whatif_point,
-            name=tr("假设新店", "What-if site"),
-            fields=["name"],
-            color=WHATIF_COLOR,
+        groups.append(
+            site_diamonds(
+                manual,
+                kind="manual",
+                name=tr("手动选址", "Hand-placed site"),
+                fields=[
+                    ("name", tr("名称", "Name")),
+                    ("gain", tr("新增服务人口", "People newly served")),
+                ],
+                basemap=basemap,
+            )
         )
         items.append(
-            LegendItem(tr("假设新店及服务范围", "What-if site & area"), WHATIF_COLOR, "circle")
+            LegendItem(tr("手动选址", "Hand-placed site"), SITE_STYLES["manual"][0], "diamond")
         )
-    if items:
-        Legend(tr("选址", "Siting"), items).add_to(m)
-    return m
+    return groups
+
+
+def result_layers() -> list[folium.FeatureGroup]:
+    """After the run: communities by the after state, newly served ringed, areas, sites."""
+    cat = result.problem.category
+    after = coverage_after(model, base, result)
+    newly = newly_served(coverage, after, cat)
+    items: list[LegendItem] = []
+    limit = f"{base.threshold_minutes(cat):g}"
+    groups = [
+        area_layer(
+            chosen_service_area(model, base, result),
+            name=tr("新店服务范围", "Chosen sites' service area"),
+            color=SITE_STYLES["chosen"][0],
+            fill_opacity=0.12,
+            dashed=False,
+            weight=0.6,
+            basemap=basemap,
+        ),
+        *coverage_overlays(
+            after,
+            color_by=cat,
+            amenities=dataset.amenities,
+            amenity_categories=[cat],
+            basemap=basemap,
+            synthetic=dataset.synthetic,
+            lang=lg,
+        ),
+        newly_served_rings(
+            after.table[newly], name=tr("新增服务社区", "Newly served"), basemap=basemap
+        ),
+    ]
+    items.append(
+        LegendItem(
+            tr(f"新店 {limit} 分钟服务范围", f"Chosen sites' {limit}-min area"),
+            SITE_STYLES["chosen"][0],
+            "fill",
+            0.12,
+        )
+    )
+    items.append(
+        LegendItem(
+            tr(f"新增服务社区（{int(newly.sum())} 个）", f"Newly served ({int(newly.sum())})"),
+            "#111111",
+            "ring",
+        )
+    )
+    groups += site_layers(items)
+    groups.append(legend_layer(items))
+    return groups
 
 
 if result is not None:
-    show_map(base_map, key="siting_map", height=520)
+    st.caption(
+        tr(
+            "地图显示新店开业后的状态：社区颜色为开业后的步行时间，黑圈为新增服务的社区。",
+            "The map shows the state after the new sites open: communities coloured by the walk "
+            "after opening, newly served ones ringed in black.",
+        )
+    )
+    show_map(
+        lambda: coverage_base(coverage, **base_options),
+        layers=result_layers,
+        key="siting_map",
+        height=520,
+    )
 
 # -- what-if ---------------------------------------------------------------------------------
 st.subheader(tr("假设分析：在某处新开一家店", "What-if: open one new site here"))
-st.caption(
-    tr(
-        f"在下方地图上点击，或输入经纬度（WGS-84）。类别：{cat_label(category)}；"
-        "默认相对于现有设施计算。",
-        f"Click on the map below or type lon/lat (WGS-84). Category: {cat_label(category)}; "
-        "by default relative to the existing amenities.",
-    )
-)
 count_planned = st.checkbox(
     tr(
         "同时计入本方案的新店（优化选址和手动选址）",
@@ -403,9 +466,22 @@ if "whatif_lon" not in st.session_state:
     st.session_state["whatif_lat"] = round(float(cy), 6)
     st.session_state["whatif_active"] = False
 
+# A click on the what-if map reruns the page with the map's value already in the session
+# (streamlit-folium's on_change): take it before computing, so one run answers the click.
+click = (st.session_state.get("whatif_map") or {}).get("last_clicked")
+if click and click != st.session_state.get("whatif_last_click"):
+    st.session_state["whatif_last_click"] = click
+    x, y = float(click["lng"]), float(click["lat"])
+    if basemap.coord_system == "gcj02":  # the map shows GCJ-02; the analysis needs WGS-84
+        x, y = gcj02_to_wgs84(x, y)
+    st.session_state["whatif_lon"] = round(float(x), 6)
+    st.session_state["whatif_lat"] = round(float(y), 6)
+    st.session_state["whatif_active"] = True
+
 lon = float(st.session_state["whatif_lon"])
 lat = float(st.session_state["whatif_lat"])
 wi = None
+whatif_error = None  # shown beside the map: nothing may appear above it (it would remount)
 if st.session_state.get("whatif_active"):
     try:
         wi = what_if(
@@ -417,83 +493,121 @@ if st.session_state.get("whatif_active"):
             planned_sites=planned_sites() if count_planned else None,
         )
     except InputError as exc:
-        st.error(md_text(str(exc)))
+        whatif_error = str(exc)
 
-point = None
-if wi is not None:
-    point = gpd.GeoDataFrame(
-        {"name": [tr("假设新店", "What-if site")]}, geometry=[shapely.Point(lon, lat)], crs=WGS84
-    )
 
-from streamlit_folium import st_folium  # noqa: E402 - only this page needs the click
+def whatif_layers() -> list[folium.FeatureGroup]:
+    items: list[LegendItem] = []
+    groups = [
+        *coverage_overlays(
+            coverage,
+            color_by=category,
+            amenities=dataset.amenities,
+            amenity_categories=[category],
+            basemap=basemap,
+            synthetic=dataset.synthetic,
+            lang=lg,
+            community_popups=False,  # clicks must reach the map
+        ),
+        *site_layers(items),
+    ]
+    if wi is not None:
+        point = gpd.GeoDataFrame(
+            {"name": [tr("假设新店", "What-if site")]},
+            geometry=[shapely.Point(wi.lon, wi.lat)],
+            crs=WGS84,
+        )
+        groups.append(
+            area_layer(
+                wi.service_area,
+                name=tr("假设新店服务范围", "What-if site's area"),
+                color=WHATIF_COLOR,
+                fill_opacity=0.18,
+                basemap=basemap,
+            )
+        )
+        groups.append(
+            site_diamonds(
+                point, kind="whatif", name=tr("假设新店", "What-if site"), basemap=basemap
+            )
+        )
+        items.append(
+            LegendItem(tr("假设新店及服务范围", "What-if site & area"), WHATIF_COLOR, "diamond")
+        )
+    groups.append(legend_layer(items))
+    return groups
 
-try:
-    whatif_map = base_map(wi.service_area if wi is not None else None, point, clickable=True)
-except Exception as exc:  # noqa: BLE001 - e.g. missing basemap key
-    st.error(md_text(str(exc)))
-    whatif_map = None
-if whatif_map is not None:
-    out = st_folium(
-        whatif_map,
+
+def whatif_base() -> folium.Map:
+    m = coverage_base(coverage, **base_options)
+    SingleClickOnly().add_to(m)  # a double-click zooms and places nothing
+    return m
+
+
+# The result sits beside the map, where the eye is after a click (also at 1280×720).
+map_col, result_col = st.columns([3, 2], gap="medium")
+with map_col:
+    show_map(
+        whatif_base,
+        layers=whatif_layers,
         key="whatif_map",
         height=480,
-        use_container_width=True,
         returned_objects=["last_clicked"],
     )
-    click = (out or {}).get("last_clicked")
-    if click and click != st.session_state.get("whatif_last_click"):
-        st.session_state["whatif_last_click"] = click
-        x, y = float(click["lng"]), float(click["lat"])
-        if basemap.coord_system == "gcj02":  # the map shows GCJ-02; the analysis needs WGS-84
-            x, y = gcj02_to_wgs84(x, y)
-        st.session_state["whatif_lon"] = round(float(x), 6)
-        st.session_state["whatif_lat"] = round(float(y), 6)
-        st.session_state["whatif_active"] = True
-        st.rerun()
-
-with st.form("whatif_form"):
-    a, b = st.columns(2)
-    a.number_input(tr("经度", "Longitude"), format="%.6f", step=0.0005, key="whatif_lon")
-    b.number_input(tr("纬度", "Latitude"), format="%.6f", step=0.0005, key="whatif_lat")
-    if st.form_submit_button(tr("计算该点", "Evaluate this point")):
-        st.session_state["whatif_active"] = True
-        st.rerun()
-
-if wi is not None:
-    complete = model.communities.set_index("id").loc[wi.newly_complete_ids]
-    w = st.columns(3)
-    w[0].metric(tr("新增服务人口", "People newly served"), f"{wi.newly_served_population:,}")
-    w[1].metric(tr("新增服务社区", "Communities newly served"), len(wi.newly_served_ids))
-    w[2].metric(tr("新达标社区", "Circles completed"), len(wi.newly_complete_ids))
-    if len(complete):
-        st.markdown(tr("**生活圈变为完整的社区**", "**Communities whose circle becomes complete**"))
-        st.dataframe(
-            pd.DataFrame(
+with result_col:
+    st.caption(
+        tr(
+            f"在地图上单击放置一家{md_text(cat_label(category))}（双击只缩放），或输入经纬度"
+            "（WGS-84）。默认相对于现有设施计算。",
+            f"Click the map to place a {md_text(cat_label(category))} (double-click only "
+            "zooms), or type lon/lat (WGS-84). By default relative to the existing amenities.",
+        )
+    )
+    if whatif_error is not None:
+        st.error(md_text(whatif_error))
+    if wi is not None:
+        st.metric(tr("新增服务人口", "People newly served"), f"{wi.newly_served_population:,}")
+        w = st.columns(2)
+        w[0].metric(tr("新增服务社区", "Communities newly served"), len(wi.newly_served_ids))
+        w[1].metric(tr("新达标社区", "Circles completed"), len(wi.newly_complete_ids))
+        if st.button(
+            tr("将此点加入方案（手动选址）", "Add this point to the scenario (hand-placed)"),
+            key="whatif_add",
+        ):
+            rows = list(st.session_state.get(MANUAL_KEY, []))
+            rows.append(
                 {
-                    "id": complete.index,
-                    tr("名称", "Name"): complete["name"].to_numpy(),
-                    tr("人口", "Population"): complete["population"].to_numpy(),
+                    "name": tr(f"手动 {len(rows) + 1}", f"manual {len(rows) + 1}"),
+                    "category": category,
+                    "gain": float(wi.newly_served_population),
+                    "lon": wi.lon,
+                    "lat": wi.lat,
                 }
-            ),
-            hide_index=True,
-            key="whatif_complete",
-        )
-    if st.button(
-        tr("将此点加入方案（手动选址）", "Add this point to the scenario (hand-placed)"),
-        key="whatif_add",
-    ):
-        rows = list(st.session_state.get(MANUAL_KEY, []))
-        rows.append(
+            )
+            st.session_state[MANUAL_KEY] = rows
+            st.rerun()
+    with st.form("whatif_form"):
+        a, b = st.columns(2)
+        a.number_input(tr("经度", "Longitude"), format="%.6f", step=0.0005, key="whatif_lon")
+        b.number_input(tr("纬度", "Latitude"), format="%.6f", step=0.0005, key="whatif_lat")
+        if st.form_submit_button(tr("计算该点", "Evaluate this point")):
+            st.session_state["whatif_active"] = True
+            st.rerun()
+
+if wi is not None and len(wi.newly_complete_ids):
+    complete = model.communities.set_index("id").loc[wi.newly_complete_ids]
+    st.markdown(tr("**生活圈变为完整的社区**", "**Communities whose circle becomes complete**"))
+    st.dataframe(
+        pd.DataFrame(
             {
-                "name": tr(f"手动 {len(rows) + 1}", f"manual {len(rows) + 1}"),
-                "category": category,
-                "gain": float(wi.newly_served_population),
-                "lon": wi.lon,
-                "lat": wi.lat,
+                "id": complete.index,
+                tr("名称", "Name"): complete["name"].to_numpy(),
+                tr("人口", "Population"): complete["population"].to_numpy(),
             }
-        )
-        st.session_state[MANUAL_KEY] = rows
-        st.rerun()
+        ),
+        hide_index=True,
+        key="whatif_complete",
+    )
 
 manual = manual_frame()
 if len(manual):

@@ -1,0 +1,162 @@
+"""Map layers of the siting page: site diamonds, newly served rings, areas, single clicks.
+
+Each function returns a :class:`folium.FeatureGroup` (EPSG:4326 input, shifted to the
+basemap's coordinates), so the page can hand them to streamlit-folium as layers that change
+while the base map (and the user's view) stays.  Colours and symbols come from
+:mod:`gisplan.maps.palette`: sites are diamonds, a shape no community or amenity has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import folium
+import geopandas as gpd
+from branca.element import MacroElement
+from jinja2 import Template
+
+from gisplan.maps.basemaps import Basemap, display_layer, get_basemap
+from gisplan.maps.palette import SITE_STYLES
+from gisplan.safetext import html_text
+
+__all__ = ["site_diamonds", "newly_served_rings", "area_layer", "SingleClickOnly"]
+
+_PRECISION = 6
+
+
+def _diamond_html(fill: str, stroke: str, size: int) -> str:
+    return (
+        f'<div style="width:{size}px;height:{size}px;background:{fill};'
+        f"border:2px solid {stroke};box-sizing:border-box;transform:rotate(45deg);"
+        'box-shadow:0 0 0 1px rgba(0,0,0,0.55)"></div>'
+    )
+
+
+def site_diamonds(
+    sites: gpd.GeoDataFrame | None,
+    *,
+    kind: str,
+    name: str,
+    fields: Sequence[tuple[str, str]] = (),
+    basemap: Basemap | str = "none",
+    size: int = 14,
+) -> folium.FeatureGroup:
+    """Sites as diamonds of ``kind`` (``"chosen"``, ``"manual"`` or ``"whatif"``).
+
+    ``fields`` are ``(column, label)`` pairs shown in the tooltip (values are text, escaped).
+    """
+    fill, stroke = SITE_STYLES[kind]
+    group = folium.FeatureGroup(name=name, control=False)
+    if sites is None or not len(sites):
+        return group
+    b = get_basemap(basemap) if isinstance(basemap, str) else basemap
+    shown = display_layer(sites, b)
+    for i in range(len(shown)):
+        pt = shown.geometry.iloc[i]
+        if pt is None or pt.is_empty:
+            continue
+        rows = [
+            f"<b>{html_text(label)}</b>: {html_text(_fmt(shown[col].iloc[i]))}"
+            for col, label in fields
+            if col in shown.columns
+        ]
+        folium.Marker(
+            [round(pt.y, _PRECISION), round(pt.x, _PRECISION)],
+            icon=folium.DivIcon(
+                html=_diamond_html(fill, stroke, size),
+                icon_size=(size, size),
+                icon_anchor=(size // 2, size // 2),
+                class_name=f"gisplan-site gisplan-site-{kind}",
+            ),
+            tooltip=folium.Tooltip("<br>".join([f"<b>{html_text(name)}</b>", *rows])),
+        ).add_to(group)
+    return group
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.6g}"
+    return str(v)
+
+
+def newly_served_rings(
+    communities: gpd.GeoDataFrame, *, name: str, basemap: Basemap | str = "none"
+) -> folium.FeatureGroup:
+    """A thick dark ring around each community the new sites serve (not clickable)."""
+    group = folium.FeatureGroup(name=name, control=False)
+    if not len(communities):
+        return group
+    b = get_basemap(basemap) if isinstance(basemap, str) else basemap
+    shown = display_layer(communities, b)
+    for pt in shown.geometry:
+        if pt is None or pt.is_empty:
+            continue
+        folium.CircleMarker(
+            [round(pt.y, _PRECISION), round(pt.x, _PRECISION)],
+            radius=10,
+            color="#111111",
+            weight=2.5,
+            fill=False,
+            interactive=False,
+        ).add_to(group)
+    return group
+
+
+def area_layer(
+    area: gpd.GeoSeries | None,
+    *,
+    name: str,
+    color: str,
+    fill_opacity: float = 0.15,
+    dashed: bool = True,
+    weight: float = 2,
+    basemap: Basemap | str = "none",
+) -> folium.FeatureGroup:
+    """A (service) area polygon (dashed outline by default), not clickable; empty if none."""
+    group = folium.FeatureGroup(name=name, control=False)
+    if area is None or not len(area) or area.iloc[0] is None or area.iloc[0].is_empty:
+        return group
+    b = get_basemap(basemap) if isinstance(basemap, str) else basemap
+    shown = display_layer(gpd.GeoDataFrame(geometry=area), b)
+    style = {"color": color, "weight": weight, "fillColor": color, "fillOpacity": fill_opacity}
+    if dashed:
+        style["dashArray"] = "5 4"
+    folium.GeoJson(
+        shown.geometry.iloc[0].__geo_interface__,
+        name=name,
+        style_function=lambda _f: style,
+        interactive=False,
+    ).add_to(group)
+    return group
+
+
+class SingleClickOnly(MacroElement):
+    """Let a double-click zoom without also sending a click.
+
+    Leaflet fires ``click`` twice before ``dblclick``; anything listening for clicks (the
+    what-if map places a site on a click) would place one.  The map's clicks are held for
+    ``delay_ms`` and dropped when a second click follows, so a double-click only zooms.
+    """
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        (function (map, delay) {
+            var fire = map.fire, pending = null;
+            map.fire = function (type, data, propagate) {
+                if (type === 'click') {
+                    var self = this, args = arguments;
+                    if (pending) { clearTimeout(pending); pending = null; return this; }
+                    pending = setTimeout(function () { pending = null; fire.apply(self, args); }, delay);
+                    return this;
+                }
+                if (type === 'dblclick' && pending) { clearTimeout(pending); pending = null; }
+                return fire.apply(this, arguments);
+            };
+        })({{ this._parent.get_name() }}, {{ this.delay_ms }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, delay_ms: int = 250) -> None:
+        super().__init__()
+        self._name = "GisplanSingleClick"
+        self.delay_ms = int(delay_ms)
