@@ -22,7 +22,10 @@ import numpy as np
 
 from gisplan.errors import InputError
 
-__all__ = ["Category", "CircleStandard", "load_catalogue", "default_standard", "MET_SLACK_MIN"]
+__all__ = ["Category", "CircleStandard", "load_catalogue", "default_standard", "MET_SLACK_MIN", "DEFAULT_MAX_SNAP_M"]
+
+#: Default largest off-network leg (metres) when the catalogue's ``[settings]`` do not say.
+DEFAULT_MAX_SNAP_M = 300.0
 
 #: Minutes of slack in the "met" rule (:meth:`CircleStandard.met`): absorbs the floating-point
 #: noise of metres / (metres per minute), so a walk of exactly the threshold counts as met.
@@ -119,7 +122,7 @@ class CircleStandard:
 
     categories: tuple[Category, ...]
     walking_speed_kmh: float = 4.0
-    max_snap_distance_m: float = 300.0
+    max_snap_distance_m: float = DEFAULT_MAX_SNAP_M
     circle_complete_share: float = 0.8
     _by_id: dict = field(default_factory=dict, repr=False, compare=False)
 
@@ -239,6 +242,6 @@ def default_standard() -> CircleStandard:
     return CircleStandard(
         categories=load_catalogue(),
         walking_speed_kmh=float(settings.get("walking_speed_kmh", 4.0)),
-        max_snap_distance_m=float(settings.get("max_snap_distance_m", 300.0)),
+        max_snap_distance_m=float(settings.get("max_snap_distance_m", DEFAULT_MAX_SNAP_M)),
         circle_complete_share=float(settings.get("circle_complete_share", 0.8)),
     )

@@ -23,7 +23,7 @@ import pandas as pd
 
 from gisplan.access.circles import CircleCoverage, assign_circles, circle_coverage
 from gisplan.access.walking import nearest_source_distances, node_distances
-from gisplan.catalogue import CircleStandard
+from gisplan.catalogue import DEFAULT_MAX_SNAP_M, CircleStandard
 from gisplan.crs import WGS84
 from gisplan.errors import InputError
 from gisplan.network.graph import WalkNetwork
@@ -98,7 +98,7 @@ class AccessModel:
         amenities: gpd.GeoDataFrame,
         *,
         categories: Iterable[str],
-        max_snap_distance_m: float = 300.0,
+        max_snap_distance_m: float = DEFAULT_MAX_SNAP_M,
         progress: Progress | None = None,
         barriers: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
         circles: gpd.GeoDataFrame | None = None,
@@ -198,7 +198,28 @@ class AccessModel:
 
     @property
     def categories(self) -> list[str]:
+        """Category ids the model has distances for (build-time)."""
         return list(self.distances_m.columns)
+
+    def snap(
+        self,
+        points: gpd.GeoDataFrame | gpd.GeoSeries,
+        *,
+        ids: pd.Series | np.ndarray | list | None = None,
+    ) -> Snapped:
+        """Join points to the network with the model's snapping context.
+
+        The same largest off-network leg (``max_snap_distance_m``, metres) and barriers as the
+        model's communities and amenities; what-if points and candidate layers use this, so
+        no caller picks its own.  ``points`` in any CRS.
+        """
+        return snap_points(
+            self.network,
+            points,
+            ids=ids,
+            max_distance_m=self.max_snap_distance_m,
+            barriers=self.barriers,
+        )
 
     @property
     def unsnapped_community_ids(self) -> list:
@@ -214,8 +235,22 @@ class AccessModel:
         *,
         group_columns: Iterable[str] = ("county", "business_district"),
     ) -> CoverageResult:
-        """Apply a circle standard to the cached distances (no new search)."""
+        """Apply a circle standard to the cached distances (no new search).
+
+        Only the re-applied parameters of ``standard`` are used: walking speed, thresholds
+        and the required set.  The build-time ones (categories, snapping distance, barriers)
+        are the model's; a standard with another snapping distance is refused rather than
+        reported as if it had been applied.  The model is not modified (it may be shared
+        between app sessions); the time taken is on the result (``time_s``).
+        """
         t0 = time.perf_counter()
+        if abs(standard.max_snap_distance_m - self.max_snap_distance_m) > 1e-9:
+            raise InputError(
+                f"the standard snaps within {standard.max_snap_distance_m:g} m but the access "
+                f"model was built with {self.max_snap_distance_m:g} m",
+                field="max_snap_distance_m",
+                hint="rebuild the AccessModel with this snapping distance",
+            )
         missing = [c for c in standard.ids if c not in self.distances_m.columns]
         if missing:
             raise InputError(
@@ -234,7 +269,7 @@ class AccessModel:
         )
         result.circles = self.circles
         result.circle_of = self.circle_of
-        self.timings_s["coverage"] = time.perf_counter() - t0
+        result.time_s = time.perf_counter() - t0
         return result
 
 
@@ -255,6 +290,8 @@ class CoverageResult:
     circles, circle_of
         The service circles and each community's circle (from the :class:`AccessModel`);
         ``None`` without a circles layer.
+    time_s : float
+        Seconds :meth:`AccessModel.coverage` took (0 when built otherwise).
     """
 
     table: gpd.GeoDataFrame
@@ -265,6 +302,7 @@ class CoverageResult:
     amenity_counts: dict[str, int]
     circles: gpd.GeoDataFrame | None = None
     circle_of: pd.Series | None = None
+    time_s: float = 0.0
 
     @classmethod
     def from_distances(

@@ -158,14 +158,9 @@ def _check_plan_args(args: argparse.Namespace, standard) -> dict[str, int] | Non
 
 
 def run(args: argparse.Namespace) -> int:
-    from gisplan.analysis import build_access, dataset_barriers
-    from gisplan.siting import (
-        commercial_candidates,
-        grid_candidates,
-        plan_sites,
-        read_candidates,
-        write_outputs,
-    )
+    from gisplan.analysis import build_access
+    from gisplan.io.readers import read_layer
+    from gisplan.siting import make_candidates, plan_sites, write_outputs
 
     progress = progress_printer(args.quiet)
     t0 = time.perf_counter()
@@ -192,21 +187,10 @@ def run(args: argparse.Namespace) -> int:
     network = dataset.network
     progress(f"network: {network.n_nodes:,} nodes, {network.n_edges:,} edges")
 
-    if source == "file":
+    layer = None
+    if source == "file":  # read (and validate) the file before the slow model build
         progress(f"reading candidates {args.candidates}")
-        candidates = read_candidates(
-            network,
-            args.candidates,
-            max_snap_distance_m=standard.max_snap_distance_m,
-            barriers=dataset_barriers(dataset),
-        )
-    elif source == "commercial":
-        candidates = commercial_candidates(
-            network, dataset.amenities, spacing_m=args.grid_spacing or 50.0
-        )
-    else:
-        candidates = grid_candidates(network, spacing_m=args.grid_spacing or 100.0)
-    progress(f"{len(candidates):,} {source} candidates")
+        layer = read_layer(args.candidates)
     area = None
     if args.within:
         from gisplan.siting.area import dataset_circles, resolve_area
@@ -215,6 +199,10 @@ def run(args: argparse.Namespace) -> int:
         progress(f"planning area: {area.name} ({area.kind})")
 
     model = build_access(dataset, standard, progress=progress)
+    candidates = make_candidates(
+        model, source, spacing_m=args.grid_spacing, points=layer, file=args.candidates
+    )
+    progress(f"{len(candidates):,} {source} candidates")
     if plan is not None:
         return _run_joint(args, plan, dataset, standard, model, candidates, area, source, user, t0)
     result = plan_sites(

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gisplan.catalogue import DEFAULT_MAX_SNAP_M
 from gisplan.errors import InputError
 from gisplan.network.graph import WalkNetwork
 
@@ -103,7 +104,7 @@ def snap_points(
     points: gpd.GeoDataFrame | gpd.GeoSeries,
     *,
     ids: pd.Series | np.ndarray | list | None = None,
-    max_distance_m: float = 300.0,
+    max_distance_m: float = DEFAULT_MAX_SNAP_M,
     barriers: gpd.GeoDataFrame | gpd.GeoSeries | Barriers | None = None,
 ) -> Snapped:
     """Join points to the nearest point of the nearest network edge.

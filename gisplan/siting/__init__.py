@@ -2,9 +2,9 @@
 
 >>> from gisplan.analysis import demo_dataset, build_access
 >>> from gisplan.catalogue import default_standard
->>> from gisplan.siting import grid_candidates, plan_sites, what_if
+>>> from gisplan.siting import make_candidates, plan_sites, what_if
 >>> ds = demo_dataset(); std = default_standard(); model = build_access(ds, std)
->>> cands = grid_candidates(ds.network, spacing_m=100)            # doctest: +SKIP
+>>> cands = make_candidates(model, "grid", spacing_m=100)         # doctest: +SKIP
 >>> res = plan_sites(model, std, "supermarket", 3, cands, exact=True)  # doctest: +SKIP
 >>> res.summary()["covered_population_after"]                      # doctest: +SKIP
 """
@@ -15,6 +15,7 @@ from gisplan.siting.candidates import (
     candidates_from_points,
     commercial_candidates,
     grid_candidates,
+    make_candidates,
     read_candidates,
 )
 from gisplan.siting.exact import ExactResult, solve_mclp
@@ -37,6 +38,7 @@ __all__ = [
     "candidates_from_points",
     "commercial_candidates",
     "grid_candidates",
+    "make_candidates",
     "read_candidates",
     "ExactResult",
     "solve_mclp",

@@ -17,7 +17,11 @@ walking network):
   :func:`gisplan.io.readers.read_layer`; sites keep their position and the off-network leg to
   the nearest edge is walked, exactly like an amenity.
 
-Grid and commercial candidates sit *on* the network (off-network leg 0 m).
+Grid and commercial candidates sit *on* the network (off-network leg 0 m).  File candidates
+are joined with the access model's snapping context (:meth:`AccessModel.snap
+<gisplan.access.coverage.AccessModel.snap>`: its snapping distance and barriers), so they are
+treated exactly like the model's amenities.  :func:`make_candidates` picks the source for the
+CLI and the app.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gisplan.access.coverage import AccessModel
+from gisplan.catalogue import DEFAULT_MAX_SNAP_M
 from gisplan.crs import WGS84
 from gisplan.errors import InputError
 from gisplan.network.graph import WalkNetwork
@@ -42,9 +48,17 @@ __all__ = [
     "commercial_candidates",
     "candidates_from_points",
     "read_candidates",
+    "make_candidates",
+    "DEFAULT_SPACING_M",
 ]
 
 CANDIDATE_SOURCES = ("grid", "commercial", "file")
+#: Default spacing (metres) of generated candidates, per source.
+DEFAULT_SPACING_M = {"grid": 100.0, "commercial": 50.0}
+
+
+def _network_of(model: AccessModel | WalkNetwork) -> WalkNetwork:
+    return model.network if isinstance(model, AccessModel) else model
 
 
 @dataclass(eq=False)
@@ -107,12 +121,16 @@ def _on_network(network: WalkNetwork, snap: Snapped, kind: str, prefix: str) -> 
     return Candidates(points=pts, snap=snap, kind=kind)
 
 
-def grid_candidates(network: WalkNetwork, spacing_m: float = 100.0) -> Candidates:
+def grid_candidates(
+    model: AccessModel | WalkNetwork, spacing_m: float = DEFAULT_SPACING_M["grid"]
+) -> Candidates:
     """Grid points every ``spacing_m`` metres over the network, moved onto the nearest edge.
 
-    Grid points farther than ``spacing_m / sqrt(2)`` (half the cell diagonal) from every edge
+    ``model`` is the access model (or only its network: grid candidates need no snapping
+    context).  Grid points farther than ``spacing_m / sqrt(2)`` (half the cell diagonal) from every edge
     are dropped; candidates landing within the same metre are merged. Ids are ``G00000``...
     """
+    network = _network_of(model)
     spacing_m = _check_spacing(spacing_m)
     xmin, ymin = np.nanmin(network.node_xy, axis=0)
     xmax, ymax = np.nanmax(network.node_xy, axis=0)
@@ -143,10 +161,10 @@ def _along_edges(network: WalkNetwork, spacing_m: float) -> np.ndarray:
 
 
 def commercial_candidates(
-    network: WalkNetwork,
-    amenities: gpd.GeoDataFrame,
+    model: AccessModel | WalkNetwork,
+    amenities: gpd.GeoDataFrame | None = None,
     *,
-    spacing_m: float = 50.0,
+    spacing_m: float = DEFAULT_SPACING_M["commercial"],
     near_amenity_m: float = 150.0,
     streets: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
     near_street_m: float = 100.0,
@@ -155,8 +173,10 @@ def commercial_candidates(
 
     Parameters
     ----------
-    amenities : GeoDataFrame
-        Existing amenities of any category (any CRS).
+    model : AccessModel or WalkNetwork
+        The access model (or only its network).
+    amenities : GeoDataFrame, optional
+        Existing amenities of any category (any CRS); default the model's amenities.
     spacing_m : float
         Distance between candidate points along each edge (metres).
     near_amenity_m : float
@@ -168,6 +188,9 @@ def commercial_candidates(
 
     Ids are ``B00000``... Raises :class:`InputError` when no point qualifies.
     """
+    network = _network_of(model)
+    if amenities is None and isinstance(model, AccessModel):
+        amenities = model.amenities
     spacing_m = _check_spacing(spacing_m)
     pts = _along_edges(network, spacing_m)
     markers = []
@@ -205,21 +228,31 @@ def _embedded_streets() -> gpd.GeoDataFrame | None:
 
 
 def candidates_from_points(
-    network: WalkNetwork,
+    model: AccessModel | WalkNetwork,
     points: gpd.GeoDataFrame,
     *,
-    max_snap_distance_m: float = 300.0,
     file: str | Path | None = None,
+    max_snap_distance_m: float | None = None,
     barriers: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
 ) -> Candidates:
     """Candidates from a point layer (any CRS); ``id`` and ``name`` columns are optional.
 
-    Polygons are replaced by a representative point. Sites farther than
-    ``max_snap_distance_m`` (metres) from every edge are kept but unsnapped (never chosen).
-    Ids must be unique; missing ids become ``F00000``... ``barriers`` (water polygons or
-    barrier lines, any CRS) keep a site's off-network leg from crossing water, as in
-    :func:`~gisplan.network.snapping.snap_points` (pass the model's ``barriers``).
+    With an :class:`AccessModel` the sites are joined with the model's snapping context
+    (:meth:`AccessModel.snap`: its snapping distance and barriers), like its amenities;
+    passing ``max_snap_distance_m`` or ``barriers`` as well is an error.  With a bare
+    :class:`WalkNetwork` (tests, benchmarks) they default to
+    :data:`~gisplan.catalogue.DEFAULT_MAX_SNAP_M` and no barriers.
+
+    Polygons are replaced by a representative point. Sites farther than the snapping
+    distance (metres) from every edge are kept but unsnapped (never chosen).  Ids must be
+    unique; missing ids become ``F00000``...
     """
+    if isinstance(model, AccessModel):
+        if max_snap_distance_m is not None or barriers is not None:
+            raise TypeError("the access model's snapping context applies; do not pass another")
+        limit = model.max_snap_distance_m
+    else:
+        limit = DEFAULT_MAX_SNAP_M if max_snap_distance_m is None else float(max_snap_distance_m)
     if points.crs is None:
         raise InputError(
             "the candidate layer has no CRS",
@@ -273,10 +306,13 @@ def candidates_from_points(
     out = gpd.GeoDataFrame(
         {"id": ids, "kind": "file", "name": names}, geometry=pts4326.values, crs=WGS84
     )
-    snap = snap_points(network, out, ids=ids, max_distance_m=max_snap_distance_m, barriers=barriers)
+    if isinstance(model, AccessModel):
+        snap = model.snap(out, ids=ids)
+    else:
+        snap = snap_points(model, out, ids=ids, max_distance_m=limit, barriers=barriers)
     if not snap.ok.any():
         raise InputError(
-            f"none of the {n} candidates is within {max_snap_distance_m:g} m of the walking network",
+            f"none of the {n} candidates is within {limit:g} m of the walking network",
             file=file,
             field="geometry",
             hint="check the layer's coordinate system (wgs84 / gcj02 / bd09) and its location",
@@ -285,23 +321,71 @@ def candidates_from_points(
 
 
 def read_candidates(
-    network: WalkNetwork,
+    model: AccessModel | WalkNetwork,
     path: str | Path,
     *,
-    max_snap_distance_m: float = 300.0,
     crs: str | None = None,
+    max_snap_distance_m: float | None = None,
     barriers: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
 ) -> Candidates:
     """Read a candidate layer with :func:`gisplan.io.readers.read_layer` and join it to the network.
 
-    ``barriers`` as in :func:`candidates_from_points`.
+    Snapping as in :func:`candidates_from_points`.
     """
     from gisplan.io.readers import read_layer
 
     layer = read_layer(path, crs=crs)
     return candidates_from_points(
-        network, layer, max_snap_distance_m=max_snap_distance_m, file=path, barriers=barriers
+        model, layer, file=path, max_snap_distance_m=max_snap_distance_m, barriers=barriers
     )
+
+
+def make_candidates(
+    model: AccessModel,
+    source: str,
+    *,
+    spacing_m: float | None = None,
+    path: str | Path | None = None,
+    points: gpd.GeoDataFrame | None = None,
+    file: str | Path | None = None,
+    crs: str | None = None,
+) -> Candidates:
+    """Candidate sites from one of :data:`CANDIDATE_SOURCES`; what the CLI and the app call.
+
+    Parameters
+    ----------
+    model : AccessModel
+        The access model the siting runs on: its network, amenities and snapping context.
+    source : str
+        ``"grid"``, ``"commercial"`` or ``"file"``.
+    spacing_m : float, optional
+        Spacing of generated candidates (metres); default :data:`DEFAULT_SPACING_M`.
+    path : path-like, optional
+        For ``"file"``: the layer to read (:func:`read_candidates`; ``crs`` for CSV files) ...
+    points : GeoDataFrame, optional
+        ... or the layer already read (e.g. by the app's bounded upload reader); ``file``
+        names it in messages.
+    """
+    if source not in CANDIDATE_SOURCES:
+        raise InputError(
+            f"unknown candidate source {source!r}",
+            field="candidate-source",
+            hint="choose one of: " + ", ".join(CANDIDATE_SOURCES),
+        )
+    if source == "file":
+        if points is not None:
+            return candidates_from_points(model, points, file=file or path)
+        if path is None:
+            raise InputError(
+                "no candidate layer given",
+                field="candidates",
+                hint="give a point layer of candidate sites (upload it, or --candidates FILE)",
+            )
+        return read_candidates(model, path, crs=crs)
+    spacing = DEFAULT_SPACING_M[source] if spacing_m is None else spacing_m
+    if source == "commercial":
+        return commercial_candidates(model, spacing_m=spacing)
+    return grid_candidates(model, spacing_m=spacing)
 
 
 def _check_spacing(spacing_m: float) -> float:

@@ -300,12 +300,7 @@ def scenario_payload_with_manual(
             geometry=gpd.points_from_xy(lonlat[:, 0], lonlat[:, 1]),
             crs=WGS84,
         )
-        cands = candidates_from_points(
-            model.network,
-            pts,
-            max_snap_distance_m=model.max_snap_distance_m,
-            barriers=model.barriers,
-        )
+        cands = candidates_from_points(model, pts)
         ev, _ = evaluate_sites(model, standard, category, cands, np.flatnonzero(cands.snap.ok))
         results = dict(payload["results"])
         if result is not None:

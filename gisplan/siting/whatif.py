@@ -22,7 +22,6 @@ from gisplan.access.walking import nearest_source_distances, node_distances
 from gisplan.catalogue import CircleStandard
 from gisplan.crs import WGS84
 from gisplan.errors import InputError
-from gisplan.network.snapping import snap_points
 from gisplan.siting.plan import _check_category, met_matrix, threshold_m
 
 __all__ = ["WhatIf", "what_if"]
@@ -142,12 +141,9 @@ def what_if(
             hint="give degrees in WGS-84, longitude first",
         )
     net = model.network
-    site = snap_points(
-        net,
+    site = model.snap(
         gpd.GeoSeries([shapely.Point(lon, lat)], crs=WGS84),
         ids=np.array(["what-if"], dtype=object),
-        max_distance_m=model.max_snap_distance_m,
-        barriers=model.barriers,
     )
     if not site.ok[0]:
         raise InputError(
@@ -166,14 +162,11 @@ def what_if(
     ids = model.communities["id"].to_numpy()
     dist = model.distances_m.reindex(ids)
     if planned_sites is not None and len(planned_sites):
-        planned = snap_points(
-            net,
+        planned = model.snap(
             planned_sites.geometry
             if isinstance(planned_sites, gpd.GeoDataFrame)
             else planned_sites,
             ids=np.array([f"planned{i}" for i in range(len(planned_sites))], dtype=object),
-            max_distance_m=model.max_snap_distance_m,
-            barriers=model.barriers,
         )
         to_planned = nearest_source_distances(net, planned, model.community_snap)
         base = dist[category].to_numpy(dtype=float)

@@ -42,9 +42,7 @@ from gisplan.maps.siting_layers import (
 )
 from gisplan.safetext import md_text
 from gisplan.siting import (
-    candidates_from_points,
-    commercial_candidates,
-    grid_candidates,
+    make_candidates,
     plan_sites,
     scenario_payload_with_manual,
     what_if,
@@ -190,18 +188,17 @@ if category not in model.distances_m.columns:
     st.stop()
 
 
-def make_candidates():
-    if source == "grid":
-        return grid_candidates(model.network, spacing_m=spacing)
-    if source == "commercial":
-        return commercial_candidates(model.network, dataset.amenities, spacing_m=spacing)
+def page_candidates():
+    if source != "file":
+        return make_candidates(model, source, spacing_m=spacing)
     if uploaded is None:
         raise InputError(
             "no candidate layer uploaded", field="candidates", hint="upload a point layer first"
         )
-    # Read in the bounded upload worker (time, memory, feature limits), then snapped here.
+    # Read in the bounded upload worker (time, memory, feature limits), then snapped with
+    # the model's snapping context.
     layer = read_upload(uploaded.getvalue(), uploaded.name, "layer").gdf
-    return candidates_from_points(model.network, layer, file=uploaded.name, barriers=model.barriers)
+    return make_candidates(model, "file", points=layer, file=uploaded.name)
 
 
 params = {
@@ -223,7 +220,7 @@ params = {
 if st.button(tr("运行选址", "Run siting"), type="primary", key="siting_run"):
     try:
         with st.spinner(tr("正在选址……", "Choosing sites…")):
-            cands = make_candidates()
+            cands = page_candidates()
             res = plan_sites(
                 model,
                 base,
