@@ -53,6 +53,19 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "data.source": ("数据来源", "Data source"),
     "dataset": ("数据集", "Dataset"),
+    "dataset.sources": ("数据来源与许可", "Sources and licences"),
+    "dataset.synthetic_tag": ("（合成示例）", " (synthetic sample)"),
+    "dataset.uploaded_tag": ("（本会话上传）", " (uploaded in this session)"),
+    "dataset.opening": (
+        "正在打开数据集（首次打开需建立步行网络与距离，之后从缓存读取）…",
+        "Opening the dataset (the first opening builds the walking network and distances; "
+        "later ones read them from the cache)…",
+    ),
+    "dataset.col.kind": ("类型", "Kind"),
+    "dataset.col.name": ("来源", "Source"),
+    "dataset.col.licence": ("许可", "Licence"),
+    "dataset.col.attribution": ("署名", "Credit"),
+    "dataset.col.date": ("日期", "Date"),
     "approximate": ("位置与范围为示意（近似）", "position and extent are schematic (approximate)"),
     # plan map
     "plan.intro": (
@@ -101,6 +114,28 @@ STRINGS: dict[str, tuple[str, str]] = {
     "target.circles": ("达标便民生活圈", "Circles meeting the standard"),
     "target.recycling": ("再生资源回收点覆盖率", "Recycling-point coverage"),
     "target.goal": ("目标", "target"),
+    "target.synthetic_title": (
+        "⚠️ 以下两项为示例（合成）数据上的计算演示，不是宁波的实际进展",
+        "⚠️ The two figures below are a demonstration on synthetic sample data, not Ningbo's "
+        "actual progress",
+    ),
+    "target.synthetic_note": (
+        "打开真实数据集（侧栏“数据集”）后，这里显示该数据集的达标生活圈数与回收点覆盖率。",
+        "With a real dataset (sidebar, 'Dataset') these show that dataset's complete circles "
+        "and recycling coverage.",
+    ),
+    "target.synthetic_tag": ("合成示例", "synthetic sample"),
+    "target.not_progress": ("非实际进展", "not actual progress"),
+    "target.real_title": ("基于数据集“{name}”的计算", "Computed on the dataset “{name}”"),
+    "target.circles_na": (
+        "不可用：该数据集没有生活圈（街道/社区）边界图层，无法统计达标生活圈数；不以小区数代替。",
+        "Not available: the dataset has no circles layer (街道/社区 boundaries), so complete "
+        "circles cannot be counted; 小区 are not counted instead.",
+    ),
+    "target.circles_of": (
+        "共 {total} 个生活圈，达标 {complete} 个（≥{level} 的居民满足全部必备业态）",
+        "{complete} of {total} circles complete (≥{level} of residents meet the whole standard)",
+    ),
     "target.from_layer": ("来自图层", "from layer"),
     "target.note_streets": (
         "仅统计内置图层中收录的步行街；规划未列出全部名单。",

@@ -111,10 +111,21 @@ def test_plan_page_loads_with_targets_from_the_layers(model):
     )
     assert metric(at, "市级步行街") == str(int((streets["level"] == "municipal").sum()))
     assert metric(at, "商圈") == "6"
-    assert metric(at, "达标便民生活圈") == str(complete_count(model, REQUIRED))
+    # The demo is synthetic and has no circles layer: its figures are set apart as a
+    # demonstration (never Ningbo's progress, never "met"), the circle count is not available
+    # (and not replaced by the number of complete communities).
+    assert any("不是宁波的实际进展" in w.value for w in at.warning)
+    assert metric(at, "达标便民生活圈（合成示例）") == "—"
+    assert str(complete_count(model, REQUIRED)) != "—"
     d = np.nan_to_num(model.distances_m["recycling"].to_numpy(), nan=np.inf)
-    assert metric(at, "再生资源回收点覆盖率") == f"{float(np.mean(d <= 15 * 4000 / 60 + 1e-9)):.1%}"
+    share = f"{float(np.mean(d <= 15 * 4000 / 60 + 1e-9)):.1%}"
+    assert metric(at, "再生资源回收点覆盖率（合成示例）") == share
+    synthetic_cards = [m for m in at.metric if "合成示例" in m.label]
+    assert len(synthetic_cards) == 2
+    assert all("非实际进展" in m.proto.delta for m in synthetic_cards)
+    assert all(m.proto.color == m.proto.GRAY for m in synthetic_cards)  # never green
     captions = shown(" ".join(c.value for c in at.caption))
+    assert "没有生活圈（街道/社区）边界图层" in captions and "不以小区数代替" in captions
     assert "示例数据（合成）" in captions and "data/geo/pedestrian_streets.geojson" in captions
 
 
@@ -308,9 +319,11 @@ def test_data_that_cannot_be_analysed_is_an_error_not_a_traceback(monkeypatch):
 
     monkeypatch.setattr(app_state, "build_access", refuse)
     app_state._model.clear()
+    app_state._opened.clear()
     for page in ("gisplan/app/pages/coverage.py", "gisplan/app/pages/plan_map.py"):
         at = AppTest.from_file(str(ROOT / page), default_timeout=120)
         at.run()
         assert not at.exception, [e.value for e in at.exception]
         assert any("none of the 2 communities" in e.value for e in at.error), page
     app_state._model.clear()
+    app_state._opened.clear()

@@ -170,3 +170,33 @@ def test_pages_are_in_the_app_navigation_and_protected(db):
         assert any("请在左侧边栏登录" in w.value for w in at.warning)
         assert all(n not in shown_text(at) for n in NAMES)
         assert not download_buttons(at)
+
+
+def test_scenario_opened_on_another_dataset_says_so(db):
+    """A scenario records its dataset; opened on other data the page warns, on the same data
+    it says so, and one saved before datasets were recorded says that it does not know."""
+    import hashlib
+    from dataclasses import replace
+
+    from gisplan.analysis import demo_dataset
+
+    demo_hash = demo_dataset(cached=True).content_hash
+    other = hashlib.sha256(b"another city").hexdigest()
+    db.save(
+        PLANNER, replace(record("同数据", 1200.0, 0), dataset_name="示例", dataset_hash=demo_hash)
+    )
+    db.save(
+        PLANNER,
+        replace(record("别的数据", 1200.0, 0), dataset_name="慈溪市 2026", dataset_hash=other),
+    )
+    at = open_page()
+    sign_in(at, "li", "pw-li")
+
+    at.selectbox(key="scenario_open").set_value("别的数据").run()
+    warnings = " ".join(w.value for w in at.warning)
+    assert "慈溪市 2026" in warnings and "不对应当前数据" in warnings
+    at.selectbox(key="scenario_open").set_value("同数据").run()
+    assert "不对应当前数据" not in " ".join(w.value for w in at.warning)
+    assert any("与当前数据一致" in c.value for c in at.caption)
+    at.selectbox(key="scenario_open").set_value(NAMES[0]).run()  # saved without a dataset
+    assert any("未记录所用数据集" in i.value for i in at.info)

@@ -79,6 +79,20 @@ def test_cached_model_equals_the_built_one_and_skips_opening(tmp_path, demo):
     for c, s in m1.amenity_snap.items():
         np.testing.assert_array_equal(s.ids, m2.amenity_snap[c].ids)
         np.testing.assert_array_equal(s.edge, m2.amenity_snap[c].edge)
+    # a service area (snaps, node distances and edge geometries) is the same on both
+    from gisplan.access.service_area import service_area
+
+    areas = [
+        service_area(
+            m.network,
+            m.amenity_snap["supermarket"],
+            std.threshold_metres("supermarket"),
+            node_dist_m=m.node_dist_m["supermarket"],
+        )
+        for m in (m1, m2)
+    ]
+    assert areas[0].area.sum() > 0
+    assert areas[0].area.sum() == pytest.approx(areas[1].area.sum(), rel=1e-9)
 
 
 def test_model_key_changes_with_hash_categories_and_snapping():

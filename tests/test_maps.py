@@ -263,9 +263,40 @@ def test_plan_progress_counts_from_the_layers(plan_layers):
         and got["recycling"].synthetic
     )
     assert got["recycling"].text() == "50.0% / 100%"
-    # circles: only a and d meet all three (b: store 400 m = 6 min > 5; c: store unsnapped)
-    assert got["circles"].value == 2 and got["circles"].target == 50 and not got["circles"].met
+    # circles: the toy data has no circles layer, so the count is not available -- never
+    # the number of complete communities (a and d), which is a different thing
+    assert got["circles"].value is None and not got["circles"].available
+    assert got["circles"].target == 50 and not got["circles"].met
+    assert got["circles"].text() == "— / 50+" and got["circles"].value_text() == "—"
     assert got["streets_high"].layer.endswith("pedestrian_streets.geojson")
+
+
+def test_plan_progress_counts_complete_circles_of_the_circles_layer(plan_layers):
+    """Hand-computed: a and d meet the whole standard (populations 100, 400); b (200) and
+    c (300) do not.  Circle X holds a and b (100/300 = 33% < 80%), Z holds c (0%), Y holds d
+    (100%), W holds nobody (never complete): 1 complete circle of 4."""
+    from gisplan.access.circles import assign_circles
+
+    _, districts, streets = plan_layers
+    result, comm = _toy_result()
+    circles = gpd.GeoDataFrame(
+        {"id": ["X", "Z", "Y", "W"], "name": ["甲", "丙", "乙", "丁"]},
+        geometry=[
+            shapely.box(121.5495, 29.8695, 121.5515, 29.8715),
+            shapely.box(121.5515, 29.8715, 121.5525, 29.8725),
+            shapely.box(121.5525, 29.8725, 121.5535, 29.8735),
+            shapely.box(121.60, 29.90, 121.61, 29.91),
+        ],
+        crs=WGS84,
+    )
+    result.circles = circles
+    result.circle_of = assign_circles(comm, circles)
+    assert list(result.table["complete"]) == [True, False, False, True]
+    got = {p.key: p for p in targets.plan_progress(streets, districts, result, dataset_label="t")}
+    c = got["circles"]
+    assert (c.value, c.of_total, c.met) == (1, 4, False)
+    assert c.value_text() == "1 / 4" and c.text() == "1 / 50+"
+    assert result.communities_complete == 2  # the 小区 count differs and is not used
 
 
 def test_plan_progress_without_coverage_has_three_targets(plan_layers):

@@ -45,11 +45,13 @@ def main(app_dir: str | Path | None = None) -> None:
     import streamlit as st
 
     from gisplan.app.state import setup_page
+    from gisplan.app.widgets import dataset_control
     from gisplan.i18n import t
 
     # No page_icon: a Material or emoji favicon would be fetched from a CDN; the default is local.
     st.set_page_config(page_title=t("app.title"), layout="wide")
     setup_page(Path(app_dir) if app_dir is not None else Path(__file__).resolve().parent)
+    dataset_control()
 
     sections: dict[str, list] = {}
     for i, (section, script, title, url) in enumerate(PAGES):

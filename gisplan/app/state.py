@@ -5,7 +5,12 @@ Nothing here analyses anything; it caches what the package computes:
 - :func:`demo` and :func:`access_model` are ``st.cache_resource``: the walking network and
   the distances are built once per dataset, and changing a threshold only re-applies the
   standard (:meth:`gisplan.access.coverage.AccessModel.coverage`, milliseconds);
-- :func:`current_dataset` returns the demo dataset, or a copy with the layers the user
+- :func:`dataset_choices` lists the datasets the server offers (``GISPLAN_DATASET``,
+  ``GISPLAN_DATASETS_DIR``, the demo; :mod:`gisplan.dataset.catalog`) plus the prepared
+  datasets uploaded in this session; :func:`chosen_entry` is the one picked in the sidebar.
+  A prepared dataset is opened once per server process, its network and distances read from
+  the disk cache keyed by its content hash (:mod:`gisplan.dataset.model_cache`);
+- :func:`current_dataset` returns the chosen dataset, or a copy with the layers the user
   uploaded in this session (``st.session_state``; other sessions are unaffected);
 - :func:`setup_page` installs Leaflet into ``static/vendor`` (served at
   ``/app/static/vendor``), the language provider and the common sidebar controls.
@@ -27,6 +32,7 @@ from gisplan import i18n
 from gisplan.access.coverage import AccessModel
 from gisplan.analysis import Dataset, build_access, demo_dataset, with_layers
 from gisplan.catalogue import default_standard
+from gisplan.dataset.catalog import DEMO_ENTRY, DEMO_ID, DatasetEntry, configured_datasets
 from gisplan.errors import InputError
 from gisplan.maps.assets import install_vendor
 from gisplan.settings import MAX_UPLOAD_MB
@@ -40,10 +46,16 @@ __all__ = [
     "embedded_layers",
     "access_model",
     "current_dataset",
+    "dataset_choices",
+    "chosen_entry",
+    "add_uploaded_dataset",
+    "open_timings",
 ]
 
 _LANG_KEY = "lang"
 _DEMO_KEY = "demo"
+_DATASET_KEY = "dataset_id"
+_UPLOADED_KEY = "uploaded_datasets"
 
 
 @dataclass(frozen=True)
@@ -126,11 +138,72 @@ def embedded_layers() -> dict[str, gpd.GeoDataFrame]:
     }
 
 
+@st.cache_data(show_spinner=False, ttl=30)
+def _configured() -> list[DatasetEntry]:
+    # Re-read every 30 s: an administrator can drop a prepared file into the folder.
+    return configured_datasets()
+
+
+def dataset_choices() -> list[DatasetEntry]:
+    """Datasets this session can open: the server's (default first), then its own uploads."""
+    own = list(st.session_state.get(_UPLOADED_KEY, []))
+    ids = {e.id for e in own}
+    return [e for e in _configured() if e.id not in ids] + own
+
+
+def add_uploaded_dataset(entry: DatasetEntry) -> None:
+    """Offer a prepared dataset uploaded in this session (only this session sees it) and pick it."""
+    own = [e for e in st.session_state.get(_UPLOADED_KEY, []) if e.id != entry.id]
+    st.session_state[_UPLOADED_KEY] = [*own, entry]
+    st.session_state[_DATASET_KEY] = entry.id
+
+
+def chosen_entry() -> DatasetEntry:
+    """The dataset picked in the sidebar (default: the first usable one)."""
+    choices = [e for e in dataset_choices() if e.usable]
+    wanted = st.session_state.get(_DATASET_KEY)
+    for e in choices:
+        if e.id == wanted:
+            return e
+    return choices[0] if choices else DEMO_ENTRY
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _opened(entry_id: str, path: str) -> tuple[Dataset, AccessModel, dict]:
+    """A dataset and its access model, once per server process (disk-cached across processes)."""
+    if entry_id == DEMO_ID:
+        ds = demo()
+        return ds, build_access(ds, default_standard()), {}
+    from gisplan.dataset import open_dataset
+    from gisplan.dataset.model_cache import cached_access
+
+    ds, model, timings = cached_access(entry_id, lambda: open_dataset(path), default_standard())
+    return ds, model, dict(timings)
+
+
+def _base(entry: DatasetEntry) -> tuple[Dataset, AccessModel, dict]:
+    try:
+        return _opened(entry.id, str(entry.path or ""))
+    except InputError as exc:
+        zh = "无法打开数据集："
+        en = "The dataset cannot be opened: "
+        st.error((en if lang() == "en" else zh) + str(exc))
+        st.stop()
+
+
+def open_timings() -> dict:
+    """How the chosen dataset was opened (``hit``: from the disk cache; seconds per stage)."""
+    return _base(chosen_entry())[2]
+
+
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _dataset(
-    key: str, _communities: SessionLayer | None, _amenities: SessionLayer | None
+    key: str,
+    _base_dataset: Dataset,
+    _communities: SessionLayer | None,
+    _amenities: SessionLayer | None,
 ) -> Dataset:
-    base = demo()
+    base = _base_dataset
     if _communities is None and _amenities is None:
         return base
     names = [x.name for x in (_communities, _amenities) if x is not None]
@@ -160,15 +233,18 @@ def set_session_layer(layer: SessionLayer | None, kind: str) -> None:
 
 def dataset_key() -> str:
     layers = session_layers()
-    parts = [_DEMO_KEY] + [f"{k}:{v.digest}" for k, v in layers.items() if v is not None]
+    entry = chosen_entry()
+    head = _DEMO_KEY if entry.is_demo else f"ds:{entry.id}"
+    parts = [head] + [f"{k}:{v.digest}" for k, v in layers.items() if v is not None]
     return "+".join(parts)
 
 
 def current_dataset() -> tuple[str, Dataset]:
-    """``(key, dataset)`` for this session: the demo data with any uploaded layers."""
+    """``(key, dataset)`` for this session: the chosen dataset with any uploaded layers."""
     layers = session_layers()
     key = dataset_key()
-    return key, _dataset(key, layers["communities"], layers["amenities"])
+    base, _model_of_base, _t = _base(chosen_entry())
+    return key, _dataset(key, base, layers["communities"], layers["amenities"])
 
 
 def access_model(key: str, dataset: Dataset) -> AccessModel:
@@ -178,6 +254,10 @@ def access_model(key: str, dataset: Dataset) -> AccessModel:
     network) stops the page with the error in words, never a traceback.
     """
     try:
+        if "+" not in key:  # the chosen dataset itself: its model is opened with it
+            base, model, _t = _base(chosen_entry())
+            if base is dataset:
+                return model
         return _model(key, dataset)
     except InputError as exc:
         zh = "无法分析当前数据（可在“数据上传”页恢复示例图层）："

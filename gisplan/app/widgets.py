@@ -19,12 +19,71 @@ from gisplan.analysis import Dataset
 from gisplan.maps.basemaps import BASEMAPS, Basemap, MissingKeyError, get_basemap, tianditu_key
 
 __all__ = [
+    "dataset_control",
     "basemap_control",
     "basemap_key",
     "coverage_files",
     "show_map",
     "synthetic_banner",
 ]
+
+
+def dataset_control() -> None:
+    """Sidebar: pick the dataset (when there is a choice); its name, credit and sources.
+
+    The choice is kept in ``st.session_state["dataset_id"]``; every page then works on it
+    (:func:`gisplan.app.state.current_dataset`).  Files the server cannot open are logged for
+    the administrator (terminal), not shown to visitors.
+    """
+    import logging
+
+    import pandas as pd
+
+    from gisplan.app.state import chosen_entry, current_dataset, dataset_choices
+    from gisplan.safetext import md_text
+
+    entries = dataset_choices()
+    for e in entries:
+        if not e.usable:
+            logging.getLogger("gisplan.app").warning("dataset not offered: %s", e.error)
+    usable = [e for e in entries if e.usable]
+    own = {e.id for e in st.session_state.get("uploaded_datasets", [])}
+
+    def label(entry_id: str) -> str:
+        e = next(x for x in usable if x.id == entry_id)
+        tag = i18n.t("dataset.synthetic_tag") if e.synthetic else ""
+        if e.id in own:
+            tag += i18n.t("dataset.uploaded_tag")
+        return f"{e.name}{tag}"
+
+    if len(usable) > 1:
+        current = chosen_entry().id
+        if st.session_state.get("dataset_id") not in {e.id for e in usable}:
+            st.session_state["dataset_id"] = current
+        st.sidebar.selectbox(
+            i18n.t("dataset"), [e.id for e in usable], format_func=label, key="dataset_id"
+        )
+    with st.spinner(i18n.t("dataset.opening")):
+        _key, dataset = current_dataset()
+    if len(usable) <= 1:
+        st.sidebar.caption(f"{i18n.t('dataset')}: {md_text(dataset.label)}")
+    if dataset.attribution:
+        st.sidebar.caption(f"{i18n.t('data.source')}: {md_text(dataset.attribution)}")
+    if dataset.sources:
+        with st.sidebar.expander(i18n.t("dataset.sources")):
+            rows = pd.DataFrame(
+                [
+                    {
+                        i18n.t("dataset.col.kind"): s.kind,
+                        i18n.t("dataset.col.name"): s.name,
+                        i18n.t("dataset.col.licence"): s.licence,
+                        i18n.t("dataset.col.attribution"): s.attribution,
+                        i18n.t("dataset.col.date"): s.date,
+                    }
+                    for s in dataset.sources
+                ]
+            )
+            st.dataframe(rows, hide_index=True)
 
 
 def synthetic_banner(dataset: Dataset | None = None) -> None:

@@ -1,4 +1,11 @@
-"""``gisplan app``: start the Streamlit app (offline on the embedded data)."""
+"""``gisplan app``: start the Streamlit app (offline; the demo data or prepared datasets).
+
+``--data FILE.gpkg`` opens a prepared dataset (``gisplan prepare``) and ``--datasets-dir DIR``
+offers every prepared dataset in a folder; they set ``GISPLAN_DATASET`` and
+``GISPLAN_DATASETS_DIR`` for the server (a deployment sets those variables directly).  Each
+file is checked before the server starts, so a wrong path is one clear line, not a broken
+page.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +21,18 @@ from gisplan.settings import streamlit_flags
 def add_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("app", help="start the interactive map app / 启动交互地图应用")
     p.add_argument("--port", default="8501", help="local port (default 8501)")
+    p.add_argument(
+        "--data",
+        type=Path,
+        metavar="FILE.gpkg",
+        help="prepared dataset to open (sets GISPLAN_DATASET) / 打开的数据集",
+    )
+    p.add_argument(
+        "--datasets-dir",
+        type=Path,
+        metavar="DIR",
+        help="folder of prepared datasets offered in the sidebar (sets GISPLAN_DATASETS_DIR)",
+    )
     return p
 
 
@@ -33,6 +52,20 @@ def app_script() -> Path:
 def run(args: argparse.Namespace) -> int:
     app = app_script()
     env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    from gisplan.dataset.catalog import ENV_DATASET, ENV_DATASETS_DIR
+
+    if getattr(args, "data", None) is not None:
+        from gisplan.dataset import read_metadata
+
+        read_metadata(args.data)  # DatasetError (one line from the CLI) when it is not one
+        env[ENV_DATASET] = str(args.data.resolve())
+    if getattr(args, "datasets_dir", None) is not None:
+        if not args.datasets_dir.is_dir():
+            print(
+                f"gisplan app: --datasets-dir {args.datasets_dir} is not a folder", file=sys.stderr
+            )
+            return 2
+        env[ENV_DATASETS_DIR] = str(args.datasets_dir.resolve())
     return subprocess.call(
         [
             sys.executable,

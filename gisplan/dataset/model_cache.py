@@ -7,8 +7,12 @@ under ``<cache dir>/model-<key>/`` (:func:`gisplan.cache.cache_dir`); later open
 server process — read it back in a few seconds without touching the GeoPackage:
 
 - ``meta.json``: the dataset's name, flags, sources, metadata and content hash;
-- ``network.npz``: node ids and coordinates, edge end nodes and lengths (metres), and the edge
-  geometries as flat coordinate arrays (:func:`shapely.to_ragged_array`);
+- ``network.npz``: node ids and coordinates, edge end nodes and lengths (metres), the
+  adjacency matrix (CSR arrays) and the edge geometries as flat coordinate arrays
+  (:func:`shapely.to_ragged_array`).  The geometries (a million lines for a city) are
+  rebuilt in a background thread: coverage figures need only the distances, so the first
+  page is usable before the geometries (needed for snapping new points and service areas)
+  are ready; the first use of ``network.edge_geometry`` waits for them;
 - ``communities``, ``amenities``, ``circles`` and the extra layers as GeoParquet;
 - ``distances.parquet`` (community id x category, metres), ``node_dist.npz`` (per category,
   metres from every node to the nearest amenity) and the snapping of communities and amenities.
@@ -28,6 +32,7 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict
@@ -37,6 +42,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 import shapely
 
 from gisplan.access.circles import assign_circles
@@ -50,7 +56,7 @@ __all__ = ["model_key", "cached_access", "load_entry", "entry_path", "OpenTiming
 
 log = logging.getLogger(__name__)
 
-_FORMAT = 1
+_FORMAT = 2
 _PACKAGE = Path(__file__).resolve().parents[1]
 #: Folders / files whose code determines an access model.
 _CODE = ("network", "access", "catalogue.py", "catalogue.toml")
@@ -144,6 +150,9 @@ def _write_entry(dataset: Dataset, model: AccessModel, folder: Path) -> None:
             edge_u=net.edge_u,
             edge_v=net.edge_v,
             edge_length=net.edge_length,
+            adj_data=net.adjacency.data,
+            adj_indices=net.adjacency.indices,
+            adj_indptr=net.adjacency.indptr,
             coords=coords,
             **{f"offsets{i}": o for i, o in enumerate(offsets)},
         )
@@ -212,26 +221,74 @@ def _jsonable(v) -> bool:
 # -- reading ---------------------------------------------------------------------------------
 
 
+class _CachedNetwork(WalkNetwork):
+    """A :class:`WalkNetwork` read from the cache, whose edge geometries arrive in the background.
+
+    Same arrays and behaviour as the network that was cached; ``edge_geometry`` blocks on
+    first access until the background thread has rebuilt the lines.
+    """
+
+    @property  # type: ignore[override]
+    def edge_geometry(self) -> np.ndarray:
+        if self._geometry is None:
+            self._ready.wait()
+            if self._error is not None:
+                raise self._error
+        return self._geometry
+
+    @edge_geometry.setter
+    def edge_geometry(self, value: np.ndarray) -> None:
+        self._geometry = value
+
+
+def _restore_network(meta: dict, z) -> WalkNetwork:
+    """The cached network: arrays and adjacency as stored, geometries built in a thread."""
+    net = object.__new__(_CachedNetwork)
+    net.crs = meta["network"]["crs"]
+    net.node_ids = z["node_ids"]
+    net.node_xy = z["node_xy"]
+    net.edge_u = z["edge_u"]
+    net.edge_v = z["edge_v"]
+    net.edge_length = z["edge_length"]
+    net.source = meta["network"]["source"]
+    n = len(net.node_ids)
+    net.adjacency = sp.csr_matrix((z["adj_data"], z["adj_indices"], z["adj_indptr"]), shape=(n, n))
+    net._tree = None
+    net._geometry = None
+    net._error = None
+    net._ready = threading.Event()
+    kind = shapely.GeometryType(meta["network"]["geometry_type"])
+    coords = z["coords"]
+    offsets = tuple(z[f"offsets{i}"] for i in range(sum(k.startswith("offsets") for k in z.files)))
+
+    def build() -> None:
+        try:
+            net._geometry = np.asarray(
+                shapely.from_ragged_array(kind, coords, offsets), dtype=object
+            )
+        except Exception as exc:  # noqa: BLE001 - re-raised where the geometries are used
+            net._error = exc
+        finally:
+            net._ready.set()
+
+    threading.Thread(target=build, name="gisplan-edge-geometry", daemon=True).start()
+    return net
+
+
+class _Arrays(dict):
+    @property
+    def files(self) -> list[str]:
+        return list(self)
+
+
 def load_entry(folder: Path) -> tuple[Dataset, AccessModel]:
     """Read a cache entry back into a :class:`Dataset` and its :class:`AccessModel`."""
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     if meta.get("format") != _FORMAT:
         raise ValueError(f"cache entry format {meta.get('format')} != {_FORMAT}")
-    with np.load(folder / "network.npz") as z:
-        offsets = tuple(z[f"offsets{i}"] for i in range(sum(k.startswith("offsets") for k in z)))
-        geoms = shapely.from_ragged_array(
-            shapely.GeometryType(meta["network"]["geometry_type"]), z["coords"], offsets
-        )
-        network = WalkNetwork(
-            crs=meta["network"]["crs"],
-            node_ids=z["node_ids"],
-            node_xy=z["node_xy"],
-            edge_u=z["edge_u"],
-            edge_v=z["edge_v"],
-            edge_length=z["edge_length"],
-            edge_geometry=np.asarray(geoms, dtype=object),
-            source=meta["network"]["source"],
-        )
+    with np.load(folder / "network.npz") as npz:
+        z = {k: npz[k] for k in npz.files}
+    network = _restore_network(meta, _Arrays(z))
     communities = gpd.read_parquet(folder / "communities.parquet")
     amenities = gpd.read_parquet(folder / "amenities.parquet")
     circles = (

@@ -5,8 +5,10 @@ Targets (宁波市商贸发展“十四五”规划):
 - 专栏4: 10 or more national and provincial high-quality pedestrian streets, and 20 or more
   municipal ones;
 - 专栏4: the six named business districts;
-- 四(四)1: 50 or more completed 15-minute convenience circles (here: communities meeting the
-  whole required standard, :data:`gisplan.access.coverage.CIRCLE_TARGET`);
+- 四(四)1: 50 or more completed 15-minute convenience circles: **complete circles** of the
+  dataset's circles layer (街道/社区 service units, :mod:`gisplan.access.circles`), never a
+  count of 小区; without a circles layer the figure is *not available*
+  (:data:`gisplan.access.coverage.CIRCLE_TARGET`);
 - 四(四)2: recycling points covering 100% of residential communities (here: the share of
   communities within the recycling threshold's walk of a recycling point).
 """
@@ -41,32 +43,53 @@ class TargetProgress:
     ----------
     key : str
         ``streets_high``, ``streets_municipal``, ``districts``, ``circles`` or ``recycling``.
-    value, target : float
-        Current figure and the plan's target (counts, or shares 0–1 for ``recycling``).
+    value : float or None
+        Current figure (a count, or a share 0–1 for ``recycling``); ``None`` when it is not
+        available (no circles layer).
+    target : float
+        The plan's target (count or share).
     share : bool
         True when ``value``/``target`` are shares (shown as percentages).
     layer : str
         Where the figure comes from (file or dataset name).
     synthetic : bool
-        True when the figure is computed from synthetic data.
+        True when the figure is computed from synthetic data: never Ningbo's progress.
+    of_total : int or None
+        For ``circles``: the number of circles in the layer (``value`` of them complete).
     """
 
     key: str
-    value: float
+    value: float | None
     target: float
     share: bool
     layer: str
     synthetic: bool = False
+    of_total: int | None = None
+
+    @property
+    def available(self) -> bool:
+        return self.value is not None
 
     @property
     def met(self) -> bool:
-        return self.value >= self.target - 1e-9
+        return self.value is not None and self.value >= self.target - 1e-9
+
+    def value_text(self) -> str:
+        """``"4"``, ``"62.5%"``, ``"3 / 40"`` (complete of all circles) or ``"—"``."""
+        if self.value is None:
+            return "—"
+        if self.share:
+            return f"{self.value:.1%}"
+        if self.of_total is not None:
+            return f"{self.value:.0f} / {self.of_total}"
+        return f"{self.value:.0f}"
 
     def text(self) -> str:
-        """``"4 / 10+"`` or ``"62.5% / 100%"``."""
+        """``"4 / 10+"``, ``"62.5% / 100%"``, or ``"— / 50+"`` when not available."""
         if self.share:
-            return f"{self.value:.1%} / {self.target:.0%}"
-        return f"{self.value:.0f} / {self.target:.0f}+"
+            return f"{self.value_text()} / {self.target:.0%}"
+        shown = "—" if self.value is None else f"{self.value:.0f}"
+        return f"{shown} / {self.target:.0f}+"
 
 
 def plan_progress(
@@ -117,14 +140,16 @@ def plan_progress(
         ),
     ]
     if coverage is not None:
+        circles = coverage.circle_coverage()
         out.append(
             TargetProgress(
                 "circles",
-                float(coverage.communities_complete),
+                None if circles is None else float(circles.complete_count),
                 CIRCLE_TARGET,
                 False,
                 dataset_label,
                 synthetic,
+                None if circles is None else circles.total,
             )
         )
         if "met_recycling" in coverage.table.columns and len(coverage.table):

@@ -43,26 +43,42 @@ show_map(
 )
 
 st.subheader(t("plan.progress"))
-cols = st.columns(5)
 
 
-def show_target(col, p) -> None:
-    """One target: the current figure, the plan's target and where the figure comes from."""
+def show_target(col, p, *, synthetic: bool = False) -> None:
+    """One target: the figure, the plan's target and where the figure comes from.
+
+    A figure computed on synthetic data is never shown as met (no green) and says it is a
+    synthetic sample; a figure that is not available says why.
+    """
+    goal = (
+        f"{t('target.goal')} {p.target:.0%}" if p.share else f"{t('target.goal')} {p.target:.0f}+"
+    )
+    label = t(f"target.{p.key}")
+    if synthetic:
+        label = (
+            f"{label}（{t('target.synthetic_tag')}）"
+            if lg == "zh"
+            else (f"{label} ({t('target.synthetic_tag')})")
+        )
+        goal = f"{goal} · {t('target.not_progress')}"
     with col:
         st.metric(
-            t(f"target.{p.key}"),
-            f"{p.value:.1%}" if p.share else f"{p.value:.0f}",
-            delta=f"{t('target.goal')} {p.target:.0%}"
-            if p.share
-            else f"{t('target.goal')} {p.target:.0f}+",
-            delta_color="normal" if p.met else "off",
+            label,
+            p.value_text(),
+            delta=goal,
+            delta_color="normal" if (p.met and not synthetic) else "off",
             delta_arrow="off",
             border=True,
         )
-        st.caption(f"{t('target.from_layer')}: {md_text(p.layer)}")
+        if not p.available:
+            st.caption(t("target.circles_na"))
+        else:
+            st.caption(f"{t('target.from_layer')}: {md_text(p.layer)}")
 
 
-for col, p in zip(cols, plan_progress(layers["streets"], layers["districts"]), strict=False):
+layer_cols = st.columns(3)
+for col, p in zip(layer_cols, plan_progress(layers["streets"], layers["districts"]), strict=False):
     show_target(col, p)
 st.caption(t("target.note_streets"))
 
@@ -71,15 +87,33 @@ with st.spinner(t("cov.loading")):
     key, dataset = current_dataset()
     standard = default_standard()
     result = access_model(key, dataset).coverage(standard)
-full = plan_progress(
+data_targets = plan_progress(
     layers["streets"],
     layers["districts"],
     result,
-    dataset_label=dataset.label,
+    dataset_label=dataset.name,
     synthetic=dataset.synthetic,
-)
-for col, p in zip(cols[3:], full[3:], strict=False):
-    show_target(col, p)
+)[3:]
+circles = result.circle_coverage()
+with st.container(border=True):
+    if dataset.synthetic:
+        # Issue 11 item 2: the public must never read a synthetic figure as Ningbo's progress.
+        st.warning(t("target.synthetic_title"))
+        st.caption(t("target.synthetic_note"))
+    else:
+        st.markdown(t("target.real_title", name=md_text(dataset.name)))
+    data_cols = st.columns(3)
+    for col, p in zip(data_cols, data_targets, strict=False):
+        show_target(col, p, synthetic=dataset.synthetic)
+    if circles is not None:
+        st.caption(
+            t(
+                "target.circles_of",
+                total=circles.total,
+                complete=circles.complete_count,
+                level=f"{circles.level:.0%}",
+            )
+        )
 
 with st.expander(f"{t('layer.streets')} · {t('layer.districts')}"):
     s = layers["streets"]

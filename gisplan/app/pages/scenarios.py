@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from gisplan.app.auth import require_ui, scenario_store, tr
-from gisplan.app.state import lang
+from gisplan.app.state import current_dataset, lang
 from gisplan.app.widgets import show_map
 from gisplan.catalogue import default_standard
 from gisplan.errors import InputError
@@ -120,6 +120,33 @@ if deleted is not None:
 name = st.selectbox(tr("方案", "Scenario"), names, key="scenario_open")
 record = store.load(user, name)
 synthetic = bool(record.params.get("synthetic")) or bool(record.results.get("synthetic"))
+_key, open_dataset_now = current_dataset()
+same_data = record.made_on(open_dataset_now.content_hash)
+if same_data is False:
+    st.warning(
+        tr(
+            f"此方案基于数据集“{md_text(record.dataset_name)}”制作，当前打开的是"
+            f"“{md_text(open_dataset_now.name)}”：其结果与选址不对应当前数据。"
+            "可在侧栏切换数据集。",
+            f"This scenario was made on the dataset '{md_text(record.dataset_name)}'; the open "
+            f"dataset is '{md_text(open_dataset_now.name)}': its results and sites do not refer "
+            "to the current data. Switch datasets in the sidebar.",
+        )
+    )
+elif same_data is None:
+    st.info(
+        tr(
+            "此方案未记录所用数据集（较早版本保存）。",
+            "This scenario does not record the dataset it was made on (saved by an older version).",
+        )
+    )
+else:
+    st.caption(
+        tr(
+            f"数据集：{md_text(record.dataset_name)}（与当前数据一致）",
+            f"Dataset: {md_text(record.dataset_name)} (the open dataset)",
+        )
+    )
 if synthetic:
     st.warning("示例数据（合成） / synthetic sample")
 st.caption(

@@ -630,7 +630,10 @@ def scenario_record(name: str) -> ScenarioRecord:
             result=result,
             params=run["params"] if result is not None else params,
             name=name,
-        )
+        ),
+        # which data the sites were chosen on (opening it on other data says so)
+        dataset_name=dataset.name,
+        dataset_hash=dataset.content_hash,
     )
 
 
