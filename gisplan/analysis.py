@@ -25,6 +25,7 @@ import geopandas as gpd
 from gisplan.access.coverage import AccessModel
 from gisplan.catalogue import CircleStandard
 from gisplan.crs import WGS84
+from gisplan.labels import OSM_ATTRIBUTION, OSM_CREDIT, SYNTHETIC_LABEL
 from gisplan.network.graph import WalkNetwork
 
 __all__ = [
@@ -41,8 +42,6 @@ __all__ = [
 ]
 
 #: Label shown wherever synthetic data is displayed or exported.
-SYNTHETIC_LABEL = "示例数据（合成） / synthetic sample"
-OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
 
 Progress = Callable[[str], None]
 
@@ -248,7 +247,7 @@ def osm_source(path: str | Path, *, rows: int = 0, note: str = "") -> DataSource
         kind="osm",
         name=f"OpenStreetMap extract {p.name}",
         licence="ODbL 1.0",
-        attribution="© OpenStreetMap contributors",
+        attribution=OSM_CREDIT,
         date=day,
         file=p.name,
         rows=rows,
@@ -313,4 +312,3 @@ def build_access(
 def dataset_barriers(dataset: Dataset) -> gpd.GeoDataFrame | None:
     """The dataset's snapping barriers: its water polygons (``extras["rivers"]``) or ``None``."""
     return dataset.extras.get("rivers")
-

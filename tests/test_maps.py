@@ -15,11 +15,11 @@ from folium.plugins import Fullscreen
 
 from gisplan import i18n
 from gisplan.access.coverage import CoverageResult
-from gisplan.analysis import SYNTHETIC_LABEL
 from gisplan.catalogue import default_standard
 from gisplan.coords import wgs84_to_gcj02
 from gisplan.crs import WGS84
 from gisplan.io.embedded import load_business_districts, load_counties, load_pedestrian_streets
+from gisplan.labels import SYNTHETIC_LABEL
 from gisplan.maps import assets, basemaps
 from gisplan.maps import coverage as coverage_maps
 from gisplan.maps.assets import (

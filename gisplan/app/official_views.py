@@ -30,6 +30,7 @@ from gisplan.app.official import (
 )
 from gisplan.catalogue import CircleStandard
 from gisplan.crs import WGS84
+from gisplan.labels import SYNTHETIC_LABEL
 from gisplan.maps import add_area, add_site_points
 from gisplan.maps.base import new_map
 from gisplan.maps.elements import Legend, LegendItem
@@ -201,7 +202,7 @@ def show_plan_result(run, *, user, model, standard, basemap, lang, dataset) -> N
     title = md_text(area.name) if area is not None else tr("全部数据", "whole dataset")
     st.subheader(tr(f"区域方案：{title}", f"Area plan: {title}"))
     if res.synthetic:
-        st.caption("示例数据（合成） / synthetic sample")
+        st.caption(SYNTHETIC_LABEL)
     _area_metrics(s, standard, lang)
     method_zh = {"greedy": "贪心", "exact": "精确（HiGHS）"}.get(s["method"], s["method"])
     info = tr(
@@ -408,7 +409,7 @@ def show_closure_result(result, *, user, model, standard, area, lang, dataset, r
     title = md_text(area.name) if area is not None else tr("全部数据", "whole dataset")
     st.subheader(tr(f"关闭影响：{title}", f"Effect of the closure: {title}"))
     if result.synthetic:
-        st.caption("示例数据（合成） / synthetic sample")
+        st.caption(SYNTHETIC_LABEL)
     c = st.columns(3)
     c[0].metric(tr("失去覆盖的人口", "People losing coverage"), f"{s['people_losing']:,}")
     c[1].metric(tr("失去覆盖的社区", "Communities losing coverage"), f"{s['communities_losing']:,}")

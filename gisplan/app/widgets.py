@@ -16,6 +16,7 @@ import streamlit as st
 
 from gisplan import i18n
 from gisplan.analysis import Dataset
+from gisplan.labels import SYNTHETIC_LABEL, SYNTHETIC_NOTE
 from gisplan.maps.basemaps import BASEMAPS, Basemap, MissingKeyError, get_basemap, tianditu_key
 
 __all__ = [
@@ -89,7 +90,7 @@ def dataset_control() -> None:
 def synthetic_banner(dataset: Dataset | None = None) -> None:
     """The visible synthetic-data warning (only when the dataset is synthetic)."""
     if dataset is None or dataset.synthetic:
-        st.warning(i18n.t("synthetic.banner") + "  \n" + "示例数据（合成） / synthetic sample")
+        st.warning(i18n.t("synthetic.banner") + "  \n" + SYNTHETIC_LABEL)
 
 
 def basemap_control(key: str) -> Basemap:
@@ -156,7 +157,7 @@ def coverage_files(
     result, *, synthetic: bool, dataset_name: str, attribution: str
 ) -> dict[str, bytes]:
     """Coverage as CSV, GeoJSON and GeoPackage bytes (same content as ``gisplan analyze``)."""
-    from gisplan.report.outputs import SYNTHETIC_NOTE, write_analysis_outputs
+    from gisplan.report.outputs import write_analysis_outputs
 
     with tempfile.TemporaryDirectory() as tmp:
         paths = write_analysis_outputs(

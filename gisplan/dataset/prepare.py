@@ -32,9 +32,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from gisplan.analysis import OSM_ATTRIBUTION, Dataset, DataSource, attach_groups, osm_source
+from gisplan.analysis import Dataset, DataSource, attach_groups, osm_source
 from gisplan.crs import WGS84
 from gisplan.errors import InputError
+from gisplan.labels import OSM_ATTRIBUTION
 from gisplan.network.graph import WalkNetwork
 
 __all__ = ["PoiFile", "prepare_dataset", "POI_SOURCE_OF_CRS", "OSM_READ_MB_PER_S"]
@@ -154,8 +155,7 @@ def _clip_network(
     edges: gpd.GeoDataFrame, nodes: gpd.GeoDataFrame, area: shapely.Geometry
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, int]:
     """Edges with both ends inside ``area`` (EPSG:4326), largest connected part; nodes kept."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
+    from gisplan.network.components import largest_component
 
     area_m = gpd.GeoSeries([area], crs=WGS84).to_crs(nodes.crs).iloc[0]
     shapely.prepare(area_m)
@@ -173,10 +173,7 @@ def _clip_network(
         np.concatenate([e["u"].to_numpy(), e["v"].to_numpy()]), return_inverse=True
     )
     m = len(e)
-    adj = coo_matrix((np.ones(m), (inv[:m], inv[m:])), shape=(len(uniq), len(uniq)))
-    _, labels = connected_components(adj, directed=False)
-    big = np.argmax(np.bincount(labels))
-    keep_nodes = uniq[labels == big]
+    keep_nodes = uniq[largest_component(len(uniq), inv[:m], inv[m:])]
     e = e[np.isin(e["u"].to_numpy(), keep_nodes)]
     dropped = int(inside.sum() - len(keep_nodes))
     return e.reset_index(drop=True), nodes.loc[keep_nodes], dropped

@@ -28,8 +28,8 @@ import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
-from gisplan.analysis import SYNTHETIC_LABEL
 from gisplan.i18n import STRINGS, t
+from gisplan.labels import SYNTHETIC_LABEL
 from gisplan.maps.assets import DEFAULT_BASE_URL, localize
 from gisplan.maps.basemaps import Basemap, add_basemap, get_basemap
 from gisplan.maps.elements import Attribution, MapLabel

@@ -21,6 +21,7 @@ import geopandas as gpd
 
 from gisplan.coords import from_wgs84_gdf
 from gisplan.crs import WGS84
+from gisplan.labels import OSM_CREDIT
 from gisplan.settings import ENV_TIANDITU_KEY
 
 __all__ = [
@@ -88,7 +89,7 @@ BASEMAPS: dict[str, Basemap] = {
             "wgs84",
             online=True,
             url="https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-            attribution="© OpenStreetMap contributors",
+            attribution=OSM_CREDIT,
             max_zoom=19,
         ),
         Basemap(

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 
 from gisplan.access.coverage import CoverageResult
-from gisplan.analysis import SYNTHETIC_LABEL
 from gisplan.catalogue import MET_SLACK_MIN
 from gisplan.i18n import category_name, t
+from gisplan.labels import SYNTHETIC_LABEL
 from gisplan.maps.assets import DEFAULT_BASE_URL
 from gisplan.maps.base import _bounds, _popup, _tooltip, new_map, to_feature_collection
 from gisplan.maps.basemaps import Basemap, display_layer, get_basemap

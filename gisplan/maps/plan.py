@@ -11,6 +11,7 @@ import numpy as np
 import shapely
 
 from gisplan.i18n import t
+from gisplan.labels import OSM_CREDIT
 from gisplan.maps.assets import DEFAULT_BASE_URL
 from gisplan.maps.base import (
     _bounds,
@@ -216,7 +217,6 @@ def add_street_markers(
 #: hundreds of names would bury the plan's own layers.
 OSM_PLACE_MIN_ZOOM = 14
 OSM_PLACE_LABEL_MIN_ZOOM = 15
-OSM_CREDIT = "© OpenStreetMap contributors"
 
 
 def add_osm_places(m: folium.Map, places: gpd.GeoDataFrame, *, lang: str = "zh") -> folium.GeoJson:

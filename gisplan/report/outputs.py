@@ -15,10 +15,9 @@ import pandas as pd
 
 from gisplan.access.coverage import CoverageResult
 from gisplan.io.atomic import atomic_path, atomic_write_text
+from gisplan.labels import SYNTHETIC_NOTE
 
 __all__ = ["coverage_csv_frame", "write_analysis_outputs", "summary_table", "SYNTHETIC_NOTE"]
-
-SYNTHETIC_NOTE = "示例数据（合成） / synthetic sample — not real Ningbo communities or shops"
 
 
 def coverage_csv_frame(result: CoverageResult) -> pd.DataFrame:

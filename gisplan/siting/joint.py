@@ -43,6 +43,7 @@ from gisplan.access.coverage import AccessModel
 from gisplan.catalogue import CircleStandard
 from gisplan.crs import WGS84
 from gisplan.errors import InputError
+from gisplan.labels import SYNTHETIC_LABEL
 from gisplan.siting.area import Area
 from gisplan.siting.candidates import Candidates
 from gisplan.siting.effect import Effect, distances_with_sites, effect_of
@@ -767,7 +768,6 @@ def _evaluate(model, standard, problem: JointProblem, order: np.ndarray, in_area
 
 
 def _sites_frame(problem: JointProblem, order, gains, method, synthetic) -> gpd.GeoDataFrame:
-    from gisplan.analysis import SYNTHETIC_LABEL
 
     cand = problem.row_cand[order]
     pts = problem.candidates.points.iloc[cand].reset_index(drop=True)

@@ -31,6 +31,7 @@ from gisplan.access.coverage import AccessModel
 from gisplan.catalogue import CircleStandard
 from gisplan.crs import WGS84
 from gisplan.errors import InputError
+from gisplan.labels import SYNTHETIC_LABEL
 from gisplan.siting.candidates import Candidates
 from gisplan.siting.exact import ExactResult, solve_mclp
 from gisplan.siting.greedy import GreedyResult, greedy_max_cover, marginal_order, multistart_improve
@@ -590,7 +591,6 @@ def _sites_frame(
     method: str,
     synthetic: bool,
 ) -> gpd.GeoDataFrame:
-    from gisplan.analysis import SYNTHETIC_LABEL
 
     pts = problem.candidates.points.iloc[chosen].reset_index(drop=True)
     geom = pts.geometry.to_crs(WGS84)

@@ -10,10 +10,9 @@ from collections.abc import Callable
 import geopandas as gpd
 import numpy as np
 import shapely
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from gisplan.crs import METRIC_CRS
+from gisplan.network.components import largest_component
 from gisplan.synthetic.geometry import _project, _ragged_linestrings
 
 # Anchors of the block-size field: (lon, lat, side length m at the anchor, radius m).  The
@@ -300,14 +299,7 @@ def _contract_short_edges(
 
 def _largest_component(n_nodes: int, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Boolean masks (nodes, edges) of the largest connected component."""
-    graph = coo_matrix((np.ones(len(u)), (u, v)), shape=(n_nodes, n_nodes))
-    _, labels = connected_components(graph, directed=False)
-    used = np.zeros(n_nodes, dtype=bool)
-    used[u] = True
-    used[v] = True
-    counts = np.bincount(labels[used], minlength=labels.max() + 1)
-    big = int(np.argmax(counts))
-    node_mask = (labels == big) & used
+    node_mask = largest_component(n_nodes, u, v)
     return node_mask, node_mask[u]
 
 

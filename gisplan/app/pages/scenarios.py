@@ -19,6 +19,7 @@ from gisplan.app.state import current_dataset, lang
 from gisplan.app.widgets import show_map
 from gisplan.catalogue import default_standard
 from gisplan.errors import InputError
+from gisplan.labels import SYNTHETIC_LABEL
 from gisplan.maps.base import new_map
 from gisplan.maps.elements import Legend, LegendItem
 from gisplan.maps.sites import add_site_points
@@ -148,7 +149,7 @@ else:
         )
     )
 if synthetic:
-    st.warning("示例数据（合成） / synthetic sample")
+    st.warning(SYNTHETIC_LABEL)
 st.caption(
     tr(
         f"作者 {md_text(record.author)}；类别 {md_text(cat_label(record.category))}",

@@ -31,6 +31,7 @@ from gisplan.coords import gcj02_to_wgs84
 from gisplan.crs import WGS84
 from gisplan.errors import InputError
 from gisplan.io.upload import read_upload
+from gisplan.labels import SYNTHETIC_LABEL
 from gisplan.maps.coverage import coverage_base, coverage_overlays
 from gisplan.maps.elements import Legend, LegendItem
 from gisplan.maps.palette import SITE_STYLES, WHATIF_COLOR
@@ -248,7 +249,7 @@ if result is not None:
     cat = result.problem.category
     st.subheader(tr(f"选址结果：{cat_label(cat)}", f"Result: {cat_label(cat)}"))
     if result.synthetic:
-        st.caption("示例数据（合成） / synthetic sample")
+        st.caption(SYNTHETIC_LABEL)
     c = st.columns(4)
     c[0].metric(
         tr("覆盖人口（之前）", "Covered population (before)"),

@@ -16,6 +16,7 @@ import shapely
 from gisplan.crs import WGS84
 from gisplan.errors import InputError
 from gisplan.io.osm.tags import _text
+from gisplan.network.components import largest_component
 
 __all__ = [
     "geodesic_lengths",
@@ -92,9 +93,6 @@ def _network_layers(
     ``twins=False`` skips the search for reverse twins, for tables that hold every edge in
     one direction only (the streaming reader): same result, far less memory.
     """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
     if len(net.u) == 0:
         raise InputError(
             "no walkable ways (highway=footway/residential/…) in the file",
@@ -116,10 +114,7 @@ def _network_layers(
         return order[at]
 
     pu, pv = position(net.u), position(net.v)
-    adjacency = coo_matrix((np.ones(len(pu), dtype=np.int8), (pu, pv)), shape=(n, n))
-    _, labels = connected_components(adjacency, directed=True, connection="weak")
-    largest = int(np.argmax(np.bincount(labels)))
-    node_in = labels == largest
+    node_in = largest_component(n, pu, pv)
     dropped = int(n - node_in.sum())
     e = np.flatnonzero(node_in[pu])
 

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from gisplan.catalogue import Category, CircleStandard, load_catalogue
+from gisplan.labels import OSM_ATTRIBUTION
 
 __all__ = [
     "is_walkable",
@@ -22,8 +23,6 @@ __all__ = [
     "OSM_ATTRIBUTION",
     "WATER_TAGS",
 ]
-
-OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
 
 
 #: ``building=*`` values counted as homes.
