@@ -164,3 +164,39 @@ def test_closure_relocation_cli(small_demo, tmp_path):  # noqa: F811
 def test_closure_errors(small_demo, capsys, extra, message):  # noqa: F811
     assert main(["closure", "--quiet", *extra]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_within_a_circle_of_a_prepared_dataset(small_demo, tmp_path, capsys):  # noqa: F811
+    """A circle of the dataset's circles layer names the area (``--data`` prepared dataset)."""
+    from dataclasses import replace
+
+    from gisplan.dataset import write_dataset
+
+    west = shapely.box(X0 - 200, Y0 - 200, X0 + 330, Y0 + 900)
+    east = shapely.box(X0 + 330, Y0 - 200, X0 + 900, Y0 + 900)
+    circles = gpd.GeoDataFrame(
+        {"id": ["Q1", "Q2"], "name": ["西门街道", "东门街道"], "level": "街道", "source": "test"},
+        geometry=[west, east],
+        crs=CRS,
+    ).to_crs(4326)
+    path = tmp_path / "city.gpkg"
+    write_dataset(replace(small_demo, circles=circles), path)
+    out = tmp_path / "out"
+    rc = main(
+        ["site", "--data", str(path), "--category", "supermarket", "--k", "1", "--quiet"]
+        + ["--within", "东门街道", "--out", str(out), *SHORT]
+    )
+    assert rc == 0, capsys.readouterr().err
+    s = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert s["area"]["name"] == "东门街道" and s["area"]["kind"] == "circle"
+    sites = gpd.read_file(out / "sites.geojson")
+    assert sites.within(circles.geometry.iloc[1]).all()
+    amen = small_demo.amenities
+    market = str(amen.loc[amen["category"] == "wet_market", "id"].iloc[0])
+    rc = main(
+        ["closure", "--data", str(path), "--amenity", market, "--within", "西门街道", "--quiet"]
+        + ["--out", str(tmp_path / "c"), *SHORT]
+    )
+    assert rc == 0, capsys.readouterr().err
+    s = json.loads((tmp_path / "c" / "summary.json").read_text(encoding="utf-8"))
+    assert s["area"]["name"] == "西门街道"

@@ -183,3 +183,27 @@ def test_area_without_candidates(area_file, tmp_path):
     gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 1, 1)], crs=4326).to_file(far)
     with pytest.raises(InputError, match="no candidate"):
         plan_sites(model, std, "supermarket", 1, cands, area=resolve_area(far))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_area_incidence_equals_whole_network(seed):
+    """Coverage sets on the network near the area equal those on the whole network."""
+    from gisplan.network.snapping import snap_points
+    from gisplan.siting.clip import area_incidence
+    from gisplan.siting.incidence import coverage_incidence
+    from tests.test_siting_helpers import grid_network, random_points
+
+    rng = np.random.default_rng(seed)
+    net = grid_network(12, 12, 80.0, seed=seed, drop=0.2)
+    region_m = shapely.box(X0 + 200, Y0 + 200, X0 + 500, Y0 + 600)
+    region = gpd.GeoSeries([region_m], crs=CRS).to_crs(4326).iloc[0]
+    cand_pts = random_points(net, 200, rng, spread=30)
+    cand_pts = cand_pts[cand_pts.within(region_m)]
+    cand = snap_points(net, cand_pts, ids=np.arange(len(cand_pts)))
+    dem_pts = random_points(net, 150, rng, spread=30)
+    dem = snap_points(net, dem_pts, ids=np.arange(len(dem_pts)))
+    thr = float(rng.uniform(150, 350))
+    whole = coverage_incidence(net, cand, dem, thr)
+    near = area_incidence(net, cand, dem, thr, region)
+    assert len(cand) >= 5 and whole.nnz > 0
+    assert (abs(whole - near) > 1e-6).nnz == 0

@@ -115,8 +115,14 @@ def login_from_args(args: argparse.Namespace, action: str = "read"):
 
 
 def add_dataset_options(p: argparse.ArgumentParser) -> None:
-    """``--osm FILE``: the dataset of commands that default to the embedded demonstration."""
-    p.add_argument(
+    """``--data FILE.gpkg`` / ``--osm FILE``: the dataset (default: the embedded demonstration)."""
+    g = p.add_mutually_exclusive_group()
+    g.add_argument(
+        "--data",
+        metavar="FILE.gpkg",
+        help="prepared dataset (from gisplan prepare); its circles layer names areas for --within",
+    )
+    g.add_argument(
         "--osm", metavar="FILE", help="OpenStreetMap extract (.osm or .osm.pbf) instead of the demo"
     )
 
@@ -125,6 +131,11 @@ def dataset_from_args(args: argparse.Namespace, progress):
     """The dataset chosen by :func:`add_dataset_options` (the synthetic demo by default)."""
     from gisplan.analysis import demo_dataset, osm_dataset
 
+    if getattr(args, "data", None):
+        from gisplan.dataset import open_dataset
+
+        progress(f"opening prepared dataset {args.data}")
+        return open_dataset(args.data, progress=progress)
     if getattr(args, "osm", None):
         progress(f"reading OpenStreetMap file {args.osm}")
         return osm_dataset(args.osm)

@@ -442,12 +442,16 @@ def close_amenities(
 
 
 def _closed_frame(model: AccessModel, ids: list[str]) -> gpd.GeoDataFrame:
-    am = model.amenities.set_index(model.amenities["id"].astype(str))
-    rows = am.loc[list(dict.fromkeys(ids))]
+    am = model.amenities
+    all_ids = am["id"].astype(str).to_numpy()
+    order = {a: i for i, a in enumerate(dict.fromkeys(ids))}
+    pos = np.flatnonzero(np.isin(all_ids, list(order)))
+    pos = pos[np.argsort([order[a] for a in all_ids[pos]])]
+    rows = am.iloc[pos]
     geom = gpd.GeoSeries(rows.geometry.values, crs=WGS84)
     return gpd.GeoDataFrame(
         {
-            "id": rows.index.to_numpy(),
+            "id": all_ids[pos],
             "name": rows["name"].astype(str).to_numpy() if "name" in rows else "",
             "category": rows["category"].astype(str).to_numpy(),
             "lon": np.round(geom.x.to_numpy(), 7),

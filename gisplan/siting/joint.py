@@ -46,9 +46,9 @@ from gisplan.errors import InputError
 from gisplan.labels import SYNTHETIC_LABEL
 from gisplan.siting.area import Area
 from gisplan.siting.candidates import Candidates
+from gisplan.siting.clip import area_incidence
 from gisplan.siting.effect import Effect, distances_with_sites, effect_of
 from gisplan.siting.exact import _new_highs
-from gisplan.siting.incidence import coverage_incidence
 from gisplan.siting.plan import area_summary, candidates_within, met_matrix, threshold_m
 
 __all__ = [
@@ -209,9 +209,14 @@ def build_joint_problem(
     objective: str = "complete",
     weights: Mapping[str, float] | None = None,
     demand_mask: np.ndarray | None = None,
+    region=None,
     progress: Progress | None = None,
 ) -> JointProblem:
-    """Groups, items and each candidate's coverage for a joint plan (see module doc)."""
+    """Groups, items and each candidate's coverage for a joint plan (see module doc).
+
+    ``region`` (shapely geometry, EPSG:4326) holding every candidate lets the coverage sets
+    be computed on the network near it only (:func:`gisplan.siting.clip.area_incidence`).
+    """
     progress = progress or _noop
     if objective not in JOINT_OBJECTIVES:
         raise InputError(
@@ -289,11 +294,12 @@ def build_joint_problem(
     blocks = []
     for j, c in enumerate(cats):
         sel = np.flatnonzero(item_cat == j)
-        inc = coverage_incidence(
+        inc = area_incidence(
             model.network,
             candidates.snap,
             model.community_snap.subset(item_comm[sel]),
             threshold_m(standard, c),
+            region,
             progress=progress,
         )
         blocks.append(sp.csr_matrix((np.ones(inc.nnz), inc.indices, inc.indptr), shape=inc.shape))
@@ -679,6 +685,7 @@ def plan_joint(
         objective=objective,
         weights=weights,
         demand_mask=None if (in_area is None or count_outside) else in_area,
+        region=None if area is None else area.geometry,
         progress=progress,
     )
     timings: dict[str, float] = {}

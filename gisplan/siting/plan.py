@@ -139,11 +139,14 @@ def build_problem(
     batch_size: int | None = None,
     progress: Progress | None = None,
     demand_mask: np.ndarray | None = None,
+    region=None,
 ) -> SitingProblem:
     """Select the demand in play and compute each candidate's coverage set (see module doc).
 
     ``demand_mask`` (boolean, one per community of the model) further restricts the demand
-    in play, e.g. to the communities of a planning area.
+    in play, e.g. to the communities of a planning area. ``region`` (shapely geometry,
+    EPSG:4326) holding every candidate lets the coverage sets be computed on the network near
+    it only (:func:`gisplan.siting.clip.area_incidence`; same result).
     """
     progress = progress or _noop
     _check_category(model, standard, category)
@@ -191,11 +194,14 @@ def build_problem(
     )
     t0 = time.perf_counter()
     kw = {} if batch_size is None else {"batch_size": batch_size}
-    incidence = coverage_incidence(
+    from gisplan.siting.clip import area_incidence
+
+    incidence = area_incidence(
         model.network,
         candidates.snap,
         model.community_snap.subset(demand),
         thr,
+        region,
         progress=progress,
         **kw,
     )
@@ -482,6 +488,7 @@ def plan_sites(
             objective=objective,
             progress=progress,
             demand_mask=None if (in_area is None or count_outside) else in_area,
+            region=None if area is None else area.geometry,
         )
     timings: dict[str, float] = {}
     greedy_plain: float | None = None

@@ -1,0 +1,154 @@
+"""Benchmark of the district official's tools at whole-city scale. Prints figures.
+
+On the perturbed-grid city of :func:`gisplan.synthetic.generate_grid_city` (default 500,000
+nodes, about 70 km across, centred on Ningbo; synthetic):
+
+1. **Joint plan within a county**: 5 new sites — 2 wet markets and 3 supermarkets — chosen
+   jointly to complete the most circles (residents), candidates every ``--spacing`` metres
+   inside 海曙区 (the embedded county boundary). Stages: area and candidates, coverage sets
+   (bounded searches), greedy (+ swap search), exact MILP (HiGHS) with the gap; then the
+   same with the population objective. Target: greedy < 10 s.
+2. **Closure of one amenity**: a wet market in the county closes. Stages: the catchment
+   index (once per model and category), the closure itself (bounded re-search over the
+   closed market's catchment), and — the baseline — a full recomputation of the category's
+   distances without it; the two must agree for every community. Target: closure < 1 s.
+
+Per stage: wall time and Python-heap peak (tracemalloc, numpy included); at the end the
+process's peak resident set. The machine is shared: figures are upper bounds under load;
+the ratio closure / full recomputation is measured in the same process.
+
+    python benchmarks/bench_official.py            # 500k nodes
+    python benchmarks/bench_official.py --small    # 60k nodes, quick
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+from measure import Stage, maxrss_mb  # benchmarks/measure.py, beside this script
+
+from gisplan.access.coverage import AccessModel
+from gisplan.access.walking import nearest_source_distances, node_distances
+from gisplan.catalogue import default_standard
+from gisplan.network.graph import WalkNetwork
+from gisplan.siting import grid_candidates
+from gisplan.siting.area import resolve_area
+from gisplan.siting.closure import catchment_index, close_amenities
+from gisplan.siting.effect import effect_of
+from gisplan.siting.joint import plan_joint
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--small", action="store_true", help="60k nodes instead of 500k")
+    ap.add_argument("--nodes", type=int, default=None, help="network nodes (default 500,000)")
+    ap.add_argument("--spacing", type=float, default=250.0, help="candidate spacing, metres")
+    ap.add_argument("--county", default="海曙区", help="planning area (county name)")
+    ap.add_argument("--seed", type=int, default=7)
+    args = ap.parse_args()
+    n_nodes = args.nodes or (60_000 if args.small else 500_000)
+    n_comm = max(800, n_nodes // 50)
+    n_amen = max(60, n_nodes // 400)
+
+    from gisplan.synthetic import generate_grid_city
+
+    print(f"bench_official: {n_nodes:,}-node grid city (synthetic), county {args.county}")
+    t0 = time.perf_counter()
+    city = generate_grid_city(
+        n_nodes, seed=args.seed, n_communities=n_comm, n_amenities_per_category=n_amen
+    )
+    net = WalkNetwork.from_edges(city.edges, nodes=city.nodes, source="synthetic")
+    print(
+        f"  city (not a stage): {net.n_nodes:,} nodes, {net.n_edges:,} edges, "
+        f"{len(city.communities):,} communities, {n_amen} amenities per category, "
+        f"{time.perf_counter() - t0:.1f} s"
+    )
+    std = default_standard()
+    req = std.required_ids
+    with Stage("access model (3 required categories)"):
+        model = AccessModel.build(
+            net,
+            city.communities,
+            city.amenities[city.amenities["category"].isin(req)],
+            categories=req,
+            max_snap_distance_m=std.max_snap_distance_m,
+        )
+    before = effect_of(model, std, {}).figures()
+    print(
+        f"  complete circles before: {before['complete_circles_before']:,} of "
+        f"{before['communities']:,} communities"
+    )
+
+    # -- 1. joint plan within the county -------------------------------------------------------
+    print("\n1. joint plan: wet_market=2, supermarket=3 within the county")
+    with Stage("area + grid candidates inside it"):
+        area = resolve_area(args.county)
+        cands = grid_candidates(net, spacing_m=args.spacing)
+        inside = area.contains(cands.points)
+        cands = cands.subset(np.flatnonzero(inside))
+        n_in = int(area.contains(model.communities).sum())
+    print(f"  {len(cands):,} candidates ({args.spacing:g} m grid), {n_in:,} communities inside")
+    plan = {"wet_market": 2, "supermarket": 3}
+    for objective in ("complete", "population"):
+        with Stage(f"plan_joint ({objective}, greedy + exact)"):
+            res = plan_joint(
+                model, std, plan, cands, objective=objective, exact=True, area=area, time_limit_s=60
+            )
+        s = res.summary()
+        t = s["timings_s"]
+        print(
+            f"  coverage sets {t['incidence']:.2f} s; greedy (+swaps) {t['greedy']:.3f} s; "
+            f"exact {t.get('exact', float('nan')):.2f} s ({s['exact_status']}, model "
+            f"{s['exact_model_size']['rows']:,} rows x {s['exact_model_size']['groups']:,} groups)"
+        )
+        print(
+            f"  objective ({'residents completing' if objective == 'complete' else 'people served'}): "
+            f"greedy {s['greedy_objective']:,} (plain {s['greedy_plain_objective']:,}), exact "
+            f"{s['exact_objective']:,}, gap {s['gap']:.2%}"
+        )
+        a = s["area"]["area"]
+        print(
+            f"  in the county: complete circles {a['complete_circles_before']} -> "
+            f"{a['complete_circles_after']}; sites {list(zip(res.sites['category'], res.sites['id'], strict=True))}"
+        )
+
+    # -- 2. closure of one amenity -------------------------------------------------------------
+    print("\n2. closure of one wet market in the county")
+    markets = model.amenities[model.amenities["category"] == "wet_market"]
+    inside = markets[area.contains(markets)]
+    closed = str((inside if len(inside) else markets)["id"].iloc[0])
+    with Stage("catchment index (once per model and category)"):
+        catchment_index(model, "wet_market")
+    with Stage("closure (incremental)") as st_close:
+        res = close_amenities(model, std, [closed], area=area)
+    s = res.summary()
+    print(
+        f"  {closed}: {s['communities_losing']} communities / {s['people_losing']:,} people lose "
+        f"their wet market; complete circles {s['complete_circles_before']} -> "
+        f"{s['complete_circles_after']}; {len(res.affected)} communities with a longer walk"
+    )
+    snap = model.amenity_snap["wet_market"]
+    keep = snap.ids != closed
+    with Stage("baseline: full recomputation of the category") as st_full:
+        nd = node_distances(net, snap.subset(keep))
+        full = nearest_source_distances(net, snap.subset(keep), model.community_snap, node_dist=nd)
+    got = res.effect.table["minutes_wet_market_after"].to_numpy() * std.metres_per_minute
+    same = np.allclose(
+        np.nan_to_num(got, nan=-1, posinf=1e300),
+        np.nan_to_num(full, nan=-1, posinf=1e300),
+        rtol=0,
+        atol=1e-6,
+    )
+    print(
+        f"  incremental equals full recomputation for all {len(full):,} communities: {same}; "
+        f"closure / full = {st_close.seconds / st_full.seconds:.3f}"
+    )
+    print(f"\npeak resident set (whole process): {maxrss_mb():,.0f} MB")
+    if not same:
+        raise SystemExit("closure differs from the full recomputation")
+
+
+if __name__ == "__main__":
+    main()
