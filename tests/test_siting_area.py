@@ -185,8 +185,9 @@ def test_area_without_candidates(area_file, tmp_path):
         plan_sites(model, std, "supermarket", 1, cands, area=resolve_area(far))
 
 
+@pytest.mark.parametrize("n_demand", [20, 150])
 @pytest.mark.parametrize("seed", range(4))
-def test_area_incidence_equals_whole_network(seed):
+def test_area_incidence_equals_whole_network(seed, n_demand):
     """Coverage sets on the network near the area equal those on the whole network."""
     from gisplan.network.snapping import snap_points
     from gisplan.siting.clip import area_incidence
@@ -200,10 +201,11 @@ def test_area_incidence_equals_whole_network(seed):
     cand_pts = random_points(net, 200, rng, spread=30)
     cand_pts = cand_pts[cand_pts.within(region_m)]
     cand = snap_points(net, cand_pts, ids=np.arange(len(cand_pts)))
-    dem_pts = random_points(net, 150, rng, spread=30)
+    dem_pts = random_points(net, n_demand, rng, spread=30)  # fewer or more than candidates
     dem = snap_points(net, dem_pts, ids=np.arange(len(dem_pts)))
     thr = float(rng.uniform(150, 350))
     whole = coverage_incidence(net, cand, dem, thr)
     near = area_incidence(net, cand, dem, thr, region)
     assert len(cand) >= 5 and whole.nnz > 0
     assert (abs(whole - near) > 1e-6).nnz == 0
+    assert np.array_equal(whole.indptr, near.indptr) and np.array_equal(whole.indices, near.indices)

@@ -5,7 +5,8 @@ around the candidate (a walk is at least as long as the straight line). So when 
 lies inside a region, every walk that counts stays within ``threshold_m`` of the region, and
 the incidence computed on the edges meeting that buffer equals the one on the whole network.
 For a county of a whole-city network this is a fraction of the nodes, which makes each bounded
-search — whose set-up costs one value per network node — proportionally cheaper.
+search — whose set-up costs one value per network node — proportionally cheaper. The searches
+also start from whichever side (candidates or demand) has fewer points.
 """
 
 from __future__ import annotations
@@ -77,20 +78,33 @@ def area_incidence(
     computed on the edges within ``threshold_m`` of the region; the whole network when
     ``region`` is None. Same result either way (see the module docstring)."""
     if region is None:
-        return coverage_incidence(
-            network, candidates, demand, threshold_m, progress=progress, **kwargs
-        )
+        return _incidence(network, candidates, demand, threshold_m, progress, kwargs)
     zone = gpd.GeoSeries([region], crs=WGS84).to_crs(network.crs).iloc[0]
     zone = zone.buffer(float(threshold_m) + 1.0)
     edges = network.edge_tree.query(zone, predicate="intersects")
     if len(edges) == 0:
         return sp.csr_matrix((len(candidates), len(demand)), dtype=float)
     sub, edge_map = subnetwork(network, edges)
-    return coverage_incidence(
+    return _incidence(
         sub,
         restrict_snapped(candidates, edge_map),
         restrict_snapped(demand, edge_map),
         threshold_m,
-        progress=progress,
-        **kwargs,
+        progress,
+        kwargs,
     )
+
+
+def _incidence(network, candidates, demand, threshold_m, progress, kwargs) -> sp.csr_matrix:
+    """:func:`coverage_incidence`, searching from whichever side has fewer points.
+
+    Walking distances are symmetric (undirected streets; the off-network legs and the
+    along-edge parts add up the same both ways), so the searches can start from the demand
+    points and the result be transposed — much cheaper when a few communities are in play
+    among thousands of candidates (the complete-circle objective).
+    """
+    if int(demand.ok.sum()) < int(candidates.ok.sum()):
+        return coverage_incidence(
+            network, demand, candidates, threshold_m, progress=progress, **kwargs
+        ).T.tocsr()
+    return coverage_incidence(network, candidates, demand, threshold_m, progress=progress, **kwargs)
