@@ -209,3 +209,23 @@ def test_area_incidence_equals_whole_network(seed, n_demand):
     assert len(cand) >= 5 and whole.nnz > 0
     assert (abs(whole - near) > 1e-6).nnz == 0
     assert np.array_equal(whole.indptr, near.indptr) and np.array_equal(whole.indices, near.indices)
+
+
+def test_what_if_within_area_splits_inside_and_outside(area_file):
+    """A what-if site near the area's edge: people inside and outside reported apart."""
+    from gisplan.siting import what_if
+
+    model, std, _ = street_city()
+    area = resolve_area(area_file)
+    # a supermarket at x = 950 serves the community at 1100 (outside) only
+    lonlat = gpd.GeoSeries([shapely.Point(X0 + 950, Y0)], crs=CRS).to_crs(4326).iloc[0]
+    wi = what_if(model, std, "supermarket", lonlat.x, lonlat.y, area=area)
+    assert wi.area["name"] == "西片区"
+    assert wi.area["newly_served_population_outside"] == 3000
+    assert wi.area["newly_served_population_inside"] == 0
+    # at x = 400 it serves the two communities inside
+    lonlat = gpd.GeoSeries([shapely.Point(X0 + 400, Y0)], crs=CRS).to_crs(4326).iloc[0]
+    wi = what_if(model, std, "supermarket", lonlat.x, lonlat.y, area=area)
+    assert wi.area["newly_served_population_inside"] == 1800
+    assert wi.area["newly_served_population_outside"] == 0
+    assert wi.newly_served_population == 1800

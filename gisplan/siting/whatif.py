@@ -68,6 +68,7 @@ class WhatIf:
     minutes_to_site: pd.Series
     service_area: gpd.GeoSeries
     time_s: float
+    area: dict | None = None
 
     def to_dict(self) -> dict:
         """JSON-ready summary (without the per-community series and the polygon)."""
@@ -80,6 +81,7 @@ class WhatIf:
             "newly_served_ids": self.newly_served_ids,
             "newly_complete_ids": self.newly_complete_ids,
             "time_s": round(self.time_s, 4),
+            "area": self.area,
         }
 
 
@@ -94,6 +96,7 @@ def what_if(
     with_service_area: bool = True,
     search_limit_m: float | None = None,
     planned_sites: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
+    area=None,
 ) -> WhatIf:
     """People newly served and circles completed by one new ``category`` site at ``lon, lat``.
 
@@ -117,6 +120,10 @@ def what_if(
         New sites of the same category already planned (e.g. the optimiser's choice and
         hand-placed sites), any CRS. They count as open before the new site: the figures are
         what the new site adds on top of existing amenities *and* these (one extra search).
+    area : gisplan.siting.area.Area, optional
+        Planning area: ``WhatIf.area`` then splits the people newly served and the circles
+        completed into inside / outside the area (``name``, ``newly_served_population_inside``,
+        ``_outside``, ``newly_complete_inside``, ``_outside``).
 
     Raises
     ------
@@ -125,6 +132,7 @@ def what_if(
         model's snapping distance from the walking network.
     """
     t0 = time.perf_counter()
+    planning_area = area
     _check_category(model, standard, category)
     try:
         lon, lat = float(lon), float(lat)
@@ -195,7 +203,19 @@ def what_if(
         area = service_area(net, site, thr, node_dist_m=node_dist, buffer_m=buffer_m)
     else:
         area = gpd.GeoSeries([], crs=WGS84)
+    area_split = None
+    if planning_area is not None:
+        inside = planning_area.contains(model.communities)
+        done = complete_after & ~complete_before
+        area_split = {
+            "name": planning_area.name,
+            "newly_served_population_inside": int(round(pop[newly & inside].sum())),
+            "newly_served_population_outside": int(round(pop[newly & ~inside].sum())),
+            "newly_complete_inside": int((done & inside).sum()),
+            "newly_complete_outside": int((done & ~inside).sum()),
+        }
     return WhatIf(
+        area=area_split,
         category=category,
         lon=lon,
         lat=lat,
