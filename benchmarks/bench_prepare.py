@@ -173,7 +173,9 @@ def write_inputs(folder: Path, n_nodes: int, n_comm: int, n_pois: int, seed: int
     return out
 
 
-def run_prepare(inputs: dict, target: Path, *, with_extras: bool = True) -> dict:
+def run_prepare(
+    inputs: dict, target: Path, *, with_extras: bool = True, reader: str = "auto"
+) -> dict:
     from gisplan.dataset.prepare import PoiFile, prepare_dataset
 
     lines: list[str] = []
@@ -191,6 +193,7 @@ def run_prepare(inputs: dict, target: Path, *, with_extras: bool = True) -> dict
         communities_crs="wgs84",
         circles=inputs["circles"] if with_extras else None,
         name="benchmark city (synthetic)",
+        reader=reader,
         progress=say,
     )
     total = time.perf_counter() - t0
@@ -236,6 +239,12 @@ def main() -> None:
         "--province-nodes", type=int, default=5_300_000, help="street nodes of the province"
     )
     ap.add_argument("--keep", type=Path, default=None, help="write the city dataset here (kept)")
+    ap.add_argument(
+        "--reader",
+        choices=("auto", "pyrosm", "stream"),
+        default="auto",
+        help="OSM reader for the city",
+    )
     args = ap.parse_args()
     n = args.nodes or (60_000 if args.small else 700_000)
     n_comm = args.communities or (1_000 if args.small else 5_500)
@@ -247,7 +256,7 @@ def main() -> None:
         target = args.keep or folder / "city.gpkg"
         target.parent.mkdir(parents=True, exist_ok=True)
         print(f"\nprepare: city ({n:,} street nodes) + communities + POIs + circles -> {target}")
-        run_prepare(inputs, target)
+        run_prepare(inputs, target, reader=args.reader)
         if args.province:
             print(f"\nprovince: generating {args.province_nodes:,} street nodes …", flush=True)
             pdir = folder / "province"

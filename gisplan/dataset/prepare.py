@@ -44,9 +44,14 @@ Say = Callable[[str], None]
 
 #: Source label of a POI file by its coordinate system (override with ``PoiFile.source``).
 POI_SOURCE_OF_CRS = {"gcj02": "amap", "bd09": "baidu", "wgs84": "user", "cgcs2000": "user"}
-#: Throughput used for the ETA of reading an OSM file (MB of file per second), measured by
-#: ``benchmarks/bench_prepare.py`` on the 2-core development machine; an estimate only.
-OSM_READ_MB_PER_S = {"pbf": 0.5, "stream": 2.0, "xml": 1.0, "gpkg": 10.0}
+#: Throughput used for the ETA of reading an OSM file (MB of file per second), from
+#: ``benchmarks/bench_prepare.py`` on the shared 2-core development machine (pyrosm: 6.9 MB
+#: synthetic city in 168 s).  Synthetic extracts pack more nodes per MB than real ones, so
+#: on real files the ETA errs long; it is printed as an estimate.
+OSM_READ_MB_PER_S = {"pbf": 0.05, "stream": 0.2, "xml": 0.5, "gpkg": 5.0}
+
+#: Rows per second written to the GeoPackage (ETA of the write stage; same benchmark).
+_WRITE_ROWS_PER_S = 45_000
 
 _POI_LICENCE = {
     "amap": ("高德地图 Amap/AutoNavi POI export", "© 高德地图 AutoNavi"),
@@ -388,21 +393,12 @@ def prepare_dataset(
         if "population_method" not in comm:
             comm["population_method"] = "given"
             comm["population_estimated"] = False
-        sources.append(
-            DataSource(
-                kind="user",
-                name=f"community list {Path(communities).name}",
-                licence="as supplied by the user",
-                date=_file_day(communities),
-                file=Path(communities).name,
-                rows=len(comm),
-                note=(
-                    f"households × {pph} persons per household where no population is given"
-                    if (comm["population_method"] == "households").any()
-                    else ""
-                ),
-            )
+        note = (
+            f"households × {pph} persons per household where no population is given"
+            if (comm["population_method"] == "households").any()
+            else ""
         )
+        sources.append(_user_source("community list", communities, len(comm), note))
     else:
         st.start("communities", "OSM residential buildings and residential polygons")
         bld = resid.copy()
@@ -491,16 +487,7 @@ def prepare_dataset(
     )
     if circles is not None:
         circle_layer = _inside(_read_circles(Path(circles)), area)
-        sources.append(
-            DataSource(
-                kind="user",
-                name=f"service circles {Path(circles).name}",
-                licence="as supplied by the user",
-                date=_file_day(circles),
-                file=Path(circles).name,
-                rows=len(circle_layer),
-            )
-        )
+        sources.append(_user_source("service circles", circles, len(circle_layer)))
     st.end(f"{0 if circle_layer is None else len(circle_layer):,} circles")
 
     # 8. write ---------------------------------------------------------------------------
@@ -535,7 +522,7 @@ def prepare_dataset(
         "circles": None if circle_layer is None else len(circle_layer),
     }
     est_rows = network.n_nodes + network.n_edges + len(comm) + len(amenities)
-    st.start("write", f"{Path(out).name}", est_rows / 150_000)
+    st.start("write", f"{Path(out).name}", est_rows / _WRITE_ROWS_PER_S)
     write_dataset(ds, out, report=report, progress=lambda m: say("  " + m))
     size = Path(out).stat().st_size / 2**20
     report["rows"] = rows
@@ -552,6 +539,19 @@ def _wgs84_xy(network: WalkNetwork) -> np.ndarray:
     step = max(1, network.n_nodes // 20000)
     x, y = tr.transform(network.node_xy[::step, 0], network.node_xy[::step, 1])
     return np.column_stack([x, y])
+
+
+def _user_source(what: str, path, rows: int, note: str = "") -> DataSource:
+    """The :class:`DataSource` of a file the user supplied (community list, circles)."""
+    return DataSource(
+        kind="user",
+        name=f"{what} {Path(path).name}",
+        licence="as supplied by the user",
+        date=_file_day(path),
+        file=Path(path).name,
+        rows=rows,
+        note=note,
+    )
 
 
 def _file_day(path) -> str:
