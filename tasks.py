@@ -87,6 +87,7 @@ def cmd_test(argv: list[str]) -> int:
         else:
             print(r.stdout + r.stderr, file=sys.stderr)
     sh([str(PY), "-m", "ruff", "check", "."], cwd=ROOT)
+    sh([str(PY), "-m", "mypy"], cwd=ROOT)  # settings in pyproject.toml [tool.mypy]
     return subprocess.call([str(PY), "-m", "pytest", "-q", *argv], cwd=ROOT, env=env)
 
 

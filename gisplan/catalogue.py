@@ -144,10 +144,12 @@ class CircleStandard:
     # -- accessors -------------------------------------------------------------------------
     @property
     def ids(self) -> list[str]:
+        """Category ids, catalogue order."""
         return [c.id for c in self.categories]
 
     @property
     def required_ids(self) -> list[str]:
+        """Ids of the categories of the required standard."""
         return [c.id for c in self.categories if c.required]
 
     @property
@@ -166,6 +168,7 @@ class CircleStandard:
             ) from None
 
     def threshold_minutes(self, category_id: str) -> float:
+        """Walking-time threshold of a category (minutes)."""
         return self[category_id].minutes
 
     def threshold_metres(self, category_id: str) -> float:

@@ -83,6 +83,7 @@ class CircleCoverage:
 
     @property
     def total(self) -> int:
+        """Number of service circles."""
         return len(self.table)
 
 

@@ -223,10 +223,12 @@ class AccessModel:
 
     @property
     def unsnapped_community_ids(self) -> list:
+        """Ids of communities farther than the snapping distance from the network."""
         return self.community_snap.unsnapped_ids
 
     @property
     def unsnapped_amenity_ids(self) -> dict[str, list]:
+        """Per category, ids of amenities farther than the snapping distance (if any)."""
         return {c: s.unsnapped_ids for c, s in self.amenity_snap.items() if (~s.ok).any()}
 
     def coverage(
@@ -316,6 +318,7 @@ class CoverageResult:
         unsnapped_amenities: dict | None = None,
         amenity_counts: dict | None = None,
     ) -> CoverageResult:
+        """Coverage from per-community walking distances (metres) under ``standard``."""
         keep = [
             c
             for c in (
@@ -363,6 +366,7 @@ class CoverageResult:
     # -- aggregates ------------------------------------------------------------------------
     @property
     def total_population(self) -> int:
+        """Residents of all communities (people)."""
         return int(self.table["population"].sum())
 
     @property

@@ -138,8 +138,11 @@ def _grid_buffer(lines: np.ndarray, buffer_m: float, cell_m: float | None):
 
 
 def _repair(rings: np.ndarray, simple: np.ndarray):
-    """A valid polygon from a shell and holes (first ring the shell) whose simplified rings
-    (``simple``) cross: the rings at fault go back to their unsimplified form."""
+    """A valid polygon from a shell and holes whose simplified rings cross.
+
+    ``rings``: the shell first, then the holes; ``simple``: the same rings simplified.  The
+    rings at fault go back to their unsimplified form.
+    """
     simple = simple.copy()
     if not shapely.is_simple(simple[0]):
         simple[0] = rings[0]

@@ -1,0 +1,1 @@
+"""The walking network: compact graph arrays, snapping of points, joining costs."""

@@ -172,10 +172,12 @@ class WalkNetwork:
     # -- properties ------------------------------------------------------------------------
     @property
     def n_nodes(self) -> int:
+        """Number of nodes."""
         return int(len(self.node_xy))
 
     @property
     def n_edges(self) -> int:
+        """Number of edges."""
         return int(len(self.edge_length))
 
     @property

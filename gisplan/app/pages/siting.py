@@ -445,7 +445,7 @@ count_planned = st.checkbox(
 
 
 def planned_sites() -> gpd.GeoDataFrame | None:
-    """This session's chosen and hand-placed sites of the what-if category (EPSG:4326)."""
+    """The session's chosen and hand-placed sites of the what-if category (EPSG:4326)."""
     parts = []
     if result is not None and result.problem.category == category and len(result.sites):
         parts.append(result.sites.geometry)
