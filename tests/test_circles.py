@@ -11,8 +11,8 @@ from gisplan.access.circles import assign_circles
 from gisplan.access.coverage import AccessModel
 from gisplan.catalogue import default_standard
 from gisplan.errors import InputError
-from tests.test_coverage import _layers
-from tests.test_walking import CRS
+from tests.helpers.networks import CRS
+from tests.helpers.street import street_layers
 
 # default speed 4 km/h = 66.67 m/min.  With the looser standard below (convenience store
 # 7 min = 466.7 m, wet market 10 min = 666.7 m, supermarket 20 min = 1333.3 m), walking
@@ -32,8 +32,8 @@ def _circles(boxes: dict[str, tuple[float, float, float, float]]) -> gpd.GeoData
     )
 
 
-def _model(circles):
-    net, comm, amen = _layers()
+def circles_model(circles):
+    net, comm, amen = street_layers()
     return AccessModel.build(
         net, comm, amen, categories=LOOSER.ids, max_snap_distance_m=300, circles=circles
     )
@@ -48,7 +48,7 @@ def test_circles_hand_computed():
             "empty": (8000, 0, 9000, 100),  # nobody
         }
     )
-    res = _model(circles).coverage(LOOSER)
+    res = circles_model(circles).coverage(LOOSER)
     cc = res.circle_coverage()
     t = cc.table.set_index("id")
     assert list(cc.table["id"]) == ["W", "E", "N", "empty"]
@@ -77,7 +77,7 @@ def test_circles_hand_computed():
 def test_completeness_level():
     # one circle holding A, B and C: 3000 of 6000 residents are served -> share 0.5
     circles = _circles({"X": (0, -100, 2500, 100)})
-    res = _model(circles).coverage(LOOSER)
+    res = circles_model(circles).coverage(LOOSER)
     t = res.circle_coverage().table.set_index("id")
     assert t.loc["X", "residents"] == 6000
     assert t.loc["X", "share_complete"] == pytest.approx(0.5)
@@ -88,13 +88,13 @@ def test_completeness_level():
     assert res.circle_coverage(level=0.5).complete_count == 1
     assert res.circle_coverage(level=0.51).complete_count == 0
     half = LOOSER.with_overrides(circle_complete_share=0.5)
-    assert _model(circles).coverage(half).circles_complete == 1
+    assert circles_model(circles).coverage(half).circles_complete == 1
     cc = res.circle_coverage()
     assert cc.residents_outside == 500 and cc.communities_outside == 1  # D lies outside X
 
 
 def test_no_circles_layer_means_not_available():
-    res = _model(None).coverage(LOOSER)
+    res = circles_model(None).coverage(LOOSER)
     assert res.circle_coverage() is None
     assert res.circles_complete is None  # never the count of complete 小区
     assert res.communities_complete == 2

@@ -2,52 +2,17 @@
 
 from __future__ import annotations
 
-import geopandas as gpd
 import numpy as np
 import pytest
-import shapely
 
-from gisplan.access.coverage import AccessModel
 from gisplan.catalogue import default_standard
 from gisplan.errors import InputError
-from tests.test_walking import CRS, network_from_segments
-
-
-def _layers():
-    # One 3 km street along y=0; 4 km/h = 66.67 m/min.
-    net = network_from_segments([(1, 2, (0, 0), (1500, 0)), (2, 3, (1500, 0), (3000, 0))])
-    comm = gpd.GeoDataFrame(
-        {
-            "id": ["A", "B", "C", "D"],
-            "name": ["甲", "乙", "丙", "丁"],
-            "population": [1000, 2000, 3000, 500],
-            "county": ["海曙区", "海曙区", "江北区", "江北区"],
-        },
-        geometry=shapely.points(
-            [(100, 20), (600, 0), (2000, 10), (2900, 5000)]
-        ),  # D is off the network
-        crs=CRS,
-    )
-    amen = gpd.GeoDataFrame(
-        {
-            "id": ["cs1", "wm1", "sm1"],
-            "name": ["便利店", "菜场", "超市"],
-            "category": ["convenience_store", "wet_market", "supermarket"],
-        },
-        geometry=shapely.points([(200, 0), (700, 0), (1300, 0)]),
-        crs=CRS,
-    )
-    return net, comm, amen
-
-
-def _model(standard):
-    net, comm, amen = _layers()
-    return AccessModel.build(net, comm, amen, categories=standard.ids, max_snap_distance_m=300)
+from tests.helpers.street import street_model
 
 
 def test_minutes_and_met_flags_hand_computed():
     std = default_standard()
-    model = _model(std)
+    model = street_model(std)
     res = model.coverage(std)
     t = res.table.set_index("id")
     mpm = 4000 / 60
@@ -70,7 +35,7 @@ def test_minutes_and_met_flags_hand_computed():
 
 def test_thresholds_and_speed_change_without_new_search():
     std = default_standard()
-    model = _model(std)
+    model = street_model(std)
     before = model.distances_m.copy()
     looser = std.with_overrides(thresholds={"supermarket": 20, "convenience_store": 7})
     res = model.coverage(looser)
@@ -90,7 +55,7 @@ def test_thresholds_and_speed_change_without_new_search():
 
 def test_population_weighting_groups_and_gaps():
     std = default_standard().with_overrides(required=["convenience_store", "wet_market"])
-    res = _model(std).coverage(std)
+    res = street_model(std).coverage(std)
     overall = res.population_coverage().iloc[0]
     total = 1000 + 2000 + 3000 + 500
     # convenience store met by A only (C at x=2000 is 1810 m away).

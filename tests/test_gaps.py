@@ -9,13 +9,13 @@ import pytest
 
 from gisplan.catalogue import default_standard
 from gisplan.report.gaps import gap_csv, gap_table
-from tests.test_coverage import _model
+from tests.helpers.street import street_model
 
 
 @pytest.fixture(scope="module")
 def result():
     std = default_standard().with_overrides(required=["convenience_store", "wet_market"])
-    return _model(std).coverage(std)
+    return street_model(std).coverage(std)
 
 
 def test_gap_table_names_counts_and_orders(result):

@@ -10,8 +10,8 @@ import pytest
 import shapely
 
 from gisplan.cli import main
+from tests.helpers.cities import CRS, X0, Y0
 from tests.test_siting_cli import SHORT, small_demo  # noqa: F401 - fixture
-from tests.test_siting_helpers import CRS, X0, Y0
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from gisplan.access.service_area import reachable_lines, service_area
 from gisplan.access.walking import nearest_source_distances, node_distances
 from gisplan.network.snapping import snap_points
-from tests.test_walking import _random_network, network_from_segments, points
+from tests.helpers.networks import network_from_segments, points, random_network
 
 
 def test_partial_edge_around_a_mid_edge_source():
@@ -53,7 +53,7 @@ def test_service_area_is_not_a_circle_across_a_river():
 @given(seed=st.integers(0, 5000), budget=st.floats(50, 1500))
 def test_targets_within_budget_lie_on_reachable_lines(seed, budget):
     rng = np.random.default_rng(seed)
-    net = _random_network(rng, 25, 30)
+    net = random_network(rng, 25, 30)
     src = snap_points(
         net,
         points(rng.uniform(0, 2000, size=(3, 2)).tolist()),
@@ -87,7 +87,7 @@ def test_grid_buffer_agrees_with_exact_vector_buffer():
     from gisplan.access.service_area import buffer_lines
 
     rng = np.random.default_rng(3)
-    net = _random_network(rng, 60, 80)
+    net = random_network(rng, 60, 80)
     src = snap_points(
         net,
         points(rng.uniform(0, 2000, size=(4, 2)).tolist()),
@@ -153,7 +153,7 @@ def test_grid_buffer_city_scale_outline_is_valid_and_dissolved():
     from gisplan.access.service_area import buffer_lines, grid_cell_m
 
     rng = np.random.default_rng(8)
-    net = _random_network(rng, 150, 220)
+    net = random_network(rng, 150, 220)
     src = snap_points(
         net,
         points(rng.uniform(0, 2000, size=(6, 2)).tolist()),

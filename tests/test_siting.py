@@ -37,7 +37,7 @@ from gisplan.siting import (
 from gisplan.siting.exact import reduce_problem
 from gisplan.siting.greedy import improve_by_swaps
 from gisplan.siting.plan import threshold_m
-from tests.test_siting_helpers import CRS, build_model, grid_network, random_points, small_city
+from tests.helpers.cities import CRS, build_model, grid_network, random_points, small_city
 
 
 def line_network() -> WalkNetwork:

@@ -19,7 +19,7 @@ from gisplan.network.graph import WalkNetwork
 from gisplan.siting import candidates_from_points, plan_sites
 from gisplan.siting.area import resolve_area
 from gisplan.siting.effect import distances_with_sites, effect_of
-from tests.test_siting_helpers import CRS, X0, Y0
+from tests.helpers.cities import CRS, X0, Y0
 
 # A street from x = 0 to 2000 m. The area is x < 1000 m.
 # Communities (x, population): 210 -> 1000, 590 -> 800 (inside); 1100 -> 3000, 1800 -> 5000.

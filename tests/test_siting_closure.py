@@ -19,7 +19,7 @@ from gisplan.crs import WGS84
 from gisplan.errors import InputError
 from gisplan.siting.area import Area
 from gisplan.siting.closure import close_amenities
-from tests.test_siting_helpers import build_model, random_points, small_city
+from tests.helpers.cities import build_model, random_points, small_city
 
 COUNTS = {"convenience_store": 6, "wet_market": 4, "supermarket": 3}
 

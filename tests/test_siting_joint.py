@@ -21,7 +21,7 @@ from gisplan.errors import InputError
 from gisplan.network.graph import WalkNetwork
 from gisplan.siting import candidates_from_points, plan_sites
 from gisplan.siting.joint import parse_plan, plan_joint
-from tests.test_siting_helpers import CRS, X0, Y0, build_model, random_points, small_city
+from tests.helpers.cities import CRS, X0, Y0, build_model, random_points, small_city
 
 
 def street(xs_comm, amen, cands, *, length=3000):

@@ -24,7 +24,7 @@ from gisplan.access.coverage import AccessModel
 from gisplan.catalogue import default_standard
 from gisplan.errors import InputError
 from gisplan.network.snapping import snap_points
-from tests.test_walking import CRS, _random_network, network_from_segments, points
+from tests.helpers.networks import CRS, network_from_segments, points, random_network
 
 RIVER = shapely.box(-100, 65, 900, 95)
 
@@ -216,7 +216,7 @@ def test_random_networks_barriers_respected_and_nearest_allowed(
     seed, n, extra, n_pts, n_poly, n_line
 ):
     rng = np.random.default_rng(seed)
-    net = _random_network(rng, n, extra)
+    net = random_network(rng, n, extra)
     pts = points(rng.uniform(-100, 2100, size=(n_pts, 2)).tolist())
     max_m = 300.0
     free = snap_points(net, pts, max_distance_m=max_m)

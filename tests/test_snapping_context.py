@@ -10,7 +10,7 @@ import shapely
 from gisplan.errors import InputError
 from gisplan.network.snapping import snap_points
 from gisplan.siting import candidates_from_points, grid_candidates, make_candidates
-from tests.test_siting_helpers import CRS, X0, Y0, build_model, small_city
+from tests.helpers.cities import CRS, X0, Y0, build_model, small_city
 
 
 @pytest.fixture(scope="module")

@@ -13,22 +13,7 @@ from hypothesis import strategies as st
 from gisplan.access.walking import nearest_source_distances, node_distances
 from gisplan.network.graph import WalkNetwork
 from gisplan.network.snapping import snap_points
-
-CRS = "EPSG:32651"
-
-
-def network_from_segments(segments: list[tuple[int, int, tuple, tuple]]) -> WalkNetwork:
-    edges = gpd.GeoDataFrame(
-        {"u": [s[0] for s in segments], "v": [s[1] for s in segments]},
-        geometry=[shapely.LineString([s[2], s[3]]) for s in segments],
-        crs=CRS,
-    )
-    edges["length"] = edges.length
-    return WalkNetwork.from_edges(edges)
-
-
-def points(xy: list[tuple[float, float]]) -> gpd.GeoSeries:
-    return gpd.GeoSeries(shapely.points(np.asarray(xy, dtype=float)), crs=CRS)
+from tests.helpers.networks import CRS, network_from_segments, points, random_network
 
 
 def test_snap_onto_edge_interior_and_walk_along_network():
@@ -109,26 +94,6 @@ def test_parallel_edges_keep_the_shortest():
 # -- independent check against networkx on random graphs --------------------------------------
 
 
-def _random_network(rng: np.random.Generator, n: int, extra: int) -> WalkNetwork:
-    xy = rng.uniform(0, 2000, size=(n, 2))
-    pairs = set()
-    # A random spanning tree keeps the graph connected, plus extra random edges.
-    for i in range(1, n):
-        pairs.add((int(rng.integers(0, i)), i))
-    for _ in range(extra):
-        a, b = rng.integers(0, n, size=2)
-        if a != b:
-            pairs.add((int(min(a, b)), int(max(a, b))))
-    pairs = sorted(pairs)
-    geoms = [shapely.LineString([xy[a], xy[b]]) for a, b in pairs]
-    edges = gpd.GeoDataFrame(
-        {"u": [p[0] for p in pairs], "v": [p[1] for p in pairs]}, geometry=geoms, crs=CRS
-    )
-    # Walking length may exceed straight-line length (curvy streets): scale up to 1.3x.
-    edges["length"] = edges.length * rng.uniform(1.0, 1.3, size=len(edges))
-    return WalkNetwork.from_edges(edges)
-
-
 def _split_graph_distances(net: WalkNetwork, src, tgt) -> np.ndarray:
     """Independent computation: split edges at every snapped point and run networkx."""
     g = nx.Graph()
@@ -169,7 +134,7 @@ def _split_graph_distances(net: WalkNetwork, src, tgt) -> np.ndarray:
 )
 def test_agrees_with_networkx_on_random_graphs(seed, n, extra, n_src, n_tgt):
     rng = np.random.default_rng(seed)
-    net = _random_network(rng, n, extra)
+    net = random_network(rng, n, extra)
     src = snap_points(
         net,
         points(rng.uniform(-100, 2100, size=(n_src, 2)).tolist()),

@@ -9,8 +9,8 @@ import shapely
 from gisplan.access.coverage import AccessModel
 from gisplan.catalogue import default_standard
 from gisplan.network.graph import WalkNetwork
+from tests.helpers.networks import CRS
 
-CRS = "EPSG:32651"
 X0, Y0 = 362_000.0, 3_305_000.0
 REQUIRED = ["convenience_store", "wet_market", "supermarket"]
 
