@@ -192,7 +192,7 @@ def test_area_incidence_equals_whole_network(seed, n_demand):
     from gisplan.network.snapping import snap_points
     from gisplan.siting.clip import area_incidence
     from gisplan.siting.incidence import coverage_incidence
-    from tests.test_siting_helpers import grid_network, random_points
+    from tests.helpers.cities import grid_network, random_points
 
     rng = np.random.default_rng(seed)
     net = grid_network(12, 12, 80.0, seed=seed, drop=0.2)
