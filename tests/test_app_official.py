@@ -6,6 +6,8 @@ The expected figures come from :func:`gisplan.siting.joint.plan_joint` and
 
 from __future__ import annotations
 
+import json
+
 from gisplan.catalogue import default_standard
 from gisplan.siting import grid_candidates
 from gisplan.siting.area import county_area
@@ -38,7 +40,10 @@ def test_area_plan_equals_api(users, model):  # noqa: F811
     std = default_standard()
     area = county_area("海曙区")
     res = plan_joint(
-        model, std, {"wet_market": 1, "supermarket": 1}, grid_candidates(model.network, 100.0),
+        model,
+        std,
+        {"wet_market": 1, "supermarket": 1},
+        grid_candidates(model.network, 100.0),
         area=area,
     )
     s = res.summary()["area"]["area"]
@@ -60,3 +65,36 @@ def test_closure_pick_equals_api(users, model):  # noqa: F811
     api = close_amenities(model, default_standard(), [market]).summary()
     assert metric(at, "失去覆盖的人口") == f"{api['people_losing']:,}"
     assert metric(at, "失去覆盖的社区") == f"{api['communities_losing']:,}"
+
+
+def test_area_plan_report_names_the_area(model):  # noqa: F811
+    """The downloadable report (offline HTML map) names the area and works without internet."""
+    from gisplan.analysis import demo_dataset
+    from gisplan.app.official_views import plan_map
+    from gisplan.maps import standalone_html
+    from gisplan.maps.assets import external_urls
+    from gisplan.maps.basemaps import get_basemap
+
+    area = county_area("海曙区")
+    res = plan_joint(
+        model,
+        default_standard(),
+        {"wet_market": 1},
+        grid_candidates(model.network, 150.0),
+        area=area,
+    )
+    m = plan_map(
+        res,
+        model=model,
+        standard=default_standard(),
+        basemap=get_basemap("none"),
+        dataset=demo_dataset(cached=True),
+        lang="zh",
+    )
+    html = standalone_html(m, title=f"区域方案：{area.name}")
+    assert f"区域方案：{area.name}" in html
+    a = res.summary()["area"]["area"]
+    note = f"达标社区 {a['complete_circles_before']} → {a['complete_circles_after']}"
+    assert json.dumps(note)[1:-1] in html  # in the legend (inside the map's script)
+    assert json.dumps(f"区域方案：{area.name}")[1:-1] in html
+    assert external_urls(html) == []

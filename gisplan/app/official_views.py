@@ -31,12 +31,18 @@ from gisplan.app.official import (
 from gisplan.catalogue import CircleStandard
 from gisplan.crs import WGS84
 from gisplan.labels import SYNTHETIC_LABEL
-from gisplan.maps import add_area, add_site_points
+from gisplan.maps import add_area, add_site_points, standalone_html
 from gisplan.maps.base import new_map
 from gisplan.maps.elements import Legend, LegendItem
 from gisplan.safetext import md_text
 
-__all__ = ["plan_controls", "show_plan_result", "closure_map", "show_closure_result"]
+__all__ = [
+    "plan_controls",
+    "plan_map",
+    "show_plan_result",
+    "closure_map",
+    "show_closure_result",
+]
 
 
 def plan_controls(dataset, standard: CircleStandard, lang: str) -> dict | None:
@@ -190,11 +196,73 @@ def _area_metrics(summary: dict, standard: CircleStandard, lang: str) -> None:
         st.caption(head + ("；".join(parts) if lang == "zh" else "; ".join(parts)))
 
 
+def plan_map(res, *, model, standard: CircleStandard, basemap, dataset, lang: str) -> folium.Map:
+    """The area plan's map: the area, each new site and its walking service area, a legend
+    naming the area with the complete circles before → after."""
+    from gisplan.access.service_area import service_area
+    from gisplan.siting.plan import threshold_m
+
+    s = res.summary()
+    area, sites = res.area, res.sites
+    cats = list(res.problem.categories)
+    colors = {c: CATEGORY_COLORS[i % len(CATEGORY_COLORS)] for i, c in enumerate(cats)}
+
+    m = new_map(
+        _map_bounds(area, model.communities, sites),
+        basemap=basemap,
+        attribution=[dataset.attribution] if dataset.attribution else [],
+        synthetic=dataset.synthetic,
+        base_url="/app/static/vendor",
+    )
+    add_area(
+        m,
+        _area_layer(area),
+        name=tr("规划范围", "Planning area"),
+        color=AREA_COLOR,
+        fill_opacity=0.6,
+    )
+    items = [LegendItem(tr("规划范围", "Planning area"), AREA_COLOR, "line")] if area else []
+    for c in cats:
+        sel = sites[sites["category"] == c]
+        pos = np.flatnonzero(res.problem.candidates.points["id"].isin(sel["id"]).to_numpy())
+        sa = service_area(
+            model.network, res.problem.candidates.snap.subset(pos), threshold_m(standard, c)
+        )
+        add_area(m, sa, name=standard[c].label, color=colors[c], fill_opacity=0.15)
+        shown = sel.assign(format=_cat_label(standard, c, lang))
+        add_site_points(
+            m,
+            shown,
+            name=standard[c].label,
+            fields=["rank", "format", "gain_population"],
+            color=colors[c],
+        )
+        items.append(
+            LegendItem(
+                tr(
+                    f"{standard[c].name_zh}新店及服务范围",
+                    f"New {standard[c].name_en} and its area",
+                ),
+                colors[c],
+                "circle",
+            )
+        )
+    where = area.name if area is not None else tr("全部数据", "whole dataset")
+    scope = s["area"]["area"] if area is not None else s
+    method_zh = {"greedy": "贪心", "exact": "精确"}.get(s["method"], s["method"])
+    note = tr(
+        f"达标社区 {scope['complete_circles_before']} → {scope['complete_circles_after']}；"
+        f"方法 {method_zh}",
+        f"Complete circles {scope['complete_circles_before']} → "
+        f"{scope['complete_circles_after']}; method {s['method']}",
+    )
+    Legend(tr(f"区域方案：{where}", f"Area plan: {where}"), items, note=note).add_to(m)
+    return m
+
+
 def show_plan_result(run, *, user, model, standard, basemap, lang, dataset) -> None:
     """Figures, ranked sites, map with service areas, downloads and save form."""
-    from gisplan.access.service_area import service_area
     from gisplan.siting.export import joint_scenario_payload
-    from gisplan.siting.plan import threshold_m
 
     res = run["result"]
     s = res.summary()
@@ -233,59 +301,26 @@ def show_plan_result(run, *, user, model, standard, basemap, lang, dataset) -> N
         hide_index=True,
         key="plan_table",
     )
-    cats = list(res.problem.categories)
-    colors = {c: CATEGORY_COLORS[i % len(CATEGORY_COLORS)] for i, c in enumerate(cats)}
 
     def build() -> folium.Map:
-        m = new_map(
-            _map_bounds(area, model.communities, sites),
-            basemap=basemap,
-            attribution=[dataset.attribution] if dataset.attribution else [],
-            synthetic=dataset.synthetic,
-            base_url="/app/static/vendor",
+        return plan_map(
+            res, model=model, standard=standard, basemap=basemap, dataset=dataset, lang=lang
         )
-        add_area(
-            m,
-            _area_layer(area),
-            name=tr("规划范围", "Planning area"),
-            color=AREA_COLOR,
-            fill_opacity=0.6,
-        )
-        items = [LegendItem(tr("规划范围", "Planning area"), AREA_COLOR, "line")] if area else []
-        for c in cats:
-            sel = sites[sites["category"] == c]
-            pos = np.flatnonzero(res.problem.candidates.points["id"].isin(sel["id"]).to_numpy())
-            sa = service_area(
-                model.network, res.problem.candidates.snap.subset(pos), threshold_m(standard, c)
-            )
-            add_area(m, sa, name=standard[c].label, color=colors[c], fill_opacity=0.15)
-            shown = sel.assign(format=_cat_label(standard, c, lang))
-            add_site_points(
-                m,
-                shown,
-                name=standard[c].label,
-                fields=["rank", "format", "gain_population"],
-                color=colors[c],
-            )
-            items.append(
-                LegendItem(
-                    tr(
-                        f"{standard[c].name_zh}新店及服务范围",
-                        f"New {standard[c].name_en} and its area",
-                    ),
-                    colors[c],
-                    "circle",
-                )
-            )
-        Legend(tr("区域方案", "Area plan"), items).add_to(m)
-        return m
 
     from gisplan.app.widgets import show_map
 
     show_map(build, key="plan_map", height=520)
     summary_text = dict(s)
     summary_text["area_name"] = area.name if area is not None else None
-    d0, d1 = st.columns(2)
+    d0, d1, d2 = st.columns(3)
+    where = area.name if area is not None else tr("全部数据", "whole dataset")
+    d2.download_button(
+        tr("下载报告（离线 HTML 地图）", "Download report (offline HTML map)"),
+        lambda: standalone_html(build(), title=tr(f"区域方案：{where}", f"Area plan: {where}")),
+        file_name="area_plan.html",
+        mime="text/html",
+        key="plan_dl_html",
+    )
     d0.download_button(
         tr("下载选址 GeoJSON", "Download sites (GeoJSON)"),
         sites.to_crs(WGS84).to_json(drop_id=True, ensure_ascii=False).encode("utf-8"),
