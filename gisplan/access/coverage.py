@@ -26,6 +26,7 @@ from gisplan.access.walking import nearest_source_distances, node_distances
 from gisplan.catalogue import DEFAULT_MAX_SNAP_M, CircleStandard
 from gisplan.crs import WGS84
 from gisplan.errors import InputError
+from gisplan.jsonsafe import json_value
 from gisplan.network.graph import WalkNetwork
 from gisplan.network.snapping import Snapped, snap_points
 
@@ -509,23 +510,5 @@ class CoverageResult:
                 c: [str(i) for i in v] for c, v in self.unsnapped_amenities.items()
             },
             "gap_count": int((~self.table["complete"]).sum()),
-            "gaps": [
-                {
-                    k: (None if isinstance(v, float) and not np.isfinite(v) else v)
-                    for k, v in rec.items()
-                }
-                for rec in _records(gaps)
-            ],
+            "gaps": [json_value(rec) for rec in gaps.to_dict(orient="records")],
         }
-
-
-def _records(df: pd.DataFrame) -> list[dict]:
-    recs = []
-    for rec in df.to_dict(orient="records"):
-        clean = {}
-        for k, v in rec.items():
-            if isinstance(v, np.generic):
-                v = v.item()
-            clean[k] = v
-        recs.append(clean)
-    return recs

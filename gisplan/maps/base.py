@@ -17,7 +17,6 @@ Layers are given in EPSG:4326; coordinates are rounded to 6 decimals (~0.1 m) fo
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Iterable, Sequence
 
 import folium
@@ -29,6 +28,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from gisplan.i18n import STRINGS, t
+from gisplan.jsonsafe import json_value
 from gisplan.labels import SYNTHETIC_LABEL
 from gisplan.maps.assets import DEFAULT_BASE_URL, localize
 from gisplan.maps.basemaps import Basemap, add_basemap, get_basemap
@@ -58,7 +58,7 @@ def to_feature_collection(gdf: gpd.GeoDataFrame, columns: Sequence[str] = ()) ->
     for i, (geom, rec) in enumerate(zip(geoms, records, strict=True)):
         if geom is None or geom.is_empty:
             continue
-        clean = {k: _jsonable(v) for k, v in rec.items()}
+        clean = {k: json_value(v) for k, v in rec.items()}
         features.append(
             {
                 "type": "Feature",
@@ -68,20 +68,6 @@ def to_feature_collection(gdf: gpd.GeoDataFrame, columns: Sequence[str] = ()) ->
             }
         )
     return {"type": "FeatureCollection", "features": features}
-
-
-def _jsonable(v):
-    if v is None:
-        return None
-    if isinstance(v, np.generic):
-        v = v.item()
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    if isinstance(v, (str, int, float, bool)):
-        return v
-    if pd.isna(v):
-        return None
-    return str(v)
 
 
 def _bounds(gdfs: Iterable[gpd.GeoDataFrame]) -> list[list[float]]:

@@ -7,7 +7,6 @@ so an error or an interruption never leaves a half-written output.
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +14,7 @@ import pandas as pd
 
 from gisplan.access.coverage import CoverageResult
 from gisplan.io.atomic import atomic_path, atomic_write_text
+from gisplan.jsonsafe import json_value
 from gisplan.labels import SYNTHETIC_NOTE
 
 __all__ = ["coverage_csv_frame", "write_analysis_outputs", "summary_table", "SYNTHETIC_NOTE"]
@@ -37,19 +37,6 @@ def coverage_csv_frame(result: CoverageResult) -> pd.DataFrame:
     cols += ["complete", "completeness", "missing", "snapped"]
     cols += [c for c in ("source",) if c in t.columns]
     return pd.DataFrame(t[cols])
-
-
-def _clean(obj):
-    """JSON-ready copy: numpy scalars to Python, NaN/inf to null, keys to str."""
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_clean(v) for v in obj]
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    return obj
 
 
 def write_analysis_outputs(
@@ -89,7 +76,7 @@ def write_analysis_outputs(
         summary.update(extra_summary)
     atomic_write_text(
         paths["summary"],
-        json.dumps(_clean(summary), ensure_ascii=False, indent=2, allow_nan=False),
+        json.dumps(json_value(summary), ensure_ascii=False, indent=2, allow_nan=False),
     )
 
     gdf = result.table.copy()

@@ -43,6 +43,7 @@ from gisplan.access.coverage import AccessModel
 from gisplan.catalogue import CircleStandard
 from gisplan.crs import WGS84
 from gisplan.errors import InputError
+from gisplan.jsonsafe import json_number
 from gisplan.labels import SYNTHETIC_LABEL
 from gisplan.siting.area import Area
 from gisplan.siting.candidates import Candidates
@@ -640,12 +641,7 @@ class JointResult:
 
 
 def _num(v):
-    if v is None:
-        return None
-    v = float(v)
-    if not np.isfinite(v):
-        return None
-    return int(v) if v.is_integer() else round(v, 6)
+    return json_number(v)
 
 
 def plan_joint(

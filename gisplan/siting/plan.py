@@ -31,6 +31,7 @@ from gisplan.access.coverage import AccessModel
 from gisplan.catalogue import CircleStandard
 from gisplan.crs import WGS84
 from gisplan.errors import InputError
+from gisplan.jsonsafe import json_number
 from gisplan.labels import SYNTHETIC_LABEL
 from gisplan.siting.candidates import Candidates
 from gisplan.siting.exact import ExactResult, solve_mclp
@@ -312,13 +313,7 @@ class SitingResult:
 
 
 def _num(v):
-    if isinstance(v, np.generic):
-        v = v.item()
-    if isinstance(v, float):
-        if not np.isfinite(v):
-            return None
-        return int(v) if v.is_integer() else round(v, 6)
-    return v
+    return json_number(v)
 
 
 def evaluate_sites(
