@@ -18,6 +18,8 @@ __all__ = [
     "STRINGS",
     "t",
     "category_name",
+    "category_label",
+    "tr",
     "set_language_provider",
     "current_language",
 ]
@@ -289,3 +291,22 @@ def category_name(category, lang: str | None = None) -> str:
     """Name of a catalogue :class:`~gisplan.catalogue.Category` in ``lang``."""
     lang = lang or current_language()
     return category.name_en if lang == "en" else category.name_zh
+
+
+def category_label(category, lang: str | None = None) -> str:
+    """Both names of a category, ``lang``'s first: ``"超市 Supermarket"`` / ``"Supermarket 超市"``."""
+    lang = lang or current_language()
+    first, second = (
+        category_name(category, lang),
+        category_name(category, "zh" if lang == "en" else "en"),
+    )
+    return f"{first} {second}"
+
+
+def tr(zh: str, en: str, lang: str | None = None) -> str:
+    """``zh`` or ``en`` following ``lang`` (default: the current language, Chinese if none).
+
+    For text not yet given a key in :data:`STRINGS` (the siting, scenario and officials'
+    pages); new text should get a key and :func:`t`.
+    """
+    return en if (lang or current_language()) == "en" else zh

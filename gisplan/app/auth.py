@@ -24,8 +24,8 @@ from collections.abc import Mapping
 
 import streamlit as st
 
-from gisplan.app.state import lang
 from gisplan.errors import InputError
+from gisplan.i18n import tr  # re-exported: the pages import it from here
 from gisplan.store import (
     ACTIONS,
     Credential,
@@ -64,11 +64,6 @@ _HOW_TO_CONFIGURE_EN = (
     "`.streamlit/secrets.toml`, or set `GISPLAN_USERS` (JSON/TOML text) or "
     "`GISPLAN_USERS_FILE` (a file path)."
 )
-
-
-def tr(zh: str, en: str) -> str:
-    """``zh`` or ``en`` following the session's language (Chinese by default)."""
-    return en if lang() == "en" else zh
 
 
 def _secrets_users() -> Mapping | None:

@@ -19,6 +19,7 @@ from gisplan.app.state import current_dataset, lang
 from gisplan.app.widgets import show_map
 from gisplan.catalogue import default_standard
 from gisplan.errors import InputError
+from gisplan.i18n import category_label
 from gisplan.labels import SYNTHETIC_LABEL
 from gisplan.maps.base import new_map
 from gisplan.maps.elements import Legend, LegendItem
@@ -76,8 +77,7 @@ def cat_label(cid: str | None) -> str:
         return "—"
     if cid not in _standard.ids:
         return cid
-    c = _standard[cid]
-    return f"{c.name_zh} {c.name_en}" if lg == "zh" else f"{c.name_en} {c.name_zh}"
+    return category_label(_standard[cid], lg)
 
 
 # Display headers of the store's tables (the frames keep their column names).

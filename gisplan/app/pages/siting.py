@@ -30,6 +30,7 @@ from gisplan.app.widgets import (
 from gisplan.coords import gcj02_to_wgs84
 from gisplan.crs import WGS84
 from gisplan.errors import InputError
+from gisplan.i18n import category_label
 from gisplan.io.upload import read_upload
 from gisplan.labels import SYNTHETIC_LABEL
 from gisplan.maps.coverage import coverage_base, coverage_overlays
@@ -98,8 +99,7 @@ if mode != "single":
 
 
 def cat_label(cid: str) -> str:
-    c = base[cid]
-    return f"{c.name_zh} {c.name_en}" if lg == "zh" else f"{c.name_en} {c.name_zh}"
+    return category_label(base[cid], lg)
 
 
 # -- controls (sidebar) ----------------------------------------------------------------------
