@@ -196,19 +196,11 @@ def _area_metrics(summary: dict, standard: CircleStandard, lang: str) -> None:
         st.caption(head + ("；".join(parts) if lang == "zh" else "; ".join(parts)))
 
 
-def plan_map(res, *, model, standard: CircleStandard, basemap, dataset, lang: str) -> folium.Map:
-    """The area plan's map: the area, each new site and its walking service area, a legend
-    naming the area with the complete circles before → after."""
-    from gisplan.access.service_area import service_area
-    from gisplan.siting.plan import threshold_m
-
-    s = res.summary()
-    area, sites = res.area, res.sites
-    cats = list(res.problem.categories)
-    colors = {c: CATEGORY_COLORS[i % len(CATEGORY_COLORS)] for i, c in enumerate(cats)}
-
+def area_map(area, model, dataset, basemap, layer) -> tuple[folium.Map, list[LegendItem]]:
+    """A map fitted to the area where it meets the data (else the data and ``layer``), with
+    the area's outline; returns the map and the legend items drawn so far."""
     m = new_map(
-        _map_bounds(area, model.communities, sites),
+        _map_bounds(area, model.communities, layer),
         basemap=basemap,
         attribution=[dataset.attribution] if dataset.attribution else [],
         synthetic=dataset.synthetic,
@@ -222,6 +214,21 @@ def plan_map(res, *, model, standard: CircleStandard, basemap, dataset, lang: st
         fill_opacity=0.6,
     )
     items = [LegendItem(tr("规划范围", "Planning area"), AREA_COLOR, "line")] if area else []
+    return m, items
+
+
+def plan_map(res, *, model, standard: CircleStandard, basemap, dataset, lang: str) -> folium.Map:
+    """The area plan's map: the area, each new site and its walking service area, a legend
+    naming the area with the complete circles before → after."""
+    from gisplan.access.service_area import service_area
+    from gisplan.siting.plan import threshold_m
+
+    s = res.summary()
+    area, sites = res.area, res.sites
+    cats = list(res.problem.categories)
+    colors = {c: CATEGORY_COLORS[i % len(CATEGORY_COLORS)] for i, c in enumerate(cats)}
+
+    m, items = area_map(area, model, dataset, basemap, sites)
     for c in cats:
         sel = sites[sites["category"] == c]
         pos = np.flatnonzero(res.problem.candidates.points["id"].isin(sel["id"]).to_numpy())
@@ -359,23 +366,7 @@ def closure_map(
             aff["lost"], tr("失去覆盖", "loses coverage"), tr("步行时间变化", "walk time changed")
         )
         affected["_c"] = np.where(aff["lost"], LOST_COLOR, CHANGED_COLOR)
-    m = new_map(
-        _map_bounds(area, model.communities, shown),
-        basemap=basemap,
-        attribution=[dataset.attribution] if dataset.attribution else [],
-        synthetic=dataset.synthetic,
-        base_url="/app/static/vendor",
-    )
-    add_area(
-        m,
-        _area_layer(area),
-        name=tr("规划范围", "Planning area"),
-        color=AREA_COLOR,
-        fill_opacity=0.6,
-    )
-    items = []
-    if area is not None:
-        items.append(LegendItem(tr("规划范围", "Planning area"), AREA_COLOR, "line"))
+    m, items = area_map(area, model, dataset, basemap, shown)
     if affected is not None:
         add_site_points(
             m,

@@ -245,13 +245,7 @@ def run(args: argparse.Namespace) -> int:
     )
     if area is not None:
         print_area(s["area"], [args.category])
-    if s["greedy_objective"] is not None:
-        print(f"greedy objective: {s['greedy_objective']:,} ({s['greedy_time_s']:.3f} s)")
-    if s["exact_objective"] is not None:
-        print(
-            f"exact objective: {s['exact_objective']:,} ({s['exact_status']}, "
-            f"{s['exact_time_s']:.3f} s), gap {s['gap']:.2%}"
-        )
+    print_objectives(s)
     if len(result.sites):
         print(
             "选址 sites (WGS-84):  名次 rank  经度 lon  纬度 lat  新增服务人口 people newly served"
@@ -280,6 +274,17 @@ def run(args: argparse.Namespace) -> int:
         ScenarioStore(engine_from_env(args.db)).save(user, record, overwrite=args.overwrite)
         print(f"已保存方案 saved scenario: {args.save} (作者 author: {user.username})")
     return 0
+
+
+def print_objectives(s: dict) -> None:
+    """Print the greedy and exact objectives of a siting summary, with the gap."""
+    if s["greedy_objective"] is not None:
+        print(f"greedy objective: {s['greedy_objective']:,} ({s['greedy_time_s']:.3f} s)")
+    if s["exact_objective"] is not None:
+        print(
+            f"exact objective: {s['exact_objective']:,} ({s['exact_status']}, "
+            f"{s['exact_time_s']:.3f} s), gap {s['gap']:.2%}"
+        )
 
 
 def print_area(block: dict, categories: list[str]) -> None:
@@ -364,12 +369,7 @@ def _run_joint(args, plan, dataset, standard, model, candidates, area, source, u
     )
     if area is not None:
         print_area(s["area"], list(plan))
-    print(f"greedy objective: {s['greedy_objective']:,} ({s['greedy_time_s']:.3f} s)")
-    if s["exact_objective"] is not None:
-        print(
-            f"exact objective: {s['exact_objective']:,} ({s['exact_status']}, "
-            f"{s['exact_time_s']:.3f} s), gap {s['gap']:.2%}"
-        )
+    print_objectives(s)
     if len(result.sites):
         print(
             "选址 sites (WGS-84):  名次 rank  类别 category  经度 lon  纬度 lat  新增服务人口 people newly served"

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-__all__ = ["ExactResult", "solve_mclp", "reduce_problem"]
+__all__ = ["ExactResult", "solve_mclp", "reduce_problem", "run_covering_milp", "MilpRun"]
 
 _BANNER_SHOWN = False
 
@@ -104,6 +104,83 @@ class ExactResult:
     n_demand: int
 
 
+@dataclass(eq=False)
+class MilpRun:
+    """Outcome of :func:`run_covering_milp`: values of the integer columns (None when HiGHS
+    found no solution), model status text, optimality, best bound, relative gap, run time."""
+
+    x: np.ndarray | None
+    status: str
+    optimal: bool
+    bound: float
+    mip_gap: float
+    solve_time_s: float
+
+
+def run_covering_milp(
+    mat: sp.spmatrix,
+    cost: np.ndarray,
+    row_upper: np.ndarray,
+    n_integer: int,
+    *,
+    time_limit_s: float | None,
+    mip_rel_gap: float,
+    threads: int | None = None,
+    start: np.ndarray | None = None,
+) -> MilpRun:
+    """Maximise ``cost @ z`` subject to ``mat @ z <= row_upper`` and ``0 <= z <= 1``, the first
+    ``n_integer`` columns integer (binary), with HiGHS; ``start`` is a feasible ``z`` to start
+    from. The covering models of :func:`solve_mclp` and the joint plans
+    (:func:`gisplan.siting.joint.solve_joint_milp`) both have this form."""
+    import highspy
+
+    mat = sp.csc_matrix(mat)
+    mat.sort_indices()
+    n_rows, n_cols = mat.shape
+    lp = highspy.HighsLp()
+    lp.num_col_ = n_cols
+    lp.num_row_ = n_rows
+    lp.col_cost_ = np.asarray(cost, dtype=float)
+    lp.col_lower_ = np.zeros(n_cols)
+    lp.col_upper_ = np.ones(n_cols)
+    lp.row_lower_ = np.full(n_rows, -highspy.kHighsInf)
+    lp.row_upper_ = np.asarray(row_upper, dtype=float)
+    lp.sense_ = highspy.ObjSense.kMaximize
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = mat.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = mat.indices.astype(np.int32)
+    lp.a_matrix_.value_ = mat.data.astype(float)
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * n_integer + [
+        highspy.HighsVarType.kContinuous
+    ] * (n_cols - n_integer)
+    h = _new_highs()
+    h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
+    if time_limit_s is not None:
+        h.setOptionValue("time_limit", float(time_limit_s))
+    if threads is not None:
+        h.setOptionValue("threads", int(threads))
+    h.passModel(lp)
+    if start is not None:
+        h.setSolution(n_cols, np.arange(n_cols, dtype=np.int32), np.asarray(start, dtype=float))
+    t0 = time.perf_counter()
+    h.run()
+    solve_time = time.perf_counter() - t0
+    status = h.getModelStatus()
+    info = h.getInfo()
+    values = np.asarray(h.getSolution().col_value)
+    ok = len(values) == n_cols and info.primal_solution_status >= 1
+    optimal = status == highspy.HighsModelStatus.kOptimal
+    gap = float(info.mip_gap) if np.isfinite(info.mip_gap) else float("inf")
+    return MilpRun(
+        x=values[:n_integer] if ok else None,
+        status=h.modelStatusToString(status),
+        optimal=bool(optimal),
+        bound=float(info.mip_dual_bound),
+        mip_gap=max(0.0, gap) if optimal else gap,
+        solve_time_s=solve_time,
+    )
+
+
 def reduce_problem(
     incidence: sp.spmatrix, weights: np.ndarray
 ) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
@@ -157,8 +234,6 @@ def solve_mclp(
     initial : numpy.ndarray of int, optional
         A feasible set of candidate indices (e.g. the greedy's) given to HiGHS as a start.
     """
-    import highspy
-
     t0 = time.perf_counter()
     a = sp.csr_matrix(incidence)
     w = np.asarray(weights, dtype=float)
@@ -206,54 +281,32 @@ def solve_mclp(
     mat = sp.hstack([x_cols, y_cols]).tocsc()
     mat.sort_indices()
 
-    lp = highspy.HighsLp()
-    lp.num_col_ = nx + ny
-    lp.num_row_ = ny + 1
-    lp.col_cost_ = np.concatenate([np.zeros(nx), gw])
-    lp.col_lower_ = np.zeros(nx + ny)
-    lp.col_upper_ = np.ones(nx + ny)
-    lp.row_lower_ = np.full(ny + 1, -highspy.kHighsInf)
-    lp.row_upper_ = np.concatenate([np.zeros(ny), [float(k)]])
-    lp.sense_ = highspy.ObjSense.kMaximize
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = mat.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = mat.indices.astype(np.int32)
-    lp.a_matrix_.value_ = mat.data.astype(float)
-    lp.integrality_ = [highspy.HighsVarType.kInteger] * nx + [highspy.HighsVarType.kContinuous] * ny
-
-    h = _new_highs()
-    h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
-    if time_limit_s is not None:
-        h.setOptionValue("time_limit", float(time_limit_s))
-    if threads is not None:
-        h.setOptionValue("threads", int(threads))
-    h.passModel(lp)
-
+    start = None
     if initial is not None and len(initial):
         pos = pd.Index(cand).get_indexer(np.asarray(initial))
         pos = pos[pos >= 0][:k]
         x0 = np.zeros(nx)
         x0[pos] = 1.0
-        y0 = np.minimum(1.0, reduced.T @ x0)
-        h.setSolution(nx + ny, np.arange(nx + ny, dtype=np.int32), np.concatenate([x0, y0]))
-
-    t_solve = time.perf_counter()
-    h.run()
-    solve_time = time.perf_counter() - t_solve
-    status = h.getModelStatus()
-    info = h.getInfo()
-    status_text = h.modelStatusToString(status)
-    values = np.asarray(h.getSolution().col_value)
-    if len(values) == nx + ny and info.primal_solution_status >= 1:
-        chosen = cand[np.flatnonzero(values[:nx] > 0.5)]
-    else:
-        chosen = np.array([], dtype=np.int64)
+        start = np.concatenate([x0, np.minimum(1.0, reduced.T @ x0)])
+    run = run_covering_milp(
+        mat,
+        np.concatenate([np.zeros(nx), gw]),
+        np.concatenate([np.zeros(ny), [float(k)]]),
+        nx,
+        time_limit_s=time_limit_s,
+        mip_rel_gap=mip_rel_gap,
+        threads=threads,
+        start=start,
+    )
+    chosen = cand[np.flatnonzero(run.x > 0.5)] if run.x is not None else np.array([], np.int64)
     objective = covered_weight(chosen)
-    optimal = status == highspy.HighsModelStatus.kOptimal
-    bound = float(info.mip_dual_bound)
-    gap = float(info.mip_gap) if np.isfinite(info.mip_gap) else float("inf")
-    if optimal:
-        gap = max(0.0, gap)
+    optimal, bound, gap, status_text, solve_time = (
+        run.optimal,
+        run.bound,
+        run.mip_gap,
+        run.status,
+        run.solve_time_s,
+    )
     return ExactResult(
         chosen=np.sort(chosen).astype(np.int64),
         objective=objective,

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import heapq
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -41,16 +41,22 @@ import scipy.sparse as sp
 
 from gisplan.access.coverage import AccessModel
 from gisplan.catalogue import CircleStandard
-from gisplan.crs import WGS84
 from gisplan.errors import InputError
-from gisplan.jsonsafe import json_number
-from gisplan.labels import SYNTHETIC_LABEL
 from gisplan.siting.area import Area
 from gisplan.siting.candidates import Candidates
 from gisplan.siting.clip import area_incidence
 from gisplan.siting.effect import Effect, distances_with_sites, effect_of
-from gisplan.siting.exact import _new_highs
-from gisplan.siting.plan import area_summary, candidates_within, met_matrix, threshold_m
+from gisplan.siting.exact import run_covering_milp
+from gisplan.siting.plan import (
+    Progress,
+    _noop,
+    _num,
+    area_summary,
+    candidates_within,
+    met_matrix,
+    sites_frame,
+    threshold_m,
+)
 
 __all__ = [
     "JOINT_OBJECTIVES",
@@ -65,12 +71,6 @@ __all__ = [
 ]
 
 JOINT_OBJECTIVES = ("complete", "population")
-
-Progress = Callable[[str], None]
-
-
-def _noop(_msg: str) -> None:
-    pass
 
 
 def parse_plan(text: str, standard: CircleStandard, *, what: str = "--plan") -> dict[str, int]:
@@ -489,8 +489,6 @@ def solve_joint_milp(
     initial: np.ndarray | None = None,
 ) -> JointExact:
     """Solve the joint plan exactly with HiGHS (see module doc)."""
-    import highspy
-
     t0 = time.perf_counter()
     useful, cover, item_y, gw = _reduce(problem)
     nx, ny, nt = len(useful), len(gw), cover.shape[0]
@@ -512,54 +510,31 @@ def solve_joint_milp(
             sp.csr_matrix((ncat, ny)),
         ]
     ).tocsc()
-    mat = sp.hstack([x_part, y_part]).tocsc()
-    mat.sort_indices()
-    lp = highspy.HighsLp()
-    lp.num_col_ = nx + ny
-    lp.num_row_ = nt + ncat
-    lp.col_cost_ = np.concatenate([np.zeros(nx), gw])
-    lp.col_lower_ = np.zeros(nx + ny)
-    lp.col_upper_ = np.ones(nx + ny)
-    lp.row_lower_ = np.full(nt + ncat, -highspy.kHighsInf)
-    lp.row_upper_ = np.concatenate(
-        [np.zeros(nt), [float(problem.counts[c]) for c in problem.categories]]
-    )
-    lp.sense_ = highspy.ObjSense.kMaximize
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = mat.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = mat.indices.astype(np.int32)
-    lp.a_matrix_.value_ = mat.data.astype(float)
-    lp.integrality_ = [highspy.HighsVarType.kInteger] * nx + [highspy.HighsVarType.kContinuous] * ny
-    h = _new_highs()
-    h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
-    if time_limit_s is not None:
-        h.setOptionValue("time_limit", float(time_limit_s))
-    h.passModel(lp)
+    start = None
     if initial is not None and len(initial):
         pos = pd.Index(useful).get_indexer(np.asarray(initial))
         x0 = np.zeros(nx)
         x0[pos[pos >= 0]] = 1.0
         covered = (cover @ x0) > 0
         unc = np.bincount(item_y[~covered], minlength=ny)
-        y0 = (unc == 0).astype(float)
-        h.setSolution(nx + ny, np.arange(nx + ny, dtype=np.int32), np.concatenate([x0, y0]))
-    h.run()
-    status = h.getModelStatus()
-    info = h.getInfo()
-    values = np.asarray(h.getSolution().col_value)
-    if len(values) == nx + ny and info.primal_solution_status >= 1:
-        chosen = useful[np.flatnonzero(values[:nx] > 0.5)]
-    else:
-        chosen = np.zeros(0, dtype=np.int64)
-    optimal = status == highspy.HighsModelStatus.kOptimal
-    gap = float(info.mip_gap) if np.isfinite(info.mip_gap) else float("inf")
+        start = np.concatenate([x0, (unc == 0).astype(float)])
+    run = run_covering_milp(
+        sp.hstack([x_part, y_part]),
+        np.concatenate([np.zeros(nx), gw]),
+        np.concatenate([np.zeros(nt), [float(problem.counts[c]) for c in problem.categories]]),
+        nx,
+        time_limit_s=time_limit_s,
+        mip_rel_gap=mip_rel_gap,
+        start=start,
+    )
+    chosen = useful[np.flatnonzero(run.x > 0.5)] if run.x is not None else np.zeros(0, np.int64)
     return JointExact(
         chosen=np.sort(chosen).astype(np.int64),
         objective=problem.objective_of(chosen),
-        bound=float(info.mip_dual_bound),
-        mip_gap=max(0.0, gap) if optimal else gap,
-        status=h.modelStatusToString(status),
-        optimal=bool(optimal),
+        bound=run.bound,
+        mip_gap=run.mip_gap,
+        status=run.status,
+        optimal=run.optimal,
         time_s=time.perf_counter() - t0,
         n_rows=nx,
         n_groups=ny,
@@ -638,10 +613,6 @@ class JointResult:
             out["area"] = area_summary(self.area, self.effect, count_outside=self.count_outside)
         out["timings_s"] = {k: round(v, 4) for k, v in {**p.timings_s, **self.timings_s}.items()}
         return out
-
-
-def _num(v):
-    return json_number(v)
 
 
 def plan_joint(
@@ -771,28 +742,13 @@ def _evaluate(model, standard, problem: JointProblem, order: np.ndarray, in_area
 
 
 def _sites_frame(problem: JointProblem, order, gains, method, synthetic) -> gpd.GeoDataFrame:
-
-    cand = problem.row_cand[order]
-    pts = problem.candidates.points.iloc[cand].reset_index(drop=True)
-    geom = pts.geometry.to_crs(WGS84)
-    n = len(pts)
-    frame = pd.DataFrame(
+    return sites_frame(
+        problem.candidates,
+        problem.row_cand[order],
         {
-            "rank": np.arange(1, n + 1, dtype=np.int64),
-            "id": pts["id"].astype(str).to_numpy(),
-            "name": pts["name"].astype(str).to_numpy() if "name" in pts else [""] * n,
-            "kind": "chosen",
-            "candidate_kind": pts["kind"].astype(str).to_numpy()
-            if "kind" in pts
-            else problem.candidates.kind,
             "category": [problem.categories[j] for j in problem.row_cat[order]],
             "method": method,
             "gain_population": np.asarray(gains, dtype=float),
-            "snap_offset_m": np.round(problem.candidates.snap.offset_m[cand], 2),
-            "lon": np.round(geom.x.to_numpy(), 7),
-            "lat": np.round(geom.y.to_numpy(), 7),
-            "source": "synthetic" if synthetic else "gisplan siting",
-            "label": SYNTHETIC_LABEL if synthetic else "",
-        }
+        },
+        synthetic=synthetic,
     )
-    return gpd.GeoDataFrame(frame, geometry=geom.values, crs=WGS84)

@@ -593,8 +593,33 @@ def _sites_frame(
     method: str,
     synthetic: bool,
 ) -> gpd.GeoDataFrame:
+    return sites_frame(
+        problem.candidates,
+        chosen,
+        {
+            "category": problem.category,
+            "method": method,
+            "gain": np.asarray(gains, dtype=float),
+            "gain_population": per_rank["gain_population"].to_numpy(dtype=float),
+            "gain_complete": per_rank["gain_complete"].to_numpy(dtype=np.int64),
+            "cumulative_population": per_rank["cumulative_population"].to_numpy(dtype=float),
+            "cumulative_complete": per_rank["cumulative_complete"].to_numpy(dtype=np.int64),
+        },
+        synthetic=synthetic,
+    )
 
-    pts = problem.candidates.points.iloc[chosen].reset_index(drop=True)
+
+def sites_frame(
+    candidates: Candidates, chosen: np.ndarray, columns: dict, *, synthetic: bool
+) -> gpd.GeoDataFrame:
+    """Chosen candidates (positions, in rank order) as a sites layer in EPSG:4326.
+
+    Columns: ``rank``, ``id``, ``name``, ``kind`` (``"chosen"``), ``candidate_kind``, then
+    ``columns`` (one value or one per site), then ``snap_offset_m``, ``lon``, ``lat``,
+    ``source`` and ``label`` (the synthetic label when ``synthetic``).
+    """
+    chosen = np.asarray(chosen, dtype=np.int64)
+    pts = candidates.points.iloc[chosen].reset_index(drop=True)
     geom = pts.geometry.to_crs(WGS84)
     n = len(pts)
     frame = pd.DataFrame(
@@ -605,19 +630,14 @@ def _sites_frame(
             "kind": "chosen",
             "candidate_kind": pts["kind"].astype(str).to_numpy()
             if "kind" in pts
-            else problem.candidates.kind,
-            "category": problem.category,
-            "method": method,
-            "gain": np.asarray(gains, dtype=float),
-            "gain_population": per_rank["gain_population"].to_numpy(dtype=float),
-            "gain_complete": per_rank["gain_complete"].to_numpy(dtype=np.int64),
-            "cumulative_population": per_rank["cumulative_population"].to_numpy(dtype=float),
-            "cumulative_complete": per_rank["cumulative_complete"].to_numpy(dtype=np.int64),
-            "snap_offset_m": np.round(problem.candidates.snap.offset_m[chosen], 2),
+            else candidates.kind,
+            **columns,
+            "snap_offset_m": np.round(candidates.snap.offset_m[chosen], 2),
             "lon": np.round(geom.x.to_numpy(), 7),
             "lat": np.round(geom.y.to_numpy(), 7),
             "source": "synthetic" if synthetic else "gisplan siting",
             "label": SYNTHETIC_LABEL if synthetic else "",
-        }
+        },
+        index=pd.RangeIndex(n),
     )
     return gpd.GeoDataFrame(frame, geometry=geom.values, crs=WGS84)
