@@ -27,6 +27,7 @@ from gisplan.catalogue import CircleStandard
 from gisplan.coords import gcj02_to_wgs84
 from gisplan.crs import WGS84
 from gisplan.errors import InputError
+from gisplan.i18n import category_label
 from gisplan.maps.base import _bounds
 from gisplan.siting import commercial_candidates, grid_candidates
 from gisplan.siting.area import Area, county_area, dataset_circles, read_area_file
@@ -56,8 +57,8 @@ def mode_label(mode: str) -> str:
 
 
 def _cat_label(standard: CircleStandard, cid: str, lang: str) -> str:
-    c = standard[cid]
-    return f"{c.name_zh} {c.name_en}" if lang == "zh" else f"{c.name_en} {c.name_zh}"
+    """Both names of the category (:func:`gisplan.i18n.category_label`), ``lang``'s first."""
+    return category_label(standard[cid], lang)
 
 
 # -- area ------------------------------------------------------------------------------------
