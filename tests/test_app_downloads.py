@@ -31,6 +31,8 @@ def test_public_visitor_gets_no_coverage_downloads(monkeypatch, tmp_path):
     # A wrong password does not unlock them.
     sign_in(at, "wang", "wrong")
     assert _download_buttons(at) == []
+    # the username stays in its field; only the password is asked again (issue 11, item 25)
+    assert at.sidebar.text_input[0].value == "wang"
     sign_in(at, "wang", "pw-wang")
     labels = [b.label for b in _download_buttons(at)]
     assert len(labels) == 5 and "缺口清单 CSV" in labels, labels

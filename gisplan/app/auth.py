@@ -50,6 +50,9 @@ __all__ = [
 
 #: Session-state key of the signed-in :class:`User` (never the password).
 SESSION_KEY = "gisplan_user"
+_USERNAME_KEY = "gisplan_auth_username"  # the username field (not secret)
+_LAST_USERNAME = "gisplan_auth_last_username"  # put back into the field after a failed sign-in
+_FAILED_KEY = "gisplan_auth_failed"  # a failed sign-in on the previous run
 
 _HOW_TO_CONFIGURE_ZH = (
     "未配置用户，仅提供公众视图。配置方法：用 `gisplan user hash-password` 生成密码哈希，"
@@ -101,9 +104,22 @@ def _users_or_message() -> dict[str, Credential] | None:
         st.error(tr("用户配置有误：", "The user configuration is invalid: ") + str(exc))
         return None
     if not users:
-        st.info(tr(_HOW_TO_CONFIGURE_ZH, _HOW_TO_CONFIGURE_EN))
+        # Visitors get one short line; how to configure users is for the administrator, who
+        # reads the README and the server's log (written once per server process).
+        _log_how_to_configure()
+        st.caption(
+            tr("登录未开放（尚未配置用户）。", "Sign-in is not available (no users are set up).")
+        )
         return None
     return users
+
+
+@st.cache_resource(show_spinner=False)
+def _log_how_to_configure() -> bool:
+    import logging
+
+    logging.getLogger("gisplan.app").warning(_HOW_TO_CONFIGURE_EN)
+    return True
 
 
 def current_user() -> User | None:
@@ -167,14 +183,24 @@ def sign_in_widget() -> User | None:
         users = _users_or_message()
         if users is None:
             return None
+        if _LAST_USERNAME in st.session_state:  # after a failed attempt: keep the username
+            st.session_state[_USERNAME_KEY] = st.session_state.pop(_LAST_USERNAME)
         with st.form("auth_sign_in", clear_on_submit=True):
-            # No session-state key: the password is not kept in st.session_state.
-            username = st.text_input(tr("用户名", "Username"))
+            # No session-state key: the password is not kept in st.session_state.  The
+            # username (not secret) is given back after a failed attempt, so only the password
+            # has to be typed again.
+            username = st.text_input(tr("用户名", "Username"), key=_USERNAME_KEY)
             password = st.text_input(tr("密码", "Password"), type="password")
             submitted = st.form_submit_button(tr("登录", "Sign in"))
         if submitted:
             if _try_sign_in(username, password, users):
                 st.rerun()
+            # Draw the form again with the username back in its field (the form clears both
+            # fields on submit), then say what went wrong.
+            st.session_state[_LAST_USERNAME] = username or ""
+            st.session_state[_FAILED_KEY] = True
+            st.rerun()
+        if st.session_state.pop(_FAILED_KEY, False):
             st.error(tr("用户名或密码错误。", "Wrong username or password."))
     return None
 

@@ -50,6 +50,7 @@ __all__ = [
     "chosen_entry",
     "add_uploaded_dataset",
     "open_timings",
+    "network_context",
 ]
 
 _LANG_KEY = "lang"
@@ -271,3 +272,15 @@ def digest(data: bytes, *options: str) -> str:
     for o in options:
         h.update(b"\0" + o.encode("utf-8"))
     return h.hexdigest()[:20]
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _network_context(key: str, _dataset: Dataset) -> dict | None:
+    from gisplan.maps.context import network_geojson
+
+    return network_geojson(_dataset.network)
+
+
+def network_context(key: str, dataset: Dataset) -> dict | None:
+    """The dataset's walking network as light map context (built once per dataset ``key``)."""
+    return _network_context(key, dataset)

@@ -89,8 +89,27 @@ def dataset_control() -> None:
 
 def synthetic_banner(dataset: Dataset | None = None) -> None:
     """The visible synthetic-data warning (only when the dataset is synthetic)."""
-    if dataset is None or dataset.synthetic:
-        st.warning(i18n.t("synthetic.banner") + "  \n" + SYNTHETIC_LABEL)
+    if dataset is not None and not dataset.synthetic:
+        return
+    uploaded = {
+        kind
+        for kind in ("communities", "amenities")
+        if dataset is not None
+        and any(s.kind == "user" and s.name == f"uploaded {kind}" for s in dataset.sources)
+    }
+    if uploaded:
+        # Name what is still generated and what is the user's (issue 11, item 27).
+        generated = [k for k in ("communities", "amenities") if k not in uploaded]
+        parts = [i18n.t(f"layer.{k}") for k in generated] + [i18n.t("layer.network")]
+        sep = "、" if i18n.current_language() == "zh" else ", "
+        text = i18n.t(
+            "synthetic.banner_partial",
+            generated=sep.join(parts),
+            mine=sep.join(i18n.t(f"layer.{k}") for k in sorted(uploaded)),
+        )
+    else:
+        text = i18n.t("synthetic.banner")
+    st.warning(text + "  \n" + SYNTHETIC_LABEL)
 
 
 def basemap_control(key: str) -> Basemap:
@@ -106,6 +125,11 @@ def basemap_control(key: str) -> Basemap:
     b = get_basemap(choice)
     if b.coord_system == "gcj02":
         st.sidebar.caption(i18n.t("basemap.gcj_note"))
+    if b.needs_key and basemap_key(b) is None:
+        # Keep the map (without tiles) and say so in one line; setting up the key is the
+        # administrator's business (README), not the visitor's.
+        st.sidebar.caption(i18n.t("basemap.no_key", name=b.label))
+        return get_basemap("none")
     return b
 
 

@@ -20,6 +20,7 @@ from gisplan.labels import SYNTHETIC_LABEL
 from gisplan.maps.assets import DEFAULT_BASE_URL
 from gisplan.maps.base import _bounds, _popup, _tooltip, new_map, to_feature_collection
 from gisplan.maps.basemaps import Basemap, display_layer, get_basemap
+from gisplan.maps.context import add_context
 from gisplan.maps.elements import Legend, LegendItem
 from gisplan.maps.palette import (
     MINUTES_COLORS,
@@ -89,12 +90,15 @@ def coverage_base(
     attribution: str = "",
     lang: str = "zh",
     base_url: str = DEFAULT_BASE_URL,
+    network: dict | None = None,
 ) -> folium.Map:
     """The part of a coverage map that does not depend on the standard or the colouring.
 
     Basemap, context layers (``extras``, e.g. rivers), attribution and synthetic label, fitted
     to the communities.  It is the same map for every threshold, speed or colouring, so the app
     keeps it (and the user's view of it) and swaps only :func:`coverage_overlays`.
+    ``network`` (:func:`gisplan.maps.context.network_geojson`) is drawn faintly over the
+    water when there are no basemap tiles, so users can find their street.
     """
     b = get_basemap(basemap) if isinstance(basemap, str) else basemap
     shown = display_layer(result.table, b)
@@ -121,6 +125,8 @@ def coverage_base(
             },
             interactive=False,
         ).add_to(m)
+    if network is not None and not b.online:
+        add_context(m, network=network, basemap=b, network_name=t("layer.network", lang))
     return m
 
 

@@ -6,8 +6,6 @@ threshold or the required set only re-applies the standard (``AccessModel.covera
 
 from __future__ import annotations
 
-import time
-
 import pandas as pd
 import streamlit as st
 
@@ -19,6 +17,7 @@ from gisplan.app.state import (
     access_model,
     current_dataset,
     lang,
+    network_context,
 )
 from gisplan.app.widgets import (
     basemap_control,
@@ -77,21 +76,27 @@ if not required:
 with st.spinner(t("cov.loading")):
     key, dataset = current_dataset()
     model = access_model(key, dataset)
-t0 = time.perf_counter()
 result = model.coverage(standard)
-recompute_ms = (time.perf_counter() - t0) * 1000
 
 synthetic_banner(dataset)
 st.caption(f"{t('dataset')}: {md_text(dataset.label)}")
 standard_caption(standard)
 
 overall = result.population_coverage().iloc[0]
-cols = st.columns(2 + len(standard.required_ids))
-cols[0].metric(t("cov.population_covered"), f"{overall['complete']:.1%}")
-cols[1].metric(t("cov.communities_complete"), f"{result.communities_complete} / {CIRCLE_TARGET}+")
-for col, cid in zip(cols[2:], standard.required_ids, strict=True):
-    col.metric(t("cov.category_coverage", name=names[cid]), f"{overall[cid]:.1%}")
-st.caption(t("cov.recompute", ms=recompute_ms))
+# Cards in rows of at most four, so neither labels nor figures are cut (six required
+# categories make eight cards).
+cards = [
+    (t("cov.population_covered"), f"{overall['complete']:.1%}"),
+    (t("cov.communities_complete"), f"{result.communities_complete} / {CIRCLE_TARGET}+"),
+    *[
+        (t("cov.category_coverage", name=names[cid]), f"{overall[cid]:.1%}")
+        for cid in standard.required_ids
+    ],
+]
+for start in range(0, len(cards), 4):
+    row = st.columns(4)
+    for col, (label, value) in zip(row, cards[start : start + 4], strict=False):
+        col.metric(label, value, border=True)
 if result.unsnapped_communities:
     st.info(t("cov.unsnapped", n=len(result.unsnapped_communities), m=standard.max_snap_distance_m))
 
@@ -124,6 +129,7 @@ base_options = dict(
     synthetic=dataset.synthetic,
     attribution=dataset.attribution,
     lang=lg,
+    network=network_context(key, dataset),  # faint streets under the data (no basemap)
 )
 
 
@@ -164,29 +170,43 @@ else:
     st.success("✓")
 
 
+OUTSIDE = "（未知 unknown）"  # the group label of communities outside every district/county
+
+
 def group_table(by: str) -> pd.DataFrame:
-    g = result.population_coverage(by=by)
+    """Coverage per county or business district: shares in %, counts, population."""
+    g = result.population_coverage(by=by).copy()
+    outside = t("cov.outside_districts") if by == "business_district" else t("cov.no_county")
+    g.index = [outside if v == OUTSIDE else v for v in g.index]
     out = pd.DataFrame(
-        index=g.index.rename(t("field.county") if by == "county" else t("layer.districts"))
+        index=pd.Index(g.index, name=t("field.county") if by == "county" else t("layer.districts"))
     )
-    out[t("field.population")] = g["population"]
+    out[t("field.population")] = g["population"].astype(int)
     out[t("layer.communities")] = g["communities"].astype(int)
-    for cid in standard.ids:
-        out[names[cid]] = (g[cid] * 100).round(1)
-    out[t("cov.population_covered") + " %"] = (g["complete"] * 100).round(1)
     out[t("cov.communities_complete")] = g["communities_complete"].astype(int)
+    out[t("cov.population_covered")] = (g["complete"] * 100).round(1)
+    for cid in standard.required_ids:
+        out[names[cid]] = (g[cid] * 100).round(1)
     return out
 
 
-left, right = st.columns(2)
-with left:
+def show_group_table(by: str) -> None:
+    table = group_table(by)
+    percent = [c for c in table.columns[3:]]
+    st.dataframe(
+        table,
+        use_container_width=True,
+        column_config={c: st.column_config.NumberColumn(c, format="%.1f %%") for c in percent},
+    )
+
+
+# Full width, one under the other: every column on screen at 1280 px.
+if "county" in result.group_columns:
     st.subheader(t("cov.by_county"))
-    if "county" in result.group_columns:
-        st.dataframe(group_table("county"))
-with right:
+    show_group_table("county")
+if "business_district" in result.group_columns:
     st.subheader(t("cov.by_district"))
-    if "business_district" in result.group_columns:
-        st.dataframe(group_table("business_district"))
+    show_group_table("business_district")
 
 st.subheader(t("cov.chart"))
 chart = pd.DataFrame(

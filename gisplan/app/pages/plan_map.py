@@ -140,4 +140,4 @@ with st.expander(f"{t('layer.streets')} · {t('layer.districts')}"):
         ),
         hide_index=True,
     )
-    st.caption(t("approximate") + " · " + t("data.source") + ": data/geo/SOURCES.md")
+    st.caption(t("approximate") + " · " + t("data.source") + ": " + t("plan.sources"))

@@ -20,6 +20,7 @@ from gisplan.app.state import (
     access_model,
     current_dataset,
     lang,
+    network_context,
 )
 from gisplan.app.widgets import (
     basemap_control,
@@ -310,6 +311,7 @@ base_options = dict(
     synthetic=dataset.synthetic,
     attribution=dataset.attribution,
     lang=lg,
+    network=network_context(key, dataset),  # faint streets under the data (no basemap)
     base_url="/app/static/vendor",
 )
 
