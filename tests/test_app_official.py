@@ -98,3 +98,19 @@ def test_area_plan_report_names_the_area(model):  # noqa: F811
     assert json.dumps(note)[1:-1] in html  # in the legend (inside the map's script)
     assert json.dumps(f"区域方案：{area.name}")[1:-1] in html
     assert external_urls(html) == []
+
+
+def test_area_what_if_equals_api(users, model):  # noqa: F811
+    at = sign_in(open_page(), "zhang", PASSWORD)
+    _mode(at, "plan")
+    next(r for r in at.sidebar.radio if r.key == "plan_area_kind").set_value("county").run()
+    next(s for s in at.sidebar.selectbox if s.key == "plan_area_county").set_value("海曙区").run()
+    lon = next(n for n in at.number_input if n.key == "plan_wi_lon").value
+    lat = next(n for n in at.number_input if n.key == "plan_wi_lat").value
+    next(b for b in at.button if b.key == "plan_wi_go").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    from gisplan.siting import what_if
+
+    wi = what_if(model, default_standard(), "wet_market", lon, lat, area=county_area("海曙区"))
+    assert metric(at, "区内新增服务人口") == f"{wi.area['newly_served_population_inside']:,}"
+    assert metric(at, "区外新增服务人口") == f"{wi.area['newly_served_population_outside']:,}"

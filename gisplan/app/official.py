@@ -233,6 +233,56 @@ def area_plan_page(*, user, key, dataset, model, standard: CircleStandard, basem
             lang=lang,
             dataset=dataset,
         )
+    whatif_in_area(model, standard, params, lang)
+
+
+def whatif_in_area(model, standard: CircleStandard, params: dict, lang: str) -> None:
+    """What-if for one new site at a typed point: people and circles inside / outside the area."""
+    from gisplan.siting import what_if
+
+    area = params["area"]
+    st.subheader(tr("假设分析：在某处新开一家店", "What-if: one new site here"))
+    cats = list(params["plan"])
+    c0, c1, c2 = st.columns(3)
+    cat = c0.selectbox(
+        tr("业态", "Format"),
+        cats,
+        format_func=lambda c: _cat_label(standard, c, lang),
+        key="plan_wi_cat",
+    )
+    if "plan_wi_lon" not in st.session_state:  # start at the middle of the area's communities
+        pts = model.communities
+        if area is not None and area.contains(pts).any():
+            pts = pts[area.contains(pts)]
+        cx, cy = pts.geometry.union_all().centroid.coords[0]
+        st.session_state["plan_wi_lon"] = round(float(cx), 6)
+        st.session_state["plan_wi_lat"] = round(float(cy), 6)
+    lon = c1.number_input(tr("经度", "Longitude"), format="%.6f", step=0.0005, key="plan_wi_lon")
+    lat = c2.number_input(tr("纬度", "Latitude"), format="%.6f", step=0.0005, key="plan_wi_lat")
+    if not st.button(tr("计算该点", "Evaluate this point"), key="plan_wi_go"):
+        return
+    try:
+        wi = what_if(model, standard, cat, lon, lat, area=area, with_service_area=False)
+    except InputError as exc:
+        st.error(str(exc))
+        return
+    m = st.columns(3)
+    if wi.area is not None:
+        m[0].metric(
+            tr("区内新增服务人口", "People newly served in the area"),
+            f"{wi.area['newly_served_population_inside']:,}",
+        )
+        m[1].metric(
+            tr("区外新增服务人口", "People newly served outside"),
+            f"{wi.area['newly_served_population_outside']:,}",
+        )
+        m[2].metric(
+            tr("区内新达标社区", "Circles completed in the area"),
+            f"{wi.area['newly_complete_inside']:,}",
+        )
+    else:
+        m[0].metric(tr("新增服务人口", "People newly served"), f"{wi.newly_served_population:,}")
+        m[1].metric(tr("新达标社区", "Circles completed"), f"{len(wi.newly_complete_ids):,}")
 
 
 # -- closures ----------------------------------------------------------------------------------
