@@ -114,3 +114,26 @@ def test_area_what_if_equals_api(users, model):  # noqa: F811
     wi = what_if(model, default_standard(), "wet_market", lon, lat, area=county_area("海曙区"))
     assert metric(at, "区内新增服务人口") == f"{wi.area['newly_served_population_inside']:,}"
     assert metric(at, "区外新增服务人口") == f"{wi.area['newly_served_population_outside']:,}"
+
+
+def test_closure_scenario_opens_on_the_scenarios_page(users, model):  # noqa: F811
+    """A saved closure scenario shows on 方案管理 with its closed amenity and before/after."""
+    from gisplan.siting.export import closure_scenario_payload
+    from gisplan.store import ScenarioRecord, ScenarioStore, User, engine_from_env
+    from tests.test_app_siting import ROOT
+
+    amen = model.amenities
+    market = str(amen.loc[amen["category"] == "wet_market", "id"].iloc[3])
+    res = close_amenities(model, default_standard(), [market])
+    store = ScenarioStore(engine_from_env(users))
+    store.save(
+        User("zhang", "planner"), ScenarioRecord(**closure_scenario_payload(res, name="拆迁"))
+    )
+    at = sign_in(
+        open_page(str(ROOT / "gisplan" / "app" / "pages" / "scenarios.py")), "zhang", PASSWORD
+    )
+    assert not at.exception, [e.value for e in at.exception]
+    table = next(
+        d.value for d in at.dataframe if "before" in d.value.columns or "之前" in d.value.columns
+    )
+    assert len(table)

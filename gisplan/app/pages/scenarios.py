@@ -27,7 +27,7 @@ from gisplan.maps.sites import add_site_points
 from gisplan.safetext import md_text
 from gisplan.store import PermissionDenied, before_after_table, export_scenario
 
-KIND_COLORS = {"chosen": "#d62728", "manual": "#1f77b4"}
+KIND_COLORS = {"chosen": "#d62728", "manual": "#1f77b4", "closed": "#000000"}
 EXPORT_KEY = "scenario_export"  # {"name": str, "files": {file name: bytes}}
 OPEN_NEXT_KEY = "scenario_open_next"  # the scenario to open on the next run (after a deletion)
 DELETED_KEY = "scenario_deleted"  # name of the scenario deleted on the previous run
@@ -181,13 +181,15 @@ def scenario_map() -> folium.Map:
             color_column="_kind_color",
             radius=8,
         )
-    Legend(
-        record.name,
-        [
-            LegendItem(tr("优化选址", "Chosen"), KIND_COLORS["chosen"], "circle"),
-            LegendItem(tr("手动选址", "Hand-placed"), KIND_COLORS["manual"], "circle"),
-        ],
-    ).add_to(m)
+    items = [
+        LegendItem(tr("优化选址", "Chosen"), KIND_COLORS["chosen"], "circle"),
+        LegendItem(tr("手动选址", "Hand-placed"), KIND_COLORS["manual"], "circle"),
+    ]
+    if len(frame) and (frame["kind"] == "closed").any():  # closure / relocation scenarios
+        items.append(
+            LegendItem(tr("关闭的网点", "Closed amenity"), KIND_COLORS["closed"], "circle")
+        )
+    Legend(record.name, items).add_to(m)
     return m
 
 
