@@ -25,7 +25,7 @@ from collections.abc import Mapping
 import streamlit as st
 
 from gisplan.errors import InputError
-from gisplan.i18n import tr  # re-exported: the pages import it from here
+from gisplan.i18n import t, tr  # re-exported: the pages import it from here
 from gisplan.store import (
     ACTIONS,
     Credential,
@@ -101,15 +101,13 @@ def _users_or_message() -> dict[str, Credential] | None:
     try:
         users = configured_users()
     except InputError as exc:
-        st.error(tr("用户配置有误：", "The user configuration is invalid: ") + str(exc))
+        st.error(t("auth.user_configuration_invalid") + str(exc))
         return None
     if not users:
         # Visitors get one short line; how to configure users is for the administrator, who
         # reads the README and the server's log (written once per server process).
         _log_how_to_configure()
-        st.caption(
-            tr("登录未开放（尚未配置用户）。", "Sign-in is not available (no users are set up).")
-        )
+        st.caption(t("auth.sign_not_available_no"))
         return None
     return users
 
@@ -164,7 +162,7 @@ def sign_in_widget() -> User | None:
     Call it at most once per script run (its widgets have fixed keys).
     """
     with st.sidebar:
-        st.subheader(tr("登录", "Sign in"))
+        st.subheader(t("auth.sign_in"))
         user = current_user()
         if user is not None:
             role = {"planner": ("规划人员", "planner"), "official": ("官员", "official")}.get(
@@ -176,7 +174,7 @@ def sign_in_widget() -> User | None:
                     f"Signed in: {user.display_name} ({role[1]})",
                 )
             )
-            if st.button(tr("退出登录", "Sign out"), key="auth_sign_out"):
+            if st.button(t("auth.sign_out"), key="auth_sign_out"):
                 sign_out()
                 st.rerun()
             return user
@@ -189,9 +187,9 @@ def sign_in_widget() -> User | None:
             # No session-state key: the password is not kept in st.session_state.  The
             # username (not secret) is given back after a failed attempt, so only the password
             # has to be typed again.
-            username = st.text_input(tr("用户名", "Username"), key=_USERNAME_KEY)
-            password = st.text_input(tr("密码", "Password"), type="password")
-            submitted = st.form_submit_button(tr("登录", "Sign in"))
+            username = st.text_input(t("auth.username"), key=_USERNAME_KEY)
+            password = st.text_input(t("auth.password"), type="password")
+            submitted = st.form_submit_button(t("auth.sign_in"))
         if submitted:
             if _try_sign_in(username, password, users):
                 st.rerun()
@@ -201,7 +199,7 @@ def sign_in_widget() -> User | None:
             st.session_state[_FAILED_KEY] = True
             st.rerun()
         if st.session_state.pop(_FAILED_KEY, False):
-            st.error(tr("用户名或密码错误。", "Wrong username or password."))
+            st.error(t("auth.wrong_username_or_password"))
     return None
 
 

@@ -14,12 +14,12 @@ import folium
 import pandas as pd
 import streamlit as st
 
-from gisplan.app.auth import require_ui, scenario_store, tr
+from gisplan.app.auth import require_ui, scenario_store
 from gisplan.app.state import current_dataset, lang
 from gisplan.app.widgets import show_map
 from gisplan.catalogue import default_standard
 from gisplan.errors import InputError
-from gisplan.i18n import category_label
+from gisplan.i18n import category_label, t
 from gisplan.labels import SYNTHETIC_LABEL
 from gisplan.maps.base import new_map
 from gisplan.maps.elements import Legend, LegendItem
@@ -39,13 +39,8 @@ MIME = {
 }
 
 lg = lang()
-st.title(tr("方案管理", "Scenarios"))
-st.caption(
-    tr(
-        "已保存的选址方案：查看、对比、导出与删除。",
-        "Saved siting scenarios: open, compare, export and delete.",
-    )
-)
+st.title(t("page.scenarios"))
+st.caption(t("sc.saved_siting_scenarios_open"))
 
 user = require_ui("read")
 if user is None:
@@ -59,12 +54,7 @@ except PermissionDenied as exc:  # the store checks the role again
     st.stop()
 
 if not summaries:
-    st.info(
-        tr(
-            "还没有保存的方案：请在“新店选址”页保存。",
-            "No saved scenarios yet: save one on the siting page.",
-        )
-    )
+    st.info(t("sc.no_saved_scenarios_yet"))
     st.stop()
 
 names = [s.name for s in summaries]
@@ -82,33 +72,31 @@ def cat_label(cid: str | None) -> str:
 
 # Display headers of the store's tables (the frames keep their column names).
 HEADERS = {
-    "category": tr("类别", "Category"),
-    "label": tr("分组", "Group"),
+    "category": t("field.category"),
+    "label": t("sc.group"),
     "metric": None,  # the id; the bilingual name is shown instead
-    "metric_label": tr("指标", "Metric"),
-    "before": tr("之前", "Before"),
-    "after": tr("之后", "After"),
-    "change": tr("变化", "Change"),
-    "value": tr("数值", "Value"),
-    "difference": tr("差值（B − A）", "Difference (B − A)"),
+    "metric_label": t("sc.metric"),
+    "before": t("sc.before"),
+    "after": t("sc.after"),
+    "change": t("sc.change"),
+    "value": t("sc.value"),
+    "difference": t("sc.difference"),
 }
 
 listing = pd.DataFrame(
     {
-        tr("名称", "Name"): names,
-        tr("作者", "Author"): [s.author for s in summaries],
-        tr("类别", "Category"): [cat_label(s.category) for s in summaries],
-        tr("优化选址", "Chosen"): [s.n_chosen for s in summaries],
-        tr("手动选址", "Hand-placed"): [s.n_manual for s in summaries],
-        tr("更新时间（UTC）", "Updated (UTC)"): [
-            s.updated_at.strftime("%Y-%m-%d %H:%M") for s in summaries
-        ],
+        t("field.name"): names,
+        t("sc.author"): [s.author for s in summaries],
+        t("field.category"): [cat_label(s.category) for s in summaries],
+        t("sc.chosen"): [s.n_chosen for s in summaries],
+        t("sc.hand_placed"): [s.n_manual for s in summaries],
+        t("sc.updated_utc"): [s.updated_at.strftime("%Y-%m-%d %H:%M") for s in summaries],
     }
 )
 st.dataframe(listing, hide_index=True, key="scenario_list")
 
 # -- open one ------------------------------------------------------------------------------
-st.subheader(tr("查看方案", "Open a scenario"))
+st.subheader(t("sc.open_scenario"))
 # After a deletion the page opens the neighbouring scenario (set before the selector exists:
 # Streamlit refuses to change a widget's value once it is drawn) and says what was deleted.
 if st.session_state.get(OPEN_NEXT_KEY) in names:
@@ -117,46 +105,30 @@ elif st.session_state.get("scenario_open") not in names:
     st.session_state.pop("scenario_open", None)
 deleted = st.session_state.pop(DELETED_KEY, None)
 if deleted is not None:
-    st.success(tr(f"已删除方案“{md_text(deleted)}”。", f"Deleted scenario '{md_text(deleted)}'."))
-name = st.selectbox(tr("方案", "Scenario"), names, key="scenario_open")
+    st.success(t("sc.deleted_scenario_v0", v0=md_text(deleted)))
+name = st.selectbox(t("sc.scenario"), names, key="scenario_open")
 record = store.load(user, name)
 synthetic = bool(record.params.get("synthetic")) or bool(record.results.get("synthetic"))
 _key, open_dataset_now = current_dataset()
 same_data = record.made_on(open_dataset_now.content_hash)
 if same_data is False:
     st.warning(
-        tr(
-            f"此方案基于数据集“{md_text(record.dataset_name)}”制作，当前打开的是"
-            f"“{md_text(open_dataset_now.name)}”：其结果与选址不对应当前数据。"
-            "可在侧栏切换数据集。",
-            f"This scenario was made on the dataset '{md_text(record.dataset_name)}'; the open "
-            f"dataset is '{md_text(open_dataset_now.name)}': its results and sites do not refer "
-            "to the current data. Switch datasets in the sidebar.",
+        t(
+            "sc.scenario_was_made_dataset",
+            v0=md_text(record.dataset_name),
+            v1=md_text(open_dataset_now.name),
         )
     )
 elif same_data is None:
-    st.info(
-        tr(
-            "此方案未记录所用数据集（较早版本保存）。",
-            "This scenario does not record the dataset it was made on (saved by an older version).",
-        )
-    )
+    st.info(t("sc.scenario_does_not_record"))
 else:
-    st.caption(
-        tr(
-            f"数据集：{md_text(record.dataset_name)}（与当前数据一致）",
-            f"Dataset: {md_text(record.dataset_name)} (the open dataset)",
-        )
-    )
+    st.caption(t("sc.dataset_v0_open_dataset", v0=md_text(record.dataset_name)))
 if synthetic:
     st.warning(SYNTHETIC_LABEL)
 st.caption(
-    tr(
-        f"作者 {md_text(record.author)}；类别 {md_text(cat_label(record.category))}",
-        f"Author {md_text(record.author)}; category {md_text(cat_label(record.category))}",
-    )
+    t("sc.author_v0_category_v1", v0=md_text(record.author), v1=md_text(cat_label(record.category)))
 )
-with st.expander(tr("选址参数", "Siting parameters")):
+with st.expander(t("sc.siting_parameters")):
     st.json(record.params)
 frame = record.sites_frame()
 
@@ -176,19 +148,17 @@ def scenario_map() -> folium.Map:
         add_site_points(
             m,
             sites,
-            name=tr("选址", "Sites"),
+            name=t("sc.sites"),
             fields=[c for c in ("kind", "rank", "name", "gain") if c in sites.columns],
             color_column="_kind_color",
             radius=8,
         )
     items = [
-        LegendItem(tr("优化选址", "Chosen"), KIND_COLORS["chosen"], "circle"),
-        LegendItem(tr("手动选址", "Hand-placed"), KIND_COLORS["manual"], "circle"),
+        LegendItem(t("sc.chosen"), KIND_COLORS["chosen"], "circle"),
+        LegendItem(t("sc.hand_placed"), KIND_COLORS["manual"], "circle"),
     ]
     if len(frame) and (frame["kind"] == "closed").any():  # closure / relocation scenarios
-        items.append(
-            LegendItem(tr("关闭的网点", "Closed amenity"), KIND_COLORS["closed"], "circle")
-        )
+        items.append(LegendItem(t("sc.closed_amenity"), KIND_COLORS["closed"], "circle"))
     Legend(record.name, items).add_to(m)
     return m
 
@@ -199,27 +169,27 @@ if len(table):
     st.dataframe(table, hide_index=True, key="scenario_results", column_config=HEADERS)
 
 # -- compare two ---------------------------------------------------------------------------
-st.subheader(tr("方案对比", "Compare two scenarios"))
+st.subheader(t("sc.compare_two_scenarios"))
 if len(names) < 2:
-    st.info(tr("至少需要两个方案。", "Needs at least two scenarios."))
+    st.info(t("sc.needs_at_least_two"))
 elif require_ui("compare", sign_in=False) is not None:
     left, right = st.columns(2)
-    a = left.selectbox(tr("方案 A", "Scenario A"), names, index=0, key="compare_a")
-    b = right.selectbox(tr("方案 B", "Scenario B"), names, index=1, key="compare_b")
+    a = left.selectbox(t("sc.scenario_a"), names, index=0, key="compare_a")
+    b = right.selectbox(t("sc.scenario_b"), names, index=1, key="compare_b")
     if a == b:
-        st.info(tr("请选择两个不同的方案。", "Pick two different scenarios."))
+        st.info(t("sc.pick_two_different_scenarios"))
     else:
         st.dataframe(
             store.compare(user, a, b),
             hide_index=True,
             key="compare_table",
-            column_config={**HEADERS, a: tr(f"A：{a}", f"A: {a}"), b: tr(f"B：{b}", f"B: {b}")},
+            column_config={**HEADERS, a: t("sc.column_a", a=a), b: t("sc.column_b", b=b)},
         )
 
 # -- export ----------------------------------------------------------------------------------
-st.subheader(tr("导出", "Export"))
+st.subheader(t("sc.export"))
 if require_ui("export", sign_in=False) is not None:
-    if st.button(tr(f"导出“{md_text(name)}”", f"Export '{md_text(name)}'"), key="export_prepare"):
+    if st.button(t("sc.export_v0", v0=md_text(name)), key="export_prepare"):
         with tempfile.TemporaryDirectory() as tmp:
             paths = export_scenario(user, store, name, tmp)
             st.session_state[EXPORT_KEY] = {
@@ -230,10 +200,10 @@ if require_ui("export", sign_in=False) is not None:
     if prepared is not None and prepared["name"] == name:
         cols = st.columns(len(prepared["files"]))
         labels = {
-            "sites.gpkg": tr("选址 GeoPackage", "Sites GeoPackage"),
-            "sites.geojson": tr("选址 GeoJSON", "Sites GeoJSON"),
-            "results.csv": tr("前后对比 CSV", "Before/after CSV"),
-            "report.html": tr("方案报告 HTML", "Report HTML"),
+            "sites.gpkg": t("sc.sites_geopackage"),
+            "sites.geojson": t("sc.sites_geojson"),
+            "results.csv": t("sc.before_after_csv"),
+            "report.html": t("sc.report_html"),
         }
         stem = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)
         for col, (fname, data) in zip(cols, prepared["files"].items(), strict=True):
@@ -247,20 +217,15 @@ if require_ui("export", sign_in=False) is not None:
             )
 
 # -- delete ----------------------------------------------------------------------------------
-st.subheader(tr("删除", "Delete"))
+st.subheader(t("sc.delete"))
 if require_ui("delete", sign_in=False) is not None:
     # One confirm box per scenario: a tick given for one scenario never carries over to
     # another (the box's key names the scenario).
     confirm = st.checkbox(
-        tr(
-            f"确认删除“{md_text(name)}”（操作记录中保留副本）",
-            f"Confirm deleting '{md_text(name)}' (kept in the audit log)",
-        ),
+        t("sc.confirm_deleting_v0_kept", v0=md_text(name)),
         key=f"delete_confirm:{name}",
     )
-    clicked = st.button(
-        tr("删除方案", "Delete scenario"), disabled=not confirm, key="delete_button"
-    )
+    clicked = st.button(t("sc.delete_scenario"), disabled=not confirm, key="delete_button")
     if clicked and confirm:  # checked here too: a disabled button is only a hint in the browser
         try:
             store.delete(user, name)

@@ -31,7 +31,7 @@ from gisplan.app.widgets import (
 from gisplan.coords import gcj02_to_wgs84
 from gisplan.crs import WGS84
 from gisplan.errors import InputError
-from gisplan.i18n import category_label
+from gisplan.i18n import category_label, t
 from gisplan.io.upload import read_upload
 from gisplan.labels import SYNTHETIC_LABEL
 from gisplan.maps.coverage import coverage_base, coverage_overlays
@@ -57,15 +57,8 @@ RESULT_KEY = "siting_result"  # {"key", "params", "result"} of the last run in t
 MANUAL_KEY = "siting_manual"  # hand-placed what-if sites: list of dicts
 
 lg = lang()
-st.title(tr("新店选址", "Site selection"))
-st.caption(
-    tr(
-        "最大覆盖选址：在候选点中选出 k 个新店位置，使新增步行可达人口（或新达标社区）最多。"
-        "现有设施视为已开业。",
-        "Maximal covering siting: choose k new sites among candidates to serve the most people "
-        "newly (or complete the most circles). Existing amenities count as open.",
-    )
-)
+st.title(t("page.siting"))
+st.caption(t("site.maximal_covering_siting_choose"))
 
 user = require_ui("siting")
 if user is None:
@@ -76,14 +69,12 @@ base = session_standard()
 
 # -- officials' modes: a planning area with several formats, or closures ---------------------
 with st.sidebar:
-    mode = st.radio(tr("选址方式", "Mode"), MODES, format_func=mode_label, key="siting_mode")
+    mode = st.radio(t("site.mode"), MODES, format_func=mode_label, key="siting_mode")
 if mode != "single":
     with st.sidebar:
         official_basemap = basemap_control("official_basemap")
     official_key, official_dataset = current_dataset()
-    with st.spinner(
-        tr("正在构建步行网络与距离（仅首次）……", "Building the network (first time only)…")
-    ):
+    with st.spinner(t("site.building_network_first_time")):
         official_model = access_model(official_key, official_dataset)
     synthetic_banner(official_dataset)
     standard_caption(base)
@@ -105,31 +96,31 @@ def cat_label(cid: str) -> str:
 
 # -- controls (sidebar) ----------------------------------------------------------------------
 with st.sidebar:
-    st.subheader(tr("选址设置", "Siting"))
+    st.subheader(t("site.siting"))
     category = st.selectbox(
-        tr("业态类别", "Category"),
+        t("site.category"),
         base.ids,
         index=base.ids.index("supermarket") if "supermarket" in base.ids else 0,
         format_func=cat_label,
         key="siting_category",
     )
-    k = int(st.number_input(tr("新店数量 k", "New sites k"), 1, 50, 3, 1, key="siting_k"))
+    k = int(st.number_input(t("site.new_sites_k"), 1, 50, 3, 1, key="siting_k"))
     objective = st.radio(
-        tr("目标", "Objective"),
+        t("site.objective"),
         ["population", "complete"],
         format_func=lambda v: {
-            "population": tr("新增服务人口", "people newly served"),
-            "complete": tr("新达标社区（完整生活圈）", "communities completing the circle"),
+            "population": t("site.people_newly_served_2"),
+            "complete": t("site.communities_completing_circle"),
         }[v],
         key="siting_objective",
     )
     source = st.radio(
-        tr("候选点来源", "Candidate sites"),
+        t("site.candidate_sites"),
         ["grid", "commercial", "file"],
         format_func=lambda v: {
-            "grid": tr("规则网格", "regular grid"),
-            "commercial": tr("商业街道（现有设施、步行街附近）", "commercial streets"),
-            "file": tr("上传图层", "uploaded layer"),
+            "grid": t("site.regular_grid"),
+            "commercial": t("site.commercial_streets"),
+            "file": t("site.uploaded_layer"),
         }[v],
         key="siting_source",
     )
@@ -137,14 +128,12 @@ with st.sidebar:
     uploaded = None
     if source == "grid":
         spacing = float(
-            st.number_input(
-                tr("网格间距（米）", "Grid spacing (m)"), 20, 1000, 100, 10, key="siting_spacing"
-            )
+            st.number_input(t("site.grid_spacing_m"), 20, 1000, 100, 10, key="siting_spacing")
         )
     elif source == "commercial":
         spacing = float(
             st.number_input(
-                tr("沿街间距（米）", "Spacing along streets (m)"),
+                t("site.spacing_along_streets_m"),
                 10,
                 500,
                 50,
@@ -154,39 +143,32 @@ with st.sidebar:
         )
     else:
         uploaded = st.file_uploader(
-            tr(
-                "候选点图层（GeoJSON、GeoPackage、Shapefile .zip、含经纬度 CSV）",
-                "Candidate layer (GeoJSON, GeoPackage, Shapefile .zip, CSV with lon/lat)",
-            ),
+            t("site.candidate_layer_geojson_geopackage"),
             type=["geojson", "json", "gpkg", "zip", "csv"],
             key="siting_file",
         )
     method = st.radio(
-        tr("求解方法", "Method"),
+        t("site.method"),
         ["greedy", "exact"],
         format_func=lambda v: {
-            "greedy": tr("贪心（快速）", "greedy (fast)"),
-            "exact": tr("精确（HiGHS 整数规划）", "exact (HiGHS MILP)"),
+            "greedy": t("site.greedy_fast"),
+            "exact": t("site.exact_highs_milp"),
         }[v],
         key="siting_method",
     )
     time_limit = 60.0
     if method == "exact":
-        time_limit = float(
-            st.number_input(tr("时间上限（秒）", "Time limit (s)"), 1, 600, 60, 1, key="siting_tl")
-        )
+        time_limit = float(st.number_input(t("site.time_limit_s"), 1, 600, 60, 1, key="siting_tl"))
     basemap = basemap_control("siting_basemap")
 
 key, dataset = current_dataset()
-with st.spinner(
-    tr("正在构建步行网络与距离（仅首次）……", "Building the network (first time only)…")
-):
+with st.spinner(t("site.building_network_first_time")):
     model = access_model(key, dataset)
 synthetic_banner(dataset)
-st.caption(f"{tr('数据集', 'Dataset')}: {md_text(dataset.label)}")
+st.caption(f"{t('dataset')}: {md_text(dataset.label)}")
 standard_caption(base)
 if category not in model.distances_m.columns:
-    st.error(tr("当前数据没有该类别的距离。", "The data has no distances for this category."))
+    st.error(t("site.data_has_no_distances"))
     st.stop()
 
 
@@ -219,9 +201,9 @@ params = {
     "synthetic": bool(dataset.synthetic),
 }
 
-if st.button(tr("运行选址", "Run siting"), type="primary", key="siting_run"):
+if st.button(t("site.run_siting"), type="primary", key="siting_run"):
     try:
-        with st.spinner(tr("正在选址……", "Choosing sites…")):
+        with st.spinner(t("site.choosing_sites")):
             cands = page_candidates()
             res = plan_sites(
                 model,
@@ -248,21 +230,21 @@ result = run["result"] if run is not None else None
 if result is not None:
     ev = result.evaluation
     cat = result.problem.category
-    st.subheader(tr(f"选址结果：{cat_label(cat)}", f"Result: {cat_label(cat)}"))
+    st.subheader(t("site.result_v0", v0=cat_label(cat)))
     if result.synthetic:
         st.caption(SYNTHETIC_LABEL)
     c = st.columns(4)
     c[0].metric(
-        tr("覆盖人口（之前）", "Covered population (before)"),
+        t("site.covered_population_before"),
         f"{ev['covered_population_before']:,.0f}",
     )
     c[1].metric(
-        tr("覆盖人口（之后）", "Covered population (after)"),
+        t("site.covered_population_after"),
         f"{ev['covered_population_after']:,.0f}",
     )
-    c[2].metric(tr("新增服务人口", "People newly served"), f"{ev['newly_served_population']:,.0f}")
+    c[2].metric(t("site.people_newly_served"), f"{ev['newly_served_population']:,.0f}")
     c[3].metric(
-        tr("达标社区（之前 → 之后）", "Complete circles (before → after)"),
+        t("site.complete_circles_before_after"),
         f"{ev['communities_complete_before']} → {ev['communities_complete_after']}",
     )
     s = result.summary()
@@ -274,19 +256,19 @@ if result is not None:
         f"{sum(s['timings_s'].values()):.2f} s",
     )
     if s.get("gap") is not None:
-        info += tr(f"；贪心与最优之差 {s['gap']:.2%}", f"; greedy gap {s['gap']:.2%}")
+        info += t("site.greedy_gap_v0_2", v0=s["gap"])
     st.caption(info)
     sites = result.sites
     table = pd.DataFrame(
         {
-            tr("序号", "Rank"): sites["rank"].astype(int),
+            t("site.rank"): sites["rank"].astype(int),
             "id": sites["id"],
-            tr("增益", "Gain"): sites["gain"],
-            tr("新增服务人口", "People newly served"): sites["gain_population"],
-            tr("新达标社区", "Circles completed"): sites["gain_complete"],
-            tr("累计覆盖人口", "Cumulative covered"): sites["cumulative_population"],
-            tr("经度", "Lon"): sites["lon"],
-            tr("纬度", "Lat"): sites["lat"],
+            t("site.gain"): sites["gain"],
+            t("site.people_newly_served"): sites["gain_population"],
+            t("site.circles_completed"): sites["gain_complete"],
+            t("site.cumulative_covered"): sites["cumulative_population"],
+            t("site.lon"): sites["lon"],
+            t("site.lat"): sites["lat"],
         }
     )
     st.dataframe(
@@ -294,8 +276,7 @@ if result is not None:
         hide_index=True,
         key="siting_table",
         column_config={
-            c: st.column_config.NumberColumn(format="%.6f")
-            for c in (tr("经度", "Lon"), tr("纬度", "Lat"))
+            c: st.column_config.NumberColumn(format="%.6f") for c in (t("site.lon"), t("site.lat"))
         },
     )
 
@@ -328,7 +309,7 @@ def manual_frame() -> gpd.GeoDataFrame:
 def legend_layer(items: list[LegendItem]) -> folium.FeatureGroup:
     group = folium.FeatureGroup(name="legend", control=False)
     if items:
-        Legend(tr("选址", "Siting"), items, position="topright").add_to(group)
+        Legend(t("site.siting_layer"), items, position="topright").add_to(group)
     return group
 
 
@@ -340,32 +321,30 @@ def site_layers(items: list[LegendItem]) -> list[folium.FeatureGroup]:
             site_diamonds(
                 result.sites,
                 kind="chosen",
-                name=tr("优化选址", "Chosen site"),
+                name=t("site.chosen_site"),
                 fields=[
-                    ("rank", tr("序号", "Rank")),
-                    ("gain_population", tr("新增服务人口", "People newly served")),
+                    ("rank", t("site.rank")),
+                    ("gain_population", t("site.people_newly_served")),
                 ],
                 basemap=basemap,
             )
         )
-        items.append(LegendItem(tr("优化选址", "Chosen site"), SITE_STYLES["chosen"][0], "diamond"))
+        items.append(LegendItem(t("site.chosen_site"), SITE_STYLES["chosen"][0], "diamond"))
     manual = manual_frame()
     if len(manual):
         groups.append(
             site_diamonds(
                 manual,
                 kind="manual",
-                name=tr("手动选址", "Hand-placed site"),
+                name=t("site.hand_placed_site"),
                 fields=[
-                    ("name", tr("名称", "Name")),
-                    ("gain", tr("新增服务人口", "People newly served")),
+                    ("name", t("field.name")),
+                    ("gain", t("site.people_newly_served")),
                 ],
                 basemap=basemap,
             )
         )
-        items.append(
-            LegendItem(tr("手动选址", "Hand-placed site"), SITE_STYLES["manual"][0], "diamond")
-        )
+        items.append(LegendItem(t("site.hand_placed_site"), SITE_STYLES["manual"][0], "diamond"))
     return groups
 
 
@@ -379,7 +358,7 @@ def result_layers() -> list[folium.FeatureGroup]:
     groups = [
         area_layer(
             chosen_service_area(model, base, result),
-            name=tr("新店服务范围", "Chosen sites' service area"),
+            name=t("site.chosen_sites_service_area"),
             color=SITE_STYLES["chosen"][0],
             fill_opacity=0.12,
             dashed=False,
@@ -395,13 +374,11 @@ def result_layers() -> list[folium.FeatureGroup]:
             synthetic=dataset.synthetic,
             lang=lg,
         ),
-        newly_served_rings(
-            after.table[newly], name=tr("新增服务社区", "Newly served"), basemap=basemap
-        ),
+        newly_served_rings(after.table[newly], name=t("site.newly_served"), basemap=basemap),
     ]
     items.append(
         LegendItem(
-            tr(f"新店 {limit} 分钟服务范围", f"Chosen sites' {limit}-min area"),
+            t("site.chosen_sites_limit_min", limit=limit),
             SITE_STYLES["chosen"][0],
             "fill",
             0.12,
@@ -409,7 +386,7 @@ def result_layers() -> list[folium.FeatureGroup]:
     )
     items.append(
         LegendItem(
-            tr(f"新增服务社区（{int(newly.sum())} 个）", f"Newly served ({int(newly.sum())})"),
+            t("site.newly_served_v0", v0=int(newly.sum())),
             "#111111",
             "ring",
         )
@@ -420,13 +397,7 @@ def result_layers() -> list[folium.FeatureGroup]:
 
 
 if result is not None:
-    st.caption(
-        tr(
-            "地图显示新店开业后的状态：社区颜色为开业后的步行时间，黑圈为新增服务的社区。",
-            "The map shows the state after the new sites open: communities coloured by the walk "
-            "after opening, newly served ones ringed in black.",
-        )
-    )
+    st.caption(t("site.map_shows_state_after"))
     show_map(
         lambda: coverage_base(coverage, **base_options),
         layers=result_layers,
@@ -435,12 +406,9 @@ if result is not None:
     )
 
 # -- what-if ---------------------------------------------------------------------------------
-st.subheader(tr("假设分析：在某处新开一家店", "What-if: open one new site here"))
+st.subheader(t("site.what_if_open_one"))
 count_planned = st.checkbox(
-    tr(
-        "同时计入本方案的新店（优化选址和手动选址）",
-        "Also count this plan's new sites (chosen and hand-placed) as open",
-    ),
+    t("site.also_count_plan_s"),
     value=False,
     key="whatif_count_planned",
 )
@@ -513,27 +481,23 @@ def whatif_layers() -> list[folium.FeatureGroup]:
     ]
     if wi is not None:
         point = gpd.GeoDataFrame(
-            {"name": [tr("假设新店", "What-if site")]},
+            {"name": [t("site.what_if_site")]},
             geometry=[shapely.Point(wi.lon, wi.lat)],
             crs=WGS84,
         )
         groups.append(
             area_layer(
                 wi.service_area,
-                name=tr("假设新店服务范围", "What-if site's area"),
+                name=t("site.what_if_site_s"),
                 color=WHATIF_COLOR,
                 fill_opacity=0.18,
                 basemap=basemap,
             )
         )
         groups.append(
-            site_diamonds(
-                point, kind="whatif", name=tr("假设新店", "What-if site"), basemap=basemap
-            )
+            site_diamonds(point, kind="whatif", name=t("site.what_if_site"), basemap=basemap)
         )
-        items.append(
-            LegendItem(tr("假设新店及服务范围", "What-if site & area"), WHATIF_COLOR, "diamond")
-        )
+        items.append(LegendItem(t("site.what_if_site_area"), WHATIF_COLOR, "diamond"))
     groups.append(legend_layer(items))
     return groups
 
@@ -555,29 +519,22 @@ with map_col:
         returned_objects=["last_clicked"],
     )
 with result_col:
-    st.caption(
-        tr(
-            f"在地图上单击放置一家{md_text(cat_label(category))}（双击只缩放），或输入经纬度"
-            "（WGS-84）。默认相对于现有设施计算。",
-            f"Click the map to place a {md_text(cat_label(category))} (double-click only "
-            "zooms), or type lon/lat (WGS-84). By default relative to the existing amenities.",
-        )
-    )
+    st.caption(t("site.click_map_place_v0", v0=md_text(cat_label(category))))
     if whatif_error is not None:
         st.error(md_text(whatif_error))
     if wi is not None:
-        st.metric(tr("新增服务人口", "People newly served"), f"{wi.newly_served_population:,}")
+        st.metric(t("site.people_newly_served"), f"{wi.newly_served_population:,}")
         w = st.columns(2)
-        w[0].metric(tr("新增服务社区", "Communities newly served"), len(wi.newly_served_ids))
-        w[1].metric(tr("新达标社区", "Circles completed"), len(wi.newly_complete_ids))
+        w[0].metric(t("site.communities_newly_served"), len(wi.newly_served_ids))
+        w[1].metric(t("site.circles_completed"), len(wi.newly_complete_ids))
         if st.button(
-            tr("将此点加入方案（手动选址）", "Add this point to the scenario (hand-placed)"),
+            t("site.add_point_scenario_hand"),
             key="whatif_add",
         ):
             rows = list(st.session_state.get(MANUAL_KEY, []))
             rows.append(
                 {
-                    "name": tr(f"手动 {len(rows) + 1}", f"manual {len(rows) + 1}"),
+                    "name": t("site.manual_v0", v0=len(rows) + 1),
                     "category": category,
                     "gain": float(wi.newly_served_population),
                     "lon": wi.lon,
@@ -588,21 +545,21 @@ with result_col:
             st.rerun()
     with st.form("whatif_form"):
         a, b = st.columns(2)
-        a.number_input(tr("经度", "Longitude"), format="%.6f", step=0.0005, key="whatif_lon")
-        b.number_input(tr("纬度", "Latitude"), format="%.6f", step=0.0005, key="whatif_lat")
-        if st.form_submit_button(tr("计算该点", "Evaluate this point")):
+        a.number_input(t("site.longitude"), format="%.6f", step=0.0005, key="whatif_lon")
+        b.number_input(t("site.latitude"), format="%.6f", step=0.0005, key="whatif_lat")
+        if st.form_submit_button(t("site.evaluate_point")):
             st.session_state["whatif_active"] = True
             st.rerun()
 
 if wi is not None and len(wi.newly_complete_ids):
     complete = model.communities.set_index("id").loc[wi.newly_complete_ids]
-    st.markdown(tr("**生活圈变为完整的社区**", "**Communities whose circle becomes complete**"))
+    st.markdown(t("site.communities_whose_circle_becomes"))
     st.dataframe(
         pd.DataFrame(
             {
                 "id": complete.index,
-                tr("名称", "Name"): complete["name"].to_numpy(),
-                tr("人口", "Population"): complete["population"].to_numpy(),
+                t("field.name"): complete["name"].to_numpy(),
+                t("field.population"): complete["population"].to_numpy(),
             }
         ),
         hide_index=True,
@@ -611,11 +568,9 @@ if wi is not None and len(wi.newly_complete_ids):
 
 manual = manual_frame()
 if len(manual):
-    st.markdown(
-        tr(f"**手动添加的选址（{len(manual)} 个）**", f"**Hand-placed sites ({len(manual)})**")
-    )
+    st.markdown(t("site.hand_placed_sites_v0", v0=len(manual)))
     st.dataframe(pd.DataFrame(manual.drop(columns="geometry")), hide_index=True, key="manual_table")
-    if st.button(tr("清除手动选址", "Clear hand-placed sites"), key="manual_clear"):
+    if st.button(t("site.clear_hand_placed_sites"), key="manual_clear"):
         st.session_state[MANUAL_KEY] = []
         st.rerun()
 
@@ -640,38 +595,28 @@ def scenario_record(name: str) -> ScenarioRecord:
     )
 
 
-st.subheader(tr("保存为方案", "Save as a scenario"))
+st.subheader(t("site.save_as_scenario"))
 has_sites = result is not None or bool(st.session_state.get(MANUAL_KEY))
 if not has_sites:
-    st.info(
-        tr("先运行选址或添加手动选址，再保存。", "Run the siting or add a hand-placed site first.")
-    )
+    st.info(t("site.run_siting_or_add"))
 else:
     with st.form("save_form"):
-        name = st.text_input(tr("方案名称", "Scenario name"), key="save_name")
-        overwrite = st.checkbox(
-            tr("同名时覆盖", "Overwrite a scenario of the same name"), key="save_overwrite"
-        )
-        save = st.form_submit_button(tr("保存方案", "Save scenario"))
+        name = st.text_input(t("site.scenario_name"), key="save_name")
+        overwrite = st.checkbox(t("site.overwrite_scenario_same_name"), key="save_overwrite")
+        save = st.form_submit_button(t("site.save_scenario"))
     if save:
         try:
             rec = scenario_record(name)
             stored = scenario_store().save(user, rec, overwrite=overwrite)
             st.success(
-                tr(
-                    f"已保存方案“{md_text(stored.name)}”（作者 {md_text(stored.author)}，"
-                    f"{len(rec.sites['features'])} 个选址）。",
-                    f"Saved scenario '{md_text(stored.name)}' (author {md_text(stored.author)}, "
-                    f"{len(rec.sites['features'])} sites).",
+                t(
+                    "site.saved_scenario_v0_author",
+                    v0=md_text(stored.name),
+                    v1=md_text(stored.author),
+                    v2=len(rec.sites["features"]),
                 )
             )
         except ScenarioExists as exc:
-            st.error(
-                tr(
-                    "已有同名方案；请换名或勾选覆盖。",
-                    "A scenario of that name exists; rename or tick overwrite.",
-                )
-                + f" ({md_text(str(exc))})"
-            )
+            st.error(t("site.scenario_name_exists_rename") + f" ({md_text(str(exc))})")
         except InputError as exc:
             st.error(md_text(str(exc)))
