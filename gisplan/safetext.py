@@ -66,13 +66,14 @@ def html_text(value: Any) -> str:
 
 
 def html_properties(props: Mapping[str, Any]) -> dict[str, Any]:
-    """A copy of a feature's ``props`` with every text value passed through :func:`html_text`.
+    """A copy of a feature's ``props`` with every key and text value passed through :func:`html_text`.
 
     Numbers, booleans and ``None`` are kept as they are (folium formats them itself); any
     other object is turned into escaped text.  Non-finite floats become ``None`` (valid JSON).
     """
     out: dict[str, Any] = {}
-    for key, v in props.items():
+    for name, v in props.items():
+        key = html_text(name)  # column names from files are labels too
         if v is None or isinstance(v, bool):
             out[key] = v
         elif isinstance(v, (int, float)):

@@ -25,6 +25,8 @@ from pathlib import Path
 import branca
 import folium
 
+from gisplan.safetext import html_text
+
 __all__ = [
     "LEAFLET_VERSION",
     "DEFAULT_BASE_URL",
@@ -188,7 +190,7 @@ def standalone_html(m: folium.Map, *, title: str = "gisplan map") -> str:
     html, n_css = css_tag.subn(lambda _m: f"<style>{css}</style>", html, count=1)
     if n_js != 1 or n_css != 1:
         raise UnavailableAssetError("could not inline Leaflet into the rendered map")
-    title_tag = f"<title>{_escape(title)}</title>"
+    title_tag = f"<title>{html_text(title)}</title>"
     html = html.replace("<head>", "<head>\n    " + title_tag, 1)
     leftover = external_urls(html)
     if leftover:
@@ -196,7 +198,3 @@ def standalone_html(m: folium.Map, *, title: str = "gisplan map") -> str:
             "the map still references external files: " + ", ".join(leftover)
         )
     return html
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

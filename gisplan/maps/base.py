@@ -16,7 +16,6 @@ Layers are given in EPSG:4326; coordinates are rounded to 6 decimals (~0.1 m) fo
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Sequence
 
 import folium
@@ -33,6 +32,7 @@ from gisplan.labels import SYNTHETIC_LABEL
 from gisplan.maps.assets import DEFAULT_BASE_URL, localize
 from gisplan.maps.basemaps import Basemap, add_basemap, get_basemap
 from gisplan.maps.elements import Attribution, MapLabel
+from gisplan.safetext import html_properties, html_text
 
 __all__ = [
     "new_map",
@@ -49,7 +49,10 @@ def to_feature_collection(gdf: gpd.GeoDataFrame, columns: Sequence[str] = ()) ->
     """A GeoJSON FeatureCollection (dict) of ``gdf`` with only ``columns`` as properties.
 
     Coordinates are taken as they are (no reprojection; callers pass display coordinates) and
-    rounded to 6 decimals.  Non-finite numbers become ``None``.
+    rounded to 6 decimals.  Non-finite numbers become ``None``.  Every property name and text
+    value is HTML-escaped (:func:`gisplan.safetext.html_properties`): folium's tooltips and
+    popups insert them with ``innerHTML``, and this is the one function that turns a
+    GeoDataFrame into map features (``tests/test_map_escaping.py`` keeps it so).
     """
     geoms = shapely.transform(np.asarray(gdf.geometry.values), lambda c: np.round(c, _PRECISION))
     props = pd.DataFrame(gdf[list(columns)]).astype(object)
@@ -58,7 +61,9 @@ def to_feature_collection(gdf: gpd.GeoDataFrame, columns: Sequence[str] = ()) ->
     for i, (geom, rec) in enumerate(zip(geoms, records, strict=True)):
         if geom is None or geom.is_empty:
             continue
-        clean = {k: json_value(v) for k, v in rec.items()}
+        # The one place a GeoDataFrame becomes map features: folium inserts properties
+        # into tooltips and popups as HTML, so every text value is escaped here.
+        clean = html_properties({k: json_value(v) for k, v in rec.items()})
         features.append(
             {
                 "type": "Feature",
@@ -233,13 +238,19 @@ class _RefitOnResize(MacroElement):
 
 def _tooltip(fields: Sequence[str], aliases: Sequence[str]) -> folium.GeoJsonTooltip:
     return folium.GeoJsonTooltip(
-        fields=list(fields), aliases=list(aliases), sticky=True, localize=False
+        fields=[html_text(f) for f in fields],  # the keys to_feature_collection wrote
+        aliases=[html_text(a) for a in aliases],
+        sticky=True,
+        localize=False,
     )
 
 
 def _popup(fields: Sequence[str], aliases: Sequence[str]) -> folium.GeoJsonPopup:
     return folium.GeoJsonPopup(
-        fields=list(fields), aliases=list(aliases), max_width=360, localize=False
+        fields=[html_text(f) for f in fields],
+        aliases=[html_text(a) for a in aliases],
+        max_width=360,
+        localize=False,
     )
 
 
@@ -300,7 +311,7 @@ def add_labels(
         folium.Marker(
             [round(pt.y, _PRECISION), round(pt.x, _PRECISION)],
             icon=folium.DivIcon(
-                html=f'<div class="gisplan-map-label" style="{style}">{html.escape(str(text))}</div>',
+                html=f'<div class="gisplan-map-label" style="{style}">{html_text(text)}</div>',
                 icon_size=(0, 0),
                 icon_anchor=(0, 0),
                 class_name="gisplan-map-label-icon",

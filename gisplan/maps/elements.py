@@ -7,13 +7,14 @@ script) without any extra script, style sheet or web font.
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from branca.element import MacroElement
 from jinja2 import Template
+
+from gisplan.safetext import html_text
 
 __all__ = ["LegendItem", "Legend", "MapLabel", "Attribution"]
 
@@ -40,7 +41,7 @@ class LegendItem:
 
 
 def _swatch(item: LegendItem) -> str:
-    c = html.escape(item.color)
+    c = html_text(item.color)
     if item.kind == "line":
         inner = f"display:inline-block;width:18px;height:0;border-top:4px solid {c};vertical-align:middle;"
     elif item.kind == "diamond":
@@ -133,15 +134,17 @@ class Legend(_Control):
         position: str = "bottomright",
     ) -> None:
         rows = "".join(
-            f'<div style="white-space:nowrap">{_swatch(i)} {html.escape(i.label)}</div>'
+            f'<div style="white-space:nowrap">{_swatch(i)} {html_text(i.label)}</div>'
             for i in items
         )
         foot = (
-            f'<div style="margin-top:4px;color:#555;font-size:11px">{html.escape(note)}</div>'
+            f'<div style="margin-top:4px;color:#555;font-size:11px">{html_text(note)}</div>'
             if note
             else ""
         )
-        inner = f'<div style="font-weight:bold;margin-bottom:3px">{html.escape(title)}</div>{rows}{foot}'
+        inner = (
+            f'<div style="font-weight:bold;margin-bottom:3px">{html_text(title)}</div>{rows}{foot}'
+        )
         super().__init__(inner, position=position, css_class="gisplan-legend", style=_BOX)
         self.title = title
         self.items = list(items)
@@ -156,9 +159,7 @@ class MapLabel(_Control):
             if warning
             else ""
         )
-        super().__init__(
-            html.escape(text), position=position, css_class="gisplan-label", style=style
-        )
+        super().__init__(html_text(text), position=position, css_class="gisplan-label", style=style)
         self.text = text
 
 
@@ -178,7 +179,7 @@ class Attribution(MacroElement):
     def __init__(self, texts: Sequence[str]) -> None:
         super().__init__()
         self._name = "GisplanAttribution"
-        self.texts = [html.escape(t) for t in dict.fromkeys(texts) if t]
+        self.texts = [html_text(t) for t in dict.fromkeys(texts) if t]
 
     def to_json(self) -> str:  # pragma: no cover - debugging aid
         return json.dumps(self.texts, ensure_ascii=False)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import folium
 import geopandas as gpd
 
-from gisplan.maps.base import to_feature_collection
+from gisplan.maps.base import _tooltip, to_feature_collection
 from gisplan.maps.basemaps import Basemap, display_layer
 
 
@@ -71,5 +71,5 @@ def add_site_points(
             "fillColor": f["properties"]["_color"],
             "fillOpacity": 1.0,
         },
-        tooltip=folium.GeoJsonTooltip(fields=list(fields), sticky=True, localize=False),
+        tooltip=_tooltip(list(fields), list(fields)),
     ).add_to(m)
