@@ -330,3 +330,62 @@ def test_data_that_cannot_be_analysed_is_an_error_not_a_traceback(monkeypatch):
         assert any("none of the 2 communities" in e.value for e in at.error), page
     app_state._model.clear()
     app_state._opened.clear()
+
+
+def test_unexpected_analysis_faults_are_words_not_tracebacks(monkeypatch):
+    """A GEOS fault (or any other) while analysing: one message, on every page that analyses."""
+    import shapely.errors
+
+    from gisplan.app import state as app_state
+
+    def fail(*args, **kwargs):
+        raise shapely.errors.GEOSException("IllegalArgumentException: Invalid number of points")
+
+    monkeypatch.setattr(app_state, "build_access", fail)
+    app_state._model.clear()
+    app_state._opened.clear()
+    try:
+        for page in ("gisplan/app/pages/coverage.py", "gisplan/app/pages/plan_map.py"):
+            at = AppTest.from_file(str(ROOT / page), default_timeout=120)
+            at.run()
+            assert not at.exception, [e.value for e in at.exception]
+            errors = [e.value for e in at.error]
+            assert any("无法打开数据集" in e or "无法分析当前数据" in e for e in errors), errors
+            assert any("意外错误" in e for e in errors), (page, errors)
+            assert not any("GEOS" in e or "Traceback" in e or "/" in shown(e) for e in errors)
+    finally:
+        app_state._model.clear()
+        app_state._opened.clear()
+
+
+def test_uploaded_layers_count_only_while_signed_in_and_stay_out_of_the_server_cache(
+    model, planner, monkeypatch
+):
+    from gisplan.app import state as app_state
+
+    server_keys = []
+    real = app_state._model
+
+    def recording(key, dataset):
+        server_keys.append(key)
+        return real(key, dataset)
+
+    recording.clear = real.clear
+    monkeypatch.setattr(app_state, "_model", recording)
+    at = open_signed_in("gisplan/app/pages/upload.py")
+    data, ids = _gcj_csv(model, n=12)
+    at.file_uploader(key="upload_file_communities").set_value(("小区.csv", data, "text/csv")).run()
+    at.selectbox(key="upload_crs").set_value("gcj02").run()
+    at.button(key="upload_apply").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    at.switch_page("gisplan/app/pages/coverage.py").run()
+    assert not at.exception
+    uploaded = metric(at, "达标社区数")
+    assert int(uploaded.split("/")[0]) <= 12  # the 12 uploaded communities, not the demo's
+    # The session's model lives in the session, never in the server-wide cache.
+    assert all("communities:" not in k for k in server_keys), server_keys
+    # Signed out, the same session is back on the server's data.
+    del at.session_state[SESSION_KEY]
+    at.run()
+    assert not at.exception
+    assert metric(at, "达标社区数") == f"{complete_count(model, REQUIRED)} / 50+"

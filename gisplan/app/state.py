@@ -11,7 +11,10 @@ Nothing here analyses anything; it caches what the package computes:
   A prepared dataset is opened once per server process, its network and distances read from
   the disk cache keyed by its content hash (:mod:`gisplan.dataset.model_cache`);
 - :func:`current_dataset` returns the chosen dataset, or a copy with the layers the user
-  uploaded in this session (``st.session_state``; other sessions are unaffected);
+  uploaded in this session, used only while that user is signed in.  Datasets and models
+  built on a session's uploads (layers or a prepared dataset) are kept in
+  ``st.session_state`` (one each, freed with the session), never in the server-wide cache,
+  so no visitor can fill the server's memory;
 - :func:`setup_page` installs Leaflet into ``static/vendor`` (served at
   ``/app/static/vendor``), the language provider and the common sidebar controls.
 
@@ -22,6 +25,7 @@ The widgets the pages share (basemap choice, map display, downloads) are in
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +39,7 @@ from gisplan.catalogue import default_standard
 from gisplan.dataset.catalog import DEMO_ENTRY, DEMO_ID, DatasetEntry, configured_datasets
 from gisplan.errors import InputError
 from gisplan.maps.assets import install_vendor
+from gisplan.safetext import md_text
 from gisplan.settings import MAX_UPLOAD_MB
 
 __all__ = [
@@ -182,14 +187,51 @@ def _opened(entry_id: str, path: str) -> tuple[Dataset, AccessModel, dict]:
     return ds, model, dict(timings)
 
 
+#: Session-state keys of what is built on this session's uploads: (key, value) pairs.
+_SESSION_OPENED = "_gisplan_session_opened"
+_SESSION_DATASET = "_gisplan_session_dataset"
+_SESSION_MODEL = "_gisplan_session_model"
+
+
+def _kept(slot: str, key: str, build):
+    """``build()`` kept in this session under ``slot`` for ``key`` (the previous one is freed)."""
+    kept = st.session_state.get(slot)
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    st.session_state.pop(slot, None)
+    value = build()
+    st.session_state[slot] = (key, value)
+    return value
+
+
+def _own_upload(entry: DatasetEntry) -> bool:
+    return any(e.id == entry.id for e in st.session_state.get(_UPLOADED_KEY, []))
+
+
+def _cannot(zh: str, en: str, exc: Exception) -> None:
+    """Stop the page with the problem in words: an InputError's text, or a logged fault."""
+    if isinstance(exc, InputError):
+        detail = md_text(str(exc))
+    else:
+        logging.getLogger(__name__).error("analysis failed", exc_info=exc)
+        detail = (
+            "an unexpected error occurred (logged for the administrator)."
+            if lang() == "en"
+            else "发生意外错误（已记录，供管理员查看）。"
+        )
+    st.error((en if lang() == "en" else zh) + detail)
+    st.stop()
+
+
 def _base(entry: DatasetEntry) -> tuple[Dataset, AccessModel, dict]:
     try:
+        if _own_upload(entry):  # a prepared dataset this session uploaded: kept in the session
+            return _kept(
+                _SESSION_OPENED, entry.id, lambda: _opened.__wrapped__(entry.id, str(entry.path))
+            )
         return _opened(entry.id, str(entry.path or ""))
-    except InputError as exc:
-        zh = "无法打开数据集："
-        en = "The dataset cannot be opened: "
-        st.error((en if lang() == "en" else zh) + str(exc))
-        st.stop()
+    except Exception as exc:  # noqa: BLE001 - words, never a traceback
+        _cannot("无法打开数据集：", "The dataset cannot be opened: ", exc)
 
 
 def open_timings() -> dict:
@@ -197,16 +239,9 @@ def open_timings() -> dict:
     return _base(chosen_entry())[2]
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
-def _dataset(
-    key: str,
-    _base_dataset: Dataset,
-    _communities: SessionLayer | None,
-    _amenities: SessionLayer | None,
+def _with_uploads(
+    base: Dataset, _communities: SessionLayer | None, _amenities: SessionLayer | None
 ) -> Dataset:
-    base = _base_dataset
-    if _communities is None and _amenities is None:
-        return base
     names = [x.name for x in (_communities, _amenities) if x is not None]
     return with_layers(
         base,
@@ -218,13 +253,28 @@ def _dataset(
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _model(key: str, _dataset: Dataset) -> AccessModel:
+    """Server-wide model of a server dataset (never of a session's uploads)."""
     # Every catalogue category, so any threshold or required set is a cheap re-application.
     return build_access(_dataset, default_standard())
 
 
+def _signed_in() -> bool:
+    from gisplan.app.auth import current_user
+
+    return current_user() is not None
+
+
 def session_layers() -> dict[str, SessionLayer | None]:
-    """The layers uploaded in this session (``None`` where the demo layer is used)."""
-    return {k: st.session_state.get(f"upload_{k}") for k in ("communities", "amenities")}
+    """The layers uploaded in this session (``None`` where the demo layer is used).
+
+    Uploads count only while the session's user is signed in (uploading needs a planner or
+    official); signed out, the session is back on the server's data.
+    """
+    signed_in = _signed_in()
+    return {
+        k: st.session_state.get(f"upload_{k}") if signed_in else None
+        for k in ("communities", "amenities")
+    }
 
 
 def set_session_layer(layer: SessionLayer | None, kind: str) -> None:
@@ -245,26 +295,37 @@ def current_dataset() -> tuple[str, Dataset]:
     layers = session_layers()
     key = dataset_key()
     base, _model_of_base, _t = _base(chosen_entry())
-    return key, _dataset(key, base, layers["communities"], layers["amenities"])
+    if "+" not in key:
+        return key, base
+    dataset = _kept(
+        _SESSION_DATASET,
+        key,
+        lambda: _with_uploads(base, layers["communities"], layers["amenities"]),
+    )
+    return key, dataset
 
 
 def access_model(key: str, dataset: Dataset) -> AccessModel:
-    """The cached :class:`AccessModel` of a dataset (built once per ``key``).
+    """The :class:`AccessModel` of a dataset, built once per ``key``.
 
+    Server data: cached server-wide.  A session's uploads: kept in that session only.
     A dataset that cannot be analysed (e.g. uploaded communities that lie nowhere near the
-    network) stops the page with the error in words, never a traceback.
+    network) stops the page with the error in words, never a traceback; so does any other
+    fault (logged for the administrator, e.g. a GEOS error).
     """
     try:
         if "+" not in key:  # the chosen dataset itself: its model is opened with it
             base, model, _t = _base(chosen_entry())
             if base is dataset:
                 return model
-        return _model(key, dataset)
-    except InputError as exc:
-        zh = "无法分析当前数据（可在“数据上传”页恢复示例图层）："
-        en = "The current data cannot be analysed (the Data upload page restores the demo layers): "
-        st.error((en if lang() == "en" else zh) + str(exc))
-        st.stop()
+            return _model(key, dataset)
+        return _kept(_SESSION_MODEL, key, lambda: build_access(dataset, default_standard()))
+    except Exception as exc:  # noqa: BLE001 - words, never a traceback
+        _cannot(
+            "无法分析当前数据（可在“数据上传”页恢复示例图层）：",
+            "The current data cannot be analysed (the Data upload page restores the demo layers): ",
+            exc,
+        )
 
 
 def digest(data: bytes, *options: str) -> str:
