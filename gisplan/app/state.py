@@ -174,9 +174,8 @@ def chosen_entry() -> DatasetEntry:
     return choices[0] if choices else DEMO_ENTRY
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def _opened(entry_id: str, path: str) -> tuple[Dataset, AccessModel, dict]:
-    """A dataset and its access model, once per server process (disk-cached across processes)."""
+def _open_entry(entry_id: str, path: str) -> tuple[Dataset, AccessModel, dict]:
+    """A dataset and its access model (disk-cached across processes)."""
     if entry_id == DEMO_ID:
         ds = demo()
         return ds, build_access(ds, default_standard()), {}
@@ -185,6 +184,10 @@ def _opened(entry_id: str, path: str) -> tuple[Dataset, AccessModel, dict]:
 
     ds, model, timings = cached_access(entry_id, lambda: open_dataset(path), default_standard())
     return ds, model, dict(timings)
+
+
+#: Server datasets, once per server process (a session's own upload is kept in the session).
+_opened = st.cache_resource(show_spinner=False, max_entries=4)(_open_entry)
 
 
 #: Session-state keys of what is built on this session's uploads: (key, value) pairs.
@@ -226,9 +229,7 @@ def _cannot(zh: str, en: str, exc: Exception) -> None:
 def _base(entry: DatasetEntry) -> tuple[Dataset, AccessModel, dict]:
     try:
         if _own_upload(entry):  # a prepared dataset this session uploaded: kept in the session
-            return _kept(
-                _SESSION_OPENED, entry.id, lambda: _opened.__wrapped__(entry.id, str(entry.path))
-            )
+            return _kept(_SESSION_OPENED, entry.id, lambda: _open_entry(entry.id, str(entry.path)))
         return _opened(entry.id, str(entry.path or ""))
     except Exception as exc:  # noqa: BLE001 - words, never a traceback
         _cannot("无法打开数据集：", "The dataset cannot be opened: ", exc)

@@ -37,6 +37,8 @@ from gisplan.safetext import html_properties, html_text
 __all__ = [
     "new_map",
     "add_labels",
+    "icon_marker",
+    "text_tooltip",
     "to_feature_collection",
 ]
 
@@ -278,6 +280,38 @@ def _short_name(gdf: gpd.GeoDataFrame, lang: str) -> pd.Series:
     if lang == "en" and "name_en" in gdf:
         return gdf["name_en"].astype(str).str.replace(r"\s*\(.*?\)", "", regex=True)
     return gdf["name_zh"].astype(str)
+
+
+def text_tooltip(title: str, rows: Sequence[tuple[str, object]] = ()) -> folium.Tooltip:
+    """A tooltip of text only: a bold ``title`` and ``label: value`` lines, every part escaped."""
+    lines = [f"<b>{html_text(title)}</b>"]
+    lines += [f"<b>{html_text(label)}</b>: {html_text(value)}" for label, value in rows]
+    return folium.Tooltip("<br>".join(lines))
+
+
+def icon_marker(
+    location: Sequence[float],
+    icon_html: str,
+    *,
+    size: int,
+    class_name: str,
+    tooltip: folium.Tooltip | None = None,
+) -> folium.Marker:
+    """A marker drawn with ``icon_html`` at ``[lat, lon]``, anchored at its centre.
+
+    ``icon_html`` is markup written by gisplan (a symbol), never text from data: names go in
+    ``tooltip`` (:func:`text_tooltip`) or a label (:func:`add_labels`), which escape them.
+    """
+    return folium.Marker(
+        [round(float(location[0]), _PRECISION), round(float(location[1]), _PRECISION)],
+        icon=folium.DivIcon(
+            html=icon_html,
+            icon_size=(size, size),
+            icon_anchor=(size // 2, size // 2),
+            class_name=class_name,
+        ),
+        tooltip=tooltip,
+    )
 
 
 def add_labels(

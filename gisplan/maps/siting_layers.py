@@ -15,9 +15,9 @@ import geopandas as gpd
 from branca.element import MacroElement
 from jinja2 import Template
 
+from gisplan.maps.base import icon_marker, text_tooltip, to_feature_collection
 from gisplan.maps.basemaps import Basemap, display_layer, get_basemap
 from gisplan.maps.palette import SITE_STYLES
-from gisplan.safetext import html_text
 
 __all__ = ["site_diamonds", "newly_served_rings", "area_layer", "SingleClickOnly"]
 
@@ -55,20 +55,13 @@ def site_diamonds(
         pt = shown.geometry.iloc[i]
         if pt is None or pt.is_empty:
             continue
-        rows = [
-            f"<b>{html_text(label)}</b>: {html_text(_fmt(shown[col].iloc[i]))}"
-            for col, label in fields
-            if col in shown.columns
-        ]
-        folium.Marker(
-            [round(pt.y, _PRECISION), round(pt.x, _PRECISION)],
-            icon=folium.DivIcon(
-                html=_diamond_html(fill, stroke, size),
-                icon_size=(size, size),
-                icon_anchor=(size // 2, size // 2),
-                class_name=f"gisplan-site gisplan-site-{kind}",
-            ),
-            tooltip=folium.Tooltip("<br>".join([f"<b>{html_text(name)}</b>", *rows])),
+        rows = [(label, _fmt(shown[col].iloc[i])) for col, label in fields if col in shown.columns]
+        icon_marker(
+            [pt.y, pt.x],
+            _diamond_html(fill, stroke, size),
+            size=size,
+            class_name=f"gisplan-site gisplan-site-{kind}",
+            tooltip=text_tooltip(name, rows),
         ).add_to(group)
     return group
 
@@ -122,7 +115,7 @@ def area_layer(
     if dashed:
         style["dashArray"] = "5 4"
     folium.GeoJson(
-        shown.geometry.iloc[0].__geo_interface__,
+        to_feature_collection(shown.iloc[:1], []),
         name=name,
         style_function=lambda _f: style,
         interactive=False,
