@@ -8,7 +8,8 @@ escapes decoded), must never hold a hostile name raw — only its escaped text.
 
 A structural test keeps it so: no module but :mod:`gisplan.maps.base` may construct the
 folium elements that insert HTML, and every ``folium.GeoJson`` layer takes its data from
-:func:`gisplan.maps.base.to_feature_collection` (which escapes every text property).
+:func:`gisplan.maps.base.to_feature_collection` (which escapes every text property) unless it
+is background geometry (``interactive=False``, no tooltip or popup: no property is shown).
 """
 
 from __future__ import annotations
@@ -57,7 +58,11 @@ def _hostile(i: int) -> str:
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_plan_map_escapes_every_layer(lang):
-    counties, districts, streets = load_counties(), load_business_districts(), load_pedestrian_streets()
+    counties, districts, streets = (
+        load_counties(),
+        load_business_districts(),
+        load_pedestrian_streets(),
+    )
     counties = counties.assign(name_zh=[_hostile(i) for i in range(len(counties))])
     counties["name_en"] = [_hostile(i + 1) for i in range(len(counties))]
     districts = districts.assign(
@@ -212,13 +217,24 @@ def test_only_the_base_module_builds_html_sinks():
                 continue
             if name == "GeoJson":
                 first = node.args[0] if node.args else None
-                ok = (
+                kw = {k.arg: k.value for k in node.keywords}
+                # Geometry drawn as background (interactive=False, no tooltip or popup)
+                # shows no property of the data, so it may skip to_feature_collection.
+                background = (
+                    "tooltip" not in kw
+                    and "popup" not in kw
+                    and isinstance(kw.get("interactive"), ast.Constant)
+                    and kw["interactive"].value is False
+                )
+                ok = background or (
                     isinstance(first, ast.Call)
                     and getattr(first.func, "id", getattr(first.func, "attr", None))
                     == "to_feature_collection"
                 )
                 if not ok:
-                    offenders.append(f"{rel}:{node.lineno}: folium.GeoJson without to_feature_collection")
+                    offenders.append(
+                        f"{rel}:{node.lineno}: folium.GeoJson without to_feature_collection"
+                    )
                 for kw in node.keywords:
                     if kw.arg in ("tooltip", "popup") and isinstance(kw.value, ast.Constant):
                         offenders.append(f"{rel}:{node.lineno}: literal {kw.arg}")
