@@ -41,6 +41,26 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_healthy(url: str, proc: subprocess.Popen, timeout_s: float) -> None:
+    """Wait until the Streamlit server at ``url`` answers its health check.
+
+    Raises RuntimeError when the process exits first or ``timeout_s`` seconds pass.
+    """
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with urllib.request.urlopen(url + "_stcore/health", timeout=2) as r:
+                if r.read().strip() == b"ok":
+                    return
+        except OSError:
+            pass
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited with code {proc.returncode}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the server did not start within {timeout_s:g} s")
+        time.sleep(0.3)
+
+
 @contextlib.contextmanager
 def run_streamlit(
     env: dict[str, str] | None = None, log_name: str = "streamlit", *, launcher: str = "streamlit"
@@ -81,20 +101,8 @@ def run_streamlit(
         env={**os.environ, **(env or {})},
     )
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 90
     try:
-        while True:
-            try:
-                with urllib.request.urlopen(url + "_stcore/health", timeout=2) as r:
-                    if r.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited with code {proc.returncode}")
-            if time.monotonic() > deadline:
-                raise RuntimeError("streamlit did not start within 90 s")
-            time.sleep(0.3)
+        wait_healthy(url, proc, 90)
         yield url
     finally:
         proc.terminate()

@@ -18,14 +18,12 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import time
-import urllib.request
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, _free_port, offline_context
+from tests.conftest import ROOT, _free_port, offline_context, wait_healthy
 
 pytestmark = pytest.mark.slow
 
@@ -144,17 +142,7 @@ def test_installed_gisplan_app_serves_the_plan_map(installed, chromium):
     )
     url = f"http://127.0.0.1:{port}/"
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                with urllib.request.urlopen(url + "_stcore/health", timeout=2) as r:
-                    if r.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            assert proc.poll() is None, f"gisplan app exited with {proc.returncode}"
-            assert time.monotonic() < deadline, "gisplan app did not start within 180 s"
-            time.sleep(0.5)
+        wait_healthy(url, proc, 180)
         with offline_context(chromium, url) as page:
             page.goto(url, wait_until="domcontentloaded")
             page.get_by_role("heading", name="商圈与步行街地图").wait_for(timeout=120_000)
