@@ -202,7 +202,9 @@ def test_signed_out_visitor_cannot_download_the_gap_list(page):
     _map(page)
     _idle(page)
     page.get_by_text("请在左侧边栏登录").first.wait_for(timeout=60_000)
-    table = page.locator('[data-testid="stDataFrame"]').first
+    tables = page.locator('[data-testid="stDataFrame"]')
+    # the gap list: the first table on show (others may sit in closed expanders)
+    table = next(tables.nth(i) for i in range(tables.count()) if tables.nth(i).is_visible())
     table.scroll_into_view_if_needed()
     table.hover()
     page.wait_for_timeout(800)

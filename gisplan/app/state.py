@@ -55,7 +55,7 @@ __all__ = [
     "chosen_entry",
     "add_uploaded_dataset",
     "open_timings",
-    "network_context",
+    "context_url",
 ]
 
 _LANG_KEY = "lang"
@@ -99,6 +99,7 @@ def setup_page(app_dir: Path) -> None:
     ``static/vendor`` (served at ``/app/static/vendor``).
     """
     _vendor_installed(str(Path(app_dir) / "static"))
+    _STATIC["dir"] = Path(app_dir) / "static"
     with st.sidebar:
         st.radio(
             i18n.t("app.language"),
@@ -336,13 +337,34 @@ def digest(data: bytes, *options: str) -> str:
     return h.hexdigest()[:20]
 
 
+_STATIC: dict[str, Path] = {}  # "dir": the app's static folder (set by setup_page)
+
+
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _network_context(key: str, _dataset: Dataset) -> dict | None:
-    from gisplan.maps.context import network_geojson
+def _context_file(key: str, _dataset: Dataset, static_dir: str) -> str | None:
+    import json
 
-    return network_geojson(_dataset.network)
+    from gisplan.io.atomic import atomic_write_bytes
+    from gisplan.maps.context import network_geojson, water_geojson
+
+    data = {
+        "water": water_geojson(_dataset.extras.get("rivers")),
+        "network": network_geojson(_dataset.network),
+    }
+    name = digest(key.encode("utf-8"), "context") + ".json"
+    path = Path(static_dir) / "context" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(path, json.dumps(data, separators=(",", ":")).encode("utf-8"))
+    return f"/app/static/context/{name}"
 
 
-def network_context(key: str, dataset: Dataset) -> dict | None:
-    """The dataset's walking network as light map context (built once per dataset ``key``)."""
-    return _network_context(key, dataset)
+def context_url(key: str, dataset: Dataset) -> str | None:
+    """URL of the dataset's water and walking network as map context (written once per ``key``).
+
+    ``None`` outside ``streamlit run app.py`` (no static folder is served): maps then carry
+    the water themselves.
+    """
+    static = _STATIC.get("dir")
+    if static is None:
+        return None
+    return _context_file(key, dataset, str(static))

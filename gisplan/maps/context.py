@@ -12,13 +12,15 @@ import folium
 import geopandas as gpd
 import numpy as np
 import shapely
+from branca.element import MacroElement
+from jinja2 import Template
 
 from gisplan.crs import WGS84
 from gisplan.maps.basemaps import Basemap, display_layer
 from gisplan.maps.palette import NETWORK_COLOR, WATER_COLOR
 from gisplan.network.graph import WalkNetwork
 
-__all__ = ["MAX_CONTEXT_EDGES", "network_geojson", "add_context"]
+__all__ = ["MAX_CONTEXT_EDGES", "network_geojson", "water_geojson", "add_context", "FetchedContext"]
 
 #: Networks with more edges are not drawn as context (a whole city would be tens of MB).
 MAX_CONTEXT_EDGES = 80_000
@@ -74,3 +76,52 @@ def add_context(
             style_function=lambda _f: {"color": NETWORK_COLOR, "weight": 1, "opacity": 0.9},
             interactive=False,
         ).add_to(m)
+
+
+def water_geojson(water: gpd.GeoDataFrame | None) -> dict | None:
+    """Water polygons (EPSG:4326) as one GeoJSON geometry, coordinates rounded to 5 decimals."""
+    if water is None or not len(water):
+        return None
+    geom = shapely.union_all(water.to_crs(WGS84).geometry.values)
+    return shapely.geometry.mapping(shapely.transform(geom, lambda c: np.round(c, 5)))
+
+
+class FetchedContext(MacroElement):
+    """Water and network context loaded from a JSON file the app serves (``{"water", "network"}``).
+
+    The app writes the file once per dataset (``/app/static/context/…``), so the map's own
+    script stays small and is not re-sent with every control change.  Drawn in a pane under
+    the data layers, not clickable.
+    """
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        (function (map, url, styles) {
+            var pane = map.getPane('gisplanContext') || map.createPane('gisplanContext');
+            pane.style.zIndex = 350;
+            pane.style.pointerEvents = 'none';
+            fetch(url).then(function (r) { return r.json(); }).then(function (d) {
+                ['water', 'network'].forEach(function (k) {
+                    if (d[k]) {
+                        L.geoJson(d[k], {style: styles[k], interactive: false,
+                                         pane: 'gisplanContext'}).addTo(map);
+                    }
+                });
+            }).catch(function () {});
+        })({{ this._parent.get_name() }}, {{ this.url|tojson }}, {{ this.styles|tojson }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        self._name = "GisplanContext"
+        self.url = url
+        self.styles = {
+            "water": {
+                "color": WATER_COLOR,
+                "weight": 2,
+                "fillColor": WATER_COLOR,
+                "fillOpacity": 0.7,
+            },
+            "network": {"color": NETWORK_COLOR, "weight": 1, "opacity": 0.9},
+        }

@@ -20,7 +20,7 @@ from gisplan.labels import SYNTHETIC_LABEL
 from gisplan.maps.assets import DEFAULT_BASE_URL
 from gisplan.maps.base import _bounds, _popup, _tooltip, new_map, to_feature_collection
 from gisplan.maps.basemaps import Basemap, display_layer, get_basemap
-from gisplan.maps.context import add_context
+from gisplan.maps.context import FetchedContext, add_context
 from gisplan.maps.elements import Legend, LegendItem
 from gisplan.maps.palette import (
     MINUTES_COLORS,
@@ -91,6 +91,7 @@ def coverage_base(
     lang: str = "zh",
     base_url: str = DEFAULT_BASE_URL,
     network: dict | None = None,
+    context_url: str | None = None,
 ) -> folium.Map:
     """The part of a coverage map that does not depend on the standard or the colouring.
 
@@ -98,7 +99,10 @@ def coverage_base(
     to the communities.  It is the same map for every threshold, speed or colouring, so the app
     keeps it (and the user's view of it) and swaps only :func:`coverage_overlays`.
     ``network`` (:func:`gisplan.maps.context.network_geojson`) is drawn faintly over the
-    water when there are no basemap tiles, so users can find their street.
+    water when there are no basemap tiles, so users can find their street.  With
+    ``context_url`` (a JSON file of water and network the app serves, see
+    :class:`gisplan.maps.context.FetchedContext`) and no basemap tiles, both are loaded from
+    that file instead of being written into the map.
     """
     b = get_basemap(basemap) if isinstance(basemap, str) else basemap
     shown = display_layer(result.table, b)
@@ -110,6 +114,9 @@ def coverage_base(
         synthetic=synthetic,
         base_url=base_url,
     )
+    if context_url and not b.online:
+        FetchedContext(context_url).add_to(m)
+        return m
     for key, layer in (extras or {}).items():
         if layer is None or not len(layer):
             continue

@@ -15,9 +15,9 @@ from gisplan.app.auth import require_ui
 from gisplan.app.standard import standard_caption, standard_controls
 from gisplan.app.state import (
     access_model,
+    context_url,
     current_dataset,
     lang,
-    network_context,
 )
 from gisplan.app.widgets import (
     basemap_control,
@@ -129,7 +129,7 @@ base_options = dict(
     synthetic=dataset.synthetic,
     attribution=dataset.attribution,
     lang=lg,
-    network=network_context(key, dataset),  # faint streets under the data (no basemap)
+    context_url=context_url(key, dataset),  # faint water and streets (no basemap)
 )
 
 

@@ -18,9 +18,9 @@ from gisplan.app.official import MODES, area_plan_page, closure_page, mode_label
 from gisplan.app.standard import session_standard, standard_caption
 from gisplan.app.state import (
     access_model,
+    context_url,
     current_dataset,
     lang,
-    network_context,
 )
 from gisplan.app.widgets import (
     basemap_control,
@@ -292,7 +292,7 @@ base_options = dict(
     synthetic=dataset.synthetic,
     attribution=dataset.attribution,
     lang=lg,
-    network=network_context(key, dataset),  # faint streets under the data (no basemap)
+    context_url=context_url(key, dataset),  # faint water and streets (no basemap)
     base_url="/app/static/vendor",
 )
 
