@@ -84,6 +84,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "layer.counties": ("县（市、区）界", "County boundaries"),
     "layer.districts": ("商圈", "Business districts"),
     "layer.streets": ("步行街", "Pedestrian streets"),
+    "legend.hexagons_zoom": (
+        "放大可见各社区与设施",
+        "Zoom in for single communities and amenities",
+    ),
+    "layer.hexagons": ("六边形（达标人口比例）", "Hexagons (share of residents served)"),
+    "field.share_complete": ("满足全部标准的人口比例", "Residents meeting the standard"),
     "layer.osm_places": (
         "商场与商业街区（OpenStreetMap）",
         "Malls & shopping areas (OpenStreetMap)",
@@ -239,6 +245,17 @@ STRINGS: dict[str, tuple[str, str]] = {
     "up.kind": ("图层类型", "Layer type"),
     "up.kind_communities": ("社区（需求）", "Communities (demand)"),
     "up.kind_amenities": ("设施（供给）", "Amenities (supply)"),
+    "up.kind_dataset": ("准备好的数据集", "Prepared dataset"),
+    "up.open_dataset": ("检查并打开数据集", "Check and open the dataset"),
+    "up.checking_dataset": (
+        "正在隔离进程中检查数据集（结构、图层、坐标系与内容校验和）…",
+        "Checking the dataset in a separate process (structure, layers, CRS, content hash)…",
+    ),
+    "up.dataset_ok": (
+        "已打开数据集“{name}”（{communities} 个社区、{amenities} 个设施）；侧栏“数据集”中可切换。",
+        "Opened the dataset “{name}” ({communities} communities, {amenities} amenities); "
+        "switch datasets in the sidebar.",
+    ),
     "up.file": (
         "文件（GeoJSON、GeoPackage、压缩的 Shapefile .zip 或含经纬度的 CSV）",
         "File (GeoJSON, GeoPackage, zipped Shapefile .zip, or CSV with lon/lat)",
@@ -266,6 +283,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "up.schema_communities": (
         "id（可选）、name、population（人口，≥0）；点或面（取面内一点）。",
         "id (optional), name, population (>= 0); points, or polygons (a point inside is used).",
+    ),
+    "up.schema_dataset": (
+        "gisplan prepare 生成的 .gpkg（步行网络、社区、设施、可选生活圈边界）；仅本会话可见。",
+        "a .gpkg written by gisplan prepare (walking network, communities, amenities, optional "
+        "circles); only this session sees it.",
     ),
     "up.schema_amenities": (
         "id（可选）、name、category（类别 id 或中文名，如 便利店、农贸市场、超市）；点。",

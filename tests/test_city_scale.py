@@ -157,3 +157,61 @@ def test_hexagon_sums_equal_community_sums(demo):
     pd.testing.assert_series_equal(
         per_cell.sort_index(), got.sort_index(), check_names=False, check_dtype=False
     )
+
+
+def test_city_scale_coverage_layers_show_hexagons_then_detail(demo):
+    """At city scale the overlay starts with hexagons (shown below DETAIL_MIN_ZOOM) whose
+    populations add up to the communities'; communities and amenities show from that zoom."""
+    from gisplan.access.coverage import AccessModel  # noqa: F401 - the model type used below
+    from gisplan.analysis import build_access
+    from gisplan.maps.coverage import coverage_overlays
+    from gisplan.maps.hexagons import DETAIL_MIN_ZOOM, LayerZoomRange
+
+    std = default_standard()
+    result = build_access(demo, std).coverage(std)
+    groups = coverage_overlays(result, amenities=demo.amenities, aggregate=True)
+    hex_group, *rest = groups
+    (geojson,) = [c for c in hex_group._children.values() if hasattr(c, "data")]
+    props = [f["properties"] for f in geojson.data["features"]]
+    assert sum(p["_communities"] for p in props) == len(result.table)
+    assert sum(p["_population"] for p in props) == result.table["population"].sum()
+    zooms = [
+        (c.min_zoom, c.max_zoom)
+        for g in groups
+        for c in g._children.values()
+        if isinstance(c, LayerZoomRange)
+    ]
+    assert zooms[0] == (0, DETAIL_MIN_ZOOM - 1)  # hexagons
+    assert all(z == (DETAIL_MIN_ZOOM, 30) for z in zooms[1:]) and len(zooms) == len(groups)
+    # the default (a neighbourhood of a few hundred communities) draws no hexagons
+    plain = coverage_overlays(result, amenities=demo.amenities)
+    assert not any(isinstance(c, LayerZoomRange) for g in plain for c in g._children.values())
+
+
+# -- uploading a prepared dataset ----------------------------------------------------------
+
+
+def test_prepared_dataset_upload_is_checked_in_the_worker(tmp_path, demo):
+    """The bounded worker validates the whole dataset (hash included) and returns its facts;
+    a damaged file is refused with the uploaded file's name."""
+    from gisplan.errors import InputError
+    from gisplan.io.upload import read_upload
+
+    path = tmp_path / "城市.gpkg"
+    write_dataset(replace(demo, name="上传的 城市"), path)
+    data = path.read_bytes()
+    res = read_upload(data, "城市.gpkg", "dataset")
+    comm = res.layers["communities"]
+    facts = comm.attrs
+    assert facts["content_hash"] == demo.content_hash and facts["dataset_name"] == "上传的 城市"
+    assert facts["communities"] == len(demo.communities) == len(comm)
+    assert facts["amenities"] == len(demo.amenities) and facts["synthetic"] is True
+    # truncated: refused, naming the file as uploaded (not the server's temporary path)
+    with pytest.raises(InputError) as err:
+        read_upload(data[: len(data) // 2], "城市.gpkg", "dataset")
+    assert "城市.gpkg" in str(err.value) and "gisplan-upload" not in str(err.value)
+    # a plain GeoPackage layer is not a dataset
+    plain = tmp_path / "plain.gpkg"
+    demo.communities.to_file(plain, layer="communities")
+    with pytest.raises(InputError, match="not a gisplan dataset|gisplan_metadata"):
+        read_upload(plain.read_bytes(), "plain.gpkg", "dataset")

@@ -54,6 +54,7 @@ __all__ = [
     "dataset_choices",
     "chosen_entry",
     "add_uploaded_dataset",
+    "keep_uploaded_dataset",
     "open_timings",
     "context_url",
 ]
@@ -163,6 +164,34 @@ def add_uploaded_dataset(entry: DatasetEntry) -> None:
     own = [e for e in st.session_state.get(_UPLOADED_KEY, []) if e.id != entry.id]
     st.session_state[_UPLOADED_KEY] = [*own, entry]
     st.session_state[_DATASET_KEY] = entry.id
+
+
+def keep_uploaded_dataset(data: bytes, facts: dict) -> DatasetEntry:
+    """Keep a prepared dataset that the upload worker has checked; offer it in this session.
+
+    The file is stored under its content hash in the server's cache folder
+    (``<cache>/uploads/<hash>.gpkg``, written atomically), so reopening it — by this session
+    or after a restart — finds the built network and distances in the disk cache.
+    """
+    from gisplan.cache import cache_dir
+    from gisplan.io.atomic import atomic_write_bytes
+
+    digest = str(facts["content_hash"])
+    if len(digest) != 64 or not all(c in "0123456789abcdef" for c in digest):
+        raise InputError("the uploaded dataset has no valid content hash", field="content_hash")
+    path = cache_dir() / "uploads" / f"{digest}.gpkg"
+    if not path.exists():
+        atomic_write_bytes(path, data)
+    entry = DatasetEntry(
+        id=digest,
+        name=str(facts.get("dataset_name") or path.stem),
+        path=path,
+        synthetic=bool(facts.get("synthetic")),
+        content_hash=digest,
+        created=str(facts.get("created", "")),
+    )
+    add_uploaded_dataset(entry)
+    return entry
 
 
 def chosen_entry() -> DatasetEntry:

@@ -58,11 +58,13 @@ READERS: dict[str, str] = {
     "communities": "gisplan.io.layers:read_communities",
     "amenities": "gisplan.io.layers:read_amenities",
     "layer": "gisplan.io.layers:read_layer",
+    # a prepared dataset (gisplan prepare), validated whole; its communities come back
+    "dataset": "gisplan.dataset.check:check_prepared",
 }
 #: Kinds whose reader takes a whole multi-layer file (e.g. a prepared dataset GeoPackage) and
 #: returns ``{name: GeoDataFrame or DataFrame}``; single-layer kinds get the one feature
 #: table of a GeoPackage as ``layer=`` and a file with several is refused.
-MULTI_LAYER: set[str] = set()
+MULTI_LAYER: set[str] = {"dataset"}
 
 _SUFFIXES = {".geojson", ".json", ".gpkg", ".zip", ".csv", ".txt", ".tsv"}
 _SHAPEFILE_PARTS = {".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".qpj"}

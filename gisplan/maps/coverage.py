@@ -149,13 +149,25 @@ def coverage_overlays(
     synthetic: bool = False,
     lang: str = "zh",
     community_popups: bool = True,
+    aggregate: bool | None = None,
 ) -> list[folium.FeatureGroup]:
     """The layers of a coverage map that follow the standard: one feature group each.
 
     Service area, amenities, and the communities with the legend (in this drawing order).
     Add them to :func:`coverage_base` (``fg.add_to(m)``), or give them to streamlit-folium's
     ``feature_group_to_add`` so that a control change redraws only these.
+
+    ``aggregate`` (default: more than
+    :data:`~gisplan.maps.hexagons.CITY_SCALE_COMMUNITIES` communities): at city zoom the
+    communities are shown as hexagons coloured by the share of their residents meeting the
+    whole standard (:func:`~gisplan.maps.hexagons.hexagon_cells`); single communities and
+    amenities appear from :data:`~gisplan.maps.hexagons.DETAIL_MIN_ZOOM` on, and amenities
+    carry only their category (names in tooltips would multiply the bytes sent).
     """
+    from gisplan.maps import hexagons
+
+    if aggregate is None:
+        aggregate = len(result.table) > hexagons.CITY_SCALE_COMMUNITIES
     std = result.standard
     b = get_basemap(basemap) if isinstance(basemap, str) else basemap
     table = result.table
@@ -244,20 +256,29 @@ def coverage_overlays(
             am["_category"] = am["category"].map(zh)
             am["_color"] = am["category"].map(colors)
             fg = folium.FeatureGroup(name=t("layer.amenities", lang), control=False)
-            folium.GeoJson(
-                to_feature_collection(am, ["_name", "_category", "_color"]),
-                name=t("layer.amenities", lang),
-                marker=folium.CircleMarker(radius=3.5, weight=1.5, fill=True),
-                style_function=lambda f: {
-                    "color": "#ffffff",
-                    "fillColor": f["properties"]["_color"],
-                    "fillOpacity": 1.0,
-                    "radius": 4,
-                },
-                tooltip=_tooltip(
-                    ["_name", "_category"], [t("field.name", lang), t("field.category", lang)]
-                ),
-            ).add_to(fg)
+            if aggregate:
+                # City scale: one MultiPoint per category (coordinates only, ~1 m), so tens of
+                # thousands of amenities cost about 20 bytes each, not a feature with names.
+                hexagons.LayerZoomRange(hexagons.DETAIL_MIN_ZOOM).add_to(fg)
+                for c in cats:
+                    hexagons.multipoint_layer(
+                        am.loc[am["category"] == c], color=colors[c], tooltip=zh[c]
+                    ).add_to(fg)
+            else:
+                folium.GeoJson(
+                    to_feature_collection(am, ["_name", "_category", "_color"]),
+                    name=t("layer.amenities", lang),
+                    marker=folium.CircleMarker(radius=3.5, weight=1.5, fill=True),
+                    style_function=lambda f: {
+                        "color": "#ffffff",
+                        "fillColor": f["properties"]["_color"],
+                        "fillOpacity": 1.0,
+                        "radius": 4,
+                    },
+                    tooltip=_tooltip(
+                        ["_name", "_category"], [t("field.name", lang), t("field.category", lang)]
+                    ),
+                ).add_to(fg)
             groups.append(fg)
             amenity_items = [
                 LegendItem(f"{t('layer.amenities', lang)} · {zh[c]}", colors[c], "circle")
@@ -265,7 +286,36 @@ def coverage_overlays(
                 if (am["category"] == c).any()
             ]
 
+    if aggregate:
+        ramp = completeness_colors(4)  # five classes of share covered, red to green
+        cells = hexagons.hexagon_cells(table, table["complete"].to_numpy(dtype=bool))
+        cells = display_layer(cells, b)
+        hex_name = t("layer.hexagons", lang)
+        groups.insert(
+            0,
+            hexagons.hexagon_group(
+                cells,
+                colors=ramp,
+                name=hex_name,
+                aliases=(
+                    t("layer.communities", lang),
+                    t("field.population", lang),
+                    t("field.share_complete", lang),
+                ),
+            ),
+        )
+        bounds = [0, *hexagons.SHARE_CLASSES]
+        hex_items = [
+            LegendItem(f"{bounds[k]:.0%}–{bounds[k + 1]:.0%}", ramp[k], "fill", 0.75)
+            for k in range(5)
+        ]
+        note = t("legend.hexagons_zoom", lang)
+        if synthetic:
+            note = f"{note} · {SYNTHETIC_LABEL}"
+        Legend(hex_name, hex_items, note=note).add_to(groups[0])
     fg = folium.FeatureGroup(name=t("layer.communities", lang), control=False)
+    if aggregate:
+        hexagons.LayerZoomRange(hexagons.DETAIL_MIN_ZOOM).add_to(fg)
     folium.GeoJson(
         to_feature_collection(g, [*fields, "_color", "_radius"]),
         name=t("layer.communities", lang),

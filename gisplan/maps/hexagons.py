@@ -12,14 +12,28 @@ shapely), no extra dependency.
 
 from __future__ import annotations
 
+import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from branca.element import MacroElement
+from jinja2 import Template
 
 from gisplan.crs import METRIC_CRS, WGS84
 
-__all__ = ["hex_axial", "hex_polygons", "hexagon_cells", "DEFAULT_HEX_SIZE_M"]
+__all__ = [
+    "hex_axial",
+    "hex_polygons",
+    "hexagon_cells",
+    "hexagon_group",
+    "share_class",
+    "multipoint_layer",
+    "LayerZoomRange",
+    "DEFAULT_HEX_SIZE_M",
+    "CITY_SCALE_COMMUNITIES",
+    "DETAIL_MIN_ZOOM",
+]
 
 #: Default cell size (centre to corner, metres): cells of ~2.6 km², about a 15-minute walk
 #: across, so a city of 10,000 km² has at most a few thousand occupied cells.
@@ -104,3 +118,123 @@ def hexagon_cells(
     geoms = hex_polygons(cells["q"].to_numpy(), cells["r"].to_numpy(), size_m)
     out = gpd.GeoDataFrame(cells, geometry=geoms, crs=metric_crs)
     return out.to_crs(WGS84)
+
+
+# -- map layers ------------------------------------------------------------------------------
+
+#: Above this many communities a coverage map shows hexagons at city zoom and the single
+#: communities (and amenities) only from :data:`DETAIL_MIN_ZOOM` on.
+CITY_SCALE_COMMUNITIES = 2000
+#: Zoom level from which single communities and amenities are drawn at city scale.
+DETAIL_MIN_ZOOM = 14
+#: Upper bounds of the share-covered classes of the hexagons (0–1).
+SHARE_CLASSES = (0.2, 0.4, 0.6, 0.8, 1.0)
+
+
+class LayerZoomRange(MacroElement):
+    """Show its parent layer (a feature group) only between two zoom levels.
+
+    Works for layers that streamlit-folium swaps in and out (``feature_group_to_add``): the
+    script waits until the layer is on a map, and stops following the zoom once the layer is
+    removed by anything else (a rerun replacing it), so an old layer never comes back.
+    """
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        (function (layer, minZoom, maxZoom) {
+            var map = null, hiding = false;
+            var sync = function () {
+                var z = map.getZoom(), show = z >= minZoom && z <= maxZoom;
+                hiding = true;
+                if (show && !map.hasLayer(layer)) { map.addLayer(layer); }
+                if (!show && map.hasLayer(layer)) { map.removeLayer(layer); }
+                hiding = false;
+            };
+            var attach = function (tries) {
+                map = layer._map;
+                if (!map) { if (tries < 200) { setTimeout(function () { attach(tries + 1); }, 25); } return; }
+                map.on('zoomend', sync);
+                layer.on('remove', function () { if (!hiding) { map.off('zoomend', sync); } });
+                sync();
+            };
+            attach(0);
+        })({{ this._parent.get_name() }}, {{ this.min_zoom }}, {{ this.max_zoom }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, min_zoom: int = 0, max_zoom: int = 30) -> None:
+        super().__init__()
+        self._name = "GisplanLayerZoomRange"
+        self.min_zoom = int(min_zoom)
+        self.max_zoom = int(max_zoom)
+
+
+def multipoint_layer(points: gpd.GeoDataFrame, *, color: str, tooltip: str) -> folium.GeoJson:
+    """All ``points`` (display coordinates) as one MultiPoint feature of small circles.
+
+    Coordinates rounded to 5 decimals (about 1 m); every circle has the same colour and the
+    same tooltip (e.g. the category name).  For tens of thousands of points at city scale.
+    """
+    xy = np.round(np.column_stack([points.geometry.x, points.geometry.y]), 5)
+    feature = {
+        "type": "Feature",
+        "properties": {"_label": tooltip},
+        "geometry": {"type": "MultiPoint", "coordinates": xy.tolist()},
+    }
+    return folium.GeoJson(
+        {"type": "FeatureCollection", "features": [feature]},
+        marker=folium.CircleMarker(radius=3.5, weight=1, fill=True),
+        style_function=lambda _f, c=color: {
+            "color": "#ffffff",
+            "weight": 1,
+            "fillColor": c,
+            "fillOpacity": 1.0,
+            "radius": 3.5,
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["_label"], labels=False),
+    )
+
+
+def share_class(share: np.ndarray) -> np.ndarray:
+    """Class index (0–4) of each share covered (NaN -> 0)."""
+    s = np.nan_to_num(np.asarray(share, dtype=float), nan=0.0)
+    return np.minimum(np.searchsorted(np.asarray(SHARE_CLASSES), s, side="left"), 4)
+
+
+def hexagon_group(
+    cells: gpd.GeoDataFrame,
+    *,
+    colors: list[str],
+    name: str,
+    aliases: tuple[str, str, str],
+    max_zoom: int = DETAIL_MIN_ZOOM - 1,
+) -> folium.FeatureGroup:
+    """A feature group of hexagons (display coordinates) coloured by ``share_covered``.
+
+    ``colors``: five colours, lowest to highest share class; ``aliases``: tooltip labels of
+    communities, population and share covered.  Shown up to ``max_zoom``.
+    """
+    from gisplan.maps.base import _tooltip, to_feature_collection
+
+    g = cells.copy()
+    g["_color"] = [colors[k] for k in share_class(g["share_covered"].to_numpy())]
+    g["_communities"] = g["communities"].astype(int)
+    g["_population"] = g["population"].round().astype(int)
+    g["_share"] = [
+        "—" if not np.isfinite(v) else f"{v:.0%}" for v in g["share_covered"].to_numpy(float)
+    ]
+    fg = folium.FeatureGroup(name=name, control=False)
+    folium.GeoJson(
+        to_feature_collection(g, ["_communities", "_population", "_share", "_color"]),
+        name=name,
+        style_function=lambda f: {
+            "color": "#ffffff",
+            "weight": 0.6,
+            "fillColor": f["properties"]["_color"],
+            "fillOpacity": 0.75,
+        },
+        highlight_function=lambda _f: {"weight": 2, "color": "#333333"},
+        tooltip=_tooltip(["_communities", "_population", "_share"], list(aliases)),
+    ).add_to(fg)
+    LayerZoomRange(0, max_zoom).add_to(fg)
+    return fg

@@ -18,6 +18,7 @@ from gisplan.app.state import (
     access_model,
     current_dataset,
     digest,
+    keep_uploaded_dataset,
     session_layers,
     set_session_layer,
 )
@@ -45,12 +46,40 @@ if require_ui("upload") is None:
 
 kind = st.radio(
     t("up.kind"),
-    ["communities", "amenities"],
+    ["communities", "amenities", "dataset"],
     format_func=lambda k: t(f"up.kind_{k}", "zh") + " " + t(f"up.kind_{k}", "en"),
     key="upload_kind",
     horizontal=True,
 )
 st.caption(f"{t('up.schema')}: {t(f'up.schema_{kind}')}")
+if kind == "dataset":
+    # A prepared dataset (gisplan prepare): checked whole in the bounded worker, then offered
+    # in this session's dataset picker (sidebar); every page then works on it.
+    prepared = st.file_uploader(t("up.file"), type=["gpkg"], key="upload_file_dataset")
+    if st.button(
+        t("up.open_dataset"), type="primary", disabled=prepared is None, key="upload_dataset"
+    ):
+        try:
+            with st.spinner(t("up.checking_dataset")):
+                res = read_in_worker(prepared.getvalue(), prepared.name, "dataset")
+                facts = dict(res.layers["communities"].attrs)
+                entry = keep_uploaded_dataset(prepared.getvalue(), facts)
+        except InputError as exc:
+            st.error(md_text(str(exc)))
+        except Exception:  # noqa: BLE001 - show the problem in words, never a traceback
+            logging.getLogger(__name__).exception("dataset upload of %r failed", prepared.name)
+            st.error(md_text(t("up.failed", name=prepared.name)))
+        else:
+            st.success(
+                t(
+                    "up.dataset_ok",
+                    name=md_text(entry.name),
+                    communities=facts.get("communities", 0),
+                    amenities=facts.get("amenities", 0),
+                )
+            )
+            st.rerun()
+    st.stop()
 uploaded = st.file_uploader(
     t("up.file"), type=["geojson", "json", "gpkg", "zip", "csv"], key=f"upload_file_{kind}"
 )

@@ -1,0 +1,180 @@
+"""Benchmark of the app on a whole-city prepared dataset, in headless Chromium.
+
+Opens a prepared dataset (``GISPLAN_DATASET``) in ``streamlit run app.py`` and measures what a
+planner waits for and what the browser receives:
+
+- **first usable**: from opening the coverage page until its figures are shown and the map
+  has drawn, on a warm disk cache (the dataset's network and distances cached under its
+  content hash, :mod:`gisplan.dataset.model_cache`) and a freshly started server;
+- **threshold change**: from changing the convenience-store threshold until the new figure
+  is shown;
+- **bytes per rerun**: the websocket frames the server sends for that rerun (Playwright
+  counts every frame), and for the first page.
+
+The dataset comes from ``benchmarks/bench_prepare.py --keep FILE`` (a synthetic whole-city
+extract: >= 600k walking nodes, 5,500 communities, ~150k amenities, circles), or any
+prepared ``.gpkg``::
+
+    python benchmarks/bench_prepare.py --keep out/city.gpkg
+    python benchmarks/bench_city_app.py out/city.gpkg [--repeat 3]
+
+The first run on a new dataset also builds the disk cache (printed as "cold build"). The
+machine is shared (2 cores): figures are upper bounds under the load printed at the start.
+Targets (issue 10): first usable < 10 s warm; threshold change < 1 s; never tens of MB per
+rerun.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS, offline_context, run_streamlit  # noqa: E402
+
+METRIC = "便利店 人口覆盖"  # the coverage page's convenience-store figure
+
+
+def _metric(page, label: str) -> str:
+    box = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
+    return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def _idle(page, timeout_ms: int = 300_000) -> None:
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms
+    )
+
+
+class FrameCounter:
+    """Bytes of websocket frames received by the page (server -> browser)."""
+
+    def __init__(self, page) -> None:
+        self.bytes = 0
+        self.frames = 0
+        page.on("websocket", self._on_ws)
+
+    def _on_ws(self, ws) -> None:
+        ws.on("framereceived", self._on_frame)
+
+    def _on_frame(self, payload) -> None:
+        self.frames += 1
+        self.bytes += len(payload) if isinstance(payload, (bytes, str)) else 0
+
+    def take(self) -> tuple[int, int]:
+        out = (self.bytes, self.frames)
+        self.bytes = self.frames = 0
+        return out
+
+
+def warm_cache(dataset: Path, cache: Path) -> None:
+    """Build the disk cache of the dataset's model (timed; not part of the app figures)."""
+    from gisplan.catalogue import default_standard
+    from gisplan.dataset import open_dataset, read_metadata
+    from gisplan.dataset.model_cache import cached_access
+
+    os.environ["GISPLAN_CACHE_DIR"] = str(cache)
+    digest = read_metadata(dataset)["content_hash"]
+    t0 = time.perf_counter()
+    _ds, _m, timings = cached_access(digest, lambda: open_dataset(dataset), default_standard())
+    how = "cache already warm" if timings.get("hit") else "cold build"
+    print(f"{how}: {time.perf_counter() - t0:.1f} s {dict(timings)}")
+
+
+def one_run(browser, dataset: Path, cache: Path, shots: Path | None) -> dict:
+    env = {"GISPLAN_DATASET": str(dataset), "GISPLAN_CACHE_DIR": str(cache)}
+    with run_streamlit(env, "bench-city-app") as url, offline_context(browser, url) as page:
+        counter = FrameCounter(page)
+        t0 = time.perf_counter()
+        page.goto(url + "coverage")
+        page.get_by_text(METRIC).first.wait_for(timeout=300_000)
+        frame = page.frame_locator("iframe[title='streamlit_folium.st_folium']").first
+        frame.locator(".leaflet-overlay-pane canvas, .leaflet-overlay-pane svg").first.wait_for(
+            timeout=300_000
+        )
+        first_usable = time.perf_counter() - t0
+        _idle(page)
+        first_page_bytes, first_frames = counter.take()
+        before = _metric(page, METRIC)
+        if shots is not None:
+            page.screenshot(path=str(shots / "city_coverage.png"), full_page=False)
+        box = page.locator('[data-testid="stNumberInput"]').filter(has_text="便利店").first
+        field = box.locator("input")
+        current = float(field.input_value())
+        field.fill(str(int(current) - 2))
+        t0 = time.perf_counter()
+        field.press("Enter")
+        page.wait_for_function(
+            """([label, old]) => [...document.querySelectorAll('[data-testid="stMetric"]')]
+                .some(m => m.innerText.includes(label)
+                    && !m.querySelector('[data-testid="stMetricValue"]').innerText.includes(old))""",
+            arg=[METRIC, before],
+            timeout=120_000,
+        )
+        threshold_s = time.perf_counter() - t0
+        _idle(page)
+        rerun_bytes, rerun_frames = counter.take()
+        after = _metric(page, METRIC)
+        blocked = [u for _k, u in page.offline.blocked]
+    return {
+        "first_usable_s": first_usable,
+        "threshold_s": threshold_s,
+        "first_page_mb": first_page_bytes / 1e6,
+        "first_frames": first_frames,
+        "rerun_mb": rerun_bytes / 1e6,
+        "rerun_frames": rerun_frames,
+        "figure": f"{before} -> {after}",
+        "blocked": blocked,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("dataset", type=Path, help="prepared dataset (.gpkg)")
+    ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--cache", type=Path, default=None, help="cache dir (default: a fresh one)")
+    ap.add_argument("--screenshots", type=Path, default=None, help="folder for a screenshot")
+    args = ap.parse_args()
+    if not Path(CHROMIUM).exists():
+        print(f"bench_city_app: Chromium not found at {CHROMIUM}; skipped")
+        return
+    print(f"load average at start: {os.getloadavg()} (2 cores, shared machine)")
+    cache = args.cache or Path(os.environ.get("TMPDIR", "/tmp")) / "gisplan-bench-city-cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    warm_cache(args.dataset.resolve(), cache)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        runs = []
+        for i in range(args.repeat):
+            r = one_run(
+                browser, args.dataset.resolve(), cache, args.screenshots if i == 0 else None
+            )
+            runs.append(r)
+            print(
+                f"run {i + 1}: first usable {r['first_usable_s']:.2f} s "
+                f"(first page {r['first_page_mb']:.2f} MB in {r['first_frames']} frames); "
+                f"threshold change {r['threshold_s']:.2f} s "
+                f"(rerun {r['rerun_mb']:.2f} MB in {r['rerun_frames']} frames); "
+                f"figure {r['figure']}; blocked requests {len(r['blocked'])}"
+            )
+        browser.close()
+    best = min(runs, key=lambda r: r["first_usable_s"])
+    print(
+        f"best: first usable {best['first_usable_s']:.2f} s (target < 10 s warm), threshold "
+        f"change {min(r['threshold_s'] for r in runs):.2f} s (target < 1 s), bytes per rerun "
+        f"{max(r['rerun_mb'] for r in runs):.2f} MB"
+    )
+    print(f"load average at end: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()
