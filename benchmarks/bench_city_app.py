@@ -3,9 +3,11 @@
 Opens a prepared dataset (``GISPLAN_DATASET``) in ``streamlit run app.py`` and measures what a
 planner waits for and what the browser receives:
 
+- **server ready**: from starting the server until it answers; with ``--launcher gisplan``
+  (what ``gisplan app`` runs) this includes reading the dataset's network and distances from
+  the warm disk cache (cached under its content hash, :mod:`gisplan.dataset.model_cache`);
 - **first usable**: from opening the coverage page until its figures are shown and the map
-  has drawn, on a warm disk cache (the dataset's network and distances cached under its
-  content hash, :mod:`gisplan.dataset.model_cache`) and a freshly started server;
+  has drawn (with ``--launcher streamlit`` the first visitor's run reads the cache);
 - **threshold change**: from changing the convenience-store threshold until the new figure
   is shown;
 - **bytes per rerun**: the websocket frames the server sends for that rerun (Playwright
@@ -86,9 +88,28 @@ def warm_cache(dataset: Path, cache: Path) -> None:
     print(f"{how}: {time.perf_counter() - t0:.1f} s {dict(timings)}")
 
 
-def one_run(browser, dataset: Path, cache: Path, shots: Path | None) -> dict:
+def _quiet(page, counter: FrameCounter, seconds: float = 3.0, limit_s: float = 120.0) -> None:
+    """Wait until the server has sent nothing for ``seconds`` (the rerun's frames are in)."""
+    deadline = time.monotonic() + limit_s
+    last = (counter.bytes, counter.frames)
+    still = time.monotonic()
+    while time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+        now = (counter.bytes, counter.frames)
+        if now != last:
+            last, still = now, time.monotonic()
+        elif time.monotonic() - still >= seconds:
+            return
+
+
+def one_run(browser, dataset: Path, cache: Path, shots: Path | None, launcher: str) -> dict:
     env = {"GISPLAN_DATASET": str(dataset), "GISPLAN_CACHE_DIR": str(cache)}
-    with run_streamlit(env, "bench-city-app") as url, offline_context(browser, url) as page:
+    t_start = time.perf_counter()
+    with (
+        run_streamlit(env, "bench-city-app", launcher=launcher) as url,
+        offline_context(browser, url) as page,
+    ):
+        server_s = time.perf_counter() - t_start
         counter = FrameCounter(page)
         t0 = time.perf_counter()
         page.goto(url + "coverage")
@@ -99,6 +120,7 @@ def one_run(browser, dataset: Path, cache: Path, shots: Path | None) -> dict:
         )
         first_usable = time.perf_counter() - t0
         _idle(page)
+        _quiet(page, counter)
         first_page_bytes, first_frames = counter.take()
         before = _metric(page, METRIC)
         if shots is not None:
@@ -118,10 +140,12 @@ def one_run(browser, dataset: Path, cache: Path, shots: Path | None) -> dict:
         )
         threshold_s = time.perf_counter() - t0
         _idle(page)
+        _quiet(page, counter)
         rerun_bytes, rerun_frames = counter.take()
         after = _metric(page, METRIC)
         blocked = [u for _k, u in page.offline.blocked]
     return {
+        "server_s": server_s,
         "first_usable_s": first_usable,
         "threshold_s": threshold_s,
         "first_page_mb": first_page_bytes / 1e6,
@@ -141,6 +165,13 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--cache", type=Path, default=None, help="cache dir (default: a fresh one)")
     ap.add_argument("--screenshots", type=Path, default=None, help="folder for a screenshot")
+    ap.add_argument(
+        "--launcher",
+        choices=("gisplan", "streamlit"),
+        default="gisplan",
+        help="gisplan: as `gisplan app` (reads the dataset's cache before serving); "
+        "streamlit: plain `streamlit run` (the first visitor's run reads it)",
+    )
     args = ap.parse_args()
     if not Path(CHROMIUM).exists():
         print(f"bench_city_app: Chromium not found at {CHROMIUM}; skipped")
@@ -155,12 +186,12 @@ def main() -> None:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         runs = []
         for i in range(args.repeat):
-            r = one_run(
-                browser, args.dataset.resolve(), cache, args.screenshots if i == 0 else None
-            )
+            shots = args.screenshots if i == 0 else None
+            r = one_run(browser, args.dataset.resolve(), cache, shots, args.launcher)
             runs.append(r)
             print(
-                f"run {i + 1}: first usable {r['first_usable_s']:.2f} s "
+                f"run {i + 1} ({args.launcher}): server ready {r['server_s']:.1f} s; "
+                f"first usable {r['first_usable_s']:.2f} s "
                 f"(first page {r['first_page_mb']:.2f} MB in {r['first_frames']} frames); "
                 f"threshold change {r['threshold_s']:.2f} s "
                 f"(rerun {r['rerun_mb']:.2f} MB in {r['rerun_frames']} frames); "

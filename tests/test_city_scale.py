@@ -19,7 +19,7 @@ from gisplan.dataset.catalog import (
     ENV_DATASETS_DIR,
     configured_datasets,
 )
-from gisplan.dataset.model_cache import cached_access, model_key
+from gisplan.dataset.model_cache import cached_access, clear_memory, model_key
 from gisplan.maps.hexagons import hex_axial, hex_polygons, hexagon_cells
 
 
@@ -57,11 +57,16 @@ def test_catalogue_lists_configured_file_folder_and_demo(tmp_path, demo):
 
 def test_cached_model_equals_the_built_one_and_skips_opening(tmp_path, demo):
     std = default_standard()
+    clear_memory()
     ds1, m1, t1 = cached_access(demo.content_hash, lambda: demo, std, directory=tmp_path)
     assert t1["hit"] is False
 
     def must_not_open():
         raise AssertionError("a cache hit must not open the dataset")
+
+    _, m_mem, t_mem = cached_access(demo.content_hash, must_not_open, std, directory=tmp_path)
+    assert t_mem["memory"] is True and m_mem is m1  # held in this process
+    clear_memory()  # from here on: read back from disk
 
     ds2, m2, t2 = cached_access(demo.content_hash, must_not_open, std, directory=tmp_path)
     assert t2["hit"] is True
@@ -105,11 +110,14 @@ def test_model_key_changes_with_hash_categories_and_snapping():
 
 def test_damaged_cache_entry_is_rebuilt(tmp_path, demo):
     std = default_standard()
+    clear_memory()
     cached_access(demo.content_hash, lambda: demo, std, directory=tmp_path)
     (entry,) = list(tmp_path.glob("model-*"))
     (entry / "distances.parquet").write_bytes(b"garbage")
+    clear_memory()
     _, m, t = cached_access(demo.content_hash, lambda: demo, std, directory=tmp_path)
     assert t["hit"] is False and len(m.distances_m) == len(demo.communities)
+    clear_memory()
     _, _, t = cached_access(demo.content_hash, lambda: demo, std, directory=tmp_path)
     assert t["hit"] is True
 

@@ -52,7 +52,14 @@ from gisplan.catalogue import CircleStandard
 from gisplan.network.graph import WalkNetwork
 from gisplan.network.snapping import Snapped
 
-__all__ = ["model_key", "cached_access", "load_entry", "entry_path", "OpenTimings"]
+__all__ = [
+    "model_key",
+    "cached_access",
+    "clear_memory",
+    "load_entry",
+    "entry_path",
+    "OpenTimings",
+]
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +100,28 @@ def entry_path(key: str, directory: str | os.PathLike | None = None) -> Path:
 
     folder = Path(directory) if directory is not None else cache_dir()
     return folder / f"model-{key}"
+
+
+#: Models already read in this process (key -> (dataset, model)); the server's start
+#: (:func:`gisplan.app.serve.warm_configured_dataset`) fills it so the first visitor does not
+#: wait for the read.  At most :data:`_MEMORY_ENTRIES` whole-city models are kept.
+_MEMORY: dict[str, tuple[Dataset, AccessModel]] = {}
+_MEMORY_ENTRIES = 2
+_MEMORY_LOCK = threading.Lock()
+
+
+def _remember(key: str, dataset: Dataset, model: AccessModel) -> None:
+    with _MEMORY_LOCK:
+        _MEMORY.pop(key, None)
+        _MEMORY[key] = (dataset, model)
+        while len(_MEMORY) > _MEMORY_ENTRIES:
+            _MEMORY.pop(next(iter(_MEMORY)))
+
+
+def clear_memory() -> None:
+    """Forget the models held in this process (the disk cache is kept)."""
+    with _MEMORY_LOCK:
+        _MEMORY.clear()
 
 
 class OpenTimings(dict):
@@ -370,12 +399,18 @@ def cached_access(
     key = model_key(content_hash, list(standard.ids), standard.max_snap_distance_m)
     entry = entry_path(key, directory)
     timings = OpenTimings(hit=False)
+    with _MEMORY_LOCK:
+        held = _MEMORY.get(key)
+    if held is not None:
+        timings.update(hit=True, memory=True, read=0.0)
+        return held[0], held[1], timings
     if (entry / "meta.json").exists():
         t0 = time.perf_counter()
         try:
             say("reading the cached network and distances")
             dataset, model = load_entry(entry)
             timings.update(hit=True, read=time.perf_counter() - t0)
+            _remember(key, dataset, model)
             return dataset, model, timings
         except Exception as exc:  # noqa: BLE001 - a damaged entry is rebuilt
             log.warning("ignoring unreadable model cache entry %s: %s", entry, exc)
@@ -393,4 +428,5 @@ def cached_access(
     except OSError as exc:
         log.warning("could not write the model cache in %s: %s", entry.parent, exc)
     timings["write"] = time.perf_counter() - t0
+    _remember(key, dataset, model)
     return dataset, model, timings
