@@ -9,7 +9,7 @@ planner waits for and what the browser receives:
 - **first usable**: from opening the coverage page until its figures are shown and the map
   has drawn (with ``--launcher streamlit`` the first visitor's run reads the cache);
 - **threshold change**: from changing the convenience-store threshold until the new figure
-  is shown;
+  is shown, and until the rerun's last websocket frame (the map's new layers) has arrived;
 - **bytes per rerun**: the websocket frames the server sends for that rerun (Playwright
   counts every frame), and for the first page.
 
@@ -59,6 +59,7 @@ class FrameCounter:
     def __init__(self, page) -> None:
         self.bytes = 0
         self.frames = 0
+        self.last_at = 0.0  # time.perf_counter() of the last frame
         page.on("websocket", self._on_ws)
 
     def _on_ws(self, ws) -> None:
@@ -67,6 +68,7 @@ class FrameCounter:
     def _on_frame(self, payload) -> None:
         self.frames += 1
         self.bytes += len(payload) if isinstance(payload, (bytes, str)) else 0
+        self.last_at = time.perf_counter()
 
     def take(self) -> tuple[int, int]:
         out = (self.bytes, self.frames)
@@ -88,7 +90,7 @@ def warm_cache(dataset: Path, cache: Path) -> None:
     print(f"{how}: {time.perf_counter() - t0:.1f} s {dict(timings)}")
 
 
-def _quiet(page, counter: FrameCounter, seconds: float = 3.0, limit_s: float = 120.0) -> None:
+def _quiet(page, counter: FrameCounter, seconds: float = 10.0, limit_s: float = 180.0) -> None:
     """Wait until the server has sent nothing for ``seconds`` (the rerun's frames are in)."""
     deadline = time.monotonic() + limit_s
     last = (counter.bytes, counter.frames)
@@ -141,6 +143,7 @@ def one_run(browser, dataset: Path, cache: Path, shots: Path | None, launcher: s
         threshold_s = time.perf_counter() - t0
         _idle(page)
         _quiet(page, counter)
+        rerun_done_s = counter.last_at - t0  # the rerun's last frame (the map's layers)
         rerun_bytes, rerun_frames = counter.take()
         after = _metric(page, METRIC)
         blocked = [u for _k, u in page.offline.blocked]
@@ -148,6 +151,7 @@ def one_run(browser, dataset: Path, cache: Path, shots: Path | None, launcher: s
         "server_s": server_s,
         "first_usable_s": first_usable,
         "threshold_s": threshold_s,
+        "rerun_done_s": rerun_done_s,
         "first_page_mb": first_page_bytes / 1e6,
         "first_frames": first_frames,
         "rerun_mb": rerun_bytes / 1e6,
@@ -193,7 +197,8 @@ def main() -> None:
                 f"run {i + 1} ({args.launcher}): server ready {r['server_s']:.1f} s; "
                 f"first usable {r['first_usable_s']:.2f} s "
                 f"(first page {r['first_page_mb']:.2f} MB in {r['first_frames']} frames); "
-                f"threshold change {r['threshold_s']:.2f} s "
+                f"threshold change: new figures {r['threshold_s']:.2f} s, rerun's last frame "
+                f"{r['rerun_done_s']:.2f} s "
                 f"(rerun {r['rerun_mb']:.2f} MB in {r['rerun_frames']} frames); "
                 f"figure {r['figure']}; blocked requests {len(r['blocked'])}"
             )

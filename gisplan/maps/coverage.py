@@ -316,8 +316,11 @@ def coverage_overlays(
     fg = folium.FeatureGroup(name=t("layer.communities", lang), control=False)
     if aggregate:
         hexagons.LayerZoomRange(hexagons.DETAIL_MIN_ZOOM).add_to(fg)
+    # City scale: the tooltip's fields only (name, population, completeness), no popup: the
+    # per-community minutes would multiply what every rerun sends (the gap list has them).
+    sent = fields[:3] if aggregate else fields
     folium.GeoJson(
-        to_feature_collection(g, [*fields, "_color", "_radius"]),
+        to_feature_collection(g, [*sent, "_color", "_radius"]),
         name=t("layer.communities", lang),
         marker=folium.CircleMarker(radius=5, weight=1, fill=True),
         style_function=lambda f: {
@@ -329,7 +332,7 @@ def coverage_overlays(
         },
         highlight_function=lambda _f: {"weight": 3},
         tooltip=_tooltip(fields[:3], aliases[:3]),
-        popup=_popup(fields, aliases) if community_popups else None,
+        popup=_popup(fields, aliases) if community_popups and not aggregate else None,
     ).add_to(fg)
 
     if service_area is not None and service_category:
