@@ -114,6 +114,18 @@ def run_streamlit(
             log.close()
 
 
+@pytest.fixture(scope="module")
+def model():
+    """The app's cached access model of the demo data (the same object the pages use).
+
+    Test modules that build their own model define their own ``model`` fixture, which
+    takes precedence over this one.
+    """
+    from gisplan.app import state as app_state
+
+    return app_state._model("demo", app_state.demo())
+
+
 @pytest.fixture(scope="session")
 def app_cache_dir(tmp_path_factory) -> Path:
     """A cache directory for the test servers (the user's own cache is left alone)."""

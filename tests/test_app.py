@@ -29,12 +29,6 @@ APP = str(ROOT / "app.py")
 TIMEOUT = 180
 
 
-@pytest.fixture(scope="module")
-def model():
-    """The cached access model of the demo data (the same object the app uses)."""
-    return app_state._model("demo", app_state.demo())
-
-
 def open_page(page: str | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.run()

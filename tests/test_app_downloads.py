@@ -8,7 +8,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from gisplan.store import hash_password
-from tests.test_app_scenarios import sign_in
+from tests.helpers.app import sign_in
 
 PAGE = str(Path(__file__).resolve().parents[1] / "gisplan" / "app" / "pages" / "coverage.py")
 

@@ -13,7 +13,8 @@ from gisplan.siting import grid_candidates
 from gisplan.siting.area import county_area
 from gisplan.siting.closure import close_amenities
 from gisplan.siting.joint import plan_joint
-from tests.test_app_siting import PASSWORD, model, open_page, sign_in, users  # noqa: F401
+from tests.helpers.app import sign_in
+from tests.test_app_siting import PASSWORD, open_page, users  # noqa: F401
 
 
 def _mode(at, label: str):

@@ -14,22 +14,17 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gisplan.app import state as app_state
 from gisplan.app.auth import SESSION_KEY
 from gisplan.catalogue import default_standard
 from gisplan.siting import grid_candidates, plan_sites, what_if
 from gisplan.store import ScenarioStore, User, engine_from_env, hash_password
+from tests.helpers.app import open_page as helpers_open_page
+from tests.helpers.app import sign_in
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "gisplan" / "app" / "pages" / "siting.py")
 TIMEOUT = 180
 PASSWORD = "规划-pw-1"
-
-
-@pytest.fixture(scope="module")
-def model():
-    """The cached access model of the demo data (the same object the page uses)."""
-    return app_state._model("demo", app_state.demo())
 
 
 @pytest.fixture()
@@ -53,20 +48,7 @@ def users(monkeypatch, tmp_path):
 
 
 def open_page(path: str = PAGE) -> AppTest:
-    at = AppTest.from_file(path, default_timeout=TIMEOUT)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def sign_in(at: AppTest, username: str, password: str) -> AppTest:
-    at.sidebar.text_input[0].input(username)
-    at.sidebar.text_input[1].input(password)
-    form_buttons = [b for b in at.sidebar.button if b.label in ("登录", "Sign in")]
-    assert len(form_buttons) == 1
-    form_buttons[0].click().run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return helpers_open_page(path, TIMEOUT)
 
 
 def frame_with(at: AppTest, column: str):
