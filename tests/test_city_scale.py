@@ -223,3 +223,16 @@ def test_prepared_dataset_upload_is_checked_in_the_worker(tmp_path, demo):
     demo.communities.to_file(plain, layer="communities")
     with pytest.raises(InputError, match="not a gisplan dataset|gisplan_metadata"):
         read_upload(plain.read_bytes(), "plain.gpkg", "dataset")
+
+
+def test_gisplan_app_refuses_a_file_that_is_not_a_dataset(tmp_path, capsys):
+    """``gisplan app --data`` checks the file before starting a server: one clear line."""
+    from gisplan.cli import main
+
+    bad = tmp_path / "notes.gpkg"
+    bad.write_bytes(b"not a geopackage at all")
+    assert main(["app", "--data", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "notes.gpkg" in err and "Traceback" not in err
+    assert main(["app", "--datasets-dir", str(tmp_path / "missing")]) == 2
+    assert "not a folder" in capsys.readouterr().err
