@@ -29,7 +29,7 @@ from gisplan.crs import WGS84
 from gisplan.errors import InputError
 from gisplan.i18n import category_label
 from gisplan.maps.base import _bounds
-from gisplan.siting import commercial_candidates, grid_candidates
+from gisplan.siting import make_candidates
 from gisplan.siting.area import Area, county_area, dataset_circles, read_area_file
 from gisplan.store import ScenarioExists, ScenarioRecord
 
@@ -197,12 +197,7 @@ def area_plan_page(*, user, key, dataset, model, standard: CircleStandard, basem
 
         try:
             with st.spinner(tr("正在选址……", "Choosing sites…")):
-                if params["source"] == "commercial":
-                    cands = commercial_candidates(
-                        model.network, dataset.amenities, spacing_m=params["spacing"]
-                    )
-                else:
-                    cands = grid_candidates(model.network, spacing_m=params["spacing"])
+                cands = make_candidates(model, params["source"], spacing_m=params["spacing"])
                 res = plan_joint(
                     model,
                     standard,
