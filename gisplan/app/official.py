@@ -29,6 +29,7 @@ from gisplan.crs import WGS84
 from gisplan.errors import InputError
 from gisplan.i18n import category_label
 from gisplan.maps.base import _bounds
+from gisplan.safetext import md_text
 from gisplan.siting import make_candidates
 from gisplan.siting.area import Area, county_area, dataset_circles, read_area_file
 from gisplan.store import ScenarioExists, ScenarioRecord
@@ -150,7 +151,7 @@ def area_control(dataset, *, key: str) -> tuple[Area | None, bool]:
             try:
                 area = _uploaded_area(uploaded)
             except InputError as exc:
-                st.error(str(exc))
+                st.error(md_text(str(exc)))
     count_outside = False
     if area is not None:
         count_outside = st.checkbox(
@@ -213,7 +214,7 @@ def area_plan_page(*, user, key, dataset, model, standard: CircleStandard, basem
                 )
             st.session_state[PLAN_KEY] = {"key": key, "params": params, "result": res}
         except InputError as exc:
-            st.error(str(exc))
+            st.error(md_text(str(exc)))
     run = st.session_state.get(PLAN_KEY)
     if run is not None and run["key"] != key:
         st.session_state.pop(PLAN_KEY, None)
@@ -259,7 +260,7 @@ def whatif_in_area(model, standard: CircleStandard, params: dict, lang: str) -> 
     try:
         wi = what_if(model, standard, cat, lon, lat, area=area, with_service_area=False)
     except InputError as exc:
-        st.error(str(exc))
+        st.error(md_text(str(exc)))
         return
     m = st.columns(3)
     if wi.area is not None:
@@ -371,7 +372,7 @@ def closure_page(*, user, key, dataset, model, standard: CircleStandard, basemap
                 synthetic=dataset.synthetic,
             )
         except InputError as exc:
-            st.error(str(exc))
+            st.error(md_text(str(exc)))
     try:
         m = closure_map(
             model=model,
@@ -385,7 +386,7 @@ def closure_page(*, user, key, dataset, model, standard: CircleStandard, basemap
             lang=lang,
         )
     except Exception as exc:  # noqa: BLE001 - e.g. a missing basemap key
-        st.error(str(exc))
+        st.error(md_text(str(exc)))
         m = None
     if m is not None:
         out = st_folium(
@@ -471,7 +472,8 @@ def save_form(payload_fn, *, user, form_key: str) -> None:
             stored = scenario_store().save(
                 user, ScenarioRecord(**payload_fn(name)), overwrite=overwrite
             )
-            st.success(tr(f"已保存方案“{stored.name}”。", f"Saved scenario '{stored.name}'."))
+            name = md_text(stored.name)
+            st.success(tr(f"已保存方案“{name}”。", f"Saved scenario '{name}'."))
         except ScenarioExists:
             st.error(
                 tr(
@@ -480,7 +482,7 @@ def save_form(payload_fn, *, user, form_key: str) -> None:
                 )
             )
         except InputError as exc:
-            st.error(str(exc))
+            st.error(md_text(str(exc)))
 
 
 def frame_download(frame: pd.DataFrame) -> bytes:
