@@ -38,19 +38,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, offline_context, run_streamlit  # noqa: E402
+from tests.test_browser import _idle as idle  # noqa: E402
+from tests.test_browser import _metric_value as _metric  # noqa: E402
 
 METRIC = "便利店 人口覆盖"  # the coverage page's convenience-store figure
 
 
-def _metric(page, label: str) -> str:
-    box = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
-    return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
-
-
 def _idle(page, timeout_ms: int = 300_000) -> None:
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms
-    )
+    """Wait until Streamlit has finished running the script (a whole city takes longer)."""
+    idle(page, timeout_ms)
 
 
 class FrameCounter:
