@@ -238,6 +238,19 @@ def main() -> None:
     ap.add_argument(
         "--province-nodes", type=int, default=5_300_000, help="street nodes of the province"
     )
+    ap.add_argument(
+        "--province-pbf",
+        type=Path,
+        default=None,
+        help="use this province extract (made by an earlier run) instead of generating one",
+    )
+    ap.add_argument(
+        "--province-reader",
+        choices=("pyrosm", "stream"),
+        default="stream",
+        help="OSM reader for the province (synthetic PBFs are small, so 'auto' would pick pyrosm)",
+    )
+    ap.add_argument("--skip-city", action="store_true", help="only the province")
     ap.add_argument("--keep", type=Path, default=None, help="write the city dataset here (kept)")
     ap.add_argument(
         "--reader",
@@ -252,25 +265,30 @@ def main() -> None:
     print(f"load average at start: {os.getloadavg()} (2 cores, shared machine)")
     with tempfile.TemporaryDirectory(prefix="gisplan-bench-prepare-") as tmp:
         folder = Path(tmp)
-        inputs = write_inputs(folder, n, n_comm, n_pois)
-        target = args.keep or folder / "city.gpkg"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        print(f"\nprepare: city ({n:,} street nodes) + communities + POIs + circles -> {target}")
-        run_prepare(inputs, target, reader=args.reader)
-        if args.province:
-            print(f"\nprovince: generating {args.province_nodes:,} street nodes …", flush=True)
+        if not args.skip_city:
+            inputs = write_inputs(folder, n, n_comm, n_pois)
+            target = args.keep or folder / "city.gpkg"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            print(
+                f"\nprepare: city ({n:,} street nodes) + communities + POIs + circles -> {target}"
+            )
+            run_prepare(inputs, target, reader=args.reader)
+        if args.province or args.province_pbf:
             pdir = folder / "province"
             pdir.mkdir()
-            t0 = time.perf_counter()
-            counts = write_city(
-                pdir / "province.osm.pbf", args.province_nodes, seed=2, street_every=1
-            )
-            size = (pdir / "province.osm.pbf").stat().st_size / 2**20
-            print(
-                f"generated province.osm.pbf: {size:,.1f} MB, {counts} ({time.perf_counter() - t0:.1f} s, not timed)"
-            )
+            pbf = args.province_pbf
+            if pbf is None:
+                print(f"\nprovince: generating {args.province_nodes:,} street nodes …", flush=True)
+                pbf = pdir / "province.osm.pbf"
+                t0 = time.perf_counter()
+                counts = write_city(pbf, args.province_nodes, seed=2, street_every=1)
+                print(
+                    f"generated {pbf.name}: {pbf.stat().st_size / 2**20:,.1f} MB, {counts} "
+                    f"({time.perf_counter() - t0:.1f} s, not timed)"
+                )
+            print(f"\nprepare: province {pbf.name} (OSM only), reader {args.province_reader}")
             run_prepare(
-                {"osm": pdir / "province.osm.pbf"}, pdir / "province.gpkg", with_extras=False
+                {"osm": pbf}, pdir / "province.gpkg", with_extras=False, reader=args.province_reader
             )
         print(f"\nload average at end: {os.getloadavg()}")
 
