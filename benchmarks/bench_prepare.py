@@ -174,7 +174,12 @@ def write_inputs(folder: Path, n_nodes: int, n_comm: int, n_pois: int, seed: int
 
 
 def run_prepare(
-    inputs: dict, target: Path, *, with_extras: bool = True, reader: str = "auto"
+    inputs: dict,
+    target: Path,
+    *,
+    with_extras: bool = True,
+    reader: str = "auto",
+    open_after: bool = True,
 ) -> dict:
     from gisplan.dataset.prepare import PoiFile, prepare_dataset
 
@@ -209,7 +214,7 @@ def run_prepare(
     del ds
     from gisplan.dataset import open_dataset
 
-    for verify in (True, False):
+    for verify in (True, False) if open_after else ():
         t0 = time.perf_counter()
         opened = open_dataset(target, verify_hash=verify)
         print(
@@ -236,7 +241,10 @@ def main() -> None:
         "--province", action="store_true", help="also a province-size extract (>= 5M walking nodes)"
     )
     ap.add_argument(
-        "--province-nodes", type=int, default=5_300_000, help="street nodes of the province"
+        "--province-nodes",
+        type=int,
+        default=6_000_000,
+        help="street nodes of the province (default 6,000,000 -> over 5M walking nodes)",
     )
     ap.add_argument(
         "--province-pbf",
@@ -251,6 +259,9 @@ def main() -> None:
         help="OSM reader for the province (synthetic PBFs are small, so 'auto' would pick pyrosm)",
     )
     ap.add_argument("--skip-city", action="store_true", help="only the province")
+    ap.add_argument(
+        "--province-no-open", action="store_true", help="do not time open_dataset on the province"
+    )
     ap.add_argument("--keep", type=Path, default=None, help="write the city dataset here (kept)")
     ap.add_argument(
         "--reader",
@@ -288,7 +299,11 @@ def main() -> None:
                 )
             print(f"\nprepare: province {pbf.name} (OSM only), reader {args.province_reader}")
             run_prepare(
-                {"osm": pbf}, pdir / "province.gpkg", with_extras=False, reader=args.province_reader
+                {"osm": pbf},
+                pdir / "province.gpkg",
+                with_extras=False,
+                reader=args.province_reader,
+                open_after=not args.province_no_open,
             )
         print(f"\nload average at end: {os.getloadavg()}")
 
