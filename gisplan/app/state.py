@@ -28,6 +28,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import geopandas as gpd
 import streamlit as st
@@ -241,7 +242,7 @@ def _own_upload(entry: DatasetEntry) -> bool:
     return any(e.id == entry.id for e in st.session_state.get(_UPLOADED_KEY, []))
 
 
-def _cannot(zh: str, en: str, exc: Exception) -> None:
+def _cannot(zh: str, en: str, exc: Exception) -> NoReturn:
     """Stop the page with the problem in words: an InputError's text, or a logged fault."""
     if isinstance(exc, InputError):
         detail = md_text(str(exc))

@@ -65,7 +65,7 @@ def to_feature_collection(gdf: gpd.GeoDataFrame, columns: Sequence[str] = ()) ->
             continue
         # The one place a GeoDataFrame becomes map features: folium inserts properties
         # into tooltips and popups as HTML, so every text value is escaped here.
-        clean = html_properties({k: json_value(v) for k, v in rec.items()})
+        clean = html_properties({str(k): json_value(v) for k, v in rec.items()})
         features.append(
             {
                 "type": "Feature",
