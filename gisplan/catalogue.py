@@ -21,6 +21,7 @@ from importlib import resources
 import numpy as np
 
 from gisplan.errors import InputError
+from gisplan.params import MAX_SNAP_M, THRESHOLD_MIN, WALKING_SPEED_KMH
 
 __all__ = ["Category", "CircleStandard", "load_catalogue", "default_standard", "MET_SLACK_MIN", "DEFAULT_MAX_SNAP_M"]
 
@@ -127,12 +128,19 @@ class CircleStandard:
     _by_id: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        # The bounds of gisplan.params, checked here once for the CLI, the API and the app.
         object.__setattr__(self, "_by_id", {c.id: c for c in self.categories})
-        if not self.walking_speed_kmh > 0:
+        object.__setattr__(
+            self, "walking_speed_kmh", WALKING_SPEED_KMH.check(self.walking_speed_kmh)
+        )
+        object.__setattr__(self, "max_snap_distance_m", MAX_SNAP_M.check(self.max_snap_distance_m))
+        for c in self.categories:
+            THRESHOLD_MIN.check(c.minutes, field=f"threshold.{c.id}")
+        if self.categories and not any(c.required for c in self.categories):
             raise InputError(
-                f"walking speed must be positive, got {self.walking_speed_kmh} km/h",
-                field="walking_speed_kmh",
-                hint="use a speed such as 4.0 (km/h)",
+                "the required standard is empty: every community would count as complete",
+                field="required",
+                hint="name at least one category, e.g. convenience_store,wet_market,supermarket",
             )
         if not 0.0 < self.circle_complete_share <= 1.0:
             raise InputError(
@@ -199,16 +207,17 @@ class CircleStandard:
         max_snap_distance_m: float | None = None,
         circle_complete_share: float | None = None,
     ) -> CircleStandard:
-        """Return a copy with a new speed (km/h), thresholds (minutes) or required set."""
+        """Return a copy with a new speed (km/h), thresholds (minutes) or required set.
+
+        Every value is checked against :mod:`gisplan.params` (finite, within bounds) and the
+        required set must name at least one category; the error names the parameter.
+        """
         thresholds = dict(thresholds or {})
         for cid, minutes in thresholds.items():
             self[cid]  # validates the id
-            if not float(minutes) > 0:
-                raise InputError(
-                    f"threshold for {cid} must be positive, got {minutes}",
-                    field=f"threshold.{cid}",
-                    hint="give minutes > 0",
-                )
+            thresholds[cid] = THRESHOLD_MIN.check(minutes, field=f"threshold.{cid}")
+        if isinstance(required, str):
+            required = [required]
         req = None if required is None else set(required)
         if req is not None:
             for cid in req:
@@ -223,13 +232,11 @@ class CircleStandard:
         )
         return CircleStandard(
             categories=cats,
-            walking_speed_kmh=self.walking_speed_kmh
-            if walking_speed_kmh is None
-            else float(walking_speed_kmh),
+            walking_speed_kmh=(
+                self.walking_speed_kmh if walking_speed_kmh is None else walking_speed_kmh
+            ),
             max_snap_distance_m=(
-                self.max_snap_distance_m
-                if max_snap_distance_m is None
-                else float(max_snap_distance_m)
+                self.max_snap_distance_m if max_snap_distance_m is None else max_snap_distance_m
             ),
             circle_complete_share=(
                 self.circle_complete_share

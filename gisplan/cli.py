@@ -4,18 +4,21 @@ Each sub-command lives in its own module under :mod:`gisplan.commands` with two 
 ``add_parser(subparsers)`` and ``run(args) -> int``. The CLI holds no analysis: it parses
 arguments, calls the package and prints. Errors in user input, and paths that cannot be read or
 written, are printed as one clear line (``错误 / error: ...``) with exit status 2, never as a
-traceback.
+traceback, and never with a password or a terminal escape sequence in it.  SIGTERM stops a
+command as Ctrl-C does (outputs are left as they were, no temporary files; exit status 143).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
 from collections.abc import Sequence
 
 from gisplan import __version__
 from gisplan.errors import GisplanError
+from gisplan.safetext import redact_credentials, terminal_text
 
 #: Sub-command modules, in the order ``gisplan --help`` lists them.
 COMMANDS = ["analyze", "prepare", "import_poi", "fetch", "site", "closure", "scenario", "user", "app"]
@@ -40,27 +43,54 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that every ``finally`` and temporary-file cleanup runs."""
+
+    signum = signal.SIGTERM
+
+
+def _raise_terminated(signum, _frame) -> None:
+    raise Terminated()
+
+
+def _terminate_like_ctrl_c() -> None:
+    """Make SIGTERM interrupt a command the way Ctrl-C does (main thread only)."""
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _raise_terminated)
+
+
+def one_line(message: object) -> str:
+    """An error message as the CLI prints it: one line, no password, no terminal escapes."""
+    text = " ".join(str(message).split())
+    return terminal_text(redact_credentials(text))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
         parser.print_help()
         return 1
+    _terminate_like_ctrl_c()
     try:
         return int(args._run(args) or 0)
     except GisplanError as exc:
-        print(f"错误 / error: {exc}", file=sys.stderr)
+        print(f"错误 / error: {one_line(exc)}", file=sys.stderr)
         return 2
     except OSError as exc:  # a path that cannot be read or written (output folder, disk full)
         where = f"{exc.filename}: " if exc.filename else ""
         print(
-            f"错误 / error: {where}{exc.strerror or exc} — check the path, its permissions and free space",
+            f"错误 / error: {one_line(f'{where}{exc.strerror or exc}')} — check the path, its "
+            "permissions and free space",
             file=sys.stderr,
         )
         return 2
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        signum = getattr(exc, "signum", signal.SIGINT)
+        print(f"中断 / interrupted ({signal.Signals(signum).name})", file=sys.stderr)
+        return 128 + int(signum)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -26,6 +26,8 @@ __all__ = [
     "STREAMLIT_OPTIONS",
     "streamlit_flags",
     "ENV_DB",
+    "ENV_DB_CONNECT_TIMEOUT",
+    "ENV_SIGNIN_STATE",
     "ENV_USERS",
     "ENV_USERS_FILE",
     "ENV_CACHE_DIR",
@@ -67,6 +69,8 @@ class Setting:
 
 
 ENV_DB = "GISPLAN_DB"
+ENV_DB_CONNECT_TIMEOUT = "GISPLAN_DB_CONNECT_TIMEOUT"
+ENV_SIGNIN_STATE = "GISPLAN_SIGNIN_STATE"
 ENV_USERS = "GISPLAN_USERS"
 ENV_USERS_FILE = "GISPLAN_USERS_FILE"
 ENV_CACHE_DIR = "GISPLAN_CACHE_DIR"
@@ -89,6 +93,20 @@ SETTINGS: tuple[Setting, ...] = (
         "SQLAlchemy URL",
         "gisplan.store.db",
         "database of saved scenarios and the audit log (SQLite file or PostgreSQL)",
+    ),
+    Setting(
+        ENV_DB_CONNECT_TIMEOUT,
+        "10",
+        "seconds (1-600)",
+        "gisplan.store.db",
+        "how long a PostgreSQL connection attempt may take before one clear error line",
+    ),
+    Setting(
+        ENV_SIGNIN_STATE,
+        "<user state dir>/gisplan/signin-failures.json",
+        "path",
+        "gisplan.store.throttle",
+        "the CLI's counts of failed sign-ins (back-off per user name and account)",
     ),
     Setting(
         ENV_USERS,

@@ -124,7 +124,8 @@ def test_official_lists_compares_exports_and_deletes(db):
     expected = db.compare(PLANNER, a, b)
     pd.testing.assert_frame_equal(shown.reset_index(drop=True), expected, check_dtype=False)
     after = shown.set_index("metric").loc["covered_population_after"]
-    assert after["difference"] == pytest.approx(after[b] - after[a])
+    assert after["difference"] == pytest.approx(after["scenario_b"] - after["scenario_a"])
+    assert (expected.attrs["scenario_a"], expected.attrs["scenario_b"]) == (a, b)
 
     # export: four files, the GeoJSON holds the opened scenario's sites
     assert not download_buttons(at)

@@ -116,7 +116,7 @@ def test_users_from_environment_json_and_toml(hashes, monkeypatch, tmp_path) -> 
     [
         ({"password_hash": "plain-text", "role": "planner"}, "zhang.password_hash"),
         ({"role": "planner"}, "zhang.password_hash"),
-        ({"password_hash": "$2b$04$" + "a" * 53, "role": "admin"}, "zhang.role"),
+        ({"password_hash": "$2b$04$" + "a" * 53, "role": "root"}, "zhang.role"),
         ("just a string", "zhang"),
     ],
 )
@@ -147,8 +147,8 @@ def test_role_matrix() -> None:
     with pytest.raises(ValueError):
         can(planner, "launch")
     with pytest.raises(InputError):
-        User("x", "admin")
-    assert ROLES == ("public", "planner", "official")
+        User("x", "root")
+    assert ROLES == ("public", "planner", "official", "admin")
 
 
 def test_permission_message_is_bilingual() -> None:
@@ -178,3 +178,60 @@ def test_hash_password_module_entry_point() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert verify_password("s3cret 密码", proc.stdout.strip())
+
+
+@pytest.mark.parametrize("rounds", [4, 6])
+def test_unknown_user_costs_the_same_bcrypt_work(monkeypatch, rounds: int) -> None:
+    """An unknown username is checked against a dummy hash of the configured users' cost."""
+    users = load_users(
+        {"zhang": {"password_hash": hash_password(PW, rounds=rounds), "role": "planner"}}
+    )
+    seen: list[str] = []
+    real = bcrypt.checkpw
+
+    def spy(password: bytes, hashed: bytes) -> bool:
+        seen.append(hashed.decode()[:7])
+        return real(password, hashed)
+
+    monkeypatch.setattr(bcrypt, "checkpw", spy)
+    assert authenticate("nobody", PW, users) is None
+    assert authenticate("zhang", "wrong", users) is None
+    assert seen == [f"$2b${rounds:02d}$"] * 2
+
+
+def test_unknown_user_takes_about_as_long_as_a_wrong_password() -> None:
+    import time
+
+    users = load_users({"zhang": {"password_hash": hash_password(PW, rounds=8), "role": "planner"}})
+
+    def best(name: str) -> float:
+        times = []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            authenticate(name, "wrong password", users)
+            times.append(time.perf_counter() - t0)
+        return min(times)
+
+    unknown, wrong = best("nobody"), best("zhang")
+    # Same cost: within a factor of 2 of each other even on a busy machine (a cost-12 dummy
+    # against cost-8 users would be ~16 times slower).
+    assert 0.5 < unknown / wrong < 2.0, (unknown, wrong)
+
+
+def test_admin_role_may_do_everything() -> None:
+    from gisplan.store.auth import may_change
+
+    admin = User("wang", "admin")
+    assert all(can(admin, a) for a in ACTIONS)
+    assert may_change(admin, "zhang") and not may_change(User("li", "official"), "zhang")
+
+
+def test_permission_errors_survive_pickling() -> None:
+    import pickle
+
+    from gisplan.store.auth import NotAuthor
+
+    err = pickle.loads(pickle.dumps(PermissionDenied("delete", "public")))
+    assert err.action == "delete" and "删除方案" in str(err)
+    err = pickle.loads(pickle.dumps(NotAuthor("delete", "official", "方案", "zhang")))
+    assert err.author == "zhang" and "zhang" in str(err)

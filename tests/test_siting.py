@@ -309,7 +309,7 @@ def test_scenario_payload_is_plain_json(city):
 def test_plan_sites_rejects_bad_parameters(city):
     net, comm, amen, std, model = city
     cands = grid_candidates(net, spacing_m=60)
-    with pytest.raises(InputError, match="k must be at least 1"):
+    with pytest.raises(InputError, match="k must be from 1"):
         plan_sites(model, std, "wet_market", 0, cands)
     with pytest.raises(InputError, match="unknown category"):
         plan_sites(model, std, "bakery", 2, cands)

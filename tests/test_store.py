@@ -45,6 +45,7 @@ from gisplan.store.db import current_revision, default_url, head_revision
 PLANNER = User("zhang", "planner", "张工")
 OFFICIAL = User("li", "official", "李处长")
 PUBLIC = User("visitor", "public")
+ADMIN = User("wang", "admin", "王管理员")
 
 # Floats chosen to catch any lossy text round trip (repr needs all 17 digits).
 LON, LAT = 121.55123456789012, 29.873456789012345
@@ -132,6 +133,7 @@ def _concurrent_worker(url: str, worker: int, n_each: int, shared_every: int) ->
     """Save ``n_each`` scenarios (and overwrite a shared one now and then) from one process."""
     store = ScenarioStore(engine_from_env(url))
     user = User(f"worker{worker}", "planner")
+    admin = User(f"worker{worker}", "admin")
     names = []
     for i in range(n_each):
         name = f"并发 w{worker}-{i:02d}"
@@ -140,7 +142,8 @@ def _concurrent_worker(url: str, worker: int, n_each: int, shared_every: int) ->
         store.save(user, rec)
         names.append(name)
         if i % shared_every == 0:
-            store.save(user, ScenarioRecord("共享", None, {"w": worker, "i": i}), overwrite=True)
+            # Everyone overwrites the shared scenario: only an admin may change another's.
+            store.save(admin, ScenarioRecord("共享", None, {"w": worker, "i": i}), overwrite=True)
     store.engine.dispose()
     return names
 
@@ -179,24 +182,40 @@ def check_concurrent(url: str, workers: int = 4, n_each: int = 20, shared_every:
     store.engine.dispose()
 
 
+# The child process injects the pause itself: it wraps ScenarioStore._log (called inside the
+# save's transaction, after the scenario row is written) so that it creates the marker file and
+# sleeps before the commit.  The production save path holds no test hook.
 _KILL_SCRIPT = textwrap.dedent(
     """
-    import sys
+    import sys, time
     from gisplan.store import ScenarioStore, ScenarioRecord, User
-    name, overwrite = sys.argv[1], sys.argv[2] == "1"
+    from gisplan.store import scenarios
+
+    name, overwrite, marker, who = sys.argv[1], sys.argv[2] == "1", sys.argv[3], sys.argv[4]
+    real_log = scenarios.ScenarioStore._log
+
+    def log_then_pause(*args, **kwargs):
+        real_log(*args, **kwargs)
+        with open(marker, "w", encoding="utf-8") as fh:
+            fh.write("inside the transaction")
+        time.sleep(600)
+
+    scenarios.ScenarioStore._log = staticmethod(log_then_pause)
     rec = ScenarioRecord(name, "supermarket", {"half": "written"}, None, {"x": 1})
-    ScenarioStore().save(User("killer", "planner"), rec, overwrite=overwrite)
+    ScenarioStore().save(User(who, "planner"), rec, overwrite=overwrite)
     print("COMMITTED")
     """
 )
 
 
-def run_killed_save(url: str, name: str, tmp_path: Path, *, overwrite: bool = False) -> None:
+def run_killed_save(
+    url: str, name: str, tmp_path: Path, *, overwrite: bool = False, who: str = "killer"
+) -> None:
     """Start a save in a subprocess, SIGKILL it inside the open transaction, wait for it."""
     marker = tmp_path / f"inside-{os.getpid()}-{time.monotonic_ns()}"
-    env = dict(os.environ, GISPLAN_DB=url, GISPLAN_TEST_SAVE_PAUSE_FILE=str(marker))
+    env = dict(os.environ, GISPLAN_DB=url)
     proc = subprocess.Popen(
-        [sys.executable, "-c", _KILL_SCRIPT, name, "1" if overwrite else "0"],
+        [sys.executable, "-c", _KILL_SCRIPT, name, "1" if overwrite else "0", str(marker), who],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -219,7 +238,7 @@ def check_killed_save(url: str, tmp_path: Path) -> None:
     keep = make_record("保留")
     store.save(PLANNER, keep)
     run_killed_save(url, "被中断", tmp_path)
-    run_killed_save(url, "保留", tmp_path, overwrite=True)
+    run_killed_save(url, "保留", tmp_path, overwrite=True, who="zhang")
     assert {s.name for s in store.list(PLANNER)} >= {"保留"}
     assert "被中断" not in {s.name for s in store.list(PLANNER)}
     with pytest.raises(ScenarioNotFound):
@@ -228,10 +247,12 @@ def check_killed_save(url: str, tmp_path: Path) -> None:
     assert again.params == keep.params and again.results == keep.results
     assert again.author == "zhang"
     assert all(a.username != "killer" for a in store.audit(PLANNER))
+    assert [a.action for a in store.audit(PLANNER, "保留")] == ["save"]
     # The lock died with the process: the same saves now go through.
     store.save(OFFICIAL, make_record("被中断"))
-    store.save(OFFICIAL, make_record("保留"), overwrite=True)
-    assert store.load(PLANNER, "保留").author == "li"
+    store.save(PLANNER, make_record("保留"), overwrite=True)
+    assert store.load(PLANNER, "保留").author == "zhang"
+    assert store.load(PLANNER, "被中断").author == "li"
     store.engine.dispose()
 
 
@@ -387,20 +408,21 @@ def test_duplicate_name_needs_overwrite_and_history_is_kept(store: ScenarioStore
 
     new = ScenarioRecord("方案", "supermarket", {"budget": 9}, None, {"complete_circles_after": 7})
     time.sleep(0.01)
-    store.save(OFFICIAL, new, overwrite=True)
+    store.save(ADMIN, new, overwrite=True)
     got = store.load(PLANNER, "方案")
+    # The overwrite keeps the original author; the audit log says who overwrote it.
     assert (got.category, got.params, got.results, got.author) == (
         "supermarket",
         {"budget": 9},
         {"complete_circles_after": 7},
-        "li",
+        "zhang",
     )
     assert got.created_at == first.created_at and got.updated_at > first.created_at
     assert len(got.sites) == 0
     assert [s.name for s in store.list(PLANNER)] == ["方案"]
 
     entries = store.audit(PLANNER, "方案")
-    assert [(e.action, e.username) for e in entries] == [("overwrite", "li"), ("save", "zhang")]
+    assert [(e.action, e.username) for e in entries] == [("overwrite", "wang"), ("save", "zhang")]
     previous = entries[0].detail["previous"]
     original = make_record("方案")
     assert previous["params"] == original.params and previous["results"] == original.results
@@ -410,7 +432,7 @@ def test_duplicate_name_needs_overwrite_and_history_is_kept(store: ScenarioStore
 def test_delete_is_recorded(store: ScenarioStore) -> None:
     store.save(PLANNER, make_record("甲"))
     store.save(PLANNER, make_record("乙"))
-    store.delete(OFFICIAL, "甲")
+    store.delete(ADMIN, "甲")
     assert [s.name for s in store.list(PLANNER)] == ["乙"]
     with pytest.raises(ScenarioNotFound) as err:
         store.load(PLANNER, "甲")
@@ -418,7 +440,7 @@ def test_delete_is_recorded(store: ScenarioStore) -> None:
     with pytest.raises(ScenarioNotFound):
         store.delete(PLANNER, "甲")
     last = store.audit(PLANNER, limit=1)[0]
-    assert (last.action, last.username, last.scenario_name) == ("delete", "li", "甲")
+    assert (last.action, last.username, last.scenario_name) == ("delete", "wang", "甲")
     assert last.detail["previous"]["params"] == make_record().params
     assert last.at.tzinfo is not None
     # The name is free again.
@@ -458,16 +480,17 @@ def test_compare_side_by_side(store: ScenarioStore) -> None:
         "label",
         "metric",
         "metric_label",
-        "A",
-        "B",
+        "scenario_a",
+        "scenario_b",
         "difference",
     ]
+    assert (cmp.attrs["scenario_a"], cmp.attrs["scenario_b"]) == ("A", "B")
     assert cmp.set_index("metric").loc["sites_chosen", "metric_label"] == "优化选址数 Chosen sites"
     idx = cmp.set_index(["category", "metric"])
 
     def row(cat, metric):
         r = idx.loc[(cat, metric)]
-        return r["A"], r["B"], r["difference"]
+        return r["scenario_a"], r["scenario_b"], r["difference"]
 
     assert row("", "sites_chosen") == (1, 1, 0)
     assert row("", "sites_manual") == (1, 2, 1)
@@ -645,10 +668,10 @@ def test_public_gets_nothing(store: ScenarioStore, tmp_path: Path, who) -> None:
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("who", [PLANNER, OFFICIAL], ids=["planner", "official"])
+@pytest.mark.parametrize("who", [PLANNER, OFFICIAL, ADMIN], ids=["planner", "official", "admin"])
 def test_planner_and_official_may_do_everything(store: ScenarioStore, tmp_path: Path, who) -> None:
-    store.save(PLANNER, make_record("甲"))
-    store.save(PLANNER, make_record("乙"))
+    store.save(who, make_record("甲"))
+    store.save(who, make_record("乙"))
     calls = _protected_calls(store, tmp_path / "out")
     for action in ["list", "load", "save", "compare", "export", "delete", "audit"]:
         calls[action](who)

@@ -6,6 +6,7 @@ import argparse
 
 from gisplan.catalogue import CircleStandard, default_standard
 from gisplan.errors import InputError
+from gisplan.params import MAX_SNAP_M, THRESHOLD_MIN, WALKING_SPEED_KMH
 from gisplan.settings import ENV_CLI_PASSWORD, ENV_CLI_USER
 
 
@@ -43,17 +44,23 @@ def standard_from_args(args: argparse.Namespace) -> CircleStandard:
                 hint="write CATEGORY=MINUTES, e.g. wet_market=8",
             )
         key, _, val = item.partition("=")
-        try:
-            thresholds[key.strip()] = float(val)
-        except ValueError:
-            raise InputError(
-                f"threshold {val!r} is not a number",
-                field="--threshold",
-                hint="write minutes as a number",
-            ) from None
+        thresholds[key.strip()] = val.strip()  # checked by with_overrides (gisplan.params)
     required = None
-    if args.required:
+    if args.required is not None:
         required = [c.strip() for c in args.required.split(",") if c.strip()]
+        if not required:
+            raise InputError(
+                f"--required {args.required!r} names no category",
+                field="--required",
+                hint="e.g. --required convenience_store,wet_market,supermarket",
+            )
+    # The bounds of gisplan.params, named by the option the user typed.
+    if args.speed is not None:
+        WALKING_SPEED_KMH.check(args.speed, field="--speed")
+    if args.max_snap is not None:
+        MAX_SNAP_M.check(args.max_snap, field="--max-snap")
+    for key, val in thresholds.items():
+        thresholds[key] = THRESHOLD_MIN.check(val, field=f"--threshold {key}")
     return default_standard().with_overrides(
         walking_speed_kmh=args.speed,
         thresholds=thresholds,

@@ -6,6 +6,7 @@ import argparse
 import json
 
 from gisplan.commands import add_login_options, login_from_args
+from gisplan.safetext import terminal_text as safe
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -49,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
     }
     user = login_from_args(args, action[args.scenario_command])
     store = ScenarioStore(engine_from_env(args.db))
+    # Names and other text come from the database: printed without control characters or
+    # terminal escape sequences (gisplan.safetext.terminal_text).
     cmd = args.scenario_command
     if cmd == "list":
         rows = store.list(user)
@@ -56,21 +59,30 @@ def run(args: argparse.Namespace) -> int:
             print("（没有已保存的方案）no saved scenarios")
         for s in rows:
             d = s.as_dict()
+            sites = (
+                "损坏 damaged — cannot be read"
+                if d["damaged"]
+                else f"sites: {d['n_chosen']} chosen + {d['n_manual']} manual"
+            )
             print(
-                f"{d['name']:<24} {d.get('category') or '':<18} {d['author']:<12} {d['updated_at']}  "
-                f"sites: {d['n_chosen']} chosen + {d['n_manual']} manual"
+                f"{safe(d['name']):<24} {safe(d.get('category') or ''):<18} "
+                f"{safe(d['author']):<12} {d['updated_at']}  {sites}"
             )
     elif cmd == "show":
         rec = store.load(user, args.name)
-        print(f"方案 scenario: {rec.name}   作者 author: {rec.author}   {rec.updated_at}")
-        print(f"类别 category: {rec.category}")
-        print("参数 parameters: " + json.dumps(rec.params, ensure_ascii=False))
-        print(before_after_table(rec.results).to_string(index=False))
+        print(
+            f"方案 scenario: {safe(rec.name)}   作者 author: {safe(rec.author)}   {rec.updated_at}"
+        )
+        print(f"类别 category: {safe(rec.category)}")
+        print("参数 parameters: " + safe(json.dumps(rec.params, ensure_ascii=False)))
+        print(safe_table(before_after_table(rec.results)))
         sites = rec.sites_frame()
         print(f"站点 sites ({len(sites)}):")
         for row in sites.itertuples():
+            name = safe(getattr(row, "name", "") or "")
             print(
-                f"  {getattr(row, 'kind', '')}  {row.geometry.x:.6f}, {row.geometry.y:.6f}  gain={getattr(row, 'gain', '')}"
+                f"  {safe(getattr(row, 'kind', ''))}  {row.geometry.x:.6f}, {row.geometry.y:.6f}"
+                f"  gain={getattr(row, 'gain', '')}  {name}".rstrip()
             )
     elif cmd == "export":
         paths = export_scenario(user, store, args.name, args.out)
@@ -78,12 +90,21 @@ def run(args: argparse.Namespace) -> int:
             print(p)
     elif cmd == "delete":
         if not args.yes:
-            answer = input(f"删除方案 delete scenario {args.name!r}? [y/N] ")
+            answer = input(f"删除方案 delete scenario {safe(repr(args.name))}? [y/N] ")
             if answer.strip().lower() not in ("y", "yes", "是"):
                 print("取消 cancelled")
                 return 1
         store.delete(user, args.name)
-        print(f"已删除 deleted {args.name}")
+        print(f"已删除 deleted {safe(args.name)}")
     elif cmd == "compare":
-        print(store.compare(user, args.name_a, args.name_b).to_string(index=False))
+        table = store.compare(user, args.name_a, args.name_b)
+        header = [*table.columns[:4], table.attrs["scenario_a"], table.attrs["scenario_b"]]
+        print(safe_table(table, [*header, "difference"]))
     return 0
+
+
+def safe_table(table, header=None) -> str:
+    """``table`` as text with every cell and header passed through terminal_text."""
+    shown = table.map(lambda v: safe(v) if isinstance(v, str) else v)
+    names = [safe(h) for h in (header if header is not None else table.columns)]
+    return shown.to_string(index=False, header=names)

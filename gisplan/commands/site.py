@@ -15,6 +15,7 @@ from gisplan.commands import (
     standard_from_args,
 )
 from gisplan.errors import InputError
+from gisplan.params import SITES_K, SPACING_M, TIME_LIMIT_S
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -151,8 +152,7 @@ def _check_plan_args(args: argparse.Namespace, standard) -> dict[str, int] | Non
     if args.weights:
         raise InputError("--weights need --plan", field="--weights", hint="or drop --weights")
     standard[args.category]  # unknown category: clear error before any work
-    if args.k < 1:
-        raise InputError(f"--k must be at least 1, got {args.k}", field="--k", hint="e.g. --k 5")
+    SITES_K.check(args.k, field="--k")
     args.objective = args.objective or "population"
     return None
 
@@ -166,16 +166,16 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     standard = standard_from_args(args)
     plan = _check_plan_args(args, standard)
+    if args.grid_spacing is not None:
+        SPACING_M.check(args.grid_spacing, field="--grid-spacing")
     if plan is None and args.objective == "complete" and args.category not in standard.required_ids:
         raise InputError(
             f"{args.category} is not a required category, so new sites cannot complete a circle",
             field="--objective",
             hint="use --objective population, or add the category with --required",
         )
-    if args.time_limit is not None and not args.time_limit > 0:
-        raise InputError(
-            "--time-limit must be positive", field="--time-limit", hint="seconds, e.g. 60"
-        )
+    if args.time_limit is not None:
+        TIME_LIMIT_S.check(args.time_limit, field="--time-limit")
     source = _candidate_source(args)
     if args.count_outside and not args.within:
         raise InputError(

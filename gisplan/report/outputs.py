@@ -1,7 +1,9 @@
 """Files written by ``gisplan analyze``: coverage.csv, summary.json and coverage.gpkg.
 
-Every file is written to a temporary name in the output folder and renamed when complete,
-so an error or an interruption never leaves a half-written output.
+The three files are a set: each is written to a temporary name in the output folder and all
+are renamed only when every one is complete (:func:`gisplan.io.atomic.atomic_paths`), so an
+error, Ctrl-C or SIGTERM leaves the previous set untouched and no temporary files.  Text cells
+of the CSV are neutralised against spreadsheet formulas (:func:`gisplan.safetext.csv_safe_frame`).
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ import numpy as np
 import pandas as pd
 
 from gisplan.access.coverage import CoverageResult
-from gisplan.io.atomic import atomic_path, atomic_write_text
+from gisplan.io.atomic import atomic_paths
 from gisplan.jsonsafe import json_value
 from gisplan.labels import SYNTHETIC_NOTE
+from gisplan.safetext import csv_safe_frame
 
 __all__ = ["coverage_csv_frame", "write_analysis_outputs", "summary_table", "SYNTHETIC_NOTE"]
 
@@ -65,8 +68,7 @@ def write_analysis_outputs(
     frame = coverage_csv_frame(result)
     if synthetic:
         frame["data_note"] = SYNTHETIC_NOTE
-    with atomic_path(paths["csv"]) as tmp:
-        frame.to_csv(tmp, index=False, encoding="utf-8-sig")
+    frame = csv_safe_frame(frame)
 
     summary = result.summary()
     summary["dataset"] = dataset_name
@@ -74,10 +76,7 @@ def write_analysis_outputs(
     summary["data_note"] = SYNTHETIC_NOTE if synthetic else ""
     if extra_summary:
         summary.update(extra_summary)
-    atomic_write_text(
-        paths["summary"],
-        json.dumps(json_value(summary), ensure_ascii=False, indent=2, allow_nan=False),
-    )
+    summary_text = json.dumps(json_value(summary), ensure_ascii=False, indent=2, allow_nan=False)
 
     gdf = result.table.copy()
     for c in gdf.columns:
@@ -87,8 +86,10 @@ def write_analysis_outputs(
         if "source" not in gdf.columns:
             gdf["source"] = "synthetic"
         gdf["data_note"] = SYNTHETIC_NOTE
-    with atomic_path(paths["gpkg"]) as tmp:
-        gdf.to_file(tmp, layer="coverage", driver="GPKG")
+    with atomic_paths(paths) as tmp:
+        frame.to_csv(tmp["csv"], index=False, encoding="utf-8-sig")
+        tmp["summary"].write_text(summary_text, encoding="utf-8")
+        gdf.to_file(tmp["gpkg"], layer="coverage", driver="GPKG")
     return paths
 
 

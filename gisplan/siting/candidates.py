@@ -40,6 +40,7 @@ from gisplan.crs import WGS84
 from gisplan.errors import InputError
 from gisplan.network.graph import WalkNetwork
 from gisplan.network.snapping import Snapped, snap_points
+from gisplan.params import SPACING_M
 
 __all__ = [
     "Candidates",
@@ -389,18 +390,4 @@ def make_candidates(
 
 
 def _check_spacing(spacing_m: float) -> float:
-    try:
-        spacing_m = float(spacing_m)
-    except (TypeError, ValueError):
-        raise InputError(
-            f"spacing {spacing_m!r} is not a number",
-            field="grid_spacing",
-            hint="give metres, e.g. 100",
-        ) from None
-    if not (np.isfinite(spacing_m) and spacing_m >= 5):
-        raise InputError(
-            f"spacing must be at least 5 m, got {spacing_m:g}",
-            field="grid_spacing",
-            hint="give metres, e.g. 100",
-        )
-    return spacing_m
+    return SPACING_M.check(spacing_m)

@@ -7,14 +7,13 @@ place once every one of them has been written, so an error never leaves a partia
 
 from __future__ import annotations
 
-import contextlib
 import json
 from pathlib import Path
 
 import geopandas as gpd
 
 from gisplan.crs import WGS84
-from gisplan.io.atomic import atomic_path
+from gisplan.io.atomic import atomic_paths
 from gisplan.siting.plan import SitingResult
 
 __all__ = [
@@ -220,8 +219,7 @@ def write_closure_outputs(
     text = json.dumps(summary, ensure_ascii=False, indent=2)
     names = ("affected.geojson", "affected.csv", "sites.geojson", "summary.json")
     targets = {n: out_dir / n for n in names}
-    with contextlib.ExitStack() as stack:
-        tmp = {n: stack.enter_context(atomic_path(p)) for n, p in targets.items()}
+    with atomic_paths(targets) as tmp:
         affected.to_crs(WGS84).to_file(tmp["affected.geojson"], driver="GeoJSON", engine="pyogrio")
         csv_safe_frame(affected.drop(columns="geometry")).to_csv(
             tmp["affected.csv"], index=False, encoding="utf-8-sig"
@@ -344,8 +342,7 @@ def write_site_files(
     text = json.dumps(summary, ensure_ascii=False, indent=2)
     sites = sites.to_crs(WGS84)
     targets = {name: out_dir / name for name in OUTPUT_FILES}
-    with contextlib.ExitStack() as stack:
-        tmp = {name: stack.enter_context(atomic_path(path)) for name, path in targets.items()}
+    with atomic_paths(targets) as tmp:
         sites.to_file(tmp["sites.geojson"], driver="GeoJSON", engine="pyogrio")
         sites.to_file(tmp["sites.gpkg"], driver="GPKG", layer="sites", engine="pyogrio")
         tmp["summary.json"].write_text(text, encoding="utf-8")

@@ -33,6 +33,7 @@ from gisplan.crs import WGS84
 from gisplan.errors import InputError
 from gisplan.jsonsafe import json_number
 from gisplan.labels import SYNTHETIC_LABEL
+from gisplan.params import SITES_K, TIME_LIMIT_S
 from gisplan.siting.candidates import Candidates
 from gisplan.siting.exact import ExactResult, solve_mclp
 from gisplan.siting.greedy import GreedyResult, greedy_max_cover, marginal_order, multistart_improve
@@ -460,14 +461,9 @@ def plan_sites(
         ``cumulative_complete``, ``snap_offset_m``, ``lon``, ``lat``, ``source``, ``label``.
     """
     progress = progress or _noop
-    try:
-        k = int(k)
-    except (TypeError, ValueError):
-        raise InputError(
-            f"k must be a whole number, got {k!r}", field="k", hint="e.g. --k 5"
-        ) from None
-    if k < 1:
-        raise InputError(f"k must be at least 1, got {k}", field="k", hint="e.g. --k 5")
+    k = SITES_K.check(k)
+    if time_limit_s is not None:
+        time_limit_s = TIME_LIMIT_S.check(time_limit_s)
     if not (greedy or exact):
         raise InputError("choose the greedy, the exact solver or both", field="method")
     in_area = None

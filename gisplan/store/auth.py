@@ -5,9 +5,17 @@ Roles
 ``"public"`` (or no user at all)
     The public map only: no coverage downloads, no siting, no scenarios.
 ``"planner"``, ``"official"``
-    Everything: coverage downloads, siting, reading / saving / comparing / exporting /
-    deleting scenarios and reading the audit log.  Saves, overwrites, exports and deletions
-    are recorded in the audit log with the username.
+    Everything: coverage downloads, siting, reading / saving / comparing / exporting
+    scenarios and reading the audit log.  Saves, overwrites, exports and deletions are
+    recorded in the audit log with the username.
+``"admin"``
+    What planners and officials may do, and also overwrite or delete *anyone's* scenario.
+
+Ownership
+---------
+A scenario belongs to its author (whoever saved it first).  Only the author, or a user with
+the role ``"admin"``, may overwrite or delete it (:func:`may_change`); an overwrite keeps the
+original author, and the audit log records who overwrote it.
 
 Credentials
 -----------
@@ -55,11 +63,16 @@ __all__ = [
     "can",
     "require",
     "role_of",
+    "may_change",
+    "NotAuthor",
     "hash_password_command",
 ]
 
 #: Known roles.
-ROLES: tuple[str, ...] = ("public", "planner", "official")
+ROLES: tuple[str, ...] = ("public", "planner", "official", "admin")
+
+#: Roles that may overwrite or delete scenarios other users saved.
+CHANGE_ANY_ROLES: frozenset[str] = frozenset({"admin"})
 
 #: Actions that need a signed-in planner or official.  Labels are (Chinese, English).
 ACTIONS: dict[str, tuple[str, str]] = {
@@ -78,6 +91,7 @@ _ALLOWED: dict[str, frozenset[str]] = {
     "public": frozenset(),
     "planner": frozenset(ACTIONS),
     "official": frozenset(ACTIONS),
+    "admin": frozenset(ACTIONS),
 }
 
 ENV_USERS = settings.ENV_USERS
@@ -85,9 +99,10 @@ ENV_USERS_FILE = settings.ENV_USERS_FILE
 _BCRYPT_MAX_BYTES = 72
 _BCRYPT_RE = re.compile(r"^\$2[abxy]\$\d\d\$[./A-Za-z0-9]{53}$")
 _USERNAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,100}$")
+_DEFAULT_ROUNDS = 12
 # Checked against when the username is unknown, so a wrong username costs as long as a
-# wrong password (no user enumeration by timing).
-_DUMMY_HASH = b"$2b$12$C6UzMDM.H6dfI/f/IKcEeO6Xr4NkYyOPGC8Q0GkbSx1dDeUTGrJ9S"
+# wrong password (no user enumeration by timing): one dummy hash per bcrypt cost in use.
+_DUMMY_HASHES: dict[int, bytes] = {}
 
 
 class PermissionDenied(GisplanError, PermissionError):
@@ -110,6 +125,39 @@ class PermissionDenied(GisplanError, PermissionError):
             f"{who}无权{zh}，请以规划人员或官员身份登录 / "
             f"role {role!r} may not {en}: sign in as a planner or official"
         )
+
+    def __reduce__(self):  # picklable (multiprocessing), despite the two-argument constructor
+        return (type(self), (self.action, self.role))
+
+
+class NotAuthor(PermissionDenied):
+    """The user may not overwrite or delete a scenario someone else saved.
+
+    Attributes
+    ----------
+    action : str
+        ``"save"`` (an overwrite) or ``"delete"``.
+    author : str
+        Username of the scenario's author.
+    """
+
+    def __init__(self, action: str, role: str, name: str, author: str) -> None:
+        self.action = action
+        self.role = role
+        self.author = author
+        zh, en = {"delete": ("删除", "delete"), "save": ("覆盖", "overwrite")}.get(
+            action, (action, action)
+        )
+        Exception.__init__(
+            self,
+            f"方案“{name}”由 {author} 创建，只有作者或管理员（admin）可以{zh} / "
+            f"scenario {name!r} belongs to {author}: only its author or an admin may {en} it "
+            "— save your version under another name",
+        )
+        self.scenario_name = name
+
+    def __reduce__(self):
+        return (type(self), (self.action, self.role, self.scenario_name, self.author))
 
 
 @dataclass(frozen=True)
@@ -293,15 +341,33 @@ def load_users(source: Mapping | None = None) -> dict[str, Credential]:
     return users
 
 
+def _cost(password_hash: str) -> int:
+    try:
+        return int(password_hash.split("$")[2])
+    except (IndexError, ValueError):
+        return _DEFAULT_ROUNDS
+
+
+def _dummy_hash(users: Mapping[str, Credential]) -> bytes:
+    """A bcrypt hash with the cost the configured users' hashes have (the highest if mixed)."""
+    costs = [_cost(c.password_hash) for c in users.values()]
+    cost = max(costs) if costs else _DEFAULT_ROUNDS
+    if cost not in _DUMMY_HASHES:
+        _DUMMY_HASHES[cost] = bcrypt.hashpw(b"gisplan-no-such-user", bcrypt.gensalt(rounds=cost))
+    return _DUMMY_HASHES[cost]
+
+
 def authenticate(username: str, password: str, users: Mapping[str, Credential]) -> User | None:
     """The :class:`User` when ``password`` is right for ``username``, else None.
 
-    Takes about as long for an unknown username as for a wrong password.
+    Takes about as long for an unknown username as for a wrong password: the password is
+    checked against a dummy hash of the same bcrypt cost as the configured users' hashes.
     """
     cred = users.get(username.strip()) if isinstance(username, str) else None
     if cred is None:
+        dummy = _dummy_hash(users)
         try:
-            bcrypt.checkpw(_password_bytes(password), _DUMMY_HASH)
+            bcrypt.checkpw(_password_bytes(password), dummy)
         except (InputError, ValueError):
             pass
         return None
@@ -328,6 +394,14 @@ def require(user: User | None, action: str) -> User:
         raise PermissionDenied(action, role_of(user))
     assert user is not None
     return user
+
+
+def may_change(user: User, author: str) -> bool:
+    """True when ``user`` may overwrite or delete a scenario whose author is ``author``.
+
+    The rule: the author themself, or a role in :data:`CHANGE_ANY_ROLES` (``"admin"``).
+    """
+    return user.username == author or user.role in CHANGE_ANY_ROLES
 
 
 def hash_password_command(

@@ -11,6 +11,15 @@ start with ``BEGIN IMMEDIATE`` so that concurrent writers queue on the database 
 failing half-way (see :func:`write_transaction`).  The schema is versioned with Alembic; the
 migrations ship inside the package and :func:`ensure_schema` upgrades a database to the newest
 revision programmatically (no ``alembic.ini`` needed).
+
+A SQLite file that this process may not write (the file or its folder is read-only) is
+opened read-only (``mode=ro``) without touching its journal mode, so it can still be listed
+and read.  PostgreSQL connections give up after :func:`connect_timeout_s` seconds
+(``$GISPLAN_DB_CONNECT_TIMEOUT``, default 10) instead of waiting for a silent server forever.
+
+Every database fault (cannot connect, no answer, read-only, not a database, damaged file,
+unknown schema revision, disk full) becomes a :class:`DatabaseProblem` whose message is one
+line naming the database — never its password (:func:`gisplan.safetext.redact_credentials`).
 """
 
 from __future__ import annotations
@@ -29,11 +38,19 @@ from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
-from gisplan.errors import InputError
-from gisplan.settings import ENV_DB
+from gisplan.errors import GisplanError, InputError
+from gisplan.safetext import redact_credentials
+from gisplan.settings import ENV_DB, ENV_DB_CONNECT_TIMEOUT
 
 __all__ = [
     "ENV_VAR",
+    "TIMEOUT_ENV_VAR",
+    "DEFAULT_CONNECT_TIMEOUT_S",
+    "DatabaseProblem",
+    "connect_timeout_s",
+    "database_label",
+    "database_errors",
+    "is_read_only",
     "SQLITE_BUSY_TIMEOUT_S",
     "default_url",
     "engine_from_env",
@@ -48,6 +65,10 @@ ENV_VAR = ENV_DB
 #: Seconds a SQLite connection waits for another writer's lock before giving up.
 SQLITE_BUSY_TIMEOUT_S = 30.0
 _WRITE_OPTION = "gisplan_write"
+_READ_ONLY_OPTION = "gisplan_read_only"
+TIMEOUT_ENV_VAR = ENV_DB_CONNECT_TIMEOUT
+#: Seconds a PostgreSQL connection attempt may take before gisplan gives up.
+DEFAULT_CONNECT_TIMEOUT_S = 10
 
 T = TypeVar("T")
 
@@ -64,27 +85,81 @@ def _json_dumps(obj: object) -> str:
     return json.dumps(obj, ensure_ascii=False, allow_nan=False)
 
 
-def engine_from_env(url: str | URL | None = None, *, echo: bool = False) -> Engine:
-    """Create the engine for ``url``, else ``$GISPLAN_DB``, else the per-user SQLite file.
+class DatabaseProblem(GisplanError):
+    """The scenario database cannot be used: one line saying which database, what and what to do.
 
-    For SQLite the parent folder is created; every connection gets ``journal_mode=WAL``,
-    ``busy_timeout`` (:data:`SQLITE_BUSY_TIMEOUT_S`) and ``foreign_keys=ON``.
+    Never contains a password; the original driver error is kept as ``__cause__`` for logs.
+    """
+
+
+def connect_timeout_s() -> int:
+    """Seconds a PostgreSQL connection attempt may take: ``$GISPLAN_DB_CONNECT_TIMEOUT`` or 10.
 
     Raises
     ------
     InputError
-        When the URL cannot be parsed or names an unsupported database.
+        When the variable is not a whole number of seconds from 1 to 600.
+    """
+    raw = os.environ.get(TIMEOUT_ENV_VAR, "").strip()
+    if not raw:
+        return DEFAULT_CONNECT_TIMEOUT_S
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 600:
+        raise InputError(
+            f"connect timeout {raw!r} is not a whole number of seconds from 1 to 600",
+            field=TIMEOUT_ENV_VAR,
+            hint=f"unset it for the default ({DEFAULT_CONNECT_TIMEOUT_S} s)",
+        )
+    return value
+
+
+def database_label(url: str | URL) -> str:
+    """How messages name a database: ``SQLite file /path`` or ``PostgreSQL host:port/db``."""
+    try:
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001 - only used for wording; never shows the password
+        return "database " + redact_credentials(url)
+    if parsed.get_backend_name() == "sqlite":
+        return f"SQLite file {parsed.database or ':memory:'}"
+    return f"PostgreSQL {parsed.host or 'localhost'}:{parsed.port or 5432}/{parsed.database or ''}"
+
+
+def _bad_url(raw: object, source: str, message: str) -> InputError:
+    return InputError(
+        f"{message}: {redact_credentials(repr(str(raw)))}",
+        field=source,
+        hint="use sqlite:///path/plans.db or postgresql://user:password@host:5432/dbname",
+    )
+
+
+def engine_from_env(url: str | URL | None = None, *, echo: bool = False) -> Engine:
+    """Create the engine for ``url``, else ``$GISPLAN_DB``, else the per-user SQLite file.
+
+    For SQLite the parent folder is created; every connection gets ``journal_mode=WAL``,
+    ``busy_timeout`` (:data:`SQLITE_BUSY_TIMEOUT_S`) and ``foreign_keys=ON`` — except a file
+    this process may not write, which is opened read-only (see :func:`is_read_only`).
+    PostgreSQL connections time out after :func:`connect_timeout_s` seconds.
+
+    Raises
+    ------
+    InputError
+        When the URL cannot be parsed, has a bad port or names an unsupported database
+        (the message never shows the password).
+    DatabaseProblem
+        When the SQLite file's folder cannot be created.
     """
     source = "argument url" if url is not None else ENV_VAR
     raw = url if url is not None else (os.environ.get(ENV_VAR) or default_url())
     try:
         parsed = make_url(raw)
-    except ArgumentError as exc:
-        raise InputError(
-            f"not a database URL: {raw!r}",
-            field=source,
-            hint="use sqlite:///path/plans.db or postgresql://user:password@host/dbname",
-        ) from exc
+        port = parsed.port
+    except (ArgumentError, ValueError) as exc:
+        raise _bad_url(raw, source, "not a database URL") from exc
+    if port is not None and not 1 <= port <= 65535:
+        raise _bad_url(raw, source, f"port {port} is not from 1 to 65535")
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         return _sqlite_engine(parsed, echo=echo)
@@ -92,13 +167,31 @@ def engine_from_env(url: str | URL | None = None, *, echo: bool = False) -> Engi
         if parsed.drivername == "postgresql":
             # SQLAlchemy 2.1 defaults to psycopg 3; gisplan[postgres] installs psycopg2.
             parsed = parsed.set(drivername=_default_pg_driver())
+        connect_args = {}
+        if "connect_timeout" not in parsed.query:
+            connect_args["connect_timeout"] = connect_timeout_s()
         return create_engine(
-            parsed, echo=echo, pool_pre_ping=True, json_serializer=_json_dumps, future=True
+            parsed,
+            echo=echo,
+            pool_pre_ping=True,
+            json_serializer=_json_dumps,
+            connect_args=connect_args,
+            future=True,
         )
     raise InputError(
-        f"unsupported database {backend!r}",
+        f"unsupported database {backend!r} in {redact_credentials(str(raw))!r}",
         field=source,
         hint="gisplan stores scenarios in SQLite (default) or PostgreSQL",
+    )
+
+
+def is_read_only(path: Path) -> bool:
+    """True when ``path`` exists and this process may not write it or its folder.
+
+    SQLite needs to write the folder too (journal, ``-wal`` and ``-shm`` files).
+    """
+    return path.exists() and not (
+        os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
     )
 
 
@@ -118,14 +211,37 @@ def _default_pg_driver() -> str:
 
 def _sqlite_engine(url: URL, *, echo: bool) -> Engine:
     database = url.database
+    read_only = False
+    kwargs: dict = {}
     if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        path = Path(database).expanduser()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseProblem(
+                f"SQLite file {path}: cannot create its folder ({exc.strerror or exc}) "
+                "— check the path and its permissions"
+            ) from exc
+        read_only = is_read_only(path)
+        if read_only:
+            import sqlite3
+            from urllib.parse import quote
+
+            uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+            if not os.access(path.parent, os.W_OK) and not Path(f"{path}-shm").exists():
+                # A WAL database needs its -shm file even to read; when the folder is
+                # read-only and there is none, nobody can be writing it: read it as immutable.
+                uri += "&immutable=1"
+            kwargs["creator"] = lambda: sqlite3.connect(
+                uri, uri=True, timeout=SQLITE_BUSY_TIMEOUT_S, check_same_thread=False
+            )
     engine = create_engine(
         url,
         echo=echo,
         json_serializer=_json_dumps,
         connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S},
         future=True,
+        **kwargs,
     )
 
     @event.listens_for(engine, "connect")
@@ -134,10 +250,11 @@ def _sqlite_engine(url: URL, *, echo: bool) -> Engine:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
-        if database and database != ":memory:":
+        if database and database != ":memory:" and not read_only:
             cur.execute("PRAGMA journal_mode = WAL")
         cur.execute("PRAGMA foreign_keys = ON")
-        cur.execute("PRAGMA synchronous = FULL")
+        if not read_only:
+            cur.execute("PRAGMA synchronous = FULL")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -149,7 +266,7 @@ def _sqlite_engine(url: URL, *, echo: bool) -> Engine:
         else:
             conn.exec_driver_sql("BEGIN")
 
-    return engine
+    return engine.execution_options(**{_READ_ONLY_OPTION: read_only})
 
 
 @contextlib.contextmanager
@@ -218,9 +335,31 @@ def ensure_schema(engine: Engine) -> str:
             if conn.in_transaction():
                 conn.commit()
 
-    if current_revision(engine) != head_revision():
+    with database_errors(engine):
+        current = current_revision(engine)
+        if current == head_revision():
+            return current
+        if current is not None and current not in _known_revisions():
+            raise DatabaseProblem(
+                f"{database_label(engine.url)} is at schema revision {current!r}, which this "
+                f"version of gisplan does not know (it knows up to {head_revision()}) "
+                "— it was made by a newer gisplan: upgrade gisplan or use another database"
+            )
+        if engine.get_execution_options().get(_READ_ONLY_OPTION):
+            raise DatabaseProblem(
+                f"{database_label(engine.url)} is read-only and at schema revision "
+                f"{current or 'none (empty)'}, not {head_revision()} "
+                "— make it writable once so gisplan can upgrade it"
+            )
         retry_on_busy(run)
-    return current_revision(engine)
+        return current_revision(engine)
+
+
+def _known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    location = resources.files("gisplan.store").joinpath("migrations")
+    return {rev.revision for rev in ScriptDirectory(str(location)).walk_revisions()}
 
 
 def head_revision() -> str:
@@ -239,3 +378,111 @@ def current_revision(engine: Engine) -> str | None:
 
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+# --- faults in one line ------------------------------------------------------------------------
+
+#: (words in the driver's message, what the user reads after the database's name).
+_SQLITE_FAULTS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (
+        ("readonly database", "read-only database", "readonly"),
+        "is read-only: scenarios can be listed and opened, not saved or deleted "
+        "— make the file and its folder writable",
+    ),
+    (
+        ("file is not a database", "file is encrypted"),
+        "is not a SQLite database (a text file or other data?) "
+        "— point GISPLAN_DB or --db at a gisplan database or a new file name",
+    ),
+    (
+        ("malformed", "corrupt"),
+        "is damaged (malformed database image); gisplan changed nothing — restore it from a backup",
+    ),
+    (
+        ("database or disk is full", "disk i/o error", "no space"),
+        "cannot be written: the disk is full; nothing was saved — free some space and try again",
+    ),
+    (
+        ("unable to open database file",),
+        "cannot be opened: the file or its folder is missing or not accessible "
+        "— check the path and its permissions",
+    ),
+)
+
+_PG_FAULTS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("connection refused",), "refused the connection — is the server running on that port?"),
+    (
+        ("timeout expired", "timed out"),
+        "gave no answer within {timeout} s — check the host, port and firewall "
+        f"(${TIMEOUT_ENV_VAR} sets the limit)",
+    ),
+    (
+        ("could not translate host name", "name or service not known", "nodename nor servname"),
+        "is an unknown host name — check the host in the database URL",
+    ),
+    (
+        ("password authentication failed", "no password supplied", "authentication failed"),
+        "refused the user name or password — check the credentials in the database URL",
+    ),
+    (("does not exist",), "has no such database or user — create it or fix the URL"),
+    (
+        ("invalid integer value", "invalid port"),
+        "has a bad port — use a number from 1 to 65535",
+    ),
+    (
+        ("read-only transaction", "permission denied"),
+        "does not allow this change for the database user — ask the administrator",
+    ),
+    (("no space left", "disk full"), "is out of disk space; nothing was saved"),
+)
+
+
+def _describe(exc: BaseException, engine: Engine) -> str:
+    label = database_label(engine.url)
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).strip()
+    low = text.lower()
+    faults = _SQLITE_FAULTS if engine.dialect.name == "sqlite" else _PG_FAULTS
+    for words, message in faults:
+        if any(w in low for w in words):
+            timeout = engine.url.query.get("connect_timeout") or connect_timeout_s()
+            return f"{label} {message.format(timeout=timeout)}"
+    first = text.splitlines()[0] if text else type(orig).__name__
+    return f"{label}: {redact_credentials(first)}"
+
+
+@contextlib.contextmanager
+def database_errors(engine: Engine) -> Iterator[None]:
+    """Turn any database fault raised in the block into a one-line :class:`DatabaseProblem`.
+
+    Driver errors (SQLAlchemy ``DBAPIError`` and the raw ``sqlite3`` errors), Alembic's
+    "cannot locate revision" and operating-system errors are translated; gisplan's own errors
+    pass through unchanged.
+    """
+    try:
+        yield
+    except GisplanError:
+        raise
+    except DBAPIError as exc:
+        raise DatabaseProblem(_describe(exc, engine)) from exc
+    except json.JSONDecodeError as exc:
+        raise DatabaseProblem(
+            f"{database_label(engine.url)} holds damaged data (JSON that does not parse: {exc}) "
+            "— restore it from a backup"
+        ) from exc
+    except Exception as exc:
+        module = type(exc).__module__
+        if module.startswith("alembic"):
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise DatabaseProblem(
+                f"{database_label(engine.url)}: cannot upgrade its schema ({first}) "
+                "— use a database made by this version of gisplan"
+            ) from exc
+        if module in {"sqlite3", "_sqlite3"} or module.startswith("psycopg"):
+            raise DatabaseProblem(_describe(exc, engine)) from exc
+        if isinstance(exc, OSError):
+            raise DatabaseProblem(
+                f"{database_label(engine.url)}: {exc.strerror or exc} "
+                "— check the path, its permissions and free space"
+            ) from exc
+        raise

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from gisplan.safetext import csv_safe_frame
 from gisplan.store.auth import User, require
 from gisplan.store.scenarios import (
     ScenarioRecord,
@@ -95,7 +96,8 @@ def _write_all(record: ScenarioRecord, folder: Path) -> None:
         json.dumps(fc, ensure_ascii=False, indent=1), encoding="utf-8"
     )
     table = before_after_table(record.results)
-    table.to_csv(folder / "results.csv", index=False, encoding="utf-8-sig")
+    # Category labels and metric ids may come from users: no spreadsheet formulas in the CSV.
+    csv_safe_frame(table).to_csv(folder / "results.csv", index=False, encoding="utf-8-sig")
     (folder / "report.html").write_text(report_html(record, table), encoding="utf-8")
 
 

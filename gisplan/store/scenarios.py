@@ -29,17 +29,28 @@ Numbers named ``<metric>_before`` / ``<metric>_after`` pair up in before/after t
 
 Each save is one transaction (SQLite: ``BEGIN IMMEDIATE``, WAL journal): a process killed
 mid-save leaves no trace of the scenario, and concurrent savers queue on the lock and retry.
+
+Ownership: only a scenario's author, or an ``admin``, may overwrite or delete it
+(:func:`gisplan.store.auth.may_change`); an overwrite keeps the original author.
+
+Audit log: every save, overwrite, export and deletion is one entry of bounded size.  An
+overwrite or a deletion records the previous version under ``"previous"``: its author, times,
+category, site counts and the SHA-256 of its sites, and — each only when its JSON is at most
+:data:`AUDIT_FIELD_MAX_BYTES` — its parameters, sites and results in full (larger ones are
+replaced by ``{"omitted": true, "bytes": n, "sha256": ...}``), so an entry never exceeds
+about :data:`AUDIT_ENTRY_MAX_BYTES`.
+
+Every database fault is a one-line :class:`gisplan.store.db.DatabaseProblem`.
 """
 
 from __future__ import annotations
 
 import builtins
+import functools
+import hashlib
 import json
 import math
-import os
-import time
-import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -51,8 +62,17 @@ from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from gisplan.errors import InputError
-from gisplan.store.auth import User, require
-from gisplan.store.db import engine_from_env, ensure_schema, retry_on_busy, write_transaction
+from gisplan.safetext import clean_name
+from gisplan.store.auth import NotAuthor, User, may_change, require
+from gisplan.store.db import (
+    DatabaseProblem,
+    database_errors,
+    database_label,
+    engine_from_env,
+    ensure_schema,
+    retry_on_busy,
+    write_transaction,
+)
 from gisplan.store.models import (
     DATASET_NAME_MAX_LEN,
     NAME_MAX_LEN,
@@ -73,15 +93,31 @@ __all__ = [
     "before_after_table",
     "sites_to_geojson",
     "geojson_to_frame",
+    "AUDIT_FIELD_MAX_BYTES",
+    "AUDIT_ENTRY_MAX_BYTES",
+    "COMPARE_COLUMNS",
 ]
 
 #: Allowed values of the ``kind`` property of a site: optimiser picks, hand-placed sites and
 #: existing amenities a scenario closes (closure / relocation scenarios).
 SITE_KINDS = ("chosen", "manual", "closed")
 
-#: Test-only hook: when set to a file path, :meth:`ScenarioStore.save` creates that file after
-#: writing the row and then sleeps before committing, so a test can kill it mid-transaction.
-_PAUSE_ENV = "GISPLAN_TEST_SAVE_PAUSE_FILE"
+#: Largest JSON (UTF-8 bytes) of the previous params, sites or results kept in full in an
+#: audit entry; a larger one is replaced by its size and SHA-256.
+AUDIT_FIELD_MAX_BYTES = 16 * 1024
+#: Upper bound of one audit entry's ``detail`` (three full fields plus the summary).
+AUDIT_ENTRY_MAX_BYTES = 3 * AUDIT_FIELD_MAX_BYTES + 4 * 1024
+
+#: Column keys of :meth:`ScenarioStore.compare` (fixed, whatever the scenarios are called).
+COMPARE_COLUMNS = (
+    "category",
+    "label",
+    "metric",
+    "metric_label",
+    "scenario_a",
+    "scenario_b",
+    "difference",
+)
 
 _scenario = Scenario.__table__
 _audit = AuditLog.__table__
@@ -179,6 +215,8 @@ class ScenarioSummary:
     n_manual: int
     dataset_name: str | None = None
     dataset_hash: str | None = None
+    #: True when the stored sites cannot be read (the row is damaged; loading it fails).
+    damaged: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """Plain dict, e.g. for ``pandas.DataFrame([s.as_dict() for s in summaries])``."""
@@ -190,7 +228,8 @@ class AuditEntry:
     """One audit log entry: ``username`` did ``action`` to ``scenario_name`` at ``at`` (UTC).
 
     ``action`` is ``"save"``, ``"overwrite"``, ``"export"`` or ``"delete"``; ``detail`` holds
-    JSON, for ``"overwrite"`` and ``"delete"`` the full previous scenario under ``"previous"``.
+    JSON, for ``"overwrite"`` and ``"delete"`` a bounded record of the previous version under
+    ``"previous"`` (see the module documentation).
     """
 
     id: int
@@ -325,20 +364,8 @@ def geojson_to_frame(fc: Mapping) -> gpd.GeoDataFrame:
 
 
 def _check_name(name: Any) -> str:
-    if not isinstance(name, str):
-        raise InputError("the scenario name must be text", field="name")
-    cleaned = unicodedata.normalize("NFC", name.strip())
-    if not cleaned:
-        raise InputError("the scenario name is empty", field="name", hint="give it a name")
-    if len(cleaned) > NAME_MAX_LEN:
-        raise InputError(
-            f"the scenario name has {len(cleaned)} characters",
-            field="name",
-            hint=f"use at most {NAME_MAX_LEN}",
-        )
-    if any(unicodedata.category(ch) == "Cc" for ch in cleaned):
-        raise InputError("the scenario name contains control characters", field="name")
-    return cleaned
+    """The scenario-name rule of :func:`gisplan.safetext.clean_name` (NFC, visible, bounded)."""
+    return clean_name(name, field="name", max_len=NAME_MAX_LEN)
 
 
 # --- results tables ----------------------------------------------------------------------------
@@ -486,44 +513,58 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _bounded(value: Any, text: str | None = None) -> Any:
+    """``value`` itself when its JSON is small, else a stand-in with its size and SHA-256."""
+    if text is None:
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True, allow_nan=False)
+    data = text.encode("utf-8")
+    if len(data) <= AUDIT_FIELD_MAX_BYTES:
+        return value
+    return {"omitted": True, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
 def _snapshot(row: Any) -> dict:
-    """A JSON snapshot of a scenario row, kept in the audit log."""
+    """A bounded record of a scenario row for the audit log (see the module documentation)."""
+    try:
+        sites: Any = json.loads(row.sites)
+        kinds = [f.get("properties", {}).get("kind") for f in sites.get("features", [])]
+        counts = {k: kinds.count(k) for k in SITE_KINDS} | {"total": len(kinds)}
+    except (ValueError, AttributeError, TypeError):
+        sites, counts = None, None
     return {
         "name": row.name,
         "author": row.author,
         "created_at": row.created_at.isoformat(),
         "updated_at": row.updated_at.isoformat(),
         "category": row.category,
-        "params": row.params,
-        "sites": json.loads(row.sites),
-        "results": row.results,
         "schema_version": row.schema_version,
         "dataset_name": row.dataset_name,
         "dataset_hash": row.dataset_hash,
+        "site_counts": counts,
+        "sites_sha256": hashlib.sha256(row.sites.encode("utf-8")).hexdigest(),
+        "params": _bounded(row.params),
+        "sites": _bounded(sites, row.sites) if sites is not None else None,
+        "results": _bounded(row.results),
     }
 
 
-def _row_to_record(row: Any) -> ScenarioRecord:
-    return ScenarioRecord(
-        name=row.name,
-        category=row.category,
-        params=row.params,
-        sites=geojson_to_frame(json.loads(row.sites)),
-        results=row.results,
-        author=row.author,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        dataset_name=row.dataset_name,
-        dataset_hash=row.dataset_hash,
+def _damaged(engine: Engine, name: str, fields: str, exc: Exception) -> DatabaseProblem:
+    return DatabaseProblem(
+        f"{database_label(engine.url)}: scenario {name!r} is damaged (unreadable {fields}: "
+        f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}) "
+        "— delete it or restore the database from a backup"
     )
 
 
-def _test_pause_hook() -> None:
-    marker = os.environ.get(_PAUSE_ENV)
-    if marker:  # only ever set by tests/test_store.py
-        with open(marker, "w", encoding="utf-8") as fh:
-            fh.write(str(os.getpid()))
-        time.sleep(600)
+def _guarded(method: Callable) -> Callable:
+    """Run a :class:`ScenarioStore` method with database faults turned into one line."""
+
+    @functools.wraps(method)
+    def wrapper(self: ScenarioStore, *args: Any, **kwargs: Any) -> Any:
+        with database_errors(self.engine):
+            return method(self, *args, **kwargs)
+
+    return wrapper
 
 
 class _NameTaken(Exception):
@@ -547,8 +588,14 @@ class ScenarioStore:
         if migrate:
             ensure_schema(self.engine)
 
+    @property
+    def label(self) -> str:
+        """The database as messages name it (never with its password)."""
+        return database_label(self.engine.url)
+
     # -- writing --
 
+    @_guarded
     def save(
         self, user: User | None, record: ScenarioRecord, *, overwrite: bool = False
     ) -> ScenarioRecord:
@@ -556,12 +603,15 @@ class ScenarioStore:
 
         ``author`` is the user's username and the times are set by the store.  With
         ``overwrite=True`` an existing scenario of that name is replaced atomically (its
-        ``created_at`` kept) and its previous content goes to the audit log.
+        ``author`` and ``created_at`` kept) and a bounded record of its previous content goes
+        to the audit log.
 
         Raises
         ------
         PermissionDenied
-            Unless the user is a planner or official.
+            Unless the user is a planner, official or admin.
+        NotAuthor
+            When overwriting a scenario another user saved (only its author or an admin may).
         ScenarioExists
             When the name is taken and ``overwrite`` is False.
         InputError
@@ -582,14 +632,13 @@ class ScenarioStore:
         sites_text = json.dumps(sites, ensure_ascii=False, allow_nan=False)
         dataset_name, dataset_hash = _check_dataset(record.dataset_name, record.dataset_hash)
 
-        def attempt() -> tuple[datetime, datetime]:
+        def attempt() -> tuple[datetime, datetime, str]:
             now = _now()
             with write_transaction(self.engine) as conn:
                 old = conn.execute(
                     select(_scenario).where(_scenario.c.name == name).with_for_update()
                 ).first()
                 values = dict(
-                    author=user.username,
                     updated_at=now,
                     category=category,
                     params=params,
@@ -601,7 +650,11 @@ class ScenarioStore:
                 )
                 if old is None:
                     try:
-                        conn.execute(insert(_scenario).values(name=name, created_at=now, **values))
+                        conn.execute(
+                            insert(_scenario).values(
+                                name=name, author=user.username, created_at=now, **values
+                            )
+                        )
                     except IntegrityError as exc:  # a concurrent saver took the name first
                         raise _NameTaken from exc
                     self._log(conn, user, "save", name, {"sites": len(sites["features"])}, now)
@@ -612,16 +665,18 @@ class ScenarioStore:
                         field="name",
                         hint="choose another name or save with overwrite=True",
                     )
+                elif not may_change(user, old.author):
+                    raise NotAuthor("save", user.role, name, old.author)
                 else:
                     conn.execute(update(_scenario).where(_scenario.c.id == old.id).values(**values))
                     self._log(conn, user, "overwrite", name, {"previous": _snapshot(old)}, now)
                     created = old.created_at
-                _test_pause_hook()
-            return created, now
+                author = user.username if old is None else old.author
+            return created, now, author
 
         for tries in range(3):
             try:
-                created, updated = retry_on_busy(attempt)
+                created, updated, author = retry_on_busy(attempt)
                 break
             except _NameTaken:
                 if not overwrite or tries == 2:
@@ -636,17 +691,19 @@ class ScenarioStore:
             params=params,
             sites=geojson_to_frame(sites),
             results=results,
-            author=user.username,
+            author=author,
             created_at=created,
             updated_at=updated,
             dataset_name=dataset_name,
             dataset_hash=dataset_hash,
         )
 
+    @_guarded
     def delete(self, user: User | None, name: str) -> None:
-        """Delete the scenario ``name``; the audit log keeps who, when and its full content.
+        """Delete the scenario ``name``; the audit log keeps who, when and a record of it.
 
-        Raises PermissionDenied unless planner/official, ScenarioNotFound if absent.
+        Raises PermissionDenied unless planner/official/admin, :class:`NotAuthor` unless the
+        user is its author or an admin, ScenarioNotFound if absent.
         """
         user = require(user, "delete")
         name = _check_name(name)
@@ -659,11 +716,14 @@ class ScenarioStore:
                 ).first()
                 if old is None:
                     raise self._not_found(conn, name)
+                if not may_change(user, old.author):
+                    raise NotAuthor("delete", user.role, name, old.author)
                 conn.execute(delete(_scenario).where(_scenario.c.id == old.id))
                 self._log(conn, user, "delete", name, {"previous": _snapshot(old)}, now)
 
         retry_on_busy(attempt)
 
+    @_guarded
     def log_export(self, user: User | None, name: str, detail: Mapping | None = None) -> None:
         """Record in the audit log that ``user`` exported scenario ``name``."""
         user = require(user, "export")
@@ -688,14 +748,27 @@ class ScenarioStore:
 
     # -- reading --
 
+    @_guarded
     def list(self, user: User | None) -> builtins.list[ScenarioSummary]:
-        """Summaries of all saved scenarios, sorted by name."""
+        """Summaries of all saved scenarios, sorted by name.
+
+        A row whose sites cannot be read is listed with ``damaged=True`` (and no sites) so
+        the others stay usable.
+        """
         require(user, "read")
+        c = _scenario.c
+        cols = [c.name, c.author, c.category, c.created_at, c.updated_at, c.sites]
+        cols += [c.dataset_name, c.dataset_hash]
         with self.engine.connect() as conn:
-            rows = conn.execute(select(_scenario).order_by(_scenario.c.name)).all()
+            rows = conn.execute(select(*cols).order_by(c.name)).all()
         out = []
         for row in rows:
-            kinds = [f["properties"].get("kind") for f in json.loads(row.sites)["features"]]
+            try:
+                feats = json.loads(row.sites)["features"]
+                kinds = [f["properties"].get("kind") for f in feats]
+                damaged = False
+            except (ValueError, TypeError, KeyError, AttributeError):
+                kinds, damaged = [], True
             out.append(
                 ScenarioSummary(
                     name=row.name,
@@ -707,30 +780,73 @@ class ScenarioStore:
                     n_manual=kinds.count("manual"),
                     dataset_name=row.dataset_name,
                     dataset_hash=row.dataset_hash,
+                    damaged=damaged,
                 )
             )
         return out
 
+    @_guarded
     def load(self, user: User | None, name: str) -> ScenarioRecord:
         """The scenario ``name``, sites as a GeoDataFrame in EPSG:4326.
 
-        Raises PermissionDenied unless planner/official, ScenarioNotFound if absent.
+        Raises PermissionDenied unless planner/official, ScenarioNotFound if absent,
+        :class:`~gisplan.store.db.DatabaseProblem` when its stored data is damaged.
         """
         require(user, "read")
         name = _check_name(name)
+        c = _scenario.c
         with self.engine.connect() as conn:
-            row = conn.execute(select(_scenario).where(_scenario.c.name == name)).first()
-            if row is None:
+            head = conn.execute(
+                select(
+                    c.id,
+                    c.name,
+                    c.author,
+                    c.created_at,
+                    c.updated_at,
+                    c.category,
+                    c.sites,
+                    c.dataset_name,
+                    c.dataset_hash,
+                ).where(c.name == name)
+            ).first()
+            if head is None:
                 raise self._not_found(conn, name)
-        return _row_to_record(row)
+            try:
+                params, results = conn.execute(
+                    select(c.params, c.results).where(c.id == head.id)
+                ).one()
+            except ValueError as exc:  # JSON that does not parse
+                raise _damaged(self.engine, name, "parameters or results", exc) from exc
+        try:
+            sites = geojson_to_frame(json.loads(head.sites))
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise _damaged(self.engine, name, "sites", exc) from exc
+        if not isinstance(params, Mapping) or not isinstance(results, Mapping):
+            raise _damaged(self.engine, name, "parameters or results", ValueError("not objects"))
+        return ScenarioRecord(
+            name=head.name,
+            category=head.category,
+            params=dict(params),
+            sites=sites,
+            results=dict(results),
+            author=head.author,
+            created_at=head.created_at,
+            updated_at=head.updated_at,
+            dataset_name=head.dataset_name,
+            dataset_hash=head.dataset_hash,
+        )
 
+    @_guarded
     def compare(self, user: User | None, name_a: str, name_b: str) -> pd.DataFrame:
         """Two scenarios side by side.
 
-        Returns a DataFrame with columns ``category, label, metric, <name_a>, <name_b>,
-        difference`` (``b - a``): first the number of sites (``chosen``, ``manual``,
-        ``total``), then every number of the results (covered population before/after per
-        category, complete circles, ...).  A number missing from one scenario is NaN.
+        Returns a DataFrame with the fixed columns :data:`COMPARE_COLUMNS`: ``category,
+        label, metric, metric_label, scenario_a, scenario_b, difference`` (``b - a``) — first
+        the number of sites (``chosen``, ``manual``, ``total``), then every number of the
+        results (covered population before/after per category, complete circles, ...).  A
+        number missing from one scenario is NaN.  The scenarios' names are in
+        ``frame.attrs["scenario_a"]`` / ``["scenario_b"]`` (column headers to show), never
+        column keys, so any name (``difference``, ``metric``, ...) is safe.
         """
         require(user, "compare")
         a, b = _check_name(name_a), _check_name(name_b)
@@ -759,10 +875,13 @@ class ScenarioStore:
             order.setdefault(tuple(r), n + i)
         merged["_order"] = [order[tuple(r)] for r in merged[key].itertuples(index=False)]
         merged = merged.sort_values("_order", kind="stable").drop(columns="_order")
-        merged = merged.rename(columns={"value_a": a, "value_b": b})
-        merged["difference"] = merged[b] - merged[a]
-        return merged.reset_index(drop=True)
+        merged = merged.rename(columns={"value_a": "scenario_a", "value_b": "scenario_b"})
+        merged["difference"] = merged["scenario_b"] - merged["scenario_a"]
+        out = merged[list(COMPARE_COLUMNS)].reset_index(drop=True)
+        out.attrs["scenario_a"], out.attrs["scenario_b"] = rec_a.name, rec_b.name
+        return out
 
+    @_guarded
     def audit(
         self, user: User | None, name: str | None = None, *, limit: int | None = None
     ) -> builtins.list[AuditEntry]:

@@ -183,7 +183,12 @@ elif require_ui("compare", sign_in=False) is not None:
             store.compare(user, a, b),
             hide_index=True,
             key="compare_table",
-            column_config={**HEADERS, a: t("sc.column_a", a=a), b: t("sc.column_b", b=b)},
+            # Fixed column keys (any scenario name is safe); the names are only headers.
+            column_config={
+                **HEADERS,
+                "scenario_a": t("sc.column_a", a=a),
+                "scenario_b": t("sc.column_b", b=b),
+            },
         )
 
 # -- export ----------------------------------------------------------------------------------
@@ -229,7 +234,7 @@ if require_ui("delete", sign_in=False) is not None:
     if clicked and confirm:  # checked here too: a disabled button is only a hint in the browser
         try:
             store.delete(user, name)
-        except InputError as exc:
+        except (InputError, PermissionDenied) as exc:  # e.g. not the author (NotAuthor)
             st.error(md_text(str(exc)))
         else:
             i = names.index(name)
