@@ -191,3 +191,10 @@ def offline_page(chromium, streamlit_server):
     """A fresh page with every non-localhost request blocked; ``page.offline.blocked`` lists them."""
     with offline_context(chromium, streamlit_server) as page:
         yield page
+
+
+@pytest.fixture(autouse=True)
+def _private_sign_in_counts(tmp_path_factory, monkeypatch):
+    """Each test keeps the CLI's failed-sign-in counts in its own file, not the user's."""
+    folder = tmp_path_factory.mktemp("signin")
+    monkeypatch.setenv("GISPLAN_SIGNIN_STATE", str(folder / "signin-failures.json"))

@@ -98,12 +98,17 @@ def login_from_args(args: argparse.Namespace, action: str = "read"):
     """Authenticate the CLI user against the configured users (GISPLAN_USERS / GISPLAN_USERS_FILE).
 
     Returns a :class:`gisplan.store.auth.User`. Without a user name the command is refused
-    as for a public visitor; a wrong password is an :class:`InputError`.
+    as for a public visitor; a wrong password is an :class:`InputError`.  Failed sign-ins are
+    counted per user name and per local account (:func:`gisplan.store.throttle.cli_throttle`):
+    after a few, further attempts must wait (1 s, 2 s, 4 s, ... up to 15 minutes).
     """
     import getpass
+    import math
     import os
+    import socket
 
-    from gisplan.store.auth import PermissionDenied, authenticate, load_users
+    from gisplan.store.auth import PermissionDenied, load_users
+    from gisplan.store.throttle import cli_throttle, throttled_authenticate
 
     name = args.user or os.environ.get(ENV_CLI_USER)
     if not name:
@@ -111,7 +116,17 @@ def login_from_args(args: argparse.Namespace, action: str = "read"):
     password = os.environ.get(ENV_CLI_PASSWORD)
     if password is None:
         password = getpass.getpass(f"{name} 的密码 password: ")
-    user = authenticate(name, password, load_users())
+    client = f"cli:{getpass.getuser()}@{socket.gethostname()}"
+    result = throttled_authenticate(
+        name, password, load_users(), client=client, throttle=cli_throttle()
+    )
+    if result.wait_s > 0:
+        raise InputError(
+            f"登录失败次数过多 / too many failed sign-ins: try again in {math.ceil(result.wait_s)} s",
+            field="--user",
+            hint="failed sign-ins are logged; ask the administrator if you forgot the password",
+        )
+    user = result.user
     if user is None:
         raise InputError(
             "用户名或密码错误 / wrong user name or password",
