@@ -2,6 +2,8 @@
 """Set up gisplan and run it — the two commands of the README.
 
     python3 tasks.py app     # create .venv, install gisplan, start the app on the embedded data (offline)
+                             # on this machine only (http://localhost:8501); `app 8600 --address
+                             # 0.0.0.0` serves another port / every network interface
     python3 tasks.py test    # create .venv, install gisplan with test extras, system packages
                              # (Chromium, PostgreSQL) when run as root, then run the whole test suite
 
@@ -66,9 +68,17 @@ def _dpkg_installed(name: str) -> bool:
 
 def cmd_app(argv: list[str]) -> int:
     ensure_venv("")
+    # python3 tasks.py app [PORT] [--address ADDR]: localhost only unless --address is given.
+    address = []
+    if "--address" in argv:
+        i = argv.index("--address")
+        address = argv[i : i + 2]
+        argv = argv[:i] + argv[i + 2 :]
     port = argv[0] if argv else "8501"
     # `gisplan app` preloads the modules and the demo data, then runs `streamlit run app.py`.
-    return subprocess.call([str(VENV / "bin" / "gisplan"), "app", "--port", port], cwd=ROOT)
+    return subprocess.call(
+        [str(VENV / "bin" / "gisplan"), "app", "--port", port, *address], cwd=ROOT
+    )
 
 
 def cmd_test(argv: list[str]) -> int:

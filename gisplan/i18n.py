@@ -462,6 +462,19 @@ STRINGS: dict[str, tuple[str, str]] = {
     "auth.username": ("用户名", "Username"),
     "auth.password": ("密码", "Password"),
     "auth.wrong_username_or_password": ("用户名或密码错误。", "Wrong username or password."),
+    "sc.only_author_may_change": (
+        "只有作者（{author}）或管理员可以删除或覆盖此方案。",
+        "Only its author ({author}) or an administrator may delete or overwrite this scenario.",
+    ),
+    "auth.too_many_attempts": (
+        "登录失败次数过多，请 {n} 秒后再试。",
+        "Too many failed sign-ins: try again in {n} s.",
+    ),
+    "auth.unavailable": (
+        "登录暂不可用：用户配置有误，详情见服务器日志。请联系管理员。",
+        "Sign-in is unavailable: the user configuration has a problem (details are in the "
+        "server log). Please tell the administrator.",
+    ),
     "auth.user_configuration_invalid": ("用户配置有误：", "The user configuration is invalid: "),
     "sc.closed_amenity": ("关闭的网点", "Closed amenity"),
     "auth.sign_not_available_no": (

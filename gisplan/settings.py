@@ -206,6 +206,8 @@ SETTINGS: tuple[Setting, ...] = (
 
 #: Streamlit server options (``.streamlit/config.toml`` holds the same; a test checks it).
 STREAMLIT_OPTIONS: dict[str, object] = {
+    # Listen on this machine only; serving to a network is explicit: gisplan app --address.
+    "server.address": "127.0.0.1",
     "server.enableStaticServing": True,
     "server.maxUploadSize": MAX_UPLOAD_MB,
     "server.headless": True,

@@ -105,7 +105,7 @@ def test_thirty_guesses_take_minutes_not_seconds(users) -> None:
 def test_counts_shared_through_a_file(tmp_path, users) -> None:
     clock = Clock()
     path = tmp_path / "counts.json"
-    for i in range(FREE_FAILURES + 1):
+    for _ in range(FREE_FAILURES + 1):
         t = SignInThrottle(path, clock=clock)  # a new process each time, as CLI runs are
         throttled_authenticate("zhang", "bad", users, client="cli:a", throttle=t)
     assert SignInThrottle(path, clock=clock).wait_s("zhang", "cli:b") == pytest.approx(1.0)

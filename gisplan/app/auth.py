@@ -20,22 +20,26 @@ Typical page::
 
 from __future__ import annotations
 
+import ipaddress
+import logging
+import math
 from collections.abc import Mapping
 
 import streamlit as st
 
-from gisplan.errors import InputError
+from gisplan.errors import GisplanError, InputError
 from gisplan.i18n import t, tr  # re-exported: the pages import it from here
+from gisplan.safetext import md_text, redact_credentials
 from gisplan.store import (
     ACTIONS,
     Credential,
     ScenarioStore,
     User,
-    authenticate,
     can,
     engine_from_env,
     load_users,
 )
+from gisplan.store.throttle import SignInThrottle, throttled_authenticate
 
 __all__ = [
     "SESSION_KEY",
@@ -46,6 +50,8 @@ __all__ = [
     "sign_out",
     "require_ui",
     "scenario_store",
+    "show_store_error",
+    "client_key",
 ]
 
 #: Session-state key of the signed-in :class:`User` (never the password).
@@ -53,6 +59,11 @@ SESSION_KEY = "gisplan_user"
 _USERNAME_KEY = "gisplan_auth_username"  # the username field (not secret)
 _LAST_USERNAME = "gisplan_auth_last_username"  # put back into the field after a failed sign-in
 _FAILED_KEY = "gisplan_auth_failed"  # a failed sign-in on the previous run
+
+log = logging.getLogger("gisplan.app")
+
+#: Failed sign-in counts of this server process, per user name and per client (back-off).
+THROTTLE = SignInThrottle()
 
 _HOW_TO_CONFIGURE_ZH = (
     "未配置用户，仅提供公众视图。配置方法：用 `gisplan user hash-password` 生成密码哈希，"
@@ -97,11 +108,16 @@ def configured_users() -> dict[str, Credential]:
 
 
 def _users_or_message() -> dict[str, Credential] | None:
-    """Configured users, or None after showing why there are none (never a traceback)."""
+    """Configured users, or None after showing why there are none (never a traceback).
+
+    A malformed users table shows visitors a generic message; the details (file, user name,
+    field) go to the server log only.
+    """
     try:
         users = configured_users()
     except InputError as exc:
-        st.error(t("auth.user_configuration_invalid") + str(exc))
+        log.error("the users configuration is invalid: %s", redact_credentials(exc))
+        st.error(t("auth.unavailable"))
         return None
     if not users:
         # Visitors get one short line; how to configure users is for the administrator, who
@@ -131,7 +147,8 @@ def current_user() -> User | None:
         return None
     try:
         cred = configured_users().get(kept.username)
-    except InputError:
+    except InputError as exc:
+        log.error("the users configuration is invalid: %s", redact_credentials(exc))
         cred = None
     if cred is None:
         st.session_state.pop(SESSION_KEY, None)
@@ -147,13 +164,50 @@ def sign_out() -> None:
     st.session_state.pop(SESSION_KEY, None)
 
 
-def _try_sign_in(username: str, password: str, users: Mapping[str, Credential]) -> bool:
-    user = authenticate(username or "", password or "", users)
-    if user is None:
+def client_key() -> str:
+    """Who is signing in, for the back-off: the client's IP address.
+
+    Behind a reverse proxy on the same machine (the app listens on localhost by default) the
+    peer is the proxy, so the last address the proxy appended to ``X-Forwarded-For`` is used;
+    that header is ignored from any other peer (it could be forged).  Without an address,
+    the session id.
+    """
+    peer = None
+    try:
+        peer = st.context.ip_address
+        forwarded = st.context.headers.get("X-Forwarded-For")
+    except Exception:  # noqa: BLE001 - outside a browser session (AppTest)
+        forwarded = None
+    if peer and forwarded:
+        try:
+            local = ipaddress.ip_address(peer).is_loopback
+        except ValueError:
+            local = False
+        if local:
+            last = forwarded.split(",")[-1].strip()
+            if last:
+                return f"ip:{last}"
+    if peer:
+        return f"ip:{peer}"
+    try:
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        ctx = get_script_run_ctx()
+        return f"session:{ctx.session_id}" if ctx else "session:?"
+    except Exception:  # noqa: BLE001
+        return "session:?"
+
+
+def _try_sign_in(username: str, password: str, users: Mapping[str, Credential]) -> float | None:
+    """Sign in; returns None when signed in, 0 for a wrong password, or the back-off wait (s)."""
+    result = throttled_authenticate(
+        username or "", password or "", users, client=client_key(), throttle=THROTTLE
+    )
+    if result.user is None:
         st.session_state.pop(SESSION_KEY, None)
-        return False
-    st.session_state[SESSION_KEY] = user
-    return True
+        return result.wait_s
+    st.session_state[SESSION_KEY] = result.user
+    return None
 
 
 def sign_in_widget() -> User | None:
@@ -165,9 +219,11 @@ def sign_in_widget() -> User | None:
         st.subheader(t("auth.sign_in"))
         user = current_user()
         if user is not None:
-            role = {"planner": ("规划人员", "planner"), "official": ("官员", "official")}.get(
-                user.role, (user.role, user.role)
-            )
+            role = {
+                "planner": ("规划人员", "planner"),
+                "official": ("官员", "official"),
+                "admin": ("管理员", "administrator"),
+            }.get(user.role, (user.role, user.role))
             st.caption(
                 tr(
                     f"已登录：{user.display_name}（{role[0]}）",
@@ -191,14 +247,18 @@ def sign_in_widget() -> User | None:
             password = st.text_input(t("auth.password"), type="password")
             submitted = st.form_submit_button(t("auth.sign_in"))
         if submitted:
-            if _try_sign_in(username, password, users):
+            wait = _try_sign_in(username, password, users)
+            if wait is None:
                 st.rerun()
             # Draw the form again with the username back in its field (the form clears both
             # fields on submit), then say what went wrong.
             st.session_state[_LAST_USERNAME] = username or ""
-            st.session_state[_FAILED_KEY] = True
+            st.session_state[_FAILED_KEY] = float(wait)
             st.rerun()
-        if st.session_state.pop(_FAILED_KEY, False):
+        failed = st.session_state.pop(_FAILED_KEY, None)
+        if isinstance(failed, float) and failed > 0:  # back-off: the password was not checked
+            st.error(t("auth.too_many_attempts", n=math.ceil(failed)))
+        elif failed is not None:
             st.error(t("auth.wrong_username_or_password"))
     return None
 
@@ -238,16 +298,31 @@ def require_ui(action: str, *, sign_in: bool = True) -> User | None:
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _store(url: str) -> ScenarioStore:
-    return ScenarioStore(engine_from_env(url or None))
+    # ``url`` (the value of $GISPLAN_DB) is the cache key; the engine reads the variable.
+    return ScenarioStore(engine_from_env())
 
 
 def scenario_store() -> ScenarioStore:
     """The :class:`ScenarioStore` of ``$GISPLAN_DB`` (default: the per-user SQLite file).
 
-    One store (engine and schema check) per database URL and server process.
+    One store (engine and schema check) per database URL and server process.  When the
+    database cannot be used (bad URL, no answer, damaged file, ...) the page shows one line
+    (never a password) and stops; see :func:`show_store_error`.
     """
     import os
 
     from gisplan.store.db import ENV_VAR
 
-    return _store(os.environ.get(ENV_VAR, ""))
+    try:
+        return _store(os.environ.get(ENV_VAR, ""))
+    except GisplanError as exc:
+        show_store_error(exc)
+        st.stop()
+        raise  # pragma: no cover - st.stop() raises
+
+
+def show_store_error(exc: BaseException) -> None:
+    """Show a scenario-store error as one line of text (password redacted) and log it."""
+    text = " ".join(redact_credentials(exc).split())
+    log.warning("scenario store: %s", text)
+    st.error(md_text(text))

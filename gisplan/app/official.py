@@ -22,11 +22,11 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from gisplan.app.auth import scenario_store, tr
+from gisplan.app.auth import scenario_store, show_store_error, tr
 from gisplan.catalogue import CircleStandard
 from gisplan.coords import gcj02_to_wgs84
 from gisplan.crs import WGS84
-from gisplan.errors import InputError
+from gisplan.errors import GisplanError, InputError
 from gisplan.i18n import category_label
 from gisplan.maps.base import _bounds
 from gisplan.safetext import md_text
@@ -481,8 +481,8 @@ def save_form(payload_fn, *, user, form_key: str) -> None:
                     "A scenario of that name exists; rename or tick overwrite.",
                 )
             )
-        except InputError as exc:
-            st.error(md_text(str(exc)))
+        except GisplanError as exc:  # bad name, not the author, database fault: one line
+            show_store_error(exc)
 
 
 def frame_download(frame: pd.DataFrame) -> bytes:

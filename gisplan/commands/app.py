@@ -15,7 +15,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gisplan.settings import streamlit_flags
+from gisplan.settings import STREAMLIT_OPTIONS, streamlit_flags
+
+#: The app listens on this machine only unless ``--address`` says otherwise.
+DEFAULT_ADDRESS = str(STREAMLIT_OPTIONS["server.address"])
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
@@ -33,6 +36,14 @@ def add_parser(sub) -> argparse.ArgumentParser:
         metavar="DIR",
         help="folder of prepared datasets offered in the sidebar (sets GISPLAN_DATASETS_DIR)",
     )
+    p.add_argument(
+        "--address",
+        default=DEFAULT_ADDRESS,
+        metavar="ADDR",
+        help=f"address to listen on (default {DEFAULT_ADDRESS}: this machine only); "
+        "0.0.0.0 serves every network interface — put a reverse proxy with TLS in front "
+        "(SECURITY.md)",
+    )
     return p
 
 
@@ -49,8 +60,42 @@ def app_script() -> Path:
     return Path(main.__file__).resolve()
 
 
+def server_command(app: Path, port: str, address: str) -> list[str]:
+    """The command line that serves ``app`` on ``address``:``port``."""
+    flags = [f for f in streamlit_flags() if not f.startswith("--server.address=")]
+    return [
+        sys.executable,
+        "-m",
+        "gisplan.app.serve",  # streamlit run, after importing the modules and demo data
+        str(app),
+        # the options of .streamlit/config.toml, which an installed package does not have
+        *flags,
+        f"--server.address={address}",
+        "--server.port",
+        str(port),
+    ]
+
+
+def _is_loopback(address: str) -> bool:
+    import ipaddress
+
+    if address == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
 def run(args: argparse.Namespace) -> int:
     app = app_script()
+    if not _is_loopback(args.address):
+        print(
+            f"gisplan: serving to the network on {args.address}:{args.port} — anyone who can "
+            "reach this address can use the app; put a reverse proxy with TLS in front "
+            "(see SECURITY.md)",
+            file=sys.stderr,
+        )
     env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
     from gisplan.dataset.catalog import ENV_DATASET, ENV_DATASETS_DIR
 
@@ -66,17 +111,4 @@ def run(args: argparse.Namespace) -> int:
             )
             return 2
         env[ENV_DATASETS_DIR] = str(args.datasets_dir.resolve())
-    return subprocess.call(
-        [
-            sys.executable,
-            "-m",
-            "gisplan.app.serve",  # streamlit run, after importing the modules and demo data
-            str(app),
-            # the options of .streamlit/config.toml, which an installed package does not have
-            *streamlit_flags(),
-            "--server.port",
-            str(args.port),
-        ],
-        cwd=app.parent,
-        env=env,
-    )
+    return subprocess.call(server_command(app, args.port, args.address), cwd=app.parent, env=env)

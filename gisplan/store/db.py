@@ -131,7 +131,8 @@ def _bad_url(raw: object, source: str, message: str) -> InputError:
     return InputError(
         f"{message}: {redact_credentials(repr(str(raw)))}",
         field=source,
-        hint="use sqlite:///path/plans.db or postgresql://user:password@host:5432/dbname",
+        hint="use sqlite:///path/plans.db or postgresql://USER@HOST:5432/DBNAME "
+        "(with the password: USER:PASSWORD in place of USER)",
     )
 
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gisplan.safetext import terminal_text
+from gisplan.settings import ENV_SIGNIN_STATE
 from gisplan.store.auth import Credential, User, authenticate
 
 __all__ = [
@@ -54,7 +55,7 @@ MAX_DELAY_S = 15 * 60.0
 #: Counts are forgotten this long (seconds) after the last failure.
 FORGET_AFTER_S = 3600.0
 #: Environment variable naming the CLI's state file.
-STATE_ENV_VAR = "GISPLAN_SIGNIN_STATE"
+STATE_ENV_VAR = ENV_SIGNIN_STATE
 _MAX_KEYS = 10_000
 
 

@@ -14,18 +14,19 @@ import folium
 import pandas as pd
 import streamlit as st
 
-from gisplan.app.auth import require_ui, scenario_store
+from gisplan.app.auth import require_ui, scenario_store, show_store_error
 from gisplan.app.state import current_dataset, lang
 from gisplan.app.widgets import show_map
 from gisplan.catalogue import default_standard
-from gisplan.errors import InputError
+from gisplan.errors import GisplanError
 from gisplan.i18n import category_label, t
 from gisplan.labels import SYNTHETIC_LABEL
 from gisplan.maps.base import new_map
 from gisplan.maps.elements import Legend, LegendItem
 from gisplan.maps.sites import add_site_points
 from gisplan.safetext import md_text
-from gisplan.store import PermissionDenied, before_after_table, export_scenario
+from gisplan.store import before_after_table, export_scenario
+from gisplan.store.auth import may_change
 
 KIND_COLORS = {"chosen": "#d62728", "manual": "#1f77b4", "closed": "#000000"}
 EXPORT_KEY = "scenario_export"  # {"name": str, "files": {file name: bytes}}
@@ -49,8 +50,8 @@ if user is None:
 store = scenario_store()
 try:
     summaries = store.list(user)
-except PermissionDenied as exc:  # the store checks the role again
-    st.error(md_text(str(exc)))
+except GisplanError as exc:  # the store checks the role again; or a database fault
+    show_store_error(exc)
     st.stop()
 
 if not summaries:
@@ -107,7 +108,11 @@ deleted = st.session_state.pop(DELETED_KEY, None)
 if deleted is not None:
     st.success(t("sc.deleted_scenario_v0", v0=md_text(deleted)))
 name = st.selectbox(t("sc.scenario"), names, key="scenario_open")
-record = store.load(user, name)
+try:
+    record = store.load(user, name)
+except GisplanError as exc:  # e.g. a damaged row: one line, the rest of the list still works
+    show_store_error(exc)
+    st.stop()
 synthetic = bool(record.params.get("synthetic")) or bool(record.results.get("synthetic"))
 _key, open_dataset_now = current_dataset()
 same_data = record.made_on(open_dataset_now.content_hash)
@@ -179,8 +184,13 @@ elif require_ui("compare", sign_in=False) is not None:
     if a == b:
         st.info(t("sc.pick_two_different_scenarios"))
     else:
+        try:
+            comparison = store.compare(user, a, b)
+        except GisplanError as exc:
+            show_store_error(exc)
+            st.stop()
         st.dataframe(
-            store.compare(user, a, b),
+            comparison,
             hide_index=True,
             key="compare_table",
             # Fixed column keys (any scenario name is safe); the names are only headers.
@@ -196,11 +206,15 @@ st.subheader(t("sc.export"))
 if require_ui("export", sign_in=False) is not None:
     if st.button(t("sc.export_v0", v0=md_text(name)), key="export_prepare"):
         with tempfile.TemporaryDirectory() as tmp:
-            paths = export_scenario(user, store, name, tmp)
-            st.session_state[EXPORT_KEY] = {
-                "name": name,
-                "files": {f: Path(p).read_bytes() for f, p in paths.items()},
-            }
+            try:
+                paths = export_scenario(user, store, name, tmp)
+            except GisplanError as exc:  # e.g. a read-only database cannot log the export
+                show_store_error(exc)
+            else:
+                st.session_state[EXPORT_KEY] = {
+                    "name": name,
+                    "files": {f: Path(p).read_bytes() for f, p in paths.items()},
+                }
     prepared = st.session_state.get(EXPORT_KEY)
     if prepared is not None and prepared["name"] == name:
         cols = st.columns(len(prepared["files"]))
@@ -223,7 +237,11 @@ if require_ui("export", sign_in=False) is not None:
 
 # -- delete ----------------------------------------------------------------------------------
 st.subheader(t("sc.delete"))
-if require_ui("delete", sign_in=False) is not None:
+deleter = require_ui("delete", sign_in=False)
+if deleter is not None and not may_change(deleter, record.author):
+    # The ownership rule (gisplan.store.auth.may_change); the store enforces it again.
+    st.info(t("sc.only_author_may_change", author=md_text(record.author)))
+elif deleter is not None:
     # One confirm box per scenario: a tick given for one scenario never carries over to
     # another (the box's key names the scenario).
     confirm = st.checkbox(
@@ -234,8 +252,8 @@ if require_ui("delete", sign_in=False) is not None:
     if clicked and confirm:  # checked here too: a disabled button is only a hint in the browser
         try:
             store.delete(user, name)
-        except (InputError, PermissionDenied) as exc:  # e.g. not the author (NotAuthor)
-            st.error(md_text(str(exc)))
+        except GisplanError as exc:  # not the author (NotAuthor), read-only database, ...
+            show_store_error(exc)
         else:
             i = names.index(name)
             rest = names[:i] + names[i + 1 :]

@@ -13,7 +13,7 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from gisplan.app.auth import require_ui, scenario_store, tr
+from gisplan.app.auth import require_ui, scenario_store, show_store_error, tr
 from gisplan.app.official import MODES, area_plan_page, closure_page, mode_label
 from gisplan.app.standard import session_standard, standard_caption
 from gisplan.app.state import (
@@ -30,7 +30,7 @@ from gisplan.app.widgets import (
 )
 from gisplan.coords import gcj02_to_wgs84
 from gisplan.crs import WGS84
-from gisplan.errors import InputError
+from gisplan.errors import GisplanError, InputError
 from gisplan.i18n import category_label, t
 from gisplan.io.upload import read_upload
 from gisplan.labels import SYNTHETIC_LABEL
@@ -618,5 +618,5 @@ else:
             )
         except ScenarioExists as exc:
             st.error(t("site.scenario_name_exists_rename") + f" ({md_text(str(exc))})")
-        except InputError as exc:
-            st.error(md_text(str(exc)))
+        except GisplanError as exc:  # bad name, not the author, database fault: one line
+            show_store_error(exc)
