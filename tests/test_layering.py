@@ -22,6 +22,7 @@ LAYERS: dict[str, int] = {
     "gisplan.catalogue": 0,
     "gisplan.coords": 0,
     "gisplan.safetext": 0,
+    "gisplan.params": 0,
     "gisplan.labels": 0,
     "gisplan.i18n": 0,
     "gisplan.network.components": 0,  # numpy/scipy only; used by io and synthetic too
