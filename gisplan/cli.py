@@ -53,12 +53,17 @@ def _raise_terminated(signum, _frame) -> None:
     raise Terminated()
 
 
-def _terminate_like_ctrl_c() -> None:
-    """Make SIGTERM interrupt a command the way Ctrl-C does (main thread only)."""
+def _terminate_like_ctrl_c():
+    """Make SIGTERM interrupt a command the way Ctrl-C does (main thread only).
+
+    Returns the previous handler (None when not on the main thread) for :func:`main` to
+    restore, so calling ``main()`` from Python leaves the caller's handler as it was.
+    """
     import threading
 
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _raise_terminated)
+        return signal.signal(signal.SIGTERM, _raise_terminated)
+    return None
 
 
 def one_line(message: object) -> str:
@@ -73,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "_run", None):
         parser.print_help()
         return 1
-    _terminate_like_ctrl_c()
+    previous = _terminate_like_ctrl_c()
     try:
         return int(args._run(args) or 0)
     except GisplanError as exc:
@@ -91,6 +96,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         signum = getattr(exc, "signum", signal.SIGINT)
         print(f"中断 / interrupted ({signal.Signals(signum).name})", file=sys.stderr)
         return 128 + int(signum)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -5,8 +5,10 @@ candidate spacing, the number of new sites, the solver's time limit — is check
 :meth:`Bound.check` against one :class:`Bound` defined here: it must be a finite number
 within sensible limits, or the user gets a clear message naming the parameter, the limits
 and an example.  :class:`gisplan.catalogue.CircleStandard` checks its own fields with these
-bounds (so ``with_overrides`` and the CLI options inherit them), the siting code checks
-spacing and ``k``, and the app takes its widgets' limits from the same objects.
+bounds (so ``with_overrides``, the CLI options and the app's standard inherit them), and the
+siting code (``plan_sites``, candidate builders) checks spacing, ``k`` and the time limit.  The
+app's widgets offer narrower everyday ranges inside these bounds; a value that reaches the
+API by any other way is checked here all the same.
 """
 
 from __future__ import annotations
