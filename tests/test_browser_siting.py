@@ -130,7 +130,9 @@ def test_sign_in_greedy_click_what_if_save_and_compare(
         page.get_by_role("button", name="运行选址").click()
         page.get_by_text("选址结果：超市").wait_for(timeout=120_000)  # the default category
         _idle(page)
-        page.locator('[data-testid="stDataFrame"]').first.wait_for(timeout=30_000)  # sites table
+        page.locator('[data-testid="stMain"] [data-testid="stDataFrame"]').first.wait_for(
+            timeout=30_000
+        )  # the sites table (the sidebar has tables in closed expanders)
 
         # -- click on the what-if map (the second folium map, below the results map) ----------
         frames = page.locator(MAP_IFRAME)
@@ -213,7 +215,9 @@ def test_sign_in_greedy_click_what_if_save_and_compare(
         page.locator('[data-testid="stSidebarNav"]').get_by_text("方案管理").click()
         page.get_by_role("heading", name="方案对比").wait_for(timeout=60_000)
         _idle(page)
-        page.locator('[data-testid="stDataFrame"]').nth(2).wait_for(timeout=60_000)
+        page.locator('[data-testid="stMain"] [data-testid="stDataFrame"]').nth(2).wait_for(
+            timeout=60_000
+        )
         _, handle = (
             page.frame_locator(MAP_IFRAME).first,
             page.locator(MAP_IFRAME).first.element_handle(),

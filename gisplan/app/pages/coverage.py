@@ -93,8 +93,9 @@ cards = [
         for cid in standard.required_ids
     ],
 ]
-for start in range(0, len(cards), 4):
-    row = st.columns(4)
+per_row = 3 if lg == "en" else 4  # English labels are longer
+for start in range(0, len(cards), per_row):
+    row = st.columns(per_row)
     for col, (label, value) in zip(row, cards[start : start + 4], strict=False):
         col.metric(label, value, border=True)
 if result.unsnapped_communities:
@@ -234,7 +235,8 @@ def files() -> dict[str, bytes]:
     )
 
 
-d0, d1, d2, d3, d4 = st.columns(5)
+d0, d1, d2 = st.columns(3)  # two rows of three: labels are not cut
+d3, d4, _ = st.columns(3)
 d0.download_button(
     t("cov.dl_gaps"),
     lambda: gap_csv(result, lang=lg, order=gap_order, dataset=dataset.label),

@@ -509,7 +509,7 @@ def whatif_base() -> folium.Map:
 
 
 # The result sits beside the map, where the eye is after a click (also at 1280×720).
-map_col, result_col = st.columns([3, 2], gap="medium")
+map_col, result_col = st.columns([2, 1], gap="medium")
 with map_col:
     show_map(
         whatif_base,
@@ -544,9 +544,9 @@ with result_col:
             st.session_state[MANUAL_KEY] = rows
             st.rerun()
     with st.form("whatif_form"):
-        a, b = st.columns(2)
-        a.number_input(t("site.longitude"), format="%.6f", step=0.0005, key="whatif_lon")
-        b.number_input(t("site.latitude"), format="%.6f", step=0.0005, key="whatif_lat")
+        # one above the other: six decimals fit the narrow column
+        st.number_input(t("site.longitude"), format="%.6f", step=0.0005, key="whatif_lon")
+        st.number_input(t("site.latitude"), format="%.6f", step=0.0005, key="whatif_lat")
         if st.form_submit_button(t("site.evaluate_point")):
             st.session_state["whatif_active"] = True
             st.rerun()
