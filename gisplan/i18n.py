@@ -481,6 +481,105 @@ STRINGS: dict[str, tuple[str, str]] = {
         "登录未开放（尚未配置用户）。",
         "Sign-in is not available (no users are set up).",
     ),
+    # my 15-minute circle (public page for residents)
+    "page.my_circle": ("我的15分钟生活圈", "My 15-minute circle"),
+    "circle.intro": (
+        "选择您的小区，或在地图上点一下：看看步行 5、10、15 分钟能到哪里，最近的便民设施有多远。",
+        "Pick your community or tap the map: see where you can walk in 5, 10 and 15 minutes "
+        "and how far the nearest everyday services are.",
+    ),
+    "circle.pick": ("小区（可输入名称或拼音首字母）", "Community (type a name or pinyin initials)"),
+    "circle.pick_placeholder": ("搜索小区，如 gyhy", "Search a community, e.g. gyhy"),
+    "circle.tap_hint": (
+        "也可以在地图上点一下任意位置（灰点为小区）。",
+        "Or tap anywhere on the map (grey dots are communities).",
+    ),
+    "circle.choose_first": (
+        "请先选择小区，或在地图上点选一个位置。",
+        "Choose a community, or tap a place on the map.",
+    ),
+    "circle.meets": ("✅ 达到15分钟便民生活圈标准", "✅ Meets the 15-minute circle standard"),
+    "circle.not_meets": (
+        "⚠️ 未达到15分钟便民生活圈标准",
+        "⚠️ Does not meet the 15-minute circle standard",
+    ),
+    "circle.have_item": ("✓ {name}：步行 {minutes}", "✓ {name}: {minutes} on foot"),
+    "circle.missing_item": (
+        "✗ 缺{name}：最近的需步行 {minutes}（标准 {limit} 分钟内）",
+        "✗ {name}: the nearest is {minutes} away on foot (standard: within {limit} min)",
+    ),
+    "circle.missing_none": (
+        "✗ 缺{name}：步行 {bound} 分钟内没有",
+        "✗ {name}: none within a {bound}-minute walk",
+    ),
+    "circle.minutes": ("{value} 分钟", "{value} min"),
+    "circle.beyond": ("超过 {limit} 分钟", "over {limit} min"),
+    "circle.ring": ("步行 {minutes} 分钟", "{minutes}-min walk"),
+    "circle.legend_words": (
+        "图例：红点为所选位置；深绿、中绿、浅绿为步行 5、10、15 分钟可达范围；"
+        "绿点、橙点为最近设施（标准内、超出标准）；灰点为小区。",
+        "Legend: red dot, the chosen place; dark, middle and light green, reachable on foot in "
+        "5, 10 and 15 minutes; green and orange dots, nearest services within and beyond the "
+        "standard; grey dots, communities.",
+    ),
+    "circle.legend_title": ("步行可达范围", "Reachable on foot"),
+    "circle.legend_met": ("最近设施（标准内）", "Nearest service (within standard)"),
+    "circle.legend_late": ("最近设施（超出标准）", "Nearest service (beyond standard)"),
+    "circle.place": ("所选位置", "Chosen place"),
+    "circle.tapped_place": ("地图上点选的位置", "Place tapped on the map"),
+    "circle.nearest": ("最近的便民设施", "Nearest everyday services"),
+    "circle.walk": ("步行", "Walk"),
+    "circle.col_service": ("设施", "Service"),
+    "circle.col_nearest": ("最近的一家", "Nearest one"),
+    "circle.col_walk": ("步行时间", "Walking time"),
+    "circle.col_within": ("标准", "Standard"),
+    "circle.within": ("{limit} 分钟内 ✓", "within {limit} min ✓"),
+    "circle.not_within": ("{limit} 分钟内 ✗", "within {limit} min ✗"),
+    "circle.none_found": ("（{bound} 分钟内没有）", "(none within {bound} min)"),
+    "circle.required_mark": ("★ 为生活圈标准必备项", "★ part of the circle standard"),
+    "circle.synthetic": (
+        "⚠️ 示例数据（合成）：这些数字由生成的演示街区计算，不是真实的小区和商店。",
+        "⚠️ Synthetic sample: these figures come from a generated demonstration "
+        "neighbourhood, not real communities or shops.",
+    ),
+    "circle.data_real": (
+        "数据：{name}（{date}）· 来源：{source}",
+        "Data: {name} ({date}) · source: {source}",
+    ),
+    "circle.date_unknown": ("日期未知", "date unknown"),
+    "circle.how": (
+        "沿步行道路网计算（步速 {speed} 公里/小时），含从所选位置到最近道路的 {offset} 米。",
+        "Walked along the street network at {speed} km/h, including {offset} m from the place "
+        "to the nearest street.",
+    ),
+    "circle.places": ("附近的商圈与步行街", "Business districts & pedestrian streets nearby"),
+    "circle.districts": ("商圈", "Business districts"),
+    "circle.streets": ("步行街", "Pedestrian streets"),
+    "circle.dist_walk": ("步行 {minutes} 分钟（{metres} 米）", "{minutes}-min walk ({metres} m)"),
+    "circle.dist_straight": (
+        "直线 {km} 公里（不在步行搜索范围内，非步行距离）",
+        "{km} km in a straight line (beyond the walk search; not a walking distance)",
+    ),
+    "circle.inside": ("您就在商圈范围内", "You are inside it"),
+    "circle.outside_area": (
+        "这个位置不在本数据集的范围内。请在地图显示的范围内点选，或按名称选择小区。",
+        "This place is outside the area this dataset covers. Tap inside the area shown on the "
+        "map, or pick a community by name.",
+    ),
+    "circle.off_network": (
+        "这里离最近的步行道路超过 {metres} 米（或隔着水面），无法计算步行时间。请点在道路上或道路旁。",
+        "This place is more than {metres} m from the nearest walkable street (or across "
+        "water), so no walking time can be computed. Tap on or next to a street.",
+    ),
+    "circle.bad_link": (
+        "链接中的位置无效，已忽略：{reason}",
+        "The place in the link is not valid and was ignored: {reason}",
+    ),
+    "circle.share": (
+        "此页面的网址已包含所选位置，可直接分享或收藏。",
+        "This page's address holds the chosen place: share or bookmark it.",
+    ),
+    "circle.approximate": ("位置与范围为示意（近似）", "position and extent are approximate"),
 }
 
 _provider: Callable[[], str] | None = None

@@ -63,15 +63,22 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout_s: float) -> None:
 
 @contextlib.contextmanager
 def run_streamlit(
-    env: dict[str, str] | None = None, log_name: str = "streamlit", *, launcher: str = "streamlit"
+    env: dict[str, str] | None = None,
+    log_name: str = "streamlit",
+    *,
+    launcher: str = "streamlit",
+    app: Path | None = None,
 ):
     """Run ``streamlit run app.py`` on a free localhost port; yields its URL.
 
     ``env`` adds environment variables (e.g. ``GISPLAN_CACHE_DIR``, ``GISPLAN_USERS``).
     ``launcher="gisplan"`` starts it as ``gisplan app`` does (``python -m gisplan.app.serve``,
     which imports the app's modules and fills the demo cache before serving).
+    ``app`` runs another main script instead of ``app.py`` (from its own folder, which then
+    needs its own ``.streamlit/`` and ``static/``; benchmarks use it).
     The server is stopped (terminate, then kill) when the block ends.
     """
+    script = Path(app) if app is not None else ROOT / "app.py"
     port = _free_port()
     log = (
         open(ROOT / ".pytest_cache" / f"{log_name}-{port}.log", "w")
@@ -83,7 +90,7 @@ def run_streamlit(
             sys.executable,
             "-m",
             *(["streamlit", "run"] if launcher == "streamlit" else ["gisplan.app.serve"]),
-            str(ROOT / "app.py"),
+            str(script),
             "--server.port",
             str(port),
             "--server.address",
@@ -95,7 +102,7 @@ def run_streamlit(
             "--server.fileWatcherType",
             "none",
         ],
-        cwd=ROOT,
+        cwd=script.parent,
         stdout=log,
         stderr=subprocess.STDOUT,
         env={**os.environ, **(env or {})},

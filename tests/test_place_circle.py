@@ -149,6 +149,13 @@ def test_ring_areas_follow_the_street_and_hold_what_is_reached(street):
     assert not inside(15.0, 100, 900)
 
 
+def test_a_tap_on_a_community_dot_means_the_community(street):
+    _, finder = street
+    assert finder.community_at(*_lonlat(110, 25)) == "home"  # 11 m away
+    assert finder.community_at(*_lonlat(100, 80)) is None  # 60 m away
+    assert finder.community_at(float("nan"), 29.8) is None
+
+
 def test_errors_are_clear(street):
     _, finder = street
     with pytest.raises(OutsideAreaError, match="outside the area"):

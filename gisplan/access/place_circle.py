@@ -250,6 +250,7 @@ class CircleFinder:
         #: The area (EPSG:4326 bounds: west, south, east, north) a tapped place must lie in.
         self.area_bounds = tuple(float(v) for v in box.total_bounds)
         self._area = box.iloc[0]
+        self._community_tree: shapely.STRtree | None = None
 
     # -- places ----------------------------------------------------------------------------
     def from_community(self, community_id: str) -> PlaceCircle:
@@ -329,6 +330,43 @@ class CircleFinder:
                 hint="tap on or next to a street",
             )
         return self._answer(snap, lon, lat, None, None, t0)
+
+    def community_at(self, lon: float, lat: float, *, within_m: float = 40.0) -> str | None:
+        """The id of the community nearest to a tapped point (degrees) within ``within_m``
+        metres, or ``None``: a tap on a community's dot means that community."""
+        if self._community_tree is None:
+            pts = self.model.communities.geometry.to_crs(self.model.network.crs).values
+            self._community_tree = shapely.STRtree(np.asarray(pts, dtype=object))
+        try:
+            p = gpd.GeoSeries([shapely.Point(float(lon), float(lat))], crs=WGS84)
+            p = p.to_crs(self.model.network.crs).iloc[0]
+        except (TypeError, ValueError):
+            return None
+        if p.is_empty or not np.isfinite([p.x, p.y]).all():
+            return None
+        hit = self._community_tree.query_nearest(p, max_distance=within_m, all_matches=False)
+        return str(self._community_pos[int(hit[0])]) if len(hit) else None
+
+    def street_lines(
+        self, circle: PlaceCircle | None = None, *, max_edges: int = 20_000
+    ) -> gpd.GeoSeries:
+        """Streets to draw for context (EPSG:4326 lines).
+
+        Around a place: the streets within the search bound's box (bounded work, whatever the
+        size of the city). Without a place: every street when there are at most
+        ``max_edges``, else none.
+        """
+        net = self.model.network
+        if circle is not None:
+            x, y = self._place_xy(circle)
+            r = self.bound_m
+            idx = net.edge_tree.query(shapely.box(x - r, y - r, x + r, y + r))
+            idx = np.sort(idx)[:max_edges]
+        elif net.n_edges <= max_edges:
+            idx = np.arange(net.n_edges)
+        else:
+            idx = np.empty(0, dtype=np.int64)
+        return gpd.GeoSeries(net.edge_geometry[idx], crs=net.crs).to_crs(WGS84)
 
     # -- the search ------------------------------------------------------------------------
     def _answer(

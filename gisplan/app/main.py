@@ -24,6 +24,7 @@ PAGES_DIR = Path(__file__).resolve().parent / "pages"
 # (section, script, title key, url path); the first page is the default.
 PAGES: list[tuple[str, str, str, str]] = [
     ("nav.public", "plan_map.py", "page.plan_map", "plan-map"),
+    ("nav.public", "my_circle.py", "page.my_circle", "my-circle"),
     ("nav.planners", "coverage.py", "page.coverage", "coverage"),
     ("nav.planners", "siting.py", "page.siting", "siting"),
     ("nav.planners", "scenarios.py", "page.scenarios", "scenarios"),

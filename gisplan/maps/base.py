@@ -168,6 +168,8 @@ class _RefitOnResize(MacroElement):
     controls (pixels): the top-left corner's width (zoom buttons) on the left, the widest
     right-hand control (legend, synthetic label) on the right and the taller of the scale bar
     and the attribution line at the bottom, so no feature is drawn under a control.
+    ``map.gisplanFit(bounds)`` (JavaScript) gives it a new extent, for layers added after the
+    map was drawn.
     """
 
     _template = Template(
@@ -227,6 +229,14 @@ class _RefitOnResize(MacroElement):
             }
             later();
             if (document.fonts && document.fonts.ready) { document.fonts.ready.then(later); }
+            // Layers added later (streamlit-folium's feature groups) may give a new extent to
+            // keep in view the same way, until the user moves the map again.
+            map.gisplanFit = function (newBounds) {
+                bounds = newBounds;
+                touched = false;
+                fit();
+                later();
+            };
         })({{ this._parent.get_name() }}, {{ this.bounds|tojson }});
         {% endmacro %}
         """

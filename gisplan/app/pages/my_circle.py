@@ -1,0 +1,293 @@
+"""我的15分钟生活圈 / My 15-minute circle (public, read-only): what a resident reaches on foot.
+
+Pick a community by name (type-ahead, pinyin initials) or tap the map; the place goes into
+the page URL. The answer is one bounded search (gisplan.access.place_circle); this page only
+shows it. No sign-in, no upload, nothing written.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from gisplan.access.place_circle import OutsideAreaError, PlaceCircle
+from gisplan.app.my_circle import (
+    Place,
+    circle_finder,
+    community_labels,
+    place_from_params,
+    place_params,
+)
+from gisplan.app.standard import session_standard, standard_caption
+from gisplan.app.state import current_dataset, embedded_layers, lang
+from gisplan.app.widgets import basemap_control, basemap_key
+from gisplan.coords import gcj02_to_wgs84
+from gisplan.errors import InputError
+from gisplan.i18n import category_name, t
+from gisplan.maps.circle import circle_base_map, circle_layers, fmt_minutes, legend_text
+from gisplan.safetext import md_text
+
+PICK, PLACE, MAP, BAD = "circle_pick", "circle_place", "circle_map", "circle_bad_link"
+MAX_DOTS = 3000  # community dots drawn on the whole map up to this many, else around the place
+
+# Phone first: thumb-sized widgets (>= 44 px), a compact title, no horizontal scrolling.
+st.html(
+    """<style>
+    [data-testid="stMain"] h1 { font-size: 1.6rem; padding-top: 0.2rem; }
+    .st-key-circle_pick [role="group"] { min-height: 48px; }
+    [data-testid="stExpander"] summary { min-height: 44px; }
+    [data-testid="stMain"] p, [data-testid="stMain"] li { font-size: 1rem; }
+    .st-key-circle_card p { margin-bottom: 0.25rem; }
+    </style>"""
+)
+
+lg = lang()
+standard = session_standard()  # the standard in force in this session
+key, dataset = current_dataset()
+finder = circle_finder(key, dataset, standard)
+labels = community_labels(key, dataset)
+basemap = basemap_control("circle_basemap")
+
+# First run of this page in the session: the place named in the URL.
+if PLACE not in st.session_state:
+    place, bad = place_from_params(st.query_params)
+    if place is not None and place.is_community and place.community_id not in labels:
+        place, bad = None, "c"
+    st.session_state[PLACE] = place
+    st.session_state[BAD] = bad
+    st.session_state[PICK] = place.community_id if place is not None else None
+
+
+def _picked() -> None:
+    cid = st.session_state.get(PICK)
+    st.session_state[PLACE] = Place(community_id=cid) if cid else None
+    st.session_state[BAD] = None
+
+
+def _tapped() -> None:
+    click = (st.session_state.get(MAP) or {}).get("last_clicked")
+    if not click:
+        return
+    lon, lat = float(click["lng"]), float(click["lat"])
+    if basemap.coord_system == "gcj02":  # the map shows GCJ-02; the analysis needs WGS-84
+        lon, lat = (float(v) for v in gcj02_to_wgs84(lon, lat))
+    # the URL keeps 5 decimals (about 1 m): compute for exactly the place the URL reopens
+    lon, lat = round(lon, 5), round(lat, 5)
+    cid = finder.community_at(lon, lat)
+    st.session_state[PLACE] = Place(community_id=cid) if cid else Place(lon=lon, lat=lat)
+    st.session_state[PICK] = cid
+    st.session_state[BAD] = None
+
+
+st.title(t("page.my_circle"))
+st.caption(t("circle.intro"))
+st.selectbox(
+    t("circle.pick"),
+    options=list(labels),
+    format_func=lambda cid: labels.get(cid, cid),
+    index=None,
+    placeholder=t("circle.pick_placeholder"),
+    key=PICK,
+    on_change=_picked,
+)
+
+place: Place | None = st.session_state[PLACE]
+if st.session_state.get(BAD):
+    st.warning(t("circle.bad_link", reason=md_text(st.session_state[BAD])))
+
+circle: PlaceCircle | None = None
+if place is not None:
+    st.query_params.from_dict(place_params(place))
+    try:
+        circle = (
+            finder.from_community(place.community_id)
+            if place.is_community
+            else finder.from_lonlat(place.lon, place.lat)
+        )
+    except OutsideAreaError:
+        st.warning(t("circle.outside_area"))
+    except InputError:
+        st.warning(t("circle.off_network", metres=f"{finder.model.max_snap_distance_m:g}"))
+else:
+    st.query_params.clear()
+
+
+def data_note() -> str:
+    """Where the figures come from, said on every card (a card may be screenshotted alone)."""
+    if dataset.synthetic:
+        return t("circle.synthetic")
+    sources = getattr(dataset, "sources", ()) or ()
+    dates = sorted({s.date for s in sources if getattr(s, "date", "")})
+    names = [s.name for s in sources if getattr(s, "name", "")]
+    return t(
+        "circle.data_real",
+        name=dataset.name,
+        date=", ".join(dates) or t("circle.date_unknown"),
+        source="; ".join(names) or dataset.attribution or "—",
+    )
+
+
+def verdict_card(c: PlaceCircle) -> None:
+    """The answer in plain words: does this place meet the standard, and what is missing."""
+    with st.container(border=True, key="circle_card"):
+        title = (
+            md_text(c.community_name)
+            if c.community_name
+            else f"{t('circle.tapped_place')} ({c.lon:.5f}, {c.lat:.5f})"
+        )
+        st.markdown(f"#### {title}")
+        st.markdown(f"**{t('circle.meets') if c.meets_standard else t('circle.not_meets')}**")
+        lines = []
+        for a in c.nearest:
+            if not a.required:
+                continue
+            name = category_name(standard[a.category], lg)
+            minutes = fmt_minutes(a.minutes, lg, bound_min=c.bound_min)
+            if a.met:
+                lines.append(t("circle.have_item", name=name, minutes=minutes))
+            elif a.reached:
+                lines.append(
+                    t(
+                        "circle.missing_item",
+                        name=name,
+                        minutes=minutes,
+                        limit=f"{a.threshold_min:g}",
+                    )
+                )
+            else:
+                lines.append(t("circle.missing_none", name=name, bound=f"{c.bound_min:g}"))
+        st.markdown("  \n".join(lines))
+        standard_caption(standard)
+        st.caption(data_note())
+
+
+def nearest_card(c: PlaceCircle) -> None:
+    """The nearest amenity of every category, names as text."""
+    with st.container(border=True, key="circle_nearest"):
+        st.markdown(f"**{t('circle.nearest')}**")
+        rows = []
+        for a in c.nearest:
+            mark = "★ " if a.required else ""
+            cat = category_name(standard[a.category], lg)
+            if a.reached:
+                ok = t(
+                    "circle.within" if a.met else "circle.not_within", limit=f"{a.threshold_min:g}"
+                )
+                rows.append(
+                    f"{mark}**{cat}** · {md_text(a.name)} · "
+                    f"{fmt_minutes(a.minutes, lg, bound_min=c.bound_min)} · {ok}"
+                )
+            else:
+                rows.append(f"{mark}**{cat}** · {t('circle.none_found', bound=f'{c.bound_min:g}')}")
+        st.markdown("  \n".join(rows))
+        st.caption(
+            t("circle.required_mark")
+            + " · "
+            + t(
+                "circle.how",
+                speed=f"{standard.walking_speed_kmh:g}",
+                offset=f"{c.offset_m:.0f}",
+            )
+        )
+        st.caption(data_note())
+
+
+def places_card(c: PlaceCircle) -> None:
+    """Nearest business districts and pedestrian streets, walking or straight-line distance."""
+    layers = embedded_layers()
+    with st.container(border=True, key="circle_places"):
+        st.markdown(f"**{t('circle.places')}**")
+        for kind, layer in (("districts", layers["districts"]), ("streets", layers["streets"])):
+            st.caption(t(f"circle.{kind}"))
+            near = finder.nearest_features(c, layer, limit=3)
+            for _, row in near.iterrows():
+                name = row["name_en"] if lg == "en" else row["name_zh"]
+                if row["inside"]:
+                    how = t("circle.inside")
+                elif row["walking_m"] == row["walking_m"]:  # not NaN: reached on foot
+                    how = t(
+                        "circle.dist_walk",
+                        minutes=f"{row['walking_m'] / standard.metres_per_minute:.1f}",
+                        metres=f"{row['walking_m']:.0f}",
+                    )
+                else:
+                    how = t("circle.dist_straight", km=f"{row['straight_m'] / 1000:.1f}")
+                with st.expander(f"{md_text(name)} · {how}"):
+                    if kind == "districts":
+                        text = row["positioning_en"] if lg == "en" else row["positioning"]
+                        st.markdown(md_text(text))
+                        st.caption(f"{t('field.counties')}: {md_text(row['counties'])}")
+                    else:
+                        st.markdown(
+                            f"{t('field.level')}: {t('level.' + str(row['level']))} · "
+                            f"{t('field.status')}: {t('status.' + str(row['status']))}"
+                        )
+                        st.caption(md_text(row["note"]))
+                    st.caption(
+                        f"{t('circle.approximate')} · {t('field.source')}: {md_text(row['source'])}"
+                    )
+        st.caption(data_note())
+
+
+if circle is not None:
+    verdict_card(circle)
+else:
+    st.info(t("circle.choose_first") + " " + t("circle.tap_hint"))
+    if dataset.synthetic:
+        st.caption(t("circle.synthetic"))
+
+left, right = st.columns([3, 2], gap="medium")
+with left:
+    from streamlit_folium import st_folium  # only the map pages need it
+
+    # The base map does not depend on the place: streamlit-folium keeps it and swaps only the
+    # place's layers (no reload of the map frame when another place is chosen). Streets come
+    # with the place, around it (the base would resend every street on each choice); before
+    # any choice the base shows every street of a small network.
+    city_streets = finder.street_lines(None) if circle is None else None
+    few_communities = len(dataset.communities) <= MAX_DOTS
+    try:
+        m = circle_base_map(
+            standard=standard,
+            communities=dataset.communities if few_communities else None,
+            streets=city_streets,
+            water=dataset.extras.get("rivers"),
+            area_bounds=finder.area_bounds,
+            basemap=basemap,
+            tianditu_key=basemap_key(basemap),
+            synthetic=dataset.synthetic,
+            attribution=dataset.attribution,
+            lang=lg,
+            max_communities=MAX_DOTS,
+        )
+    except Exception as exc:  # noqa: BLE001 - e.g. a basemap key missing
+        st.error(str(exc))
+        m = None
+    if m is not None:
+        layers = None
+        if circle is not None:
+            layers = circle_layers(
+                circle,
+                m,
+                standard=standard,
+                streets=finder.street_lines(circle),
+                communities=None if few_communities else dataset.communities,
+                lang=lg,
+                max_communities=MAX_DOTS,
+            )
+        st_folium(
+            m,
+            key=MAP,
+            height=380,
+            use_container_width=True,
+            returned_objects=["last_clicked"],
+            on_change=_tapped,
+            feature_group_to_add=layers,
+        )
+    if circle is not None:
+        st.caption(legend_text(lg))
+        st.caption(t("circle.tap_hint") + " " + t("circle.share"))
+with right:
+    if circle is not None:
+        nearest_card(circle)
+if circle is not None:
+    places_card(circle)

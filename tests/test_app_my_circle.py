@@ -1,0 +1,157 @@
+"""The residents' page "我的15分钟生活圈" through AppTest: pick by name, the URL, messages.
+
+The minutes expected on the page are computed here from the access model's own distances
+(metres per community and category), not through the page's engine.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from gisplan.app import state as app_support
+from gisplan.app.my_circle import community_labels, pinyin_initials, place_from_params
+from gisplan.catalogue import default_standard
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = str(ROOT / "app_pages" / "my_circle.py")
+TIMEOUT = 180
+STD = default_standard()
+
+
+@pytest.fixture(scope="module")
+def model():
+    """The cached access model of the demo data (the same object the app uses)."""
+    return app_support._model("demo", app_support.demo())
+
+
+def open_page(lang: str = "zh", **params: str) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
+    at.session_state["lang"] = lang
+    for k, v in params.items():
+        at.query_params[k] = v
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(at: AppTest) -> str:
+    return "\n".join(
+        [m.value for m in at.markdown]
+        + [c.value for c in at.caption]
+        + [w.value for w in at.warning]
+        + [i.value for i in at.info]
+    )
+
+
+def expected_minutes(model, cid: str, category: str) -> str:
+    d = model.distances_m.loc[cid, category] / STD.metres_per_minute
+    return f"{d:.1f}"
+
+
+def test_pick_a_community_by_name_shows_the_engines_minutes(model):
+    at = open_page()
+    labels = community_labels("demo", app_support.demo())
+    # the community of the demo that meets the standard and the one that does not
+    table = model.coverage(STD).table.set_index("id")
+    good = table.index[table["complete"]][0]
+    bad = table.index[~table["complete"] & table["snapped"]][0]
+    for cid in (good, bad):
+        at.selectbox(key="circle_pick").set_value(cid).run()
+        assert not at.exception
+        assert at.query_params["c"] == [cid] or at.query_params["c"] == cid
+        shown = texts(at)
+        name = model.communities.set_index("id").loc[cid, "name"]
+        assert f"#### {name}" in shown or name in shown
+        assert labels[cid].startswith(name)
+        verdict = "✅ 达到15分钟便民生活圈标准" if cid == good else "⚠️ 未达到15分钟便民生活圈标准"
+        assert verdict in shown
+        for cat in STD.required_ids:
+            d = model.distances_m.loc[cid, cat]
+            if d <= 20 * STD.metres_per_minute:
+                assert f"{expected_minutes(model, cid, cat)} 分钟" in shown, (cid, cat)
+            else:
+                assert "20 分钟内没有" in shown
+        for cat in table.loc[cid, "missing"].split(","):
+            if cat:
+                assert f"✗ 缺{STD[cat].name_zh}" in shown
+        # every card carries the synthetic label, not just the page
+        assert shown.count("示例数据（合成）") >= 3
+
+
+def test_nearest_names_are_amenities_of_their_category_at_those_minutes(model):
+    at = open_page(c="C0100")
+    card = next(m.value for m in at.markdown if "★ **便利店**" in m.value)
+    amen = model.amenities
+    for row in card.split("  \n"):
+        parts = row.split(" · ")
+        if len(parts) < 4:
+            continue
+        cat = next(c for c in STD.categories if f"**{c.name_zh}**" in parts[0])
+        names = set(amen.loc[amen["category"] == cat.id, "name"])
+        assert parts[1].replace("\\", "") in names
+        assert parts[2] == f"{expected_minutes(model, 'C0100', cat.id)} 分钟"
+
+
+def test_the_url_reopens_the_same_place(model):
+    at = open_page(c="C0042")
+    assert at.selectbox(key="circle_pick").value == "C0042"
+    name = model.communities.set_index("id").loc["C0042", "name"]
+    assert f"#### {name}" in texts(at)
+    # a tapped place: ?at=lon,lat
+    p = model.communities.set_index("id").loc["C0042"].geometry
+    at2 = open_page(at=f"{p.x + 0.0004:.5f},{p.y:.5f}")
+    assert at2.selectbox(key="circle_pick").value is None
+    shown = texts(at2)
+    assert "地图上点选的位置" in shown and f"{p.x + 0.0004:.5f}" in shown
+    assert at2.query_params["at"] in (
+        [f"{p.x + 0.0004:.5f},{p.y:.5f}"],
+        f"{p.x + 0.0004:.5f},{p.y:.5f}",
+    )
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"at": "121.0,31.0"}, "不在本数据集的范围内"),
+        ({"at": "abc"}, "链接中的位置无效"),
+        ({"at": "nan,nan"}, "链接中的位置无效"),
+        ({"at": "1" * 200}, "链接中的位置无效"),
+        ({"c": "no-such-community"}, "链接中的位置无效"),
+    ],
+)
+def test_bad_links_get_a_friendly_message(params, message):
+    at = open_page(**params)
+    assert any(message in w.value for w in at.warning), [w.value for w in at.warning]
+    assert "#### " not in texts(at)
+
+
+def test_english(model):
+    at = open_page("en", c="C0100")
+    shown = texts(at)
+    assert "My 15-minute circle" in at.title[0].value
+    assert "Nearest everyday services" in shown
+    assert "Synthetic sample" in shown
+    assert f"{expected_minutes(model, 'C0100', 'convenience_store')} min" in shown
+
+
+def test_nothing_chosen_invites_a_choice():
+    at = open_page()
+    assert any("请先选择小区" in i.value for i in at.info)
+    assert len(at.selectbox(key="circle_pick").options) == len(app_support.demo().communities)
+
+
+def test_pinyin_initials_and_url_parsing():
+    assert pinyin_initials("广园花园") == "gyhy"
+    assert pinyin_initials("银泰城 A区 1期") == "ytcaq1q"
+    assert pinyin_initials("长闻新村", alternatives=True) == "zwxc cwxc"
+    assert pinyin_initials("广园花园", alternatives=True) == "gyhy"
+    assert place_from_params({"c": "C1"})[0].community_id == "C1"
+    assert place_from_params({"at": "121.5,29.8"})[0].lon == pytest.approx(121.5)
+    assert place_from_params({"at": "121.5"}) == (None, "at")
+    assert place_from_params({"at": "inf,1"}) == (None, "at")
+    assert place_from_params({}) == (None, None)
+    assert np.isfinite(place_from_params({"at": " 121.5 , 29.8 "})[0].lat)
