@@ -45,9 +45,11 @@ from tests.conftest import CHROMIUM, CHROMIUM_ARGS, Offline, run_streamlit  # no
 MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
 
 # A wrapper app serving only the my-circle page on the grid city (the demo's place in the
-# session's dataset is taken by it); written to a temporary folder next to a copy of static/.
+# session's dataset is taken by it); written to a temporary folder (Leaflet is installed into
+# its static/ by setup_page).
 WRAPPER = """
 import os, sys
+from pathlib import Path
 sys.path.insert(0, {root!r})
 import streamlit as st
 from gisplan.app import state as app_support
@@ -72,7 +74,7 @@ def _city():
 
 app_support.current_dataset = lambda: ("gridcity", _city())
 st.set_page_config(page_title="bench", layout="wide")
-app_support.setup_page()
+app_support.setup_page(Path(__file__).resolve().parent)
 st.navigation([st.Page({page!r}, title="my circle", url_path="my-circle", default=True)]).run()
 """
 
@@ -290,11 +292,12 @@ def main() -> None:
         if not args.small:
             app_dir = Path(tmp) / "app"
             app_dir.mkdir()
-            shutil.copytree(ROOT / "static", app_dir / "static")  # Leaflet, installed by app.py
             shutil.copytree(ROOT / ".streamlit", app_dir / ".streamlit")
             wrapper = app_dir / "bench_app.py"
             wrapper.write_text(
-                WRAPPER.format(root=str(ROOT), page=str(ROOT / "app_pages" / "my_circle.py")),
+                WRAPPER.format(
+                    root=str(ROOT), page=str(ROOT / "gisplan" / "app" / "pages" / "my_circle.py")
+                ),
                 encoding="utf-8",
             )
             os.environ["BENCH_NODES"] = str(args.nodes)

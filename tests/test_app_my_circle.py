@@ -17,7 +17,7 @@ from gisplan.app.my_circle import community_labels, pinyin_initials, place_from_
 from gisplan.catalogue import default_standard
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE = str(ROOT / "app_pages" / "my_circle.py")
+PAGE = str(ROOT / "gisplan" / "app" / "pages" / "my_circle.py")
 TIMEOUT = 180
 STD = default_standard()
 

@@ -179,9 +179,7 @@ def test_site_failure_while_writing_leaves_previous_outputs_untouched(
 
     monkeypatch.setattr(gpd.GeoDataFrame, "to_file", failing)
     # The write error reaches the user as one line (exit 2), not a traceback.
-    rc = main(
-        ["site", "--category", "wet_market", "--k", "2", "--out", str(out), "--quiet", *SHORT]
-    )
+    rc = main(["site", "--category", "wet_market", "--k", "2", "--out", str(out), "--quiet", *SHORT])
     err = capsys.readouterr().err
     assert rc == 2 and "disk full (simulated)" in err and "Traceback" not in err
     assert sorted(p.name for p in out.iterdir()) == ["summary.json"]  # no partial or temp files

@@ -332,8 +332,11 @@ class CircleFinder:
         return self._answer(snap, lon, lat, None, None, t0)
 
     def community_at(self, lon: float, lat: float, *, within_m: float = 40.0) -> str | None:
-        """The id of the community nearest to a tapped point (degrees) within ``within_m``
-        metres, or ``None``: a tap on a community's dot means that community."""
+        """The id of the community nearest to a tapped point (degrees), or ``None``.
+
+        Only a community within ``within_m`` metres counts: a tap on a community's dot means
+        that community, a tap elsewhere the tapped place.
+        """
         if self._community_tree is None:
             pts = self.model.communities.geometry.to_crs(self.model.network.crs).values
             self._community_tree = shapely.STRtree(np.asarray(pts, dtype=object))
@@ -390,10 +393,10 @@ class CircleFinder:
         for c in self._cats:
             # unsnapped amenities (nan) and other categories never count
             d = np.where((self._amenity_cat == c) & ~np.isnan(to_amenity), to_amenity, np.inf)
-            k = int(np.argmin(d)) if len(d) else -1
-            ok = k >= 0 and np.isfinite(d[k])
-            best[c] = k if ok else None
-            dist_m[c] = float(d[k]) if ok else np.inf
+            j = int(np.argmin(d)) if len(d) else -1
+            ok = j >= 0 and np.isfinite(d[j])
+            best[c] = j if ok else None
+            dist_m[c] = float(d[j]) if ok else np.inf
         # Met / missing by the coverage rule itself (one row: this place).
         one = gpd.GeoDataFrame(
             {"id": ["place"], "name": [""], "population": [0]},

@@ -57,28 +57,30 @@ def place_from_params(params) -> tuple[Place | None, str | None]:
     """The place in URL query parameters, and the reason when they hold an invalid one.
 
     ``params`` is a mapping such as ``st.query_params``. ``c`` (a community id) wins over
-    ``at`` (``lon,lat``). Returns ``(None, None)`` when the URL names no place.
+    ``at`` (``lon,lat``). Returns ``(None, None)`` when the URL names no place, and
+    ``(None, "c")`` or ``(None, "at")`` when the value is not valid.
     """
     cid = params.get("c")
     if cid is not None:
         cid = str(cid)
-        if not cid or len(cid) > MAX_PARAM_CHARS:
-            return None, "c"
-        return Place(community_id=cid), None
+        ok = 0 < len(cid) <= MAX_PARAM_CHARS
+        return (Place(community_id=cid), None) if ok else (None, "c")
     at = params.get("at")
     if at is None:
         return None, None
-    text = str(at)
-    if len(text) > MAX_PARAM_CHARS:
-        return None, "at"
-    parts = text.split(",")
+    lonlat = _lonlat(str(at))
+    return (Place(lon=lonlat[0], lat=lonlat[1]), None) if lonlat else (None, "at")
+
+
+def _lonlat(text: str) -> tuple[float, float] | None:
+    """``"lon,lat"`` as two finite floats, or ``None``."""
+    if len(text) > MAX_PARAM_CHARS or text.count(",") != 1:
+        return None
     try:
-        lon, lat = (float(p) for p in parts)
+        lon, lat = (float(p) for p in text.split(","))
     except ValueError:
-        return None, "at"
-    if not (math.isfinite(lon) and math.isfinite(lat)):
-        return None, "at"
-    return Place(lon=lon, lat=lat), None
+        return None
+    return (lon, lat) if math.isfinite(lon) and math.isfinite(lat) else None
 
 
 def place_params(place: Place) -> dict[str, str]:

@@ -39,6 +39,7 @@ from gisplan.maps.elements import Legend, LegendItem
 from gisplan.maps.sites import add_area
 
 __all__ = [
+    "MAX_DOTS",
     "RING_COLORS",
     "circle_base_map",
     "circle_layers",
@@ -46,6 +47,9 @@ __all__ = [
     "fmt_minutes",
     "legend_text",
 ]
+
+#: Community dots are drawn up to this many (a city's are drawn around the place instead).
+MAX_DOTS = 3000
 
 #: Fill colours of the 5-, 10- and 15-minute areas (dark to light green).
 RING_COLORS: dict[float, str] = {5.0: "#1b7837", 10.0: "#5aae61", 15.0: "#a6dba0"}
@@ -85,7 +89,6 @@ def legend_text(lang: str) -> str:
 
 def circle_base_map(
     *,
-    standard: CircleStandard,
     communities: gpd.GeoDataFrame | None = None,
     streets: gpd.GeoSeries | None = None,
     water: gpd.GeoDataFrame | None = None,
@@ -96,7 +99,6 @@ def circle_base_map(
     attribution: str = "",
     lang: str = "zh",
     base_url: str = DEFAULT_BASE_URL,
-    max_communities: int = 3000,
 ) -> folium.Map:
     """What the map shows whatever the place: the dataset's area, water, streets, communities.
 
@@ -107,11 +109,9 @@ def circle_base_map(
 
     Parameters
     ----------
-    standard : CircleStandard
-        For category names.
     communities : GeoDataFrame, optional
         Communities (EPSG:4326, ``name``) drawn as tappable grey dots, up to
-        ``max_communities`` (none above).
+        :data:`MAX_DOTS` (none above).
     streets : GeoSeries, optional
         Street lines (EPSG:4326) drawn thin and grey for context, not clickable.
     water : GeoDataFrame, optional
@@ -135,7 +135,7 @@ def circle_base_map(
         synthetic=synthetic,
         base_url=base_url,
     )
-    m.get_root().header.add_child(folium.Element(_THUMB_CSS))
+    m.get_root().header.add_child(folium.Element(_THUMB_CSS))  # type: ignore[attr-defined]
     _add_context(
         m,
         water=water,
@@ -143,7 +143,6 @@ def circle_base_map(
         communities=communities,
         basemap=b,
         lang=lang,
-        max_communities=max_communities,
     )
     items = [LegendItem(t("circle.place", lang), PLACE_COLOR, "circle")]
     items += [
@@ -168,7 +167,6 @@ def _add_context(
     communities: gpd.GeoDataFrame | None,
     basemap: Basemap,
     lang: str,
-    max_communities: int,
 ) -> None:
     """Water, streets (one multi-line feature) and community dots on ``parent``."""
     if water is not None and len(water):
@@ -194,7 +192,7 @@ def _add_context(
             style_function=lambda _f: {"color": STREET_COLOR, "weight": 1.5, "opacity": 0.9},
             interactive=False,
         ).add_to(parent)
-    if communities is not None and 0 < len(communities) <= max_communities:
+    if communities is not None and 0 < len(communities) <= MAX_DOTS:
         g = gpd.GeoDataFrame(
             {"_name": communities["name"].astype(str).to_numpy()},
             geometry=communities.geometry.values,
@@ -243,7 +241,6 @@ def circle_layers(
     streets: gpd.GeoSeries | None = None,
     communities: gpd.GeoDataFrame | None = None,
     lang: str = "zh",
-    max_communities: int = 3000,
 ) -> folium.FeatureGroup:
     """The place's layers, as one feature group for the base map ``m``: the 5/10/15-minute
     areas, the nearest amenities (green within their threshold, orange beyond), the place, and
@@ -264,7 +261,6 @@ def circle_layers(
         communities=communities,
         basemap=b,
         lang=lang,
-        max_communities=max_communities,
     )
     for minutes, geom in zip(circle.areas["minutes"], circle.areas.geometry, strict=True):
         add_area(
@@ -335,10 +331,10 @@ def circle_map(circle: PlaceCircle | None, *, standard: CircleStandard, **kwargs
     a standalone HTML file. Keyword arguments are those of :func:`circle_base_map`; with a
     place, ``streets`` and ``communities`` are drawn around it only."""
     if circle is None:
-        return circle_base_map(standard=standard, **kwargs)
+        return circle_base_map(**kwargs)
     streets = kwargs.pop("streets", None)
     communities = kwargs.pop("communities", None)
-    m = circle_base_map(standard=standard, **kwargs)
+    m = circle_base_map(**kwargs)
     circle_layers(
         circle,
         m,

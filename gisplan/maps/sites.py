@@ -13,7 +13,7 @@ from gisplan.maps.basemaps import Basemap, display_layer
 
 # -- coverage --------------------------------------------------------------------------------
 def add_area(
-    m: folium.Map,
+    m: folium.Map | folium.FeatureGroup,
     area: gpd.GeoSeries | None,
     *,
     name: str,
@@ -27,7 +27,7 @@ def add_area(
     """
     if area is None or not len(area) or area.iloc[0].is_empty:
         return
-    b = basemap or m.gisplan_basemap  # type: ignore[attr-defined]
+    b = basemap or m.gisplan_basemap  # type: ignore[union-attr]
     shown = display_layer(gpd.GeoDataFrame(geometry=area), b)
     folium.GeoJson(
         to_feature_collection(shown, []),

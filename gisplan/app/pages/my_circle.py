@@ -7,6 +7,7 @@ shows it. No sign-in, no upload, nothing written.
 
 from __future__ import annotations
 
+import folium
 import streamlit as st
 
 from gisplan.access.place_circle import OutsideAreaError, PlaceCircle
@@ -23,11 +24,16 @@ from gisplan.app.widgets import basemap_control, basemap_key
 from gisplan.coords import gcj02_to_wgs84
 from gisplan.errors import InputError
 from gisplan.i18n import category_name, t
-from gisplan.maps.circle import circle_base_map, circle_layers, fmt_minutes, legend_text
+from gisplan.maps.circle import (
+    MAX_DOTS,
+    circle_base_map,
+    circle_layers,
+    fmt_minutes,
+    legend_text,
+)
 from gisplan.safetext import md_text
 
 PICK, PLACE, MAP, BAD = "circle_pick", "circle_place", "circle_map", "circle_bad_link"
-MAX_DOTS = 3000  # community dots drawn on the whole map up to this many, else around the place
 
 # Phone first: thumb-sized widgets (>= 44 px), a compact title, no horizontal scrolling.
 st.html(
@@ -49,12 +55,12 @@ basemap = basemap_control("circle_basemap")
 
 # First run of this page in the session: the place named in the URL.
 if PLACE not in st.session_state:
-    place, bad = place_from_params(st.query_params)
-    if place is not None and place.is_community and place.community_id not in labels:
-        place, bad = None, "c"
-    st.session_state[PLACE] = place
+    linked, bad = place_from_params(st.query_params)
+    if linked is not None and linked.is_community and linked.community_id not in labels:
+        linked, bad = None, "c"
+    st.session_state[PLACE] = linked
     st.session_state[BAD] = bad
-    st.session_state[PICK] = place.community_id if place is not None else None
+    st.session_state[PICK] = linked.community_id if linked is not None else None
 
 
 def _picked() -> None:
@@ -98,11 +104,10 @@ circle: PlaceCircle | None = None
 if place is not None:
     st.query_params.from_dict(place_params(place))
     try:
-        circle = (
-            finder.from_community(place.community_id)
-            if place.is_community
-            else finder.from_lonlat(place.lon, place.lat)
-        )
+        if place.community_id is not None:
+            circle = finder.from_community(place.community_id)
+        elif place.lon is not None and place.lat is not None:
+            circle = finder.from_lonlat(place.lon, place.lat)
     except OutsideAreaError:
         st.warning(t("circle.outside_area"))
     except InputError:
@@ -246,8 +251,7 @@ with left:
     city_streets = finder.street_lines(None) if circle is None else None
     few_communities = len(dataset.communities) <= MAX_DOTS
     try:
-        m = circle_base_map(
-            standard=standard,
+        m: folium.Map = circle_base_map(
             communities=dataset.communities if few_communities else None,
             streets=city_streets,
             water=dataset.extras.get("rivers"),
@@ -257,12 +261,10 @@ with left:
             synthetic=dataset.synthetic,
             attribution=dataset.attribution,
             lang=lg,
-            max_communities=MAX_DOTS,
         )
     except Exception as exc:  # noqa: BLE001 - e.g. a basemap key missing
         st.error(str(exc))
-        m = None
-    if m is not None:
+    else:
         layers = None
         if circle is not None:
             layers = circle_layers(
@@ -272,7 +274,6 @@ with left:
                 streets=finder.street_lines(circle),
                 communities=None if few_communities else dataset.communities,
                 lang=lg,
-                max_communities=MAX_DOTS,
             )
         st_folium(
             m,
