@@ -17,7 +17,8 @@ from gisplan.crs import WGS84
 from gisplan.errors import InputError
 from gisplan.network.graph import WalkNetwork
 from gisplan.network.snapping import snap_points
-from tests.test_walking import CRS, _random_network, _split_graph_distances
+from tests.helpers.networks import CRS, random_network
+from tests.test_walking import _split_graph_distances
 
 STD = default_standard()  # 4 km/h: 66.67 m per minute; 5/10/15 min; search bound 20 min
 MPM = STD.metres_per_minute
@@ -197,7 +198,7 @@ def test_nearest_features_walking_when_reached_else_straight(street):
 @given(seed=st.integers(0, 10_000), n=st.integers(3, 30), extra=st.integers(0, 40))
 def test_agrees_with_networkx_on_random_networks(seed, n, extra):
     rng = np.random.default_rng(seed)
-    net = _random_network(rng, n, extra)
+    net = random_network(rng, n, extra)
     cats = ["convenience_store", "wet_market", "supermarket"]
     xy = rng.uniform(0, 2000, size=(12, 2))
     pts = gpd.GeoSeries(shapely.points(xy), crs=CRS).to_crs(WGS84)
