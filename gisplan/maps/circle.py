@@ -32,7 +32,7 @@ from gisplan.access.place_circle import PlaceCircle
 from gisplan.catalogue import CircleStandard
 from gisplan.i18n import category_name, t
 from gisplan.maps.assets import DEFAULT_BASE_URL
-from gisplan.maps.base import _bounds, new_map, to_feature_collection
+from gisplan.maps.base import _bounds, _tooltip, new_map, to_feature_collection
 from gisplan.maps.basemaps import Basemap, display_layer, get_basemap
 from gisplan.maps.coverage import RIVER_COLOR
 from gisplan.maps.elements import Legend, LegendItem
@@ -207,7 +207,7 @@ def _add_context(
                 "fillColor": COMMUNITY_COLOR,
                 "fillOpacity": 0.8,
             },
-            tooltip=folium.GeoJsonTooltip(fields=["_name"], labels=False, localize=False),
+            tooltip=_tooltip(["_name"], [t("field.name", lang)]),
         ).add_to(parent)
 
 
@@ -296,11 +296,9 @@ def circle_layers(
                 "fillColor": f["properties"]["_color"],
                 "fillOpacity": 1.0,
             },
-            tooltip=folium.GeoJsonTooltip(
-                fields=["_name", "_category", "_minutes"],
-                aliases=[t("field.name", lang), t("field.category", lang), t("circle.walk", lang)],
-                sticky=False,
-                localize=False,
+            tooltip=_tooltip(
+                ["_name", "_category", "_minutes"],
+                [t("field.name", lang), t("field.category", lang), t("circle.walk", lang)],
             ),
         ).add_to(fg)
     here = gpd.GeoDataFrame(
@@ -317,7 +315,7 @@ def circle_layers(
             "fillColor": PLACE_COLOR,
             "fillOpacity": 1.0,
         },
-        tooltip=folium.GeoJsonTooltip(fields=["_name"], labels=False, localize=False),
+        tooltip=_tooltip(["_name"], [t("field.name", lang)]),
     ).add_to(fg)
     areas = display_layer(circle.areas, b)
     frame = [areas] if not areas.geometry.is_empty.all() else []
