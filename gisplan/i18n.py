@@ -319,6 +319,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sc.chosen": ("优化选址", "Chosen"),
     "sc.hand_placed": ("手动选址", "Hand-placed"),
     "sc.updated_utc": ("更新时间（UTC）", "Updated (UTC)"),
+    "sc.updated_local": ("更新时间（北京时间）", "Updated (Beijing time, UTC+8)"),
     "sc.deleted_scenario_v0": ("已删除方案“{v0}”。", "Deleted scenario '{v0}'."),
     "sc.scenario_was_made_dataset": (
         "此方案基于数据集“{v0}”制作，当前打开的是“{v1}”：其结果与选址不对应当前数据。可在侧栏切换数据集。",

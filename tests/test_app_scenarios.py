@@ -6,6 +6,7 @@ Scenarios are saved here through the store API into a temporary SQLite database
 
 from __future__ import annotations
 
+import datetime
 import json
 from pathlib import Path
 
@@ -50,7 +51,13 @@ def record(name: str, after: float, n_manual: int) -> ScenarioRecord:
 
 @pytest.fixture()
 def db(monkeypatch, tmp_path):
-    table = {"li": {"password_hash": hash_password("pw-li", rounds=4), "role": "official"}}
+    table = {
+        "li": {
+            "password_hash": hash_password("pw-li", rounds=4),
+            "role": "official",
+            "display_name": "李处",
+        }
+    }
     monkeypatch.setenv("GISPLAN_USERS", json.dumps(table))
     monkeypatch.delenv("GISPLAN_USERS_FILE", raising=False)
     url = f"sqlite:///{tmp_path / 'plans.db'}"
@@ -112,6 +119,13 @@ def test_official_lists_compares_exports_and_deletes(db):
     sign_in(at, "li", "pw-li")
     listing = [d.value for d in at.dataframe if "手动选址" in d.value.columns][0]
     assert list(listing["名称"]) == sorted(NAMES)
+    # the author by display name, the time in Ningbo's local time (UTC+8)
+    assert set(listing["作者"]) == {"李处"}
+    stored = {s.name: s.updated_at for s in db.list(PLANNER)}
+    for name, shown in zip(listing["名称"], listing["更新时间（北京时间）"], strict=True):
+        utc = stored[name]
+        utc = utc if utc.tzinfo else utc.replace(tzinfo=datetime.UTC)
+        assert shown == (utc + datetime.timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
     assert dict(zip(listing["名称"], listing["手动选址"], strict=True)) == {
         NAMES[0]: 0,
         NAMES[1]: 1,

@@ -59,7 +59,7 @@ def _swatch(item: LegendItem) -> str:
     elif item.kind == "dashed":
         inner = (
             f"display:inline-block;width:16px;height:11px;border:2px dashed {c};"
-            f"background:{c}33;vertical-align:middle;"
+            "background:rgba(255,255,255,0.4);vertical-align:middle;"
         )
     elif item.kind == "circle":
         inner = (

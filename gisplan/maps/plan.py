@@ -355,7 +355,7 @@ def plan_map(
             "fill",
             0.0,
         ),
-        LegendItem(t("layer.counties", lang), COUNTY_COLOR, "line"),
+        LegendItem(t("layer.counties", lang), COUNTY_COLOR, "dashed"),  # as drawn: dashed
     ]
     if places is not None and len(places):
         items.append(LegendItem(t("layer.osm_places", lang), OSM_PLACE_COLOR, "circle"))

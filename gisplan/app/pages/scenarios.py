@@ -14,7 +14,7 @@ import folium
 import pandas as pd
 import streamlit as st
 
-from gisplan.app.auth import require_ui, scenario_store, show_store_error
+from gisplan.app.auth import configured_users, require_ui, scenario_store, show_store_error
 from gisplan.app.state import current_dataset, lang
 from gisplan.app.widgets import show_map
 from gisplan.catalogue import default_standard
@@ -84,14 +84,34 @@ HEADERS = {
     "difference": t("sc.difference"),
 }
 
+
+def author_name(username: str) -> str:
+    """The author's display name (the username when the user is no longer configured)."""
+    try:
+        cred = configured_users().get(username)
+    except GisplanError:
+        cred = None
+    return cred.user().display_name if cred is not None and cred.user().display_name else username
+
+
+def local_time(when) -> str:
+    """A stored time (UTC) as local time in Ningbo (Asia/Shanghai, UTC+8)."""
+    from datetime import UTC
+    from zoneinfo import ZoneInfo
+
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+
+
 listing = pd.DataFrame(
     {
         t("field.name"): names,
-        t("sc.author"): [s.author for s in summaries],
+        t("sc.author"): [author_name(s.author) for s in summaries],
         t("field.category"): [cat_label(s.category) for s in summaries],
         t("sc.chosen"): [s.n_chosen for s in summaries],
         t("sc.hand_placed"): [s.n_manual for s in summaries],
-        t("sc.updated_utc"): [s.updated_at.strftime("%Y-%m-%d %H:%M") for s in summaries],
+        t("sc.updated_local"): [local_time(s.updated_at) for s in summaries],
     }
 )
 st.dataframe(listing, hide_index=True, key="scenario_list")
