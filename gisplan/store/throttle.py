@@ -57,6 +57,7 @@ FORGET_AFTER_S = 3600.0
 #: Environment variable naming the CLI's state file.
 STATE_ENV_VAR = ENV_SIGNIN_STATE
 _MAX_KEYS = 10_000
+_CLI_HANDLER = "gisplan-cli-signin-log"
 
 
 def delay_after(failures: int) -> float:
@@ -227,7 +228,7 @@ def cli_throttle() -> SignInThrottle:
     where the command already prints its one error line).
     """
     path = _cli_state_path()
-    for old in [h for h in log.handlers if getattr(h, "_gisplan_cli", False)]:
+    for old in [h for h in log.handlers if h.get_name() == _CLI_HANDLER]:
         log.removeHandler(old)
         old.close()
     handler: logging.Handler
@@ -237,6 +238,6 @@ def cli_throttle() -> SignInThrottle:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     except OSError:
         handler = logging.NullHandler()  # nowhere to write: still no noise on the terminal
-    handler._gisplan_cli = True  # type: ignore[attr-defined]
+    handler.set_name(_CLI_HANDLER)  # the handler this function owns (replaced next time)
     log.addHandler(handler)
     return SignInThrottle(path)
