@@ -276,3 +276,57 @@ def test_planner_uploads_hostile_communities_and_hovers_them(chromium, app_cache
         _assert_no_html_from_data(page.main_frame)
     assert fired == [], fired
     assert page.offline.blocked == [], page.offline.blocked
+
+
+def test_another_visitor_is_served_while_a_hostile_upload_is_read(
+    chromium, app_cache_dir, tmp_path
+):
+    """The zip bomb, with its size limits raised so that it is really read, keeps a worker busy
+    (expanding 160 MB, then GDAL on 10 million points, until the memory or time limit); meanwhile
+    a visitor in another session loads the public map completely, before the upload's refusal
+    arrives, and the planner's page shows the refusal in words.
+    """
+    import time
+
+    from tests import hostile_files as hf
+    from tests.test_browser import _map_frame
+
+    bomb = hf.zip_bomb_shapefile(tmp_path)
+    env = {
+        "GISPLAN_CACHE_DIR": str(app_cache_dir),
+        "GISPLAN_USERS": json.dumps(_users()),
+        "GISPLAN_USERS_FILE": "",
+        "GISPLAN_DB": f"sqlite:///{tmp_path / 'plans.db'}",
+        "GISPLAN_UPLOAD_MAX_ZIP_RATIO": "1000000",
+        "GISPLAN_UPLOAD_MAX_UNCOMPRESSED_MB": "1000",
+        "GISPLAN_UPLOAD_TIME_S": "45",
+    }
+    with run_streamlit(env, log_name="hostile-busy") as url:
+        with offline_context(chromium, url) as visitor:
+            visitor.goto(url)  # warm the server: the demo data is built once
+            _map_frame(visitor)
+            _idle(visitor, 120_000)
+        with offline_context(chromium, url) as page, offline_context(chromium, url) as visitor:
+            page.goto(url + "upload")
+            _sign_in(page, PLANNER)
+            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bomb))
+            _idle(page)
+            page.get_by_role("button", name=t("up.apply", "zh")).click()
+            t_upload = time.perf_counter()
+            page.wait_for_timeout(1500)  # the worker is expanding the archive
+            visitor.goto(url)
+            _, content = _map_frame(visitor)
+            _wait_drawn(content)
+            _idle(visitor, 120_000)
+            visitor_done = time.perf_counter()
+            error = page.locator('[data-testid="stAlertContentError"]').first
+            assert error.count() == 0 or not error.is_visible(), "refused before the visitor"
+            error.wait_for(timeout=120_000)
+            refused = time.perf_counter()
+            text = " ".join(error.inner_text().split())
+    assert "bomb.zip" in text and ("memory limit" in text or "limit" in text), text
+    assert "Traceback" not in text
+    print(
+        f"visitor's page loaded {visitor_done - t_upload:.1f} s after the upload started; "
+        f"upload refused after {refused - t_upload:.1f} s: {text[:120]}"
+    )

@@ -176,3 +176,19 @@ def test_a_multi_layer_reader_returns_every_table(tmp_path, monkeypatch):
     # The same two-layer file is refused for a single-layer kind.
     with pytest.raises(InputError, match="the file has 2 layers"):
         _read(path)
+
+
+def test_nan_coordinates_and_deep_nesting_are_refused_by_the_worker(tmp_path):
+    with pytest.raises(InputError, match="not finite") as err:
+        _read(hf.nan_geojson(tmp_path))
+    assert err.value.row == 1 and "nan.geojson" in str(err.value)
+    with pytest.raises(InputError, match="nested more than 64 levels"):
+        _read(hf.deep_geojson(tmp_path))
+
+
+def test_utf16_csv_without_bom_is_read_by_the_worker(tmp_path):
+    text = "id,名称,人口,lon,lat\n1,鼓楼小区,1200,121.55,29.87\n2,天一小区,800,121.56,29.88\n"
+    path = tmp_path / "c.csv"
+    path.write_bytes(text.encode("utf-16-le"))
+    got = _read(path, crs="wgs84")
+    assert list(got.gdf["name"]) == ["鼓楼小区", "天一小区"]
