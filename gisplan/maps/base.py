@@ -248,10 +248,13 @@ class _RefitOnResize(MacroElement):
         self.bounds = bounds
 
 
-def _tooltip(fields: Sequence[str], aliases: Sequence[str]) -> folium.GeoJsonTooltip:
+def _tooltip(
+    fields: Sequence[str], aliases: Sequence[str], *, labels: bool = True
+) -> folium.GeoJsonTooltip:
     return folium.GeoJsonTooltip(
         fields=[html_text(f) for f in fields],  # the keys to_feature_collection wrote
         aliases=[html_text(a) for a in aliases],
+        labels=labels,
         sticky=True,
         localize=False,
     )

@@ -175,14 +175,12 @@ def multipoint_layer(points: gpd.GeoDataFrame, *, color: str, tooltip: str) -> f
     Coordinates rounded to 5 decimals (about 1 m); every circle has the same colour and the
     same tooltip (e.g. the category name).  For tens of thousands of points at city scale.
     """
+    from gisplan.maps.base import _tooltip, to_feature_collection
+
     xy = np.round(np.column_stack([points.geometry.x, points.geometry.y]), 5)
-    feature = {
-        "type": "Feature",
-        "properties": {"_label": tooltip},
-        "geometry": {"type": "MultiPoint", "coordinates": xy.tolist()},
-    }
+    one = gpd.GeoDataFrame({"_label": [tooltip]}, geometry=[shapely.MultiPoint(xy)])
     return folium.GeoJson(
-        {"type": "FeatureCollection", "features": [feature]},
+        to_feature_collection(one, ["_label"]),
         marker=folium.CircleMarker(radius=3.5, weight=1, fill=True),
         style_function=lambda _f, c=color: {
             "color": "#ffffff",
@@ -191,7 +189,7 @@ def multipoint_layer(points: gpd.GeoDataFrame, *, color: str, tooltip: str) -> f
             "fillOpacity": 1.0,
             "radius": 3.5,
         },
-        tooltip=folium.GeoJsonTooltip(fields=["_label"], labels=False),
+        tooltip=_tooltip(["_label"], ["_label"], labels=False),
     )
 
 
