@@ -155,3 +155,28 @@ def test_pinyin_initials_and_url_parsing():
     assert place_from_params({"at": "inf,1"}) == (None, "at")
     assert place_from_params({}) == (None, None)
     assert np.isfinite(place_from_params({"at": " 121.5 , 29.8 "})[0].lat)
+
+
+def test_a_real_dataset_shows_its_date_and_source_on_the_cards(monkeypatch):
+    """On data that is not synthetic, every card names the data, its date and its source."""
+    from dataclasses import replace
+
+    from gisplan.analysis import DataSource
+    from gisplan.app import state
+
+    real = replace(
+        app_support.demo(),
+        name="宁波测试数据 Ningbo test data",
+        synthetic=False,
+        sources=(
+            DataSource(kind="osm", name="OpenStreetMap extract ningbo.osm.pbf", date="2026-10-01"),
+            DataSource(kind="poi", name="Amap POI export", date="2026-09-15"),
+        ),
+    )
+    monkeypatch.setattr(state, "current_dataset", lambda: ("real-test", real))
+    at = open_page(c="C0100")
+    shown = texts(at).replace("\\", "")  # names are Markdown-escaped text
+    assert "示例数据（合成）" not in shown
+    note = "数据：宁波测试数据 Ningbo test data（2026-09-15, 2026-10-01）"
+    assert shown.count(note) >= 3, shown
+    assert "OpenStreetMap extract ningbo.osm.pbf; Amap POI export" in shown

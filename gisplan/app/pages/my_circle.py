@@ -120,14 +120,13 @@ def data_note() -> str:
     """Where the figures come from, said on every card (a card may be screenshotted alone)."""
     if dataset.synthetic:
         return t("circle.synthetic")
-    sources = getattr(dataset, "sources", ()) or ()
-    dates = sorted({s.date for s in sources if getattr(s, "date", "")})
-    names = [s.name for s in sources if getattr(s, "name", "")]
+    dates = sorted({s.date for s in dataset.sources if s.date})
+    names = [s.name for s in dataset.sources if s.name]
     return t(
         "circle.data_real",
-        name=dataset.name,
-        date=", ".join(dates) or t("circle.date_unknown"),
-        source="; ".join(names) or dataset.attribution or "—",
+        name=md_text(dataset.name),
+        date=md_text(", ".join(dates)) or t("circle.date_unknown"),
+        source=md_text("; ".join(names) or dataset.attribution or "—"),
     )
 
 
