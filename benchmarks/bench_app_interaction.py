@@ -82,7 +82,10 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--small", action="store_true", help="3 repetitions (tasks.py bench --small)")
     args = ap.parse_args()
+    if args.small:
+        args.repeat = min(args.repeat, 3)
     if not Path(CHROMIUM).exists():
         print(f"bench_app_interaction: Chromium not found at {CHROMIUM}; skipped")
         return
