@@ -254,3 +254,17 @@ def test_siting_page_diamonds_and_areas_escape_their_text():
     area = gpd.GeoSeries([shapely.Point(121.55, 29.87).buffer(0.002)], crs=WGS84)
     area_layer(area, name=_hostile(2), color="#556b2f").add_to(m)
     _assert_inert(_as_scripts_see_it(m), [_hostile(i) for i in range(len(HOSTILE_NAMES))])
+
+
+def test_scenario_report_html_escapes_names():
+    """Already right before issue 8 (kept): the exported report escapes every name."""
+    from gisplan.store import ScenarioRecord
+    from gisplan.store.export import report_html
+
+    sites = _sites().drop(columns=["id"])
+    record = ScenarioRecord(
+        name=_hostile(1), category="supermarket", params={"note": _hostile(2)}, sites=sites
+    )
+    page = report_html(record)
+    _assert_inert(page, [_hostile(i) for i in (0, 1, 3, 4)])
+    assert "<script>alert" not in page and "<img src=x" not in page
