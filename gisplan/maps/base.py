@@ -129,8 +129,17 @@ def new_map(
     if texts:
         Attribution(texts).add_to(m)
     _Background(_BACKGROUND if not b.online else "#ffffff").add_to(m)
+    # Popups: field names on one line (Chinese labels wrapped one character per line), and
+    # never taller than the map (long popups scroll instead of hiding under the legend).
+    m.get_root().header.add_child(folium.Element(_POPUP_STYLE), name="gisplan_popup_style")
     m.gisplan_basemap = b  # type: ignore[attr-defined]
     return localize(m, base_url)
+
+
+_POPUP_STYLE = (
+    "<style>.leaflet-popup-content th{white-space:nowrap;padding-right:8px;vertical-align:top}"
+    ".leaflet-popup-content{max-height:240px;overflow-y:auto}</style>"
+)
 
 
 class _Background(MacroElement):
