@@ -41,6 +41,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop_process(proc: subprocess.Popen) -> None:
+    """Terminate a server process, killing it when it has not exited after 15 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 def wait_healthy(url: str, proc: subprocess.Popen, timeout_s: float) -> None:
     """Wait until the Streamlit server at ``url`` answers its health check.
 
@@ -112,11 +121,7 @@ def run_streamlit(
         wait_healthy(url, proc, 90)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
         if log is not subprocess.DEVNULL:
             log.close()
 

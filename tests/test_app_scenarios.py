@@ -17,6 +17,8 @@ import shapely
 from streamlit.testing.v1 import AppTest
 
 from gisplan.store import ScenarioRecord, ScenarioStore, User, engine_from_env, hash_password
+from tests.helpers.app import open_page as open_app_page
+from tests.helpers.app import sign_in
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "gisplan" / "app" / "pages" / "scenarios.py")
@@ -69,18 +71,7 @@ def db(monkeypatch, tmp_path):
 
 
 def open_page() -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=TIMEOUT)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def sign_in(at: AppTest, username: str, password: str) -> AppTest:
-    at.sidebar.text_input[0].input(username)
-    at.sidebar.text_input[1].input(password)
-    [b for b in at.sidebar.button if b.label == "登录"][0].click().run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_app_page(PAGE, TIMEOUT)
 
 
 def shown_text(at: AppTest) -> str:

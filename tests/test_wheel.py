@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, _free_port, offline_context, wait_healthy
+from tests.conftest import ROOT, _free_port, offline_context, stop_process, wait_healthy
 
 pytestmark = pytest.mark.slow
 
@@ -152,8 +152,4 @@ def test_installed_gisplan_app_serves_the_plan_map(installed, chromium):
             assert not page.offline.blocked
             assert page.get_by_text("Traceback").count() == 0
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
