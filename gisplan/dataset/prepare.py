@@ -46,9 +46,9 @@ Say = Callable[[str], None]
 POI_SOURCE_OF_CRS = {"gcj02": "amap", "bd09": "baidu", "wgs84": "user", "cgcs2000": "user"}
 #: Throughput used for the ETA of reading an OSM file (MB of file per second), from
 #: ``benchmarks/bench_prepare.py`` on the shared 2-core development machine (pyrosm: 6.9 MB
-#: synthetic city in 168 s).  Synthetic extracts pack more nodes per MB than real ones, so
+#: synthetic city in 168 s; streaming: 60 MB synthetic province in 844 s).  Synthetic extracts pack more nodes per MB than real ones, so
 #: on real files the ETA errs long; it is printed as an estimate.
-OSM_READ_MB_PER_S = {"pbf": 0.05, "stream": 0.2, "xml": 0.5, "gpkg": 5.0}
+OSM_READ_MB_PER_S = {"pbf": 0.05, "stream": 0.07, "xml": 0.5, "gpkg": 5.0}
 
 #: Rows per second written to the GeoPackage (ETA of the write stage; same benchmark).
 _WRITE_ROWS_PER_S = 45_000
