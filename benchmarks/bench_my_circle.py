@@ -183,6 +183,14 @@ def browser_figures(
     page.get_by_text("请先选择小区").wait_for(timeout=600_000)
     page.locator(MAP_IFRAME).first.wait_for(timeout=600_000)
     print(f"  {label}: first page load (server warm) {time.perf_counter() - t0:.2f} s")
+    # the script finished, and no sidebar drawn over the page (a phone shows it as an overlay)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=600_000
+    )
+    sidebar = page.locator('[data-testid="stSidebar"][aria-expanded="true"]')
+    if phone and sidebar.count():
+        page.get_by_test_id("stSidebarCollapseButton").click()
+        page.wait_for_timeout(800)
     picks, taps, cards = [], [], []
     for k in range(repeat):
         name = names[k % len(names)]
