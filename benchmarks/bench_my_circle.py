@@ -164,7 +164,14 @@ def _mark_map(page) -> None:
 
 
 def browser_figures(
-    label: str, browser, url: str, names: list[str], repeat: int, *, phone: bool
+    label: str,
+    browser,
+    url: str,
+    names: list[str],
+    repeat: int,
+    *,
+    phone: bool,
+    path: str = "my-circle",
 ) -> None:
     """Seconds from choosing a community (search box) or tapping the map to the drawn result.
 
@@ -179,7 +186,7 @@ def browser_figures(
     context.route("**/*", Offline())
     page = context.new_page()
     t0 = time.perf_counter()
-    page.goto(url + "my-circle")
+    page.goto(url + path)
     page.get_by_text("请先选择小区").wait_for(timeout=600_000)
     page.locator(MAP_IFRAME).first.wait_for(timeout=600_000)
     print(f"  {label}: first page load (server warm) {time.perf_counter() - t0:.2f} s")
@@ -316,7 +323,7 @@ def main() -> None:
             ) as url:
                 for phone in (True, False):
                     browser_figures(
-                        "grid city", browser, url, city_names[1:], args.repeat, phone=phone
+                        "grid city", browser, url, city_names[1:], args.repeat, phone=phone, path=""
                     )
         browser.close()
 
