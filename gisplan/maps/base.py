@@ -131,7 +131,9 @@ def new_map(
     _Background(_BACKGROUND if not b.online else "#ffffff").add_to(m)
     # Popups: field names on one line (Chinese labels wrapped one character per line), and
     # never taller than the map (long popups scroll instead of hiding under the legend).
-    m.get_root().header.add_child(folium.Element(_POPUP_STYLE), name="gisplan_popup_style")
+    root = m.get_root()
+    assert isinstance(root, folium.Figure)  # a folium.Map's root is always its Figure
+    root.header.add_child(folium.Element(_POPUP_STYLE), name="gisplan_popup_style")
     m.gisplan_basemap = b  # type: ignore[attr-defined]
     return localize(m, base_url)
 
