@@ -15,15 +15,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import sysconfig
+import time
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, _free_port, offline_context, stop_process, wait_healthy
+from tests.conftest import ROOT, _free_port, offline_context, wait_healthy
 
 pytestmark = pytest.mark.slow
 
@@ -139,6 +141,8 @@ def test_installed_gisplan_app_serves_the_plan_map(installed, chromium):
         env=installed["env"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        # `gisplan app` runs the server as a child process: stop the whole group afterwards.
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -152,4 +156,17 @@ def test_installed_gisplan_app_serves_the_plan_map(installed, chromium):
             assert not page.offline.blocked
             assert page.get_by_text("Traceback").count() == 0
     finally:
-        stop_process(proc)
+        _stop_group(proc)
+
+
+def _stop_group(proc: subprocess.Popen) -> None:
+    """Stop ``gisplan app`` and the server it started (same process group)."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=15)
+        time.sleep(2)  # the child server shuts down after its parent
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:  # the whole group has exited
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
