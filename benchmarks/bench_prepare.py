@@ -198,6 +198,7 @@ def run_prepare(
         communities_crs="wgs84",
         circles=inputs["circles"] if with_extras else None,
         name="benchmark city (synthetic)",
+        synthetic=True,
         reader=reader,
         progress=say,
     )

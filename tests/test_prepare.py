@@ -333,3 +333,15 @@ def test_residential_polygons_without_buildings_become_demand(base):
     bld = ext.residential.to_crs(ext.crs)
     holding = areas[areas.geometry.apply(lambda g: bld.intersects(g).any())]
     assert len(holding) > 0 and not set(holding.index) & set(units["id"].str.split("#").str[0])
+
+
+def test_a_dataset_built_from_generated_inputs_stays_labelled_synthetic(tmp_path):
+    """Benchmarks prepare generated extracts: the flag survives write -> open, so pages label it."""
+    from gisplan.dataset.prepare import prepare_dataset
+
+    out = tmp_path / "gen.gpkg"
+    ds, _ = prepare_dataset(osm=HELSINKI, out=out, name="generated city", synthetic=True)
+    assert ds.synthetic
+    assert open_dataset(out).synthetic
+    real, _ = prepare_dataset(osm=HELSINKI, out=tmp_path / "real.gpkg")
+    assert not open_dataset(tmp_path / "real.gpkg").synthetic and not real.synthetic

@@ -267,6 +267,7 @@ def prepare_dataset(
     persons_per_household: float | None = None,
     calibrate_to: str | os.PathLike | bool | None = None,
     reader: str = "auto",
+    synthetic: bool = False,
     progress: Say | None = None,
 ) -> tuple[Dataset, dict]:
     """Build a prepared dataset from the given files and write it to ``out`` (GeoPackage).
@@ -276,6 +277,8 @@ def prepare_dataset(
     pair, population methods, calibration factors.  ``calibrate_to=True`` uses the packaged
     census table (:data:`gisplan.dataset.population.CENSUS_TABLE`), a path another table.
     ``reader`` chooses the OSM reader (:func:`gisplan.io.osm.read_osm_file`).
+    ``synthetic=True`` marks a dataset built from generated inputs (benchmarks, tests), so
+    every page and export labels it synthetic.
     """
     from gisplan.dataset import population as popmod
     from gisplan.dataset.merge import merge_amenities
@@ -505,7 +508,7 @@ def prepare_dataset(
         communities=comm,
         amenities=amenities,
         name=name or f"OpenStreetMap {osm.name}" + (f" — {clip}" if clip else ""),
-        synthetic=False,
+        synthetic=synthetic,
         attribution="; ".join(
             dict.fromkeys([OSM_ATTRIBUTION, *(s.attribution for s in sources[1:] if s.attribution)])
         ),
