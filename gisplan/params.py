@@ -27,6 +27,7 @@ __all__ = [
     "SPACING_M",
     "SITES_K",
     "TIME_LIMIT_S",
+    "point_lonlat",
 ]
 
 
@@ -108,3 +109,31 @@ SPACING_M = Bound("grid_spacing", 5.0, 5000.0, "m", "100", label="candidate spac
 SITES_K = Bound("k", 1, 1000, "sites", "5", integer=True)
 #: Time limit of the exact solver (seconds).
 TIME_LIMIT_S = Bound("time_limit", 1.0, 3600.0, "s", "60", label="solver time limit")
+
+
+def point_lonlat(lon: Any, lat: Any) -> tuple[float, float]:
+    """One clicked or typed place as finite WGS-84 degrees ``(lon, lat)`` (EPSG:4326).
+
+    The one rule for a single point given by a user (a what-if click, a resident's tap, a
+    shared link): both must be numbers, finite, longitude within ±180° and latitude within ±90°.
+
+    Raises
+    ------
+    InputError
+        Naming the ``lon/lat`` field, for values that are not numbers or not degrees.
+    """
+    try:
+        x, y = float(lon), float(lat)
+    except (TypeError, ValueError):
+        raise InputError(
+            "the coordinates are not numbers",
+            field="lon/lat",
+            hint="give longitude and latitude in degrees (WGS-84)",
+        ) from None
+    if not (math.isfinite(x) and math.isfinite(y) and -180 <= x <= 180 and -90 <= y <= 90):
+        raise InputError(
+            f"({x}, {y}) is not a longitude/latitude",
+            field="lon/lat",
+            hint="give degrees in WGS-84, longitude first",
+        )
+    return x, y

@@ -376,6 +376,25 @@ def test_file_candidates_validation(city):
 # -- what-if ---------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("lon", "lat", "message"),
+    [
+        ("east", 29.8, "not numbers"),
+        (None, 29.8, "not numbers"),
+        (float("nan"), 29.8, "not a longitude"),
+        (121.5, float("inf"), "not a longitude"),
+        (29.8, 121.5, "not a longitude"),  # swapped: latitude beyond 90°
+        (181.0, 29.8, "not a longitude"),
+    ],
+)
+def test_what_if_refuses_a_place_that_is_not_degrees(city, lon, lat, message):
+    """One rule for a clicked or typed place (params.point_lonlat), shared with the residents' page."""
+    *_, std, model = city
+    with pytest.raises(InputError, match=message) as err:
+        what_if(model, std, "supermarket", lon, lat)
+    assert err.value.field == "lon/lat"
+
+
 @pytest.mark.parametrize("seed", range(5))
 def test_what_if_equals_full_recomputation(city, seed):
     net, comm, amen, std, model = city

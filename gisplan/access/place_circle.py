@@ -49,6 +49,7 @@ from gisplan.catalogue import CircleStandard
 from gisplan.crs import WGS84
 from gisplan.errors import InputError
 from gisplan.network.snapping import Barriers, Snapped, prepare_barriers, snap_points
+from gisplan.params import point_lonlat
 
 __all__ = [
     "RINGS_MIN",
@@ -295,20 +296,7 @@ class CircleFinder:
             The point lies outside the dataset's area.
         """
         t0 = time.perf_counter()
-        try:
-            lon, lat = float(lon), float(lat)
-        except (TypeError, ValueError):
-            raise InputError(
-                "the coordinates are not numbers",
-                field="lon/lat",
-                hint="give longitude and latitude in degrees (WGS-84)",
-            ) from None
-        if not (np.isfinite(lon) and np.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
-            raise InputError(
-                f"({lon}, {lat}) is not a longitude/latitude",
-                field="lon/lat",
-                hint="give degrees in WGS-84, longitude first",
-            )
+        lon, lat = point_lonlat(lon, lat)
         if not self._area.contains(shapely.Point(lon, lat)):
             raise OutsideAreaError(
                 f"({lon:.5f}, {lat:.5f}) lies outside the area of this dataset",

@@ -22,6 +22,7 @@ from gisplan.access.walking import nearest_source_distances, node_distances
 from gisplan.catalogue import CircleStandard
 from gisplan.crs import WGS84
 from gisplan.errors import InputError
+from gisplan.params import point_lonlat
 from gisplan.siting.plan import _check_category, met_matrix, threshold_m
 
 __all__ = ["WhatIf", "what_if"]
@@ -134,20 +135,7 @@ def what_if(
     t0 = time.perf_counter()
     planning_area = area
     _check_category(model, standard, category)
-    try:
-        lon, lat = float(lon), float(lat)
-    except (TypeError, ValueError):
-        raise InputError(
-            "the coordinates are not numbers",
-            field="lon/lat",
-            hint="give longitude and latitude in degrees (WGS-84)",
-        ) from None
-    if not (np.isfinite(lon) and np.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
-        raise InputError(
-            f"({lon}, {lat}) is not a longitude/latitude",
-            field="lon/lat",
-            hint="give degrees in WGS-84, longitude first",
-        )
+    lon, lat = point_lonlat(lon, lat)
     net = model.network
     site = model.snap(
         gpd.GeoSeries([shapely.Point(lon, lat)], crs=WGS84),
