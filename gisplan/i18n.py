@@ -152,6 +152,14 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{complete} of {total} circles complete (≥{level} of residents meet the whole standard)",
     ),
     "target.from_layer": ("来自图层", "from layer"),
+    "source.embedded:pedestrian_streets": (
+        "内置步行街图层（据《宁波市商贸发展“十四五”规划》，位置近似）",
+        "built-in pedestrian-street layer (Ningbo commerce plan 2021–2025; approximate positions)",
+    ),
+    "source.embedded:business_districts": (
+        "内置商圈图层（据《宁波市商贸发展“十四五”规划》，范围示意）",
+        "built-in business-district layer (Ningbo commerce plan 2021–2025; schematic extents)",
+    ),
     "target.note_streets": (
         "仅统计内置图层中收录的步行街；规划未列出全部名单。",
         "Counts only the streets in the embedded layer; the plan does not list them all.",

@@ -120,7 +120,12 @@ def test_plan_page_loads_with_targets_from_the_layers(model):
     assert all(m.proto.color == m.proto.GRAY for m in synthetic_cards)  # never green
     captions = shown(" ".join(c.value for c in at.caption))
     assert "没有生活圈（街道/社区）边界图层" in captions and "不以小区数代替" in captions
-    assert "示例数据（合成）" in captions and "data/geo/pedestrian_streets.geojson" in captions
+    assert (
+        "示例数据（合成）" in captions
+        and "内置步行街图层" in captions
+        and "内置商圈图层" in captions
+    )
+    assert "data/geo" not in captions and ".geojson" not in captions  # sources by title, not path
 
 
 def test_coverage_page_lowering_the_store_threshold_lowers_coverage(model):

@@ -268,7 +268,7 @@ def test_plan_progress_counts_from_the_layers(plan_layers):
     assert got["circles"].value is None and not got["circles"].available
     assert got["circles"].target == 50 and not got["circles"].met
     assert got["circles"].text() == "— / 50+" and got["circles"].value_text() == "—"
-    assert got["streets_high"].layer.endswith("pedestrian_streets.geojson")
+    assert got["streets_high"].layer == "embedded:pedestrian_streets"
 
 
 def test_plan_progress_counts_complete_circles_of_the_circles_layer(plan_layers):

@@ -21,6 +21,11 @@ import geopandas as gpd
 
 from gisplan.access.coverage import CIRCLE_TARGET, CoverageResult
 
+#: Source keys of the embedded plan layers behind the street and district cards; the app shows
+#: each as its source's title (i18n ``source.<key>``), never as a repository path.
+STREETS_LAYER = "embedded:pedestrian_streets"
+DISTRICTS_LAYER = "embedded:business_districts"
+
 __all__ = [
     "TargetProgress",
     "plan_progress",
@@ -122,21 +127,21 @@ def plan_progress(
             float(levels.isin(["national", "provincial"]).sum()),
             STREETS_HIGH_TARGET,
             False,
-            "data/geo/pedestrian_streets.geojson",
+            STREETS_LAYER,
         ),
         TargetProgress(
             "streets_municipal",
             float((levels == "municipal").sum()),
             STREETS_MUNICIPAL_TARGET,
             False,
-            "data/geo/pedestrian_streets.geojson",
+            STREETS_LAYER,
         ),
         TargetProgress(
             "districts",
             float(len(districts)),
             DISTRICTS_TARGET,
             False,
-            "data/geo/business_districts.geojson",
+            DISTRICTS_LAYER,
         ),
     ]
     if coverage is not None:

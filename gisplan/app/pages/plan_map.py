@@ -74,7 +74,9 @@ def show_target(col, p, *, synthetic: bool = False) -> None:
         if not p.available:
             st.caption(t("target.circles_na"))
         else:
-            st.caption(f"{t('target.from_layer')}: {md_text(p.layer)}")
+            # Embedded layers by their source's title; a dataset by its (user-given) name.
+            source = t(f"source.{p.layer}") if p.layer.startswith("embedded:") else p.layer
+            st.caption(f"{t('target.from_layer')}: {md_text(source)}")
 
 
 layer_cols = st.columns(3)
