@@ -7,7 +7,6 @@ the same checks against a PostgreSQL server.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import signal
 import sqlite3
@@ -148,13 +147,51 @@ def _concurrent_worker(url: str, worker: int, n_each: int, shared_every: int) ->
     return names
 
 
-def run_concurrent_saves(url: str, workers: int = 4, n_each: int = 20, shared_every: int = 4):
-    """Run the workers in separate processes (spawn) at the same time; return their names."""
-    ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(workers) as pool:
-        results = pool.starmap(
-            _concurrent_worker, [(url, w, n_each, shared_every) for w in range(workers)]
+_WORKER_SCRIPT = (
+    "import json, sys; sys.path.insert(0, sys.argv[1]);"
+    "from tests.test_store import _concurrent_worker;"
+    "print(json.dumps(_concurrent_worker(sys.argv[2], *map(int, sys.argv[3:]))))"
+)
+
+
+def run_concurrent_saves(
+    url: str, workers: int = 4, n_each: int = 20, shared_every: int = 4, timeout_s: float = 600
+):
+    """Run the workers in separate fresh processes at the same time; return their names.
+
+    Fresh interpreters (not a multiprocessing pool): a worker that cannot start fails the test
+    with its error output instead of leaving the pool waiting for a task that was lost.
+    """
+    root = str(Path(__file__).resolve().parents[1])
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                _WORKER_SCRIPT,
+                root,
+                url,
+                str(w),
+                str(n_each),
+                str(shared_every),
+            ],
+            cwd=root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
+        for w in range(workers)
+    ]
+    results = []
+    for w, proc in enumerate(procs):
+        try:
+            out, err = proc.communicate(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            for p in procs:
+                p.kill()
+            raise AssertionError(f"worker {w} did not finish within {timeout_s} s") from None
+        assert proc.returncode == 0, f"worker {w} failed:\n{err[-3000:]}"
+        results.append(json.loads(out.strip().splitlines()[-1]))
     return results
 
 
