@@ -126,7 +126,10 @@ elif st.session_state.get("scenario_open") not in names:
     st.session_state.pop("scenario_open", None)
 deleted = st.session_state.pop(DELETED_KEY, None)
 if deleted is not None:
+    # At the selector (the record of what happened) and as a toast, which shows wherever the
+    # page is scrolled to: the user clicked the delete button further down.
     st.success(t("sc.deleted_scenario_v0", v0=md_text(deleted)))
+    st.toast(t("sc.deleted_scenario_v0", v0=md_text(deleted)))
 name = st.selectbox(t("sc.scenario"), names, key="scenario_open")
 try:
     record = store.load(user, name)
