@@ -28,12 +28,8 @@ import pandas as pd
 
 from gisplan.safetext import csv_safe_frame
 from gisplan.store.auth import User, require
-from gisplan.store.scenarios import (
-    ScenarioRecord,
-    ScenarioStore,
-    _category_label,
-    before_after_table,
-)
+from gisplan.store.scenarios import ScenarioRecord, ScenarioStore, before_after_table
+from gisplan.store.scenarios.results import _category_label
 
 __all__ = ["EXPORT_FILES", "export_scenario", "report_html", "sites_svg"]
 
