@@ -51,6 +51,7 @@ class UTCDateTime(TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        """A timezone-aware time as stored: UTC (naive UTC in SQLite); naive times refused."""
         if value is None:
             return None
         if value.tzinfo is None:
@@ -59,6 +60,7 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        """A stored time as a timezone-aware UTC datetime."""
         if value is None:
             return None
         if value.tzinfo is None:

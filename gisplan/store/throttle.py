@@ -1,5 +1,6 @@
-"""Brute-force protection for sign-in: back-off per username and per client, and a log line
-for every failed sign-in (never the password).
+"""Brute-force protection for sign-in: back-off per username and per client.
+
+Every failed sign-in is also logged (never the password).
 
 After :data:`FREE_FAILURES` failed sign-ins in a row for one username — or from one client —
 each further attempt must wait: 1 s after the next failure, then 2, 4, 8 … up to

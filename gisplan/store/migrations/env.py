@@ -54,6 +54,7 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
+    """Run the migrations on the caller's connection, or on one opened from the URL."""
     connection = config.attributes.get("connection")
     if connection is not None:
         _run(connection)

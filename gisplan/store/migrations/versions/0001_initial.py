@@ -17,6 +17,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    """Create the ``scenario`` and ``audit_log`` tables."""
     op.create_table(
         "scenario",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
@@ -44,6 +45,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Drop both tables."""
     op.drop_index("ix_audit_log_scenario_name", table_name="audit_log")
     op.drop_table("audit_log")
     op.drop_table("scenario")

@@ -20,12 +20,14 @@ depends_on = None
 
 
 def upgrade() -> None:
+    """Add the dataset name and content hash columns to ``scenario``."""
     with op.batch_alter_table("scenario") as batch:
         batch.add_column(sa.Column("dataset_name", sa.String(300), nullable=True))
         batch.add_column(sa.Column("dataset_hash", sa.String(64), nullable=True))
 
 
 def downgrade() -> None:
+    """Drop the dataset columns."""
     with op.batch_alter_table("scenario") as batch:
         batch.drop_column("dataset_hash")
         batch.drop_column("dataset_name")
