@@ -19,7 +19,7 @@ __all__ = [
     "t",
     "category_name",
     "category_label",
-    "tr",
+    "solver_name",
     "set_language_provider",
     "current_language",
 ]
@@ -31,6 +31,20 @@ STRINGS: dict[str, tuple[str, str]] = {
     # app and navigation
     "app.title": ("宁波商贸规划 GIS", "Ningbo commerce GIS planner"),
     "app.language": ("语言 / Language", "Language / 语言"),
+    "app.unexpected_error_logged": (
+        "发生意外错误（已记录，供管理员查看）。",
+        "an unexpected error occurred (logged for the administrator).",
+    ),
+    "app.dataset_cannot_open": ("无法打开数据集：", "The dataset cannot be opened: "),
+    "app.data_cannot_analyse": (
+        "无法分析当前数据（可在“数据上传”页恢复示例图层）：",
+        "The current data cannot be analysed (the Data upload page restores the demo layers): ",
+    ),
+    # punctuation that differs between the languages
+    "sep.list": ("、", ", "),
+    "sep.clause": ("；", "; "),
+    "fmt.paren": ("{text}（{note}）", "{text} ({note})"),
+    "field.minutes_short": ("步行分钟", "min"),
     "nav.public": ("公众", "Public"),
     "nav.planners": ("规划人员", "Planners"),
     "nav.data": ("数据", "Data"),
@@ -144,8 +158,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "target.real_title": ("基于数据集“{name}”的计算", "Computed on the dataset “{name}”"),
     "target.circles_na": (
         "不可用：该数据集没有生活圈（街道/社区）边界图层，无法统计达标生活圈数；不以小区数代替。",
-        "Not available: the dataset has no circles layer (街道/社区 boundaries), so complete "
-        "circles cannot be counted; 小区 are not counted instead.",
+        "Not available: the dataset has no circles layer (sub-district or community "
+        "boundaries), so complete circles cannot be counted; residential compounds are not "
+        "counted instead.",
     ),
     "target.circles_of": (
         "共 {total} 个生活圈，达标 {complete} 个（≥{level} 的居民满足全部必备业态）",
@@ -301,7 +316,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "id（可选）、name、category（类别 id 或中文名，如 便利店、农贸市场、超市）；点。",
         "id (optional), name, category (catalogue id or Chinese name, e.g. 便利店); points.",
     ),
-    # siting / scenario pages and sign-in (were inline tr(zh, en) pairs)
+    # siting / scenario pages and sign-in
     "sc.saved_siting_scenarios_open": (
         "已保存的选址方案：查看、对比、导出与删除。",
         "Saved siting scenarios: open, compare, export and delete.",
@@ -589,6 +604,165 @@ STRINGS: dict[str, tuple[str, str]] = {
         "This page's address holds the chosen place: share or bookmark it.",
     ),
     "circle.approximate": ("位置与范围为示意（近似）", "position and extent are approximate"),
+    # officials' modes of 新店选址 (app/official.py, app/official_views.py)
+    "official.affected_communities": ("受影响社区", "Affected communities"),
+    "official.also_open_new_site": (
+        "同时在新址开一家同类网点（搬迁）",
+        "Also open a new site of the same category (relocation)",
+    ),
+    "official.amenities_closed": ("关闭的网点", "Amenities closed"),
+    "official.area.boundary_file": (
+        "边界文件（GeoJSON、GeoPackage、Shapefile .zip）",
+        "Boundary file (GeoJSON, GeoPackage, zipped Shapefile)",
+    ),
+    "official.area.circle": ("生活圈 / 街道", "Circle / sub-district"),
+    "official.area.count_outside": (
+        "目标也计入区外新增服务人口",
+        "Also count people outside the area who are newly served",
+    ),
+    "official.area.county": ("区县", "County"),
+    "official.area.county_generalised": (
+        "区县边界为概略边界（顶点间距 1.5–3 公里），边界附近可能有数百米误差。",
+        "County boundaries are generalised (vertices 1.5–3 km apart): expect errors of a few hundred metres near them.",
+    ),
+    "official.area.kind_all": ("全部数据", "whole dataset"),
+    "official.area.kind_circle": ("生活圈 / 街道", "circle / sub-district"),
+    "official.area.kind_county": ("区县", "county"),
+    "official.area.kind_file": ("上传边界（多边形）", "uploaded boundary (polygons)"),
+    "official.area.planning_area": ("规划范围", "Planning area"),
+    "official.candidate_spacing_m": ("候选点间距（米）", "Candidate spacing (m)"),
+    "official.category_shown_on_map": ("地图上显示的业态", "Category shown on the map"),
+    "official.circles_completed_area": ("区内新达标社区", "Circles completed in the area"),
+    "official.closure.closed_layer": ("关闭的网点", "Closed"),
+    "official.closure.closed_legend": ("关闭的网点（点击恢复）", "Closed (click to reopen)"),
+    "official.closure.how": (
+        "在地图上点击一家现有网点将其关闭（再次点击恢复），或在下方列表中选择。结果与完整重算一致：哪些社区失去该业态的步行覆盖、多少人、最近的替代网点及步行分钟。",
+        "Click an existing amenity on the map to close it (click again to reopen), or pick it in the list below. Results equal a full recomputation: which communities lose the category within walking distance, how many people, the nearest alternative and its walking minutes.",
+    ),
+    "official.closure.legend": ("网点关闭", "Closures"),
+    "official.closure.new_site": ("新址", "New site"),
+    "official.closure.new_site_name": ("新址", "new site"),
+    "official.closure.sidebar": ("关闭网点", "Closures"),
+    "official.closure.state_changed": ("步行时间变化", "walk time changed"),
+    "official.closure.state_lost": ("失去覆盖", "loses coverage"),
+    "official.col.after_min": ("之后（分钟）", "After (min)"),
+    "official.col.before_min": ("之前（分钟）", "Before (min)"),
+    "official.col.community": ("社区", "Community"),
+    "official.col.completeness_after": ("完整度之后", "Completeness after"),
+    "official.col.completeness_before": ("完整度之前", "Completeness before"),
+    "official.col.format": ("业态", "Format"),
+    "official.col.loses_coverage": ("失去覆盖", "Loses coverage"),
+    "official.col.nearest_alternative": ("最近替代网点", "Nearest alternative"),
+    "official.communities_losing_coverage": ("失去覆盖的社区", "Communities losing coverage"),
+    "official.community_losing_coverage": ("失去覆盖的社区", "Community losing coverage"),
+    "official.community_with_longer_walk": ("步行时间变长的社区", "Community with a longer walk"),
+    "official.covered_population": ("{name}覆盖人口", "{name}: covered"),
+    "official.download_affected_communities_csv": (
+        "下载受影响社区 CSV",
+        "Download affected communities (CSV)",
+    ),
+    "official.download_affected_communities_geojson": (
+        "下载受影响社区 GeoJSON",
+        "Download affected communities (GeoJSON)",
+    ),
+    "official.download_report_offline_html": (
+        "下载报告（离线 HTML 地图）",
+        "Download report (offline HTML map)",
+    ),
+    "official.download_sites_geojson": ("下载选址 GeoJSON", "Download sites (GeoJSON)"),
+    "official.download_summary_json": ("下载摘要 JSON", "Download summary (JSON)"),
+    "official.effect_closure": ("关闭影响：{title}", "Effect of the closure: {title}"),
+    "official.exact_objective_gap": (
+        "；精确目标 {exact_objective:,}（{exact_status}）；差距 {gap:.2%}",
+        "; exact objective {exact_objective:,} ({exact_status}); gap {gap:.2%}",
+    ),
+    "official.existing_amenities": ("现有网点", "Existing amenities"),
+    "official.existing_amenity_click_close": (
+        "现有网点（点击关闭）",
+        "Existing amenity (click to close)",
+    ),
+    "official.give_number_new_sites": (
+        "请在左侧填写至少一个业态的新店数量。",
+        "Give a number of new sites for at least one format in the sidebar.",
+    ),
+    "official.inside_planning_area": ("**规划范围内**", "**Inside the planning area**"),
+    "official.mode.closure": ("网点关闭影响", "Closures"),
+    "official.mode.plan": ("区域多业态方案", "Area plan, several formats"),
+    "official.mode.single": ("单一业态选址", "One format"),
+    "official.new_site_latitude": ("新址纬度", "New site latitude"),
+    "official.new_site_longitude": ("新址经度", "New site longitude"),
+    "official.new_sites_per_format": ("**各业态新店数量**", "**New sites per format**"),
+    "official.no_candidate_adds_anything": (
+        "没有能增加覆盖的候选点。",
+        "No candidate adds anything.",
+    ),
+    "official.no_community_walking_time": (
+        "没有社区的步行时间因此改变。",
+        "No community's walking time changes.",
+    ),
+    "official.other_formats": ("其他业态", "Other formats"),
+    "official.outside_area": ("区外：", "Outside the area: "),
+    "official.outside_area_not_objective": (
+        "区外（不计入目标）：",
+        "Outside the area (not in the objective): ",
+    ),
+    "official.people_losing_coverage": ("失去覆盖的人口", "People losing coverage"),
+    "official.people_newly_served_area": ("区内新增服务人口", "People newly served in the area"),
+    "official.people_newly_served_outside": ("区外新增服务人口", "People newly served outside"),
+    "official.plan.legend_note": (
+        "达标社区 {before} → {after}；方法 {method}",
+        "Complete circles {before} → {after}; method {method}",
+    ),
+    "official.plan.method_objective": (
+        "方法：{method}；贪心目标 {objective:,}",
+        "Method: {method}; greedy objective {objective:,}",
+    ),
+    "official.plan.new_sites_legend": ("{name}新店及服务范围", "New {name} and its area"),
+    "official.plan.objective_complete": (
+        "生活圈变为完整的居民",
+        "residents whose circle becomes complete",
+    ),
+    "official.plan.objective_population": (
+        "各业态新增服务人口（加权）",
+        "people newly served per format (weighted)",
+    ),
+    "official.plan.sidebar": ("区域多业态方案", "Area plan"),
+    "official.plan.source_commercial": ("商业街道", "commercial streets"),
+    "official.plan.title": ("区域方案：{title}", "Area plan: {title}"),
+    "official.plan.weight": ("权重：{name}", "Weight: {name}"),
+    "official.residents_complete_circles": ("达标居民", "Residents in complete circles"),
+    "official.run_area_plan": ("运行区域方案", "Run area plan"),
+    "official.save.saved": ("已保存方案“{name}”。", "Saved scenario '{name}'."),
+    "official.what_if_one_new": ("假设分析：在某处新开一家店", "What-if: one new site here"),
+    # solvers (siting)
+    "method.greedy": ("贪心", "greedy"),
+    "method.exact": ("精确（HiGHS）", "exact"),
+    "method.exact_short": ("精确", "exact"),
+    "site.method_candidates_time": (
+        "方法：{method}；候选点 {candidates} 个；用时 {seconds:.2f} 秒",
+        "Method: {method}; {candidates} candidates; {seconds:.2f} s",
+    ),
+    "auth.signed_in_as": ("已登录：{name}（{role}）", "Signed in: {name} ({role})"),
+    "role.planner": ("规划人员", "planner"),
+    "role.official": ("官员", "official"),
+    "role.admin": ("管理员", "administrator"),
+    "auth.sign_in_to": (
+        "🔒 {action}需要以规划人员或官员身份登录，请在左侧边栏登录。",
+        "🔒 Sign in as a planner or official (sidebar) to {action}.",
+    ),
+    "auth.role_may_not": (
+        "🔒 当前角色（{role}）无权{action}。",
+        "🔒 Your role ({role}) may not {action}.",
+    ),
+    "action.read": ("查看方案", "read scenarios"),
+    "action.save": ("保存方案", "save scenarios"),
+    "action.compare": ("比较方案", "compare scenarios"),
+    "action.export": ("导出方案", "export scenarios"),
+    "action.delete": ("删除方案", "delete scenarios"),
+    "action.audit": ("查看操作记录", "read the audit log"),
+    "action.download": ("下载覆盖分析结果", "download coverage results"),
+    "action.siting": ("选址分析", "run site selection"),
+    "action.upload": ("上传数据", "upload data"),
 }
 
 _provider: Callable[[], str] | None = None
@@ -640,10 +814,10 @@ def category_label(category, lang: str | None = None) -> str:
     return f"{first} {second}"
 
 
-def tr(zh: str, en: str, lang: str | None = None) -> str:
-    """``zh`` or ``en`` following ``lang`` (default: the current language, Chinese if none).
+def solver_name(method: str, lang: str | None = None, *, short: bool = False) -> str:
+    """Name of a siting solver (``"greedy"``, ``"exact"``) in ``lang``; other ids unchanged.
 
-    For text not yet given a key in :data:`STRINGS` (the siting, scenario and officials'
-    pages); new text should get a key and :func:`t`.
+    ``short`` drops the solver's name (HiGHS) from the exact method.
     """
-    return en if (lang or current_language()) == "en" else zh
+    key = "method.exact_short" if short and method == "exact" else f"method.{method}"
+    return t(key, lang) if key in STRINGS else method

@@ -28,7 +28,7 @@ from collections.abc import Mapping
 import streamlit as st
 
 from gisplan.errors import GisplanError, InputError
-from gisplan.i18n import t, tr  # re-exported: the pages import it from here
+from gisplan.i18n import STRINGS, t
 from gisplan.safetext import md_text, redact_credentials
 from gisplan.store import (
     ACTIONS,
@@ -43,7 +43,6 @@ from gisplan.store.throttle import SignInThrottle, throttled_authenticate
 
 __all__ = [
     "SESSION_KEY",
-    "tr",
     "configured_users",
     "current_user",
     "sign_in_widget",
@@ -65,12 +64,7 @@ log = logging.getLogger("gisplan.app")
 #: Failed sign-in counts of this server process, per user name and per client (back-off).
 THROTTLE = SignInThrottle()
 
-_HOW_TO_CONFIGURE_ZH = (
-    "未配置用户，仅提供公众视图。配置方法：用 `gisplan user hash-password` 生成密码哈希，"
-    "写入 `.streamlit/secrets.toml` 的 `[users.<用户名>]`（password_hash、role = "
-    '"planner" 或 "official"、display_name），或设置环境变量 `GISPLAN_USERS`（JSON/TOML 文本）'
-    "或 `GISPLAN_USERS_FILE`（文件路径）。"
-)
+# For the server log (administrators), not shown in the app (visitors see auth.sign_not_available).
 _HOW_TO_CONFIGURE_EN = (
     "No users are configured, so only the public view is available. To configure: make a "
     "password hash with `gisplan user hash-password` and add `[users.<name>]` "
@@ -219,17 +213,8 @@ def sign_in_widget() -> User | None:
         st.subheader(t("auth.sign_in"))
         user = current_user()
         if user is not None:
-            role = {
-                "planner": ("规划人员", "planner"),
-                "official": ("官员", "official"),
-                "admin": ("管理员", "administrator"),
-            }.get(user.role, (user.role, user.role))
-            st.caption(
-                tr(
-                    f"已登录：{user.display_name}（{role[0]}）",
-                    f"Signed in: {user.display_name} ({role[1]})",
-                )
-            )
+            role = t(f"role.{user.role}") if f"role.{user.role}" in STRINGS else user.role
+            st.caption(t("auth.signed_in_as", name=user.display_name, role=role))
             if st.button(t("auth.sign_out"), key="auth_sign_out"):
                 sign_out()
                 st.rerun()
@@ -281,18 +266,11 @@ def require_ui(action: str, *, sign_in: bool = True) -> User | None:
     user = sign_in_widget() if sign_in else current_user()
     if can(user, action):
         return user
-    zh, en = ACTIONS[action]
+    what = t(f"action.{action}")
     if user is None:
-        st.warning(
-            tr(
-                f"🔒 {zh}需要以规划人员或官员身份登录，请在左侧边栏登录。",
-                f"🔒 Sign in as a planner or official (sidebar) to {en}.",
-            )
-        )
+        st.warning(t("auth.sign_in_to", action=what))
     else:
-        st.warning(
-            tr(f"🔒 当前角色（{user.role}）无权{zh}。", f"🔒 Your role ({user.role}) may not {en}.")
-        )
+        st.warning(t("auth.role_may_not", role=user.role, action=what))
     return None
 
 

@@ -22,12 +22,12 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from gisplan.app.auth import scenario_store, show_store_error, tr
+from gisplan.app.auth import scenario_store, show_store_error
 from gisplan.catalogue import CircleStandard
 from gisplan.coords import gcj02_to_wgs84
 from gisplan.crs import WGS84
 from gisplan.errors import GisplanError, InputError
-from gisplan.i18n import category_label
+from gisplan.i18n import category_label, t
 from gisplan.maps.base import _bounds
 from gisplan.safetext import md_text
 from gisplan.siting import make_candidates
@@ -51,9 +51,9 @@ AMENITY_COLOR = "#2ca02c"
 
 def mode_label(mode: str) -> str:
     return {
-        "single": tr("单一业态选址", "One format"),
-        "plan": tr("区域多业态方案", "Area plan, several formats"),
-        "closure": tr("网点关闭影响", "Closures"),
+        "single": t("official.mode.single"),
+        "plan": t("official.mode.plan"),
+        "closure": t("official.mode.closure"),
     }[mode]
 
 
@@ -93,13 +93,13 @@ def area_control(dataset, *, key: str) -> tuple[Area | None, bool]:
         ["all", "county", "circle", "file"] if circles is not None else ["all", "county", "file"]
     )
     kind = st.radio(
-        tr("规划范围", "Planning area"),
+        t("official.area.planning_area"),
         kinds,
         format_func=lambda v: {
-            "all": tr("全部数据", "whole dataset"),
-            "county": tr("区县", "county"),
-            "circle": tr("生活圈 / 街道", "circle / sub-district"),
-            "file": tr("上传边界（多边形）", "uploaded boundary (polygons)"),
+            "all": t("official.area.kind_all"),
+            "county": t("official.area.kind_county"),
+            "circle": t("official.area.kind_circle"),
+            "file": t("official.area.kind_file"),
         }[v],
         key=f"{key}_kind",
         horizontal=True,
@@ -115,35 +115,24 @@ def area_control(dataset, *, key: str) -> tuple[Area | None, bool]:
             top = home.value_counts().index[0]
             default = names.index(top) if top in names else 0
         choice = st.selectbox(
-            tr("区县", "County"),
+            t("official.area.county"),
             names,
             index=default,
             format_func=lambda n: f"{n} {counties.set_index('name_zh').loc[n, 'name_en']}",
             key=f"{key}_county",
         )
         area = county_area(choice)
-        st.caption(
-            tr(
-                "区县边界为概略边界（顶点间距 1.5–3 公里），边界附近可能有数百米误差。",
-                "County boundaries are generalised (vertices 1.5–3 km apart): expect errors of "
-                "a few hundred metres near them.",
-            )
-        )
+        st.caption(t("official.area.county_generalised"))
     elif kind == "circle":
         col = "name" if "name" in circles.columns else "id"
         names = sorted(circles[col].dropna().astype(str).unique())
-        choice = st.selectbox(
-            tr("生活圈 / 街道", "Circle / sub-district"), names, key=f"{key}_circle"
-        )
+        choice = st.selectbox(t("official.area.circle"), names, key=f"{key}_circle")
         from gisplan.siting.area import circle_area
 
         area = circle_area(choice, circles)
     elif kind == "file":
         uploaded = st.file_uploader(
-            tr(
-                "边界文件（GeoJSON、GeoPackage、Shapefile .zip）",
-                "Boundary file (GeoJSON, GeoPackage, zipped Shapefile)",
-            ),
+            t("official.area.boundary_file"),
             type=["geojson", "json", "gpkg", "zip"],
             key=f"{key}_file",
         )
@@ -155,10 +144,7 @@ def area_control(dataset, *, key: str) -> tuple[Area | None, bool]:
     count_outside = False
     if area is not None:
         count_outside = st.checkbox(
-            tr(
-                "目标也计入区外新增服务人口",
-                "Also count people outside the area who are newly served",
-            ),
+            t("official.area.count_outside"),
             value=False,
             key=f"{key}_outside",
         )
@@ -193,11 +179,11 @@ def area_plan_page(*, user, key, dataset, model, standard: CircleStandard, basem
     params = plan_controls(dataset, standard, lang)
     if params is None:
         return
-    if st.button(tr("运行区域方案", "Run area plan"), type="primary", key="plan_run"):
+    if st.button(t("official.run_area_plan"), type="primary", key="plan_run"):
         from gisplan.siting.joint import plan_joint
 
         try:
-            with st.spinner(tr("正在选址……", "Choosing sites…")):
+            with st.spinner(t("site.choosing_sites")):
                 cands = make_candidates(model, params["source"], spacing_m=params["spacing"])
                 res = plan_joint(
                     model,
@@ -237,11 +223,11 @@ def whatif_in_area(model, standard: CircleStandard, params: dict, lang: str) -> 
     from gisplan.siting import what_if
 
     area = params["area"]
-    st.subheader(tr("假设分析：在某处新开一家店", "What-if: one new site here"))
+    st.subheader(t("official.what_if_one_new"))
     cats = list(params["plan"])
     c0, c1, c2 = st.columns(3)
     cat = c0.selectbox(
-        tr("业态", "Format"),
+        t("official.col.format"),
         cats,
         format_func=lambda c: _cat_label(standard, c, lang),
         key="plan_wi_cat",
@@ -253,9 +239,9 @@ def whatif_in_area(model, standard: CircleStandard, params: dict, lang: str) -> 
         cx, cy = pts.geometry.union_all().centroid.coords[0]
         st.session_state["plan_wi_lon"] = round(float(cx), 6)
         st.session_state["plan_wi_lat"] = round(float(cy), 6)
-    lon = c1.number_input(tr("经度", "Longitude"), format="%.6f", step=0.0005, key="plan_wi_lon")
-    lat = c2.number_input(tr("纬度", "Latitude"), format="%.6f", step=0.0005, key="plan_wi_lat")
-    if not st.button(tr("计算该点", "Evaluate this point"), key="plan_wi_go"):
+    lon = c1.number_input(t("site.longitude"), format="%.6f", step=0.0005, key="plan_wi_lon")
+    lat = c2.number_input(t("site.latitude"), format="%.6f", step=0.0005, key="plan_wi_lat")
+    if not st.button(t("site.evaluate_point"), key="plan_wi_go"):
         return
     try:
         wi = what_if(model, standard, cat, lon, lat, area=area, with_service_area=False)
@@ -265,20 +251,20 @@ def whatif_in_area(model, standard: CircleStandard, params: dict, lang: str) -> 
     m = st.columns(3)
     if wi.area is not None:
         m[0].metric(
-            tr("区内新增服务人口", "People newly served in the area"),
+            t("official.people_newly_served_area"),
             f"{wi.area['newly_served_population_inside']:,}",
         )
         m[1].metric(
-            tr("区外新增服务人口", "People newly served outside"),
+            t("official.people_newly_served_outside"),
             f"{wi.area['newly_served_population_outside']:,}",
         )
         m[2].metric(
-            tr("区内新达标社区", "Circles completed in the area"),
+            t("official.circles_completed_area"),
             f"{wi.area['newly_complete_inside']:,}",
         )
     else:
-        m[0].metric(tr("新增服务人口", "People newly served"), f"{wi.newly_served_population:,}")
-        m[1].metric(tr("新达标社区", "Circles completed"), f"{len(wi.newly_complete_ids):,}")
+        m[0].metric(t("site.people_newly_served"), f"{wi.newly_served_population:,}")
+        m[1].metric(t("site.circles_completed"), f"{len(wi.newly_complete_ids):,}")
 
 
 # -- closures ----------------------------------------------------------------------------------
@@ -290,12 +276,12 @@ def closure_page(*, user, key, dataset, model, standard: CircleStandard, basemap
     from gisplan.app.official_views import show_closure_result
 
     with st.sidebar:
-        st.subheader(tr("关闭网点", "Closures"))
+        st.subheader(t("official.closure.sidebar"))
         area, _ = area_control(dataset, key="closure_area")
         cats = [c for c in standard.ids if c in model.amenity_snap]
         default = cats.index("wet_market") if "wet_market" in cats else 0
         category = st.selectbox(
-            tr("地图上显示的业态", "Category shown on the map"),
+            t("official.category_shown_on_map"),
             cats,
             index=default,
             format_func=lambda c: _cat_label(standard, c, lang),
@@ -305,16 +291,7 @@ def closure_page(*, user, key, dataset, model, standard: CircleStandard, basemap
     shown = amen[amen["category"] == category]
     if area is not None:
         shown = shown[area.contains(shown)]
-    st.caption(
-        tr(
-            "在地图上点击一家现有网点将其关闭（再次点击恢复），或在下方列表中选择。"
-            "结果与完整重算一致：哪些社区失去该业态的步行覆盖、多少人、最近的替代网点及步行分钟。",
-            "Click an existing amenity on the map to close it (click again to reopen), or pick "
-            "it in the list below. Results equal a full recomputation: which communities lose "
-            "the category within walking distance, how many people, the nearest alternative "
-            "and its walking minutes.",
-        )
-    )
+    st.caption(t("official.closure.how"))
     known = set(amen["id"].astype(str))
     closed = [a for a in st.session_state.get(CLOSED_KEY, []) if a in known]
     st.session_state[CLOSED_KEY] = closed
@@ -328,24 +305,21 @@ def closure_page(*, user, key, dataset, model, standard: CircleStandard, basemap
     relocate = False
     if closed:
         relocate = st.checkbox(
-            tr(
-                "同时在新址开一家同类网点（搬迁）",
-                "Also open a new site of the same category (relocation)",
-            ),
+            t("official.also_open_new_site"),
             key="closure_relocate",
         )
         if relocate:
             first = amen.set_index(amen["id"].astype(str)).loc[closed[0]]
             a, b = st.columns(2)
             lon = a.number_input(
-                tr("新址经度", "New site longitude"),
+                t("official.new_site_longitude"),
                 value=round(float(first.geometry.x), 6),
                 format="%.6f",
                 step=0.0005,
                 key="closure_new_lon",
             )
             lat = b.number_input(
-                tr("新址纬度", "New site latitude"),
+                t("official.new_site_latitude"),
                 value=round(float(first.geometry.y), 6),
                 format="%.6f",
                 step=0.0005,
@@ -354,7 +328,7 @@ def closure_page(*, user, key, dataset, model, standard: CircleStandard, basemap
             open_sites = gpd.GeoDataFrame(
                 {
                     "id": ["new1"],
-                    "name": [tr("新址", "new site")],
+                    "name": [t("official.closure.new_site_name")],
                     "category": [str(first["category"])],
                 },
                 geometry=gpd.points_from_xy([lon], [lat]),
@@ -410,7 +384,7 @@ def closure_page(*, user, key, dataset, model, standard: CircleStandard, basemap
     names = dict(zip(options, amen["name"].astype(str), strict=True))
     # one source of truth: the multiselect's state, also set by clicks on the map
     picked = st.multiselect(
-        tr("关闭的网点", "Amenities closed"),
+        t("official.amenities_closed"),
         options,
         format_func=lambda i: f"{i} {names.get(i, '')}",
         key=CLOSED_KEY,
@@ -462,25 +436,18 @@ def download_bytes(obj) -> bytes:
 def save_form(payload_fn, *, user, form_key: str) -> None:
     """A save-as-scenario form calling ``payload_fn(name)`` for the record's fields."""
     with st.form(form_key):
-        name = st.text_input(tr("方案名称", "Scenario name"), key=f"{form_key}_name")
-        overwrite = st.checkbox(
-            tr("同名时覆盖", "Overwrite a scenario of the same name"), key=f"{form_key}_ow"
-        )
-        save = st.form_submit_button(tr("保存方案", "Save scenario"))
+        name = st.text_input(t("site.scenario_name"), key=f"{form_key}_name")
+        overwrite = st.checkbox(t("site.overwrite_scenario_same_name"), key=f"{form_key}_ow")
+        save = st.form_submit_button(t("site.save_scenario"))
     if save:
         try:
             stored = scenario_store().save(
                 user, ScenarioRecord(**payload_fn(name)), overwrite=overwrite
             )
             name = md_text(stored.name)
-            st.success(tr(f"已保存方案“{name}”。", f"Saved scenario '{name}'."))
+            st.success(t("official.save.saved", name=name))
         except ScenarioExists:
-            st.error(
-                tr(
-                    "已有同名方案；请换名或勾选覆盖。",
-                    "A scenario of that name exists; rename or tick overwrite.",
-                )
-            )
+            st.error(t("site.scenario_name_exists_rename"))
         except GisplanError as exc:  # bad name, not the author, database fault: one line
             show_store_error(exc)
 

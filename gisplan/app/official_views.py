@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from gisplan.app.auth import tr
 from gisplan.app.official import (
     AMENITY_COLOR,
     AREA_COLOR,
@@ -30,6 +29,7 @@ from gisplan.app.official import (
 )
 from gisplan.catalogue import CircleStandard
 from gisplan.crs import WGS84
+from gisplan.i18n import category_name, solver_name, t
 from gisplan.labels import SYNTHETIC_LABEL
 from gisplan.maps import add_area, add_site_points, standalone_html
 from gisplan.maps.base import new_map
@@ -48,9 +48,9 @@ __all__ = [
 def plan_controls(dataset, standard: CircleStandard, lang: str) -> dict | None:
     """Sidebar: area, sites per category, objective, candidates, method. Returns the params."""
     with st.sidebar:
-        st.subheader(tr("区域多业态方案", "Area plan"))
+        st.subheader(t("official.plan.sidebar"))
         area, count_outside = area_control(dataset, key="plan_area")
-        st.markdown(tr("**各业态新店数量**", "**New sites per format**"))
+        st.markdown(t("official.new_sites_per_format"))
         plan = {}
 
         def count(c: str) -> None:
@@ -64,17 +64,15 @@ def plan_controls(dataset, standard: CircleStandard, lang: str) -> dict | None:
                 count(c)
         others = [c for c in standard.ids if c not in standard.required_ids]
         if others:
-            with st.expander(tr("其他业态", "Other formats")):
+            with st.expander(t("official.other_formats")):
                 for c in others:
                     count(c)
         objective = st.radio(
-            tr("目标", "Objective"),
+            t("site.objective"),
             ["complete", "population"],
             format_func=lambda v: {
-                "complete": tr("生活圈变为完整的居民", "residents whose circle becomes complete"),
-                "population": tr(
-                    "各业态新增服务人口（加权）", "people newly served per format (weighted)"
-                ),
+                "complete": t("official.plan.objective_complete"),
+                "population": t("official.plan.objective_population"),
             }[v],
             key="plan_objective",
         )
@@ -83,7 +81,7 @@ def plan_controls(dataset, standard: CircleStandard, lang: str) -> dict | None:
             for c in plan:
                 weights[c] = float(
                     st.number_input(
-                        tr(f"权重：{standard[c].name_zh}", f"Weight: {standard[c].name_en}"),
+                        t("official.plan.weight", name=category_name(standard[c])),
                         0.0,
                         10.0,
                         1.0,
@@ -92,17 +90,17 @@ def plan_controls(dataset, standard: CircleStandard, lang: str) -> dict | None:
                     )
                 )
         source = st.radio(
-            tr("候选点来源", "Candidate sites"),
+            t("site.candidate_sites"),
             ["grid", "commercial"],
             format_func=lambda v: {
-                "grid": tr("规则网格", "regular grid"),
-                "commercial": tr("商业街道", "commercial streets"),
+                "grid": t("site.regular_grid"),
+                "commercial": t("official.plan.source_commercial"),
             }[v],
             key="plan_source",
         )
         spacing = float(
             st.number_input(
-                tr("候选点间距（米）", "Candidate spacing (m)"),
+                t("official.candidate_spacing_m"),
                 20,
                 1000,
                 100 if source == "grid" else 50,
@@ -111,28 +109,21 @@ def plan_controls(dataset, standard: CircleStandard, lang: str) -> dict | None:
             )
         )
         method = st.radio(
-            tr("求解方法", "Method"),
+            t("site.method"),
             ["greedy", "exact"],
             format_func=lambda v: {
-                "greedy": tr("贪心（快速）", "greedy (fast)"),
-                "exact": tr("精确（HiGHS 整数规划）", "exact (HiGHS MILP)"),
+                "greedy": t("site.greedy_fast"),
+                "exact": t("site.exact_highs_milp"),
             }[v],
             key="plan_method",
         )
         time_limit = 60.0
         if method == "exact":
             time_limit = float(
-                st.number_input(
-                    tr("时间上限（秒）", "Time limit (s)"), 1, 600, 60, 1, key="plan_tl"
-                )
+                st.number_input(t("site.time_limit_s"), 1, 600, 60, 1, key="plan_tl")
             )
     if not plan:
-        st.info(
-            tr(
-                "请在左侧填写至少一个业态的新店数量。",
-                "Give a number of new sites for at least one format in the sidebar.",
-            )
-        )
+        st.info(t("official.give_number_new_sites"))
         return None
     return {
         "plan": plan,
@@ -164,12 +155,12 @@ def _area_metrics(summary: dict, standard: CircleStandard, lang: str) -> None:
     )
     cols = st.columns(2)
     cols[0].metric(
-        tr("达标社区（之前 → 之后）", "Complete circles (before → after)"),
+        t("site.complete_circles_before_after"),
         f"{scope['complete_circles_before']} → {scope['complete_circles_after']}",
     )
     gain = scope["complete_population_after"] - scope["complete_population_before"]
     cols[1].metric(
-        tr("达标居民", "Residents in complete circles"),
+        t("official.residents_complete_circles"),
         f"{scope['complete_population_after']:,}",
         delta=f"{gain:+,}",
     )
@@ -177,7 +168,7 @@ def _area_metrics(summary: dict, standard: CircleStandard, lang: str) -> None:
     for col, (c, f) in zip(cols, scope["categories"].items(), strict=False):
         change = f["covered_population_after"] - f["covered_population_before"]
         col.metric(
-            tr(f"{standard[c].name_zh}覆盖人口", f"{standard[c].name_en}: covered"),
+            t("official.covered_population", name=category_name(standard[c])),
             f"{f['covered_population_after']:,}",
             delta=f"{change:+,}",
         )
@@ -189,11 +180,11 @@ def _area_metrics(summary: dict, standard: CircleStandard, lang: str) -> None:
             for c, f in out["categories"].items()
         ]
         head = (
-            tr("区外（不计入目标）：", "Outside the area (not in the objective): ")
+            t("official.outside_area_not_objective")
             if block.get("objective_counts") == "area only"
-            else tr("区外：", "Outside the area: ")
+            else t("official.outside_area")
         )
-        st.caption(head + ("；".join(parts) if lang == "zh" else "; ".join(parts)))
+        st.caption(head + t("sep.clause", lang).join(parts))
 
 
 def area_map(area, model, dataset, basemap, layer) -> tuple[folium.Map, list[LegendItem]]:
@@ -209,11 +200,11 @@ def area_map(area, model, dataset, basemap, layer) -> tuple[folium.Map, list[Leg
     add_area(
         m,
         _area_layer(area),
-        name=tr("规划范围", "Planning area"),
+        name=t("official.area.planning_area"),
         color=AREA_COLOR,
         fill_opacity=0.6,
     )
-    items = [LegendItem(tr("规划范围", "Planning area"), AREA_COLOR, "line")] if area else []
+    items = [LegendItem(t("official.area.planning_area"), AREA_COLOR, "line")] if area else []
     return m, items
 
 
@@ -246,24 +237,20 @@ def plan_map(res, *, model, standard: CircleStandard, basemap, dataset, lang: st
         )
         items.append(
             LegendItem(
-                tr(
-                    f"{standard[c].name_zh}新店及服务范围",
-                    f"New {standard[c].name_en} and its area",
-                ),
+                t("official.plan.new_sites_legend", name=category_name(standard[c])),
                 colors[c],
                 "circle",
             )
         )
-    where = area.name if area is not None else tr("全部数据", "whole dataset")
+    where = area.name if area is not None else t("official.area.kind_all")
     scope = s["area"]["area"] if area is not None else s
-    method_zh = {"greedy": "贪心", "exact": "精确"}.get(s["method"], s["method"])
-    note = tr(
-        f"达标社区 {scope['complete_circles_before']} → {scope['complete_circles_after']}；"
-        f"方法 {method_zh}",
-        f"Complete circles {scope['complete_circles_before']} → "
-        f"{scope['complete_circles_after']}; method {s['method']}",
+    note = t(
+        "official.plan.legend_note",
+        before=scope["complete_circles_before"],
+        after=scope["complete_circles_after"],
+        method=solver_name(s["method"], short=True),
     )
-    Legend(tr(f"区域方案：{where}", f"Area plan: {where}"), items, note=note).add_to(m)
+    Legend(t("official.plan.title", title=where), items, note=note).add_to(m)
     return m
 
 
@@ -274,35 +261,39 @@ def show_plan_result(run, *, user, model, standard, basemap, lang, dataset) -> N
     res = run["result"]
     s = res.summary()
     area = res.area
-    title = md_text(area.name) if area is not None else tr("全部数据", "whole dataset")
-    st.subheader(tr(f"区域方案：{title}", f"Area plan: {title}"))
+    title = md_text(area.name) if area is not None else t("official.area.kind_all")
+    st.subheader(t("official.plan.title", title=title))
     if res.synthetic:
         st.caption(SYNTHETIC_LABEL)
     _area_metrics(s, standard, lang)
-    method_zh = {"greedy": "贪心", "exact": "精确（HiGHS）"}.get(s["method"], s["method"])
-    info = tr(
-        f"方法：{method_zh}；贪心目标 {s['greedy_objective']:,}",
-        f"Method: {s['method']}; greedy objective {s['greedy_objective']:,}",
+    info = t(
+        "official.plan.method_objective",
+        method=solver_name(s["method"]),
+        objective=s["greedy_objective"],
     )
     if s.get("exact_objective") is not None:
-        info += tr(
-            f"；精确目标 {s['exact_objective']:,}（{s['exact_status']}）；差距 {s['gap']:.2%}",
-            f"; exact objective {s['exact_objective']:,} ({s['exact_status']}); gap {s['gap']:.2%}",
+        info += t(
+            "official.exact_objective_gap",
+            exact_objective=s["exact_objective"],
+            exact_status=s["exact_status"],
+            gap=s["gap"],
         )
     st.caption(info)
     sites = res.sites
     if not len(sites):
-        st.info(tr("没有能增加覆盖的候选点。", "No candidate adds anything."))
+        st.info(t("official.no_candidate_adds_anything"))
         return
     st.dataframe(
         pd.DataFrame(
             {
-                tr("序号", "Rank"): sites["rank"].astype(int),
-                tr("业态", "Format"): [_cat_label(standard, c, lang) for c in sites["category"]],
+                t("site.rank"): sites["rank"].astype(int),
+                t("official.col.format"): [
+                    _cat_label(standard, c, lang) for c in sites["category"]
+                ],
                 "id": sites["id"],
-                tr("新增服务人口", "People newly served"): sites["gain_population"].astype(int),
-                tr("经度", "Lon"): sites["lon"],
-                tr("纬度", "Lat"): sites["lat"],
+                t("site.people_newly_served"): sites["gain_population"].astype(int),
+                t("site.lon"): sites["lon"],
+                t("site.lat"): sites["lat"],
             }
         ),
         hide_index=True,
@@ -320,23 +311,23 @@ def show_plan_result(run, *, user, model, standard, basemap, lang, dataset) -> N
     summary_text = dict(s)
     summary_text["area_name"] = area.name if area is not None else None
     d0, d1, d2 = st.columns(3)
-    where = area.name if area is not None else tr("全部数据", "whole dataset")
+    where = area.name if area is not None else t("official.area.kind_all")
     d2.download_button(
-        tr("下载报告（离线 HTML 地图）", "Download report (offline HTML map)"),
-        lambda: standalone_html(build(), title=tr(f"区域方案：{where}", f"Area plan: {where}")),
+        t("official.download_report_offline_html"),
+        lambda: standalone_html(build(), title=t("official.plan.title", title=where)),
         file_name="area_plan.html",
         mime="text/html",
         key="plan_dl_html",
     )
     d0.download_button(
-        tr("下载选址 GeoJSON", "Download sites (GeoJSON)"),
+        t("official.download_sites_geojson"),
         sites.to_crs(WGS84).to_json(drop_id=True, ensure_ascii=False).encode("utf-8"),
         file_name="sites.geojson",
         mime="application/geo+json",
         key="plan_dl_sites",
     )
     d1.download_button(
-        tr("下载摘要 JSON", "Download summary (JSON)"),
+        t("official.download_summary_json"),
         download_bytes(summary_text),
         file_name="summary.json",
         mime="application/json",
@@ -363,7 +354,7 @@ def closure_map(
             aff, geometry=pts.reindex(aff["id"].astype(str)).values, crs=WGS84
         )
         affected["state"] = np.where(
-            aff["lost"], tr("失去覆盖", "loses coverage"), tr("步行时间变化", "walk time changed")
+            aff["lost"], t("official.closure.state_lost"), t("official.closure.state_changed")
         )
         affected["_c"] = np.where(aff["lost"], LOST_COLOR, CHANGED_COLOR)
     m, items = area_map(area, model, dataset, basemap, shown)
@@ -371,58 +362,44 @@ def closure_map(
         add_site_points(
             m,
             affected,
-            name=tr("受影响社区", "Affected communities"),
+            name=t("official.affected_communities"),
             fields=["name", "population", "state"],
             color_column="_c",
             radius=6,
         )
-        items.append(
-            LegendItem(tr("失去覆盖的社区", "Community losing coverage"), LOST_COLOR, "circle")
-        )
-        items.append(
-            LegendItem(
-                tr("步行时间变长的社区", "Community with a longer walk"), CHANGED_COLOR, "circle"
-            )
-        )
+        items.append(LegendItem(t("official.community_losing_coverage"), LOST_COLOR, "circle"))
+        items.append(LegendItem(t("official.community_with_longer_walk"), CHANGED_COLOR, "circle"))
     open_ = shown[~shown["id"].astype(str).isin(closed)]
     add_site_points(
         m,
         open_,
-        name=tr("现有网点", "Existing amenities"),
+        name=t("official.existing_amenities"),
         fields=["id", "name"],
         color=AMENITY_COLOR,
         radius=7,
     )
-    items.append(
-        LegendItem(
-            tr("现有网点（点击关闭）", "Existing amenity (click to close)"), AMENITY_COLOR, "circle"
-        )
-    )
+    items.append(LegendItem(t("official.existing_amenity_click_close"), AMENITY_COLOR, "circle"))
     if len(closed_frame):
         add_site_points(
             m,
             closed_frame,
-            name=tr("关闭的网点", "Closed"),
+            name=t("official.closure.closed_layer"),
             fields=["id", "name"],
             color=CLOSED_COLOR,
             radius=8,
         )
-        items.append(
-            LegendItem(
-                tr("关闭的网点（点击恢复）", "Closed (click to reopen)"), CLOSED_COLOR, "circle"
-            )
-        )
+        items.append(LegendItem(t("official.closure.closed_legend"), CLOSED_COLOR, "circle"))
     if result is not None and len(result.opened):
         add_site_points(
             m,
             result.opened,
-            name=tr("新址", "New site"),
+            name=t("official.closure.new_site"),
             fields=["name"],
             color="#1f77b4",
             radius=8,
         )
-        items.append(LegendItem(tr("新址", "New site"), "#1f77b4", "circle"))
-    Legend(tr("网点关闭", "Closures"), items).add_to(m)
+        items.append(LegendItem(t("official.closure.new_site"), "#1f77b4", "circle"))
+    Legend(t("official.closure.legend"), items).add_to(m)
     return m
 
 
@@ -432,52 +409,54 @@ def show_closure_result(result, *, user, model, standard, area, lang, dataset, r
     from gisplan.siting.export import closure_scenario_payload
 
     s = result.summary()
-    title = md_text(area.name) if area is not None else tr("全部数据", "whole dataset")
-    st.subheader(tr(f"关闭影响：{title}", f"Effect of the closure: {title}"))
+    title = md_text(area.name) if area is not None else t("official.area.kind_all")
+    st.subheader(t("official.effect_closure", title=title))
     if result.synthetic:
         st.caption(SYNTHETIC_LABEL)
     c = st.columns(3)
-    c[0].metric(tr("失去覆盖的人口", "People losing coverage"), f"{s['people_losing']:,}")
-    c[1].metric(tr("失去覆盖的社区", "Communities losing coverage"), f"{s['communities_losing']:,}")
+    c[0].metric(t("official.people_losing_coverage"), f"{s['people_losing']:,}")
+    c[1].metric(t("official.communities_losing_coverage"), f"{s['communities_losing']:,}")
     c[2].metric(
-        tr("达标社区（之前 → 之后）", "Complete circles (before → after)"),
+        t("site.complete_circles_before_after"),
         f"{s['complete_circles_before']} → {s['complete_circles_after']}",
     )
     if area is not None:
-        st.markdown(tr("**规划范围内**", "**Inside the planning area**"))
+        st.markdown(t("official.inside_planning_area"))
         _area_metrics(s, standard, lang)
     a = result.affected
     if len(a):
         st.dataframe(
             pd.DataFrame(
                 {
-                    tr("社区", "Community"): a["name"],
+                    t("official.col.community"): a["name"],
                     "id": a["id"],
-                    tr("人口", "Population"): a["population"],
-                    tr("业态", "Format"): [_cat_label(standard, x, lang) for x in a["category"]],
-                    tr("失去覆盖", "Loses coverage"): a["lost"],
-                    tr("之前（分钟）", "Before (min)"): a["minutes_before"],
-                    tr("之后（分钟）", "After (min)"): a["minutes_after"],
-                    tr("最近替代网点", "Nearest alternative"): a["alternative_name"],
-                    tr("完整度之前", "Completeness before"): a["completeness_before"].round(2),
-                    tr("完整度之后", "Completeness after"): a["completeness_after"].round(2),
+                    t("field.population"): a["population"],
+                    t("official.col.format"): [
+                        _cat_label(standard, x, lang) for x in a["category"]
+                    ],
+                    t("official.col.loses_coverage"): a["lost"],
+                    t("official.col.before_min"): a["minutes_before"],
+                    t("official.col.after_min"): a["minutes_after"],
+                    t("official.col.nearest_alternative"): a["alternative_name"],
+                    t("official.col.completeness_before"): a["completeness_before"].round(2),
+                    t("official.col.completeness_after"): a["completeness_after"].round(2),
                 }
             ),
             hide_index=True,
             key="closure_table",
         )
     else:
-        st.info(tr("没有社区的步行时间因此改变。", "No community's walking time changes."))
+        st.info(t("official.no_community_walking_time"))
     d0, d1, d2 = st.columns(3)
     d0.download_button(
-        tr("下载受影响社区 CSV", "Download affected communities (CSV)"),
+        t("official.download_affected_communities_csv"),
         frame_download(a) if len(a) else b"",
         file_name="affected.csv",
         mime="text/csv",
         key="closure_dl_csv",
     )
     d1.download_button(
-        tr("下载受影响社区 GeoJSON", "Download affected communities (GeoJSON)"),
+        t("official.download_affected_communities_geojson"),
         closure_geometry(result, model).to_json(drop_id=True, ensure_ascii=False).encode("utf-8"),
         file_name="affected.geojson",
         mime="application/geo+json",
@@ -486,7 +465,7 @@ def show_closure_result(result, *, user, model, standard, area, lang, dataset, r
     summary = dict(s)
     summary["area_name"] = area.name if area is not None else None
     d2.download_button(
-        tr("下载摘要 JSON", "Download summary (JSON)"),
+        t("official.download_summary_json"),
         download_bytes(summary),
         file_name="summary.json",
         mime="application/json",

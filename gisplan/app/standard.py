@@ -108,19 +108,13 @@ def format_standard(standard: CircleStandard, lang: str | None = None) -> str:
         f"{category_name(standard[c], lang)} {standard.threshold_minutes(c):g}"
         for c in standard.required_ids
     ]
-    sep = "、" if (lang or _lang()) == "zh" else ", "
+    sep = t("sep.list", lang)
     return t(
         "std.line",
         lang,
         speed=f"{standard.walking_speed_kmh:g}",
         required=sep.join(parts),
     )
-
-
-def _lang() -> str:
-    from gisplan.i18n import current_language
-
-    return current_language()
 
 
 def standard_caption(standard: CircleStandard | None = None) -> None:

@@ -242,18 +242,15 @@ def _own_upload(entry: DatasetEntry) -> bool:
     return any(e.id == entry.id for e in st.session_state.get(_UPLOADED_KEY, []))
 
 
-def _cannot(zh: str, en: str, exc: Exception) -> NoReturn:
-    """Stop the page with the problem in words: an InputError's text, or a logged fault."""
+def _cannot(key: str, exc: Exception) -> NoReturn:
+    """Stop the page with the problem in words: ``key``'s text (:mod:`gisplan.i18n`) followed
+    by an InputError's text, or by a note that the fault was logged."""
     if isinstance(exc, InputError):
         detail = md_text(str(exc))
     else:
         logging.getLogger(__name__).error("analysis failed", exc_info=exc)
-        detail = (
-            "an unexpected error occurred (logged for the administrator)."
-            if lang() == "en"
-            else "发生意外错误（已记录，供管理员查看）。"
-        )
-    st.error((en if lang() == "en" else zh) + detail)
+        detail = i18n.t("app.unexpected_error_logged")
+    st.error(i18n.t(key) + detail)
     st.stop()
 
 
@@ -263,7 +260,7 @@ def _base(entry: DatasetEntry) -> tuple[Dataset, AccessModel, dict]:
             return _kept(_SESSION_OPENED, entry.id, lambda: _open_entry(entry.id, str(entry.path)))
         return _opened(entry.id, str(entry.path or ""))
     except Exception as exc:  # noqa: BLE001 - words, never a traceback
-        _cannot("无法打开数据集：", "The dataset cannot be opened: ", exc)
+        _cannot("app.dataset_cannot_open", exc)
 
 
 def open_timings() -> dict:
@@ -353,11 +350,7 @@ def access_model(key: str, dataset: Dataset) -> AccessModel:
             return _model(key, dataset)
         return _kept(_SESSION_MODEL, key, lambda: build_access(dataset, default_standard()))
     except Exception as exc:  # noqa: BLE001 - words, never a traceback
-        _cannot(
-            "无法分析当前数据（可在“数据上传”页恢复示例图层）：",
-            "The current data cannot be analysed (the Data upload page restores the demo layers): ",
-            exc,
-        )
+        _cannot("app.data_cannot_analyse", exc)
 
 
 def digest(data: bytes, *options: str) -> str:

@@ -101,7 +101,7 @@ def synthetic_banner(dataset: Dataset | None = None) -> None:
         # Name what is still generated and what is the user's (issue 11, item 27).
         generated = [k for k in ("communities", "amenities") if k not in uploaded]
         parts = [i18n.t(f"layer.{k}") for k in generated] + [i18n.t("layer.network")]
-        sep = "、" if i18n.current_language() == "zh" else ", "
+        sep = i18n.t("sep.list")
         text = i18n.t(
             "synthetic.banner_partial",
             generated=sep.join(parts),

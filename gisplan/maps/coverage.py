@@ -193,17 +193,14 @@ def coverage_overlays(
     req = std.required_ids
     g["_completeness"] = [f"{int(k)}/{len(req)}" for k in g["required_met"]]
     zh = {c.id: category_name(c, lang) for c in std.categories}
-    sep = "、" if lang == "zh" else ", "
+    sep = t("sep.list", lang)
     g["_missing"] = g["missing"].map(lambda s: sep.join(zh[c] for c in s.split(",") if c) or "—")
     minute_fields = []
     for cid in dict.fromkeys([*req, *([color_by] if color_by != "completeness" else [])]):
         col = f"_min_{cid}"
         g[col] = [_fmt_minutes(v, lang) for v in table[f"minutes_{cid}"].to_numpy(dtype=float)]
         minute_fields.append(
-            (
-                col,
-                f"{zh[cid]}（{t('field.minutes', lang)}）" if lang == "zh" else f"{zh[cid]} (min)",
-            )
+            (col, t("fmt.paren", lang, text=zh[cid], note=t("field.minutes_short", lang)))
         )
     g["_radius"] = _radius(g["population"])
 

@@ -48,7 +48,7 @@ def gap_table(
     table = result.table.set_index("id")
     met = table.loc[gaps["id"], "required_met"].to_numpy(dtype=int) if len(gaps) else []
     names = {c.id: category_name(c, lang) for c in std.categories}
-    sep = "、" if lang == "zh" else ", "
+    sep = t("sep.list", lang)
     out = pd.DataFrame(
         {
             t("field.name", lang): gaps["name"].astype(str),
@@ -63,11 +63,7 @@ def gap_table(
     )
     minutes = gaps[[f"minutes_{c}" for c in req]].to_numpy(dtype=float)
     for j, cid in enumerate(req):
-        head = (
-            f"{names[cid]}（{t('field.minutes', lang)}）"
-            if lang == "zh"
-            else (f"{names[cid]} ({t('field.minutes', lang)})")
-        )
+        head = t("fmt.paren", lang, text=names[cid], note=t("field.minutes", lang))
         out[head] = [_minutes_text(v, lang) for v in minutes[:, j]]
     if order == "completeness":
         keys = np.lexsort((-gaps["population"].to_numpy(), np.asarray(met)))

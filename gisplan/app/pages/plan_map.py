@@ -56,11 +56,7 @@ def show_target(col, p, *, synthetic: bool = False) -> None:
     )
     label = t(f"target.{p.key}")
     if synthetic:
-        label = (
-            f"{label}（{t('target.synthetic_tag')}）"
-            if lg == "zh"
-            else (f"{label} ({t('target.synthetic_tag')})")
-        )
+        label = t("fmt.paren", text=label, note=t("target.synthetic_tag"))
         goal = f"{goal} · {t('target.not_progress')}"
     with col:
         st.metric(

@@ -13,7 +13,7 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from gisplan.app.auth import require_ui, scenario_store, show_store_error, tr
+from gisplan.app.auth import require_ui, scenario_store, show_store_error
 from gisplan.app.official import MODES, area_plan_page, closure_page, mode_label
 from gisplan.app.standard import session_standard, standard_caption
 from gisplan.app.state import (
@@ -31,7 +31,7 @@ from gisplan.app.widgets import (
 from gisplan.coords import gcj02_to_wgs84
 from gisplan.crs import WGS84
 from gisplan.errors import GisplanError, InputError
-from gisplan.i18n import category_label, t
+from gisplan.i18n import category_label, solver_name, t
 from gisplan.io.upload import read_upload
 from gisplan.labels import SYNTHETIC_LABEL
 from gisplan.maps.coverage import coverage_base, coverage_overlays
@@ -248,12 +248,11 @@ if result is not None:
         f"{ev['communities_complete_before']} → {ev['communities_complete_after']}",
     )
     s = result.summary()
-    method_zh = {"greedy": "贪心", "exact": "精确（HiGHS）"}.get(s["method"], s["method"])
-    info = tr(
-        f"方法：{method_zh}；候选点 {s['candidates']} 个；用时 "
-        f"{sum(s['timings_s'].values()):.2f} 秒",
-        f"Method: {s['method']}; {s['candidates']} candidates; "
-        f"{sum(s['timings_s'].values()):.2f} s",
+    info = t(
+        "site.method_candidates_time",
+        method=solver_name(s["method"]),
+        candidates=s["candidates"],
+        seconds=sum(s["timings_s"].values()),
     )
     if s.get("gap") is not None:
         info += t("site.greedy_gap_v0_2", v0=s["gap"])
