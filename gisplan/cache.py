@@ -22,13 +22,13 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 from dataclasses import fields
 from importlib import metadata
 from pathlib import Path
 
 import geopandas as gpd
 
+from gisplan.io.atomic import atomic_folder
 from gisplan.settings import ENV_CACHE_DIR
 from gisplan.synthetic import SyntheticCity, generate_city
 
@@ -79,22 +79,15 @@ def _read(folder: Path) -> SyntheticCity:
 
 
 def _write(city: SyntheticCity, folder: Path, key: str) -> None:
-    """Write ``city`` into ``folder`` atomically (temporary sibling folder, then rename)."""
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    try:
+    """Write ``city`` into ``folder`` atomically (temporary sibling folder, then rename).
+
+    When another process wrote the same entry first (its ``meta.json`` exists), theirs is kept.
+    """
+    with atomic_folder(folder, complete_marker="meta.json") as tmp:
         for name in _LAYERS:
             getattr(city, name).to_parquet(tmp / f"{name}.parquet")
         meta = {"key": key, "format": _FORMAT, "bounds_wgs84": list(city.bounds_wgs84)}
         (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
-        try:
-            os.replace(tmp, folder)
-        except OSError:
-            # Another process wrote the same entry first (the folder exists): keep theirs.
-            if not (folder / "meta.json").exists():
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def cached_city(seed: int = 2025, *, directory: str | os.PathLike | None = None) -> SyntheticCity:

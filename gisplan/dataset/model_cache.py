@@ -31,7 +31,6 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -49,6 +48,7 @@ from gisplan.access.circles import assign_circles
 from gisplan.access.coverage import AccessModel
 from gisplan.analysis import Dataset, DataSource, build_access, dataset_barriers
 from gisplan.catalogue import CircleStandard
+from gisplan.io.atomic import atomic_folder
 from gisplan.network.graph import WalkNetwork
 from gisplan.network.snapping import Snapped
 
@@ -167,9 +167,8 @@ def _text_ids(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _write_entry(dataset: Dataset, model: AccessModel, folder: Path) -> None:
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    try:
+    # Atomic; when another process wrote the same entry first (meta.json), theirs is kept.
+    with atomic_folder(folder, complete_marker="meta.json") as tmp:
         net = model.network
         kind, coords, offsets = shapely.to_ragged_array(net.edge_geometry)
         np.savez(
@@ -230,13 +229,6 @@ def _write_entry(dataset: Dataset, model: AccessModel, folder: Path) -> None:
             "timings_s": model.timings_s,
         }
         (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-        try:
-            os.replace(tmp, folder)
-        except OSError:
-            if not (folder / "meta.json").exists():  # someone else wrote it first: keep theirs
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _jsonable(v) -> bool:

@@ -4,20 +4,30 @@ A crash or an error while writing never leaves a half-written output behind.
 :func:`atomic_paths` does the same for a set of files that belong together (``coverage.csv``,
 ``summary.json`` and ``coverage.gpkg``): all are written to temporary names first and renamed
 only when every one is complete, with Ctrl-C and SIGTERM held back during the renames, so an
-interruption leaves either the old set or the new one.
+interruption leaves either the old set or the new one.  :func:`atomic_folder` does it for a
+whole folder (cache entries): filled under a temporary sibling name, then renamed.
+
+This is the one module that writes output files; every writer of the package goes through it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import tempfile
 import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-__all__ = ["atomic_path", "atomic_paths", "atomic_write_text", "atomic_write_bytes"]
+__all__ = [
+    "atomic_path",
+    "atomic_paths",
+    "atomic_folder",
+    "atomic_write_text",
+    "atomic_write_bytes",
+]
 
 
 def _temp_beside(target: Path) -> Path:
@@ -86,6 +96,29 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
         with contextlib.suppress(FileNotFoundError):
             tmp_path.unlink()
         raise
+
+
+@contextlib.contextmanager
+def atomic_folder(target: str | os.PathLike, *, complete_marker: str) -> Iterator[Path]:
+    """Yield a new temporary folder beside ``target``; rename it onto ``target`` on success.
+
+    For cache entries that several processes may write at once: when ``target`` already
+    holds ``complete_marker`` (a file written last), another writer finished first and its
+    folder is kept; the temporary folder is removed in every case.  On any exception
+    ``target`` is left as it was.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        yield tmp
+        try:
+            os.replace(tmp, target)
+        except OSError:
+            if not (target / complete_marker).exists():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def atomic_write_text(target: str | os.PathLike, text: str, encoding: str = "utf-8") -> None:

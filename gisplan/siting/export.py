@@ -1,8 +1,10 @@
 """Writing siting results: sites (GeoJSON + GeoPackage, EPSG:4326) and summary.json.
 
 All files are first written to temporary files in the output folder and only renamed into
-place once every one of them has been written, so an error never leaves a partial set.
-:func:`scenario_payload` builds the plain dict a scenario store can save.
+place once every one of them has been written (:func:`gisplan.io.atomic.atomic_paths`), so an
+error never leaves a partial set.  :func:`scenario_payload` (and its joint-plan, closure and
+hand-placed variants) builds the plain dict a scenario store can save; the layout of its
+``results`` belongs to the store (:func:`gisplan.store.scenarios.scenario_results`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import geopandas as gpd
 from gisplan.crs import WGS84
 from gisplan.io.atomic import atomic_paths
 from gisplan.siting.plan import SitingResult
+from gisplan.store.scenarios.results import scenario_results
 
 __all__ = [
     "write_outputs",
@@ -24,7 +27,6 @@ __all__ = [
     "closure_scenario_payload",
     "closure_sites",
     "write_closure_outputs",
-    "add_area_results",
     "scenario_payload_with_manual",
     "sites_geojson",
     "OUTPUT_FILES",
@@ -36,6 +38,14 @@ OUTPUT_FILES = ("sites.geojson", "sites.gpkg", "summary.json")
 def sites_geojson(sites: gpd.GeoDataFrame) -> dict:
     """The sites as a GeoJSON FeatureCollection dict (EPSG:4326)."""
     return json.loads(sites.to_crs(WGS84).to_json(drop_id=True))
+
+
+def _payload(
+    category: str | None, params: dict, sites: dict, results: dict, name: str | None
+) -> dict:
+    """The fields of a :class:`gisplan.store.scenarios.ScenarioRecord` as a plain dict."""
+    out = {"category": category, "params": params, "sites": sites, "results": results}
+    return out if name is None else {"name": name, **out}
 
 
 def scenario_payload(
@@ -50,9 +60,10 @@ def scenario_payload(
     - ``params``: category, objective, k, candidate source, exact, threshold (metres),
       merged with ``params``;
     - ``sites``: GeoJSON FeatureCollection (EPSG:4326), every feature ``kind = "chosen"``;
-    - ``results``: :meth:`SitingResult.summary` plus the store's before/after layout
-      (``categories.<id>.covered_population_before`` / ``_after``, ``population_total``,
-      ``complete_circles_before`` / ``_after``).
+    - ``results``: :meth:`SitingResult.summary` in the store's layout
+      (:func:`gisplan.store.scenarios.scenario_results`:
+      ``categories.<id>.covered_population_before`` / ``_after``, ``population_total``,
+      ``complete_circles_before`` / ``_after``, the area's figures).
     """
     p = result.problem
     summary = result.summary()
@@ -65,54 +76,25 @@ def scenario_payload(
         "threshold_m": round(p.threshold_m, 3),
     }
     base.update(params or {})
-    results = dict(summary)
-    results["categories"] = {
-        p.category: {
-            "population_total": summary["total_population"],
-            "covered_population_before": summary["covered_population_before"],
-            "covered_population_after": summary["covered_population_after"],
-        }
+    results = scenario_results(
+        summary,
+        {p.category: _population_figures(summary, summary)},
+        complete_circles=(
+            summary["communities_complete_before"],
+            summary["communities_complete_after"],
+        ),
+        area=summary.get("area"),
+    )
+    return _payload(p.category, base, sites_geojson(result.sites), results, name)
+
+
+def _population_figures(summary: dict, figures: dict) -> dict:
+    """Total people (``summary``) and people covered before/after (``figures``) of a category."""
+    return {
+        "population_total": summary["total_population"],
+        "covered_population_before": figures["covered_population_before"],
+        "covered_population_after": figures["covered_population_after"],
     }
-    results["complete_circles_before"] = summary["communities_complete_before"]
-    results["complete_circles_after"] = summary["communities_complete_after"]
-    add_area_results(results, summary.get("area"))
-    out = {
-        "category": p.category,
-        "params": base,
-        "sites": sites_geojson(result.sites),
-        "results": results,
-    }
-    if name is not None:
-        out = {"name": name, **out}
-    return out
-
-
-def add_area_results(results: dict, area: dict | None) -> dict:
-    """Flatten a summary's ``area`` block into the store's results layout (in place).
-
-    Adds ``area_name`` and the area's numbers as ``area_population``,
-    ``area_complete_circles_before`` / ``_after`` (top level) and, per category,
-    ``area_covered_population_before`` / ``_after`` and ``outside_newly_served_population``
-    — so the scenario comparison shows the area's before/after next to the whole data's.
-    The full block stays under ``results["area"]``.
-    """
-    if not area:
-        return results
-    inside, outside = area["area"], area["outside"]
-    results["area_name"] = area["name"]
-    results["area_population"] = inside["population"]
-    results["area_complete_circles_before"] = inside["complete_circles_before"]
-    results["area_complete_circles_after"] = inside["complete_circles_after"]
-    cats = results.setdefault("categories", {})
-    for c, f in inside["categories"].items():
-        entry = cats.setdefault(c, {})
-        entry["area_covered_population_before"] = f["covered_population_before"]
-        entry["area_covered_population_after"] = f["covered_population_after"]
-        entry["area_newly_served_population"] = f["newly_served_population"]
-        entry["outside_newly_served_population"] = outside["categories"][c][
-            "newly_served_population"
-        ]
-    return results
 
 
 def joint_scenario_payload(result, params: dict | None = None, *, name: str | None = None) -> dict:
@@ -128,24 +110,15 @@ def joint_scenario_payload(result, params: dict | None = None, *, name: str | No
         "exact": result.exact is not None,
     }
     base.update(params or {})
-    results = dict(summary)
-    results["categories"] = {
+    categories = {
         c: {
-            "population_total": summary["total_population"],
-            "covered_population_before": f["covered_population_before"],
-            "covered_population_after": f["covered_population_after"],
+            **_population_figures(summary, f),
             "newly_served_population": f["newly_served_population"],
         }
         for c, f in summary["categories"].items()
     }
-    add_area_results(results, summary.get("area"))
-    out = {
-        "category": None,
-        "params": base,
-        "sites": sites_geojson(result.sites),
-        "results": results,
-    }
-    return out if name is None else {"name": name, **out}
+    results = scenario_results(summary, categories, area=summary.get("area"))
+    return _payload(None, base, sites_geojson(result.sites), results, name)
 
 
 def closure_sites(result) -> gpd.GeoDataFrame:
@@ -176,31 +149,9 @@ def closure_scenario_payload(
         ],
     }
     base.update(params or {})
-    results = dict(summary)
-    results["categories"] = {
-        c: {
-            k: v
-            for k, v in f.items()
-            if k
-            in (
-                "population_total",
-                "covered_population_before",
-                "covered_population_after",
-                "lost_population",
-                "newly_served_population",
-                "people_losing",
-            )
-        }
-        for c, f in summary["categories"].items()
-    }
-    add_area_results(results, summary.get("area"))
-    out = {
-        "category": cats[0] if len(cats) == 1 else None,
-        "params": base,
-        "sites": sites_geojson(closure_sites(result)),
-        "results": results,
-    }
-    return out if name is None else {"name": name, **out}
+    results = scenario_results(summary, summary["categories"], area=summary.get("area"))
+    category = cats[0] if len(cats) == 1 else None
+    return _payload(category, base, sites_geojson(closure_sites(result)), results, name)
 
 
 def write_closure_outputs(
@@ -267,13 +218,8 @@ def scenario_payload_with_manual(
         payload = scenario_payload(result, params, name=name)
         category = result.problem.category
     else:
-        payload = {
-            "name": name,
-            "category": category,
-            "params": dict(params or {}),
-            "results": {},
-            "sites": {"type": "FeatureCollection", "features": []},
-        }
+        empty = {"type": "FeatureCollection", "features": []}
+        payload = _payload(category, dict(params or {}), empty, {}, name)
     features = list(payload["sites"]["features"])
     manual = [r for r in manual_sites if r["category"] == category]
     for r in manual:
@@ -300,21 +246,17 @@ def scenario_payload_with_manual(
         )
         cands = candidates_from_points(model, pts)
         ev, _ = evaluate_sites(model, standard, category, cands, np.flatnonzero(cands.snap.ok))
-        results = dict(payload["results"])
+        summary = dict(payload["results"])
         if result is not None:
-            results["covered_population_after_chosen_only"] = result.evaluation[
+            summary["covered_population_after_chosen_only"] = result.evaluation[
                 "covered_population_after"
             ]
-        results.update(ev)
-        results["categories"] = {
-            category: {
-                "population_total": ev["total_population"],
-                "covered_population_before": ev["covered_population_before"],
-                "covered_population_after": ev["covered_population_after"],
-            }
-        }
-        results["complete_circles_before"] = ev["communities_complete_before"]
-        results["complete_circles_after"] = ev["communities_complete_after"]
+        summary.update(ev)
+        results = scenario_results(
+            summary,
+            {category: _population_figures(ev, ev)},
+            complete_circles=(ev["communities_complete_before"], ev["communities_complete_after"]),
+        )
         results["manual_sites"] = len(manual)
         payload["results"] = results
     return payload

@@ -8,9 +8,10 @@
     report.html     printable report: parameters, an inline SVG sketch of the site positions
                     (no web tiles, works offline) and the before/after table
 
-The files are written in a hidden staging folder inside ``out_dir`` and renamed into place
-only when all four are complete, so a failure never leaves a half-written export.  The export
-is recorded in the audit log.
+The four files are a set (:func:`gisplan.io.atomic.atomic_paths`): each is written to a
+temporary name inside ``out_dir`` and all are renamed into place only when every one is
+complete, so a failure never leaves a half-written export.  The export is recorded in the
+audit log.
 """
 
 from __future__ import annotations
@@ -19,13 +20,12 @@ import html
 import json
 import math
 import os
-import shutil
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
+from gisplan.io.atomic import atomic_paths
 from gisplan.safetext import csv_safe_frame
 from gisplan.store.auth import User, require
 from gisplan.store.scenarios import ScenarioRecord, ScenarioStore, before_after_table
@@ -59,42 +59,37 @@ def export_scenario(
     record = store.load(user, name)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".gisplan-export-", dir=out))
-    try:
-        _write_all(record, staging)
-        paths = {}
-        for fname in EXPORT_FILES:
-            os.replace(staging / fname, out / fname)
-            paths[fname] = out / fname
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    paths = {fname: out / fname for fname in EXPORT_FILES}
+    with atomic_paths(paths) as tmp:
+        _write_all(record, tmp)
     store.log_export(
         user, record.name, {"out_dir": str(out.resolve()), "files": list(EXPORT_FILES)}
     )
     return paths
 
 
-def _write_all(record: ScenarioRecord, folder: Path) -> None:
+def _write_all(record: ScenarioRecord, paths: dict[str, Path]) -> None:
+    """Write the four files of :data:`EXPORT_FILES` to ``paths[file name]``."""
     fc = record.sites_geojson()
     frame = record.sites_frame()
     if len(frame):
-        frame.to_file(folder / "sites.gpkg", layer="sites", driver="GPKG", engine="pyogrio")
+        frame.to_file(paths["sites.gpkg"], layer="sites", driver="GPKG", engine="pyogrio")
     else:
         # An empty layer still needs a schema; write a point layer with the kind column.
         frame.set_geometry(frame.geometry.astype("geometry")).to_file(
-            folder / "sites.gpkg",
+            paths["sites.gpkg"],
             layer="sites",
             driver="GPKG",
             engine="pyogrio",
             geometry_type="Point",
         )
-    (folder / "sites.geojson").write_text(
+    paths["sites.geojson"].write_text(
         json.dumps(fc, ensure_ascii=False, indent=1), encoding="utf-8"
     )
     table = before_after_table(record.results)
     # Category labels and metric ids may come from users: no spreadsheet formulas in the CSV.
-    csv_safe_frame(table).to_csv(folder / "results.csv", index=False, encoding="utf-8-sig")
-    (folder / "report.html").write_text(report_html(record, table), encoding="utf-8")
+    csv_safe_frame(table).to_csv(paths["results.csv"], index=False, encoding="utf-8-sig")
+    paths["report.html"].write_text(report_html(record, table), encoding="utf-8")
 
 
 def _fmt(value: object) -> str:

@@ -22,10 +22,14 @@ Results layout
         },
         "complete_circles_before": 3,            # communities reaching every required category
         "complete_circles_after": 5,
+        "area_name": "海曙区",                   # with a planning area (add_area_results):
+        "area_population": 250000,               # area_* figures, per category too
         ...                                      # any other numbers
     }
 
-Numbers named ``<metric>_before`` / ``<metric>_after`` pair up in before/after tables.
+:func:`scenario_results` builds this layout from a run's summary (siting, joint plans,
+closures; :mod:`gisplan.siting.export`).  Numbers named ``<metric>_before`` /
+``<metric>_after`` pair up in before/after tables.
 
 Each save is one transaction (SQLite: ``BEGIN IMMEDIATE``, WAL journal): a process killed
 mid-save leaves no trace of the scenario, and concurrent savers queue on the lock and retry.
@@ -55,10 +59,13 @@ from gisplan.store.scenarios.records import (
     sites_to_geojson,
 )
 from gisplan.store.scenarios.results import (
+    CATEGORY_METRICS,
     METRIC_LABELS,
+    add_area_results,
     before_after_table,
     metric_label,
     results_long,
+    scenario_results,
 )
 from gisplan.store.scenarios.store import COMPARE_COLUMNS, ScenarioStore
 
@@ -78,5 +85,8 @@ __all__ = [
     "AUDIT_ENTRY_MAX_BYTES",
     "COMPARE_COLUMNS",
     "METRIC_LABELS",
+    "CATEGORY_METRICS",
+    "scenario_results",
+    "add_area_results",
     "metric_label",
 ]

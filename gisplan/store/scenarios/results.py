@@ -1,6 +1,8 @@
-"""Scenario results as tables: every stored number in long form, before/after pairs.
+"""Scenario results: their layout, and tables of every stored number and before/after pairs.
 
-The layout of ``results`` is described in :mod:`gisplan.store.scenarios`.
+The layout of ``results`` is described in :mod:`gisplan.store.scenarios`;
+:func:`scenario_results` builds it from a run's summary (siting, joint plans, closures) and
+:func:`add_area_results` flattens a planning area's figures into it.
 """
 
 from __future__ import annotations
@@ -11,7 +13,85 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["METRIC_LABELS", "metric_label", "results_long", "before_after_table"]
+__all__ = [
+    "CATEGORY_METRICS",
+    "METRIC_LABELS",
+    "add_area_results",
+    "before_after_table",
+    "metric_label",
+    "results_long",
+    "scenario_results",
+]
+
+#: Numbers kept per category under ``results["categories"][id]`` by :func:`scenario_results`.
+CATEGORY_METRICS = (
+    "population_total",
+    "covered_population_before",
+    "covered_population_after",
+    "lost_population",
+    "newly_served_population",
+    "people_losing",
+)
+
+
+def scenario_results(
+    summary: Mapping[str, Any],
+    categories: Mapping[str, Mapping[str, Any]],
+    *,
+    complete_circles: tuple[Any, Any] | None = None,
+    area: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A run's ``results`` in the store's layout.
+
+    Parameters
+    ----------
+    summary : mapping
+        The run's summary; its numbers stay at the top level.
+    categories : mapping
+        Per category id, its figures; those named in :data:`CATEGORY_METRICS` (people) are
+        kept under ``results["categories"][id]``, in their order.
+    complete_circles : (before, after), optional
+        Communities meeting the whole standard before and after, stored as
+        ``complete_circles_before`` / ``complete_circles_after``.
+    area : mapping, optional
+        A summary's ``area`` block, flattened by :func:`add_area_results`.
+    """
+    results = dict(summary)
+    results["categories"] = {
+        c: {k: v for k, v in figures.items() if k in CATEGORY_METRICS}
+        for c, figures in categories.items()
+    }
+    if complete_circles is not None:
+        results["complete_circles_before"], results["complete_circles_after"] = complete_circles
+    return add_area_results(results, area)
+
+
+def add_area_results(results: dict, area: Mapping[str, Any] | None) -> dict:
+    """Flatten a summary's ``area`` block into the results layout (in place).
+
+    Adds ``area_name`` and the area's numbers as ``area_population``,
+    ``area_complete_circles_before`` / ``_after`` (top level) and, per category,
+    ``area_covered_population_before`` / ``_after``, ``area_newly_served_population`` and
+    ``outside_newly_served_population`` — so the scenario comparison shows the area's
+    before/after next to the whole data's.  The full block stays under ``results["area"]``.
+    """
+    if not area:
+        return results
+    inside, outside = area["area"], area["outside"]
+    results["area_name"] = area["name"]
+    results["area_population"] = inside["population"]
+    results["area_complete_circles_before"] = inside["complete_circles_before"]
+    results["area_complete_circles_after"] = inside["complete_circles_after"]
+    cats = results.setdefault("categories", {})
+    for c, f in inside["categories"].items():
+        entry = cats.setdefault(c, {})
+        entry["area_covered_population_before"] = f["covered_population_before"]
+        entry["area_covered_population_after"] = f["covered_population_after"]
+        entry["area_newly_served_population"] = f["newly_served_population"]
+        entry["outside_newly_served_population"] = outside["categories"][c][
+            "newly_served_population"
+        ]
+    return results
 
 
 def _category_label(category_id: str) -> str:
