@@ -22,6 +22,17 @@ are joined with the access model's snapping context (:meth:`AccessModel.snap
 <gisplan.access.coverage.AccessModel.snap>`: its snapping distance and barriers), so they are
 treated exactly like the model's amenities.  :func:`make_candidates` picks the source for the
 CLI and the app.
+
+**Within a planning area** (:class:`~gisplan.siting.area.Area`), grid and commercial candidates
+are generated in the area's window only: the grid points (or along-edge points) within the
+area's bounds plus a margin larger than the snapping distance, then the exact polygon test on
+the join points. The result — positions, joins and ids — equals generating over the whole
+network and keeping the candidates inside the area, because a candidate depends only on its own
+grid (or along-edge) point: ids number the *whole* grid (``G`` + row-major grid index) or the
+whole network's along-edge points (``B`` + index), and of two points joining the network in the
+same metre cell the one with the lower index is kept — both lie in the window when either's
+join point lies in the area.  A fine grid over a county of a whole-city network is therefore
+cheap, and the grid-size limit applies to the window, not the network.
 """
 
 from __future__ import annotations
@@ -41,6 +52,7 @@ from gisplan.errors import InputError
 from gisplan.network.graph import WalkNetwork
 from gisplan.network.snapping import Snapped, snap_points
 from gisplan.params import SPACING_M
+from gisplan.siting.area import Area
 
 __all__ = [
     "Candidates",
@@ -50,12 +62,18 @@ __all__ = [
     "candidates_from_points",
     "read_candidates",
     "make_candidates",
+    "candidates_within",
     "DEFAULT_SPACING_M",
 ]
 
 CANDIDATE_SOURCES = ("grid", "commercial", "file")
 #: Default spacing (metres) of generated candidates, per source.
 DEFAULT_SPACING_M = {"grid": 100.0, "commercial": 50.0}
+#: Most grid points generated at once (over the network, or over an area's window).
+MAX_GRID_POINTS = 2_000_000
+#: Extra margin (metres) around an area's projected bounds, beyond the snapping distance:
+#: covers the bend of the area's edges between vertices in the network CRS and rounding.
+_WINDOW_MARGIN_M = 25.0
 
 
 def _network_of(model: AccessModel | WalkNetwork) -> WalkNetwork:
@@ -97,8 +115,12 @@ class Candidates:
         )
 
 
-def _on_network(network: WalkNetwork, snap: Snapped, kind: str, prefix: str) -> Candidates:
-    """Candidates placed at their join points (off-network leg 0), one per metre cell."""
+def _on_network(network: WalkNetwork, snap: Snapped, kind: str) -> Candidates:
+    """Candidates placed at their join points (off-network leg 0), one per metre cell.
+
+    ``snap.ids`` are the candidates' ids, in generation order: of several points joining the
+    network in the same metre cell the first is kept.
+    """
     ok = snap.ok
     snap = snap.subset(ok)
     key = np.round(snap.snapped_xy).astype(np.int64)
@@ -106,7 +128,7 @@ def _on_network(network: WalkNetwork, snap: Snapped, kind: str, prefix: str) -> 
     first = np.sort(first)
     snap = snap.subset(first)
     n = len(snap)
-    ids = np.asarray([f"{prefix}{i:05d}" for i in range(n)], dtype=object)
+    ids = np.asarray(snap.ids, dtype=object)
     snap = Snapped(
         ids=ids,
         edge=snap.edge.copy(),
@@ -122,43 +144,121 @@ def _on_network(network: WalkNetwork, snap: Snapped, kind: str, prefix: str) -> 
     return Candidates(points=pts, snap=snap, kind=kind)
 
 
+def _index_ids(prefix: str, index: np.ndarray, total: int) -> np.ndarray:
+    """Ids ``prefix`` + zero-padded index; the width depends only on ``total``."""
+    width = max(5, len(str(max(int(total) - 1, 0))))
+    return np.asarray([f"{prefix}{i:0{width}d}" for i in index.tolist()], dtype=object)
+
+
+def _area_window(network: WalkNetwork, area: Area, margin_m: float) -> tuple[float, ...]:
+    """The area's bounds in the network CRS (metres), widened by ``margin_m`` + a safety margin.
+
+    The boundary is densified (about every 0.005°, ~500 m) before projecting, so the bounds
+    hold the area's edges, not only its vertices.
+    """
+    dense = shapely.segmentize(area.geometry, 0.005)
+    x0, y0, x1, y1 = gpd.GeoSeries([dense], crs=WGS84).to_crs(network.crs).total_bounds
+    pad = float(margin_m) + _WINDOW_MARGIN_M
+    return (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+
+
+def _clip(cands: Candidates, area: Area | None) -> Candidates:
+    return cands if area is None else candidates_within(cands, area)
+
+
+def candidates_within(candidates: Candidates, area: Area) -> Candidates:
+    """The candidates lying inside ``area`` (and joined to the network).
+
+    Raises :class:`InputError` when there are none.
+    """
+    inside = area.contains(candidates.points) & candidates.snap.ok
+    if not inside.any():
+        raise InputError(
+            f"no candidate site lies inside {area.name}",
+            field="within",
+            hint="use another candidate source or a finer grid, or check the area",
+        )
+    return candidates.subset(np.flatnonzero(inside))
+
+
 def grid_candidates(
-    model: AccessModel | WalkNetwork, spacing_m: float = DEFAULT_SPACING_M["grid"]
+    model: AccessModel | WalkNetwork,
+    spacing_m: float = DEFAULT_SPACING_M["grid"],
+    *,
+    area: Area | None = None,
 ) -> Candidates:
     """Grid points every ``spacing_m`` metres over the network, moved onto the nearest edge.
 
     ``model`` is the access model (or only its network: grid candidates need no snapping
-    context).  Grid points farther than ``spacing_m / sqrt(2)`` (half the cell diagonal) from every edge
-    are dropped; candidates landing within the same metre are merged. Ids are ``G00000``...
+    context).  Grid points farther than ``spacing_m / sqrt(2)`` (half the cell diagonal) from
+    every edge are dropped; candidates landing within the same metre are merged.  The grid is
+    anchored on the network's bounds (network CRS); ids are ``G`` + the point's row-major index
+    in that grid (``G00000``...).
+
+    With ``area`` only the grid points in the area's window are generated and only the
+    candidates inside the area are returned: the same candidates, with the same ids, as
+    generating over the whole network and keeping those inside (module docstring).
+    :class:`InputError` when none lies inside.
     """
     network = _network_of(model)
     spacing_m = _check_spacing(spacing_m)
+    reach = spacing_m / np.sqrt(2)
     xmin, ymin = np.nanmin(network.node_xy, axis=0)
     xmax, ymax = np.nanmax(network.node_xy, axis=0)
     xs = np.arange(xmin + spacing_m / 2, xmax + spacing_m / 2, spacing_m)
     ys = np.arange(ymin + spacing_m / 2, ymax + spacing_m / 2, spacing_m)
-    if len(xs) * len(ys) > 2_000_000:
+    ix, iy = np.arange(len(xs)), np.arange(len(ys))
+    if area is not None:
+        wx0, wy0, wx1, wy1 = _area_window(network, area, reach)
+        ix = ix[(xs >= wx0) & (xs <= wx1)]
+        iy = iy[(ys >= wy0) & (ys <= wy1)]
+    n_points = len(ix) * len(iy)
+    if n_points > MAX_GRID_POINTS:
+        where = "this area" if area is not None else "this network"
         raise InputError(
-            f"a {spacing_m:g} m grid over this network has {len(xs) * len(ys):,} points",
+            f"a {spacing_m:g} m grid over {where} has {n_points:,} points",
             field="grid_spacing",
-            hint="use a larger --grid-spacing",
+            hint="use a larger --grid-spacing" + ("" if area is not None else ", or an area"),
         )
-    gx, gy = np.meshgrid(xs, ys)
-    pts = gpd.GeoSeries(shapely.points(gx.ravel(), gy.ravel()), crs=network.crs)
-    snap = snap_points(network, pts, ids=np.arange(len(pts)), max_distance_m=spacing_m / np.sqrt(2))
-    return _on_network(network, snap, "grid", "G")
+    gx, gy = np.meshgrid(ix, iy)
+    flat = (gy * len(xs) + gx).ravel()
+    pts = gpd.GeoSeries(shapely.points(xs[gx.ravel()], ys[gy.ravel()]), crs=network.crs)
+    ids = _index_ids("G", flat, len(xs) * len(ys))
+    snap = snap_points(network, pts, ids=ids, max_distance_m=reach)
+    return _clip(_on_network(network, snap, "grid"), area)
 
 
-def _along_edges(network: WalkNetwork, spacing_m: float) -> np.ndarray:
-    """Points (network CRS, shapely array) every ``spacing_m`` along each edge, centred."""
+def _along_edges(
+    network: WalkNetwork, spacing_m: float, window: tuple[float, ...] | None = None
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Points every ``spacing_m`` along each edge, centred (network CRS, shapely array).
+
+    Returns ``(points, index, total)``: ``index`` numbers the points over the whole network
+    (edge by edge, ``total`` in all). With ``window`` (xmin, ymin, xmax, ymax) only the
+    points inside it are made.
+    """
     length = network.edge_length
-    geom_len = shapely.length(network.edge_geometry)
     count = np.maximum(1, np.floor(length / spacing_m)).astype(np.int64)
-    edge = np.repeat(np.arange(network.n_edges), count)
-    first = np.repeat(np.cumsum(count) - count, count)
+    start = np.cumsum(count) - count
+    total = int(count.sum())
+    if window is None:
+        edges = np.arange(network.n_edges)
+    else:
+        edges = np.sort(network.edge_tree.query(shapely.box(*window), predicate="intersects"))
+    geom_len = shapely.length(network.edge_geometry[edges])
+    edge = np.repeat(edges, count[edges])
+    first = np.repeat(np.cumsum(count[edges]) - count[edges], count[edges])
     step = np.arange(len(edge)) - first
     frac = (step + 0.5) / count[edge]
-    return shapely.line_interpolate_point(network.edge_geometry[edge], frac * geom_len[edge])
+    along = frac * np.repeat(geom_len, count[edges])
+    pts = shapely.line_interpolate_point(network.edge_geometry[edge], along)
+    index = start[edge] + step
+    if window is not None:
+        xy = shapely.get_coordinates(pts)
+        x0, y0, x1, y1 = window
+        inside = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
+        pts, index = pts[inside], index[inside]
+    return pts, index, total
 
 
 def commercial_candidates(
@@ -169,6 +269,7 @@ def commercial_candidates(
     near_amenity_m: float = 150.0,
     streets: gpd.GeoDataFrame | gpd.GeoSeries | None = None,
     near_street_m: float = 100.0,
+    area: Area | None = None,
 ) -> Candidates:
     """On-network points in commercial places (see the module docstring for the definition).
 
@@ -186,14 +287,19 @@ def commercial_candidates(
         Pedestrian / shopping streets; ``None`` tries the embedded pedestrian streets.
     near_street_m : float
         Straight-line distance (metres) to such a street.
+    area : Area, optional
+        Generate only in the area's window and return the candidates inside the area: the
+        same candidates, with the same ids, as over the whole network then clipped.
 
-    Ids are ``B00000``... Raises :class:`InputError` when no point qualifies.
+    Ids are ``B`` + the point's index among all the network's along-edge points
+    (``B00000``...). Raises :class:`InputError` when no point qualifies.
     """
     network = _network_of(model)
     if amenities is None and isinstance(model, AccessModel):
         amenities = model.amenities
     spacing_m = _check_spacing(spacing_m)
-    pts = _along_edges(network, spacing_m)
+    window = None if area is None else _area_window(network, area, 1.0)
+    pts, index, total = _along_edges(network, spacing_m, window)
     markers = []
     if amenities is not None and len(amenities):
         markers.append((amenities.geometry.to_crs(network.crs).values, near_amenity_m))
@@ -208,14 +314,16 @@ def commercial_candidates(
         hit, _ = tree.query(pts, predicate="dwithin", distance=float(radius))
         keep[hit] = True
     if not keep.any():
+        where = "the walking network" if area is None else f"the walking network in {area.name}"
         raise InputError(
-            "no point of the walking network lies near an existing amenity or pedestrian street",
+            f"no point of {where} lies near an existing amenity or pedestrian street",
             field="candidate-source",
             hint="use --candidate-source grid, or give a candidate layer with --candidates",
         )
     sel = gpd.GeoSeries(pts[keep], crs=network.crs)
-    snap = snap_points(network, sel, ids=np.arange(len(sel)), max_distance_m=1.0)
-    return _on_network(network, snap, "commercial", "B")
+    ids = _index_ids("B", index[keep], total)
+    snap = snap_points(network, sel, ids=ids, max_distance_m=1.0)
+    return _clip(_on_network(network, snap, "commercial"), area)
 
 
 def _embedded_streets() -> gpd.GeoDataFrame | None:
@@ -350,6 +458,7 @@ def make_candidates(
     points: gpd.GeoDataFrame | None = None,
     file: str | Path | None = None,
     crs: str | None = None,
+    area: Area | None = None,
 ) -> Candidates:
     """Candidate sites from one of :data:`CANDIDATE_SOURCES`; what the CLI and the app call.
 
@@ -366,6 +475,10 @@ def make_candidates(
     points : GeoDataFrame, optional
         ... or the layer already read (e.g. by the app's bounded upload reader); ``file``
         names it in messages.
+    area : Area, optional
+        Planning area: only candidates inside it are returned (:func:`candidates_within`);
+        grid and commercial candidates are generated in the area's window only (same result
+        as generating everywhere and clipping, much faster for a district of a city).
     """
     if source not in CANDIDATE_SOURCES:
         raise InputError(
@@ -375,18 +488,18 @@ def make_candidates(
         )
     if source == "file":
         if points is not None:
-            return candidates_from_points(model, points, file=file or path)
+            return _clip(candidates_from_points(model, points, file=file or path), area)
         if path is None:
             raise InputError(
                 "no candidate layer given",
                 field="candidates",
                 hint="give a point layer of candidate sites (upload it, or --candidates FILE)",
             )
-        return read_candidates(model, path, crs=crs)
+        return _clip(read_candidates(model, path, crs=crs), area)
     spacing = DEFAULT_SPACING_M[source] if spacing_m is None else spacing_m
     if source == "commercial":
-        return commercial_candidates(model, spacing_m=spacing)
-    return grid_candidates(model, spacing_m=spacing)
+        return commercial_candidates(model, spacing_m=spacing, area=area)
+    return grid_candidates(model, spacing_m=spacing, area=area)
 
 
 def _check_spacing(spacing_m: float) -> float:

@@ -34,7 +34,7 @@ from gisplan.errors import InputError
 from gisplan.jsonsafe import json_number
 from gisplan.labels import SYNTHETIC_LABEL
 from gisplan.params import SITES_K, TIME_LIMIT_S
-from gisplan.siting.candidates import Candidates
+from gisplan.siting.candidates import Candidates, candidates_within
 from gisplan.siting.exact import ExactResult, solve_mclp
 from gisplan.siting.greedy import GreedyResult, greedy_max_cover, marginal_order, multistart_improve
 from gisplan.siting.incidence import coverage_incidence
@@ -557,18 +557,6 @@ def plan_sites(
         count_outside=bool(count_outside),
         effect=effect,
     )
-
-
-def candidates_within(candidates: Candidates, area: Area) -> Candidates:
-    """The candidates lying inside ``area``; :class:`InputError` when there are none."""
-    inside = area.contains(candidates.points) & candidates.snap.ok
-    if not inside.any():
-        raise InputError(
-            f"no candidate site lies inside {area.name}",
-            field="within",
-            hint="use another candidate source or a finer grid, or check the area",
-        )
-    return candidates.subset(np.flatnonzero(inside))
 
 
 def area_summary(area: Area, effect: Effect, *, count_outside: bool) -> dict:
