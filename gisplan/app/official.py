@@ -184,7 +184,9 @@ def area_plan_page(*, user, key, dataset, model, standard: CircleStandard, basem
 
         try:
             with st.spinner(t("site.choosing_sites")):
-                cands = make_candidates(model, params["source"], spacing_m=params["spacing"])
+                cands = make_candidates(
+                    model, params["source"], spacing_m=params["spacing"], area=params["area"]
+                )
                 res = plan_joint(
                     model,
                     standard,

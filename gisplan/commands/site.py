@@ -200,7 +200,7 @@ def run(args: argparse.Namespace) -> int:
 
     model = build_access(dataset, standard, progress=progress)
     candidates = make_candidates(
-        model, source, spacing_m=args.grid_spacing, points=layer, file=args.candidates
+        model, source, spacing_m=args.grid_spacing, points=layer, file=args.candidates, area=area
     )
     progress(f"{len(candidates):,} {source} candidates")
     if plan is not None:

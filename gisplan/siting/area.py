@@ -9,7 +9,9 @@ user types:
 - a **circle / 街道** of the dataset's circles layer (a GeoDataFrame with polygons and a ``name``,
   ``name_zh`` or ``id`` column; pass it as ``circles``);
 - a **polygon file** (GeoJSON, GeoPackage, Shapefile .zip) read with
-  :func:`gisplan.io.readers.read_layer`: all its polygons together form the area.
+  :func:`gisplan.io.readers.read_layer`: all its polygons together form the area;
+- a **polygon drawn on the map** by clicking its corners (:func:`drawn_area`): checked to be a
+  simple polygon (at least 3 corners, no crossing edges, non-zero area).
 
 Siting within an area proposes only candidates that lie inside it, and counts the demand
 inside it (optionally also the people outside it who are newly served); both parts are
@@ -21,6 +23,7 @@ point may fall on the wrong side by a few hundred metres.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +31,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from shapely.geometry.polygon import orient
 
 from gisplan.crs import WGS84
 from gisplan.errors import InputError
@@ -39,10 +43,16 @@ __all__ = [
     "county_area",
     "circle_area",
     "read_area_file",
+    "drawn_area",
+    "crossing_edges",
     "dataset_circles",
+    "MAX_DRAWN_VERTICES",
 ]
 
-AREA_KINDS = ("county", "circle", "file")
+AREA_KINDS = ("county", "circle", "file", "drawn")
+
+#: Most corners of a polygon drawn on the map.
+MAX_DRAWN_VERTICES = 200
 
 #: Columns naming a circle / 街道 in a circles layer, in order of preference.
 _CIRCLE_NAME_COLUMNS = ("name_zh", "name", "name_en", "id")
@@ -88,12 +98,29 @@ class Area:
         return np.asarray(shapely.covers(self.geometry, pts), dtype=bool)
 
     def to_frame(self) -> gpd.GeoDataFrame:
-        """One-row GeoDataFrame (EPSG:4326) with ``name``, ``kind``, ``source``."""
+        """One-row GeoDataFrame (EPSG:4326) with ``name``, ``kind``, ``source``, ``area_km2``."""
         return gpd.GeoDataFrame(
-            {"name": [self.name], "kind": [self.kind], "source": [self.source]},
+            {
+                "name": [self.name],
+                "kind": [self.kind],
+                "source": [self.source],
+                "area_km2": [round(self.area_km2, 6)],
+            },
             geometry=[self.geometry],
             crs=WGS84,
         )
+
+    @property
+    def area_km2(self) -> float:
+        """The area's surface in km², in a Lambert azimuthal equal-area projection centred
+        on it (WGS-84 ellipsoid; exact to well under 0.1 % for a city)."""
+        c = self.geometry.centroid
+        laea = f"+proj=laea +lat_0={c.y:.8f} +lon_0={c.x:.8f} +datum=WGS84 +units=m +no_defs"
+        return float(gpd.GeoSeries([self.geometry], crs=WGS84).to_crs(laea).area.iloc[0]) / 1e6
+
+    def to_geojson(self) -> bytes:
+        """The area as a GeoJSON FeatureCollection (UTF-8; one feature, EPSG:4326)."""
+        return self.to_frame().to_json(drop_id=True, ensure_ascii=False).encode("utf-8")
 
     def describe(self) -> dict:
         """JSON-ready description (without the geometry)."""
@@ -183,6 +210,103 @@ def read_area_file(path: str | Path, *, crs: str | None = None) -> Area:
         if len(names) == 1:
             name = names[0]
     return Area(name=name, kind="file", geometry=geom, source=Path(path).name)
+
+
+def crossing_edges(
+    vertices: Sequence[Sequence[float]], *, closed: bool = True
+) -> list[tuple[int, int]]:
+    """Pairs of edges of a drawn outline that cross or overlap (0-based edge numbers).
+
+    Edge ``i`` joins vertex ``i`` to vertex ``i + 1``; with ``closed`` the last edge joins
+    the last vertex back to the first. Neighbouring edges may only share their common
+    corner. Coordinates are lon/lat; the test is planar (fine for edges of a few km).
+    """
+    pts = [tuple(map(float, v)) for v in vertices]
+    n = len(pts)
+    if n < 2:
+        return []
+    segs = [(pts[i], pts[i + 1]) for i in range(n - 1)]
+    if closed and n >= 3:
+        segs.append((pts[-1], pts[0]))
+    lines = shapely.linestrings([list(s) for s in segs])
+    m = len(segs)
+    out = []
+    for i in range(m):
+        for j in range(i + 1, m):
+            meet = shapely.intersection(lines[i], lines[j])
+            if meet.is_empty:
+                continue
+            neighbours = j == i + 1 or (closed and n >= 3 and i == 0 and j == m - 1)
+            if neighbours:
+                corner = shapely.Point(segs[j][0] if j == i + 1 else segs[i][0])
+                if meet.geom_type == "Point" and meet.equals(corner):
+                    continue
+            out.append((i, j))
+    return out
+
+
+def drawn_area(vertices: Sequence[Sequence[float]], *, name: str = "drawn area") -> Area:
+    """The polygon whose corners a user clicked on the map, in order (lon, lat, WGS-84).
+
+    Repeated consecutive corners count once. Raises :class:`InputError` naming the problem
+    when the outline has fewer than 3 corners, more than :data:`MAX_DRAWN_VERTICES`, a
+    corner off the globe, crossing edges (numbered as the user placed them: edge 1 joins
+    corners 1 and 2, the closing edge joins the last corner to corner 1) or no area.
+    """
+    pts: list[tuple[float, float]] = []
+    for i, v in enumerate(vertices, start=1):
+        try:
+            lon, lat = float(v[0]), float(v[1])
+        except (TypeError, ValueError, IndexError):
+            raise InputError(
+                f"corner {i} is not a longitude, latitude pair", field="vertices", row=i
+            ) from None
+        if not (np.isfinite(lon) and np.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
+            raise InputError(
+                f"corner {i} ({lon}, {lat}) is not a WGS-84 longitude, latitude",
+                field="vertices",
+                row=i,
+                hint="undo it and click on the map",
+            )
+        if not pts or pts[-1] != (lon, lat):
+            pts.append((lon, lat))
+    if len(pts) > 1 and pts[-1] == pts[0]:
+        pts.pop()
+    if len(pts) < 3:
+        raise InputError(
+            f"an area needs at least 3 corners; {len(pts)} placed",
+            field="vertices",
+            hint="click more corners on the map",
+        )
+    if len(pts) > MAX_DRAWN_VERTICES:
+        raise InputError(
+            f"the outline has {len(pts)} corners (at most {MAX_DRAWN_VERTICES})",
+            field="vertices",
+            hint="draw a simpler outline, or upload a boundary file",
+        )
+    crossing = crossing_edges(pts)
+    if crossing:
+        i, j = crossing[0]
+        n = len(pts)
+
+        def edge(k: int) -> str:
+            return f"{k + 1}–{k + 2}" if k < n - 1 else f"{n}–1"
+
+        raise InputError(
+            f"the outline crosses itself: edge {edge(i)} meets edge {edge(j)} "
+            "(corners numbered in the order placed)",
+            field="vertices",
+            hint="undo the last corners, or clear and click the corners in order around the area",
+        )
+    poly = shapely.Polygon(pts)
+    if poly.area <= 1e-9 * poly.length**2 or not poly.is_valid:  # float-collinear: a sliver
+        raise InputError(
+            "the corners lie on one line: the outline has no area",
+            field="vertices",
+            hint="click corners around the area, not along a line",
+        )
+    poly = orient(poly, 1.0)  # exterior counter-clockwise (RFC 7946)
+    return Area(name=name, kind="drawn", geometry=poly, source="drawn on the map")
 
 
 def _circle_names(circles: gpd.GeoDataFrame | None) -> list[str]:
