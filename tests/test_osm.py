@@ -502,13 +502,12 @@ def test_fetch_place_connection_error_becomes_offline(tmp_path, monkeypatch):
         fetch_place("海曙区, 宁波市, 中国", out_dir=tmp_path)
 
 
-def test_fetch_place_writes_readable_outputs(tmp_path, monkeypatch):
-    """Download path with osmnx's network calls replaced by reads of a local XML file."""
+def _download_from(xml: Path, monkeypatch) -> None:
+    """Replace osmnx's network calls (and the online probe) by reads of a local XML file."""
     import geopandas as gpd
     import osmnx as ox
     from shapely.geometry import box
 
-    xml = _write_tiny(tmp_path)
     monkeypatch.setattr(osm_download, "_online", lambda hosts, timeout_s=5.0: True)
     monkeypatch.setattr(
         ox,
@@ -523,6 +522,12 @@ def test_fetch_place_writes_readable_outputs(tmp_path, monkeypatch):
     monkeypatch.setattr(
         ox, "features_from_polygon", lambda polygon, tags: ox.features_from_xml(xml, tags=tags)
     )
+
+
+def test_fetch_place_writes_readable_outputs(tmp_path, monkeypatch):
+    """Download path with osmnx's network calls replaced by reads of a local XML file."""
+    xml = _write_tiny(tmp_path)
+    _download_from(xml, monkeypatch)
     out = fetch_place("测试 place", out_dir=tmp_path / "dl")
     assert out["gpkg"].name == "测试_place.gpkg" and out["gpkg"].exists()
     assert out["graphml"].exists()
@@ -720,6 +725,19 @@ def _write_river(tmp_path: Path) -> Path:
     return p
 
 
+def test_fetch_place_runs_the_read_pipeline_on_buildings_and_water(tmp_path, monkeypatch):
+    """The download goes through read_osm_file's pipeline: the same demand and water layers."""
+    xml = _write_river(tmp_path)
+    _download_from(xml, monkeypatch)
+    got = read_osm_file(fetch_place("池塘", out_dir=tmp_path / "dl")["gpkg"])
+    ref = read_osm_file(xml)
+    assert ref.residential["id"].tolist() == ["osm:way/61"] and len(ref.water) == 1
+    for layer in ("residential", "water", "amenities"):
+        a, b = getattr(got, layer), getattr(ref, layer)
+        assert a.drop(columns="geometry").equals(b.drop(columns="geometry")), layer
+        assert a.geometry.geom_equals_exact(b.geometry, tolerance=1e-9).all(), layer
+
+
 def test_xml_water_polygon(tmp_path):
     from shapely.geometry import Polygon
 
@@ -807,7 +825,8 @@ def test_helsinki_water_polygons_and_analysis(helsinki, helsinki_tags):
     tagged = [
         complete
         for kind, tags, complete in helsinki_tags
-        if kind != "node" and any(tags.get(k) in values for k, values in osm_features.WATER_TAGS.items())
+        if kind != "node"
+        and any(tags.get(k) in values for k, values in osm_features.WATER_TAGS.items())
     ]
     water = helsinki.water
     assert water.crs == "EPSG:4326" and water["id"].is_unique

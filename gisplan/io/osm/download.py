@@ -14,16 +14,10 @@ from gisplan.catalogue import Category, CircleStandard
 from gisplan.crs import WGS84
 from gisplan.errors import InputError, OfflineError
 from gisplan.io.atomic import atomic_path
-from gisplan.io.osm.extract import OsmExtract, save_extract
-from gisplan.io.osm.features import (
-    _amenities,
-    _features_from_osmnx,
-    _residential,
-    _residential_areas,
-    _water,
-)
-from gisplan.io.osm.network import _network_layers, _NetworkTables
-from gisplan.io.osm.sources import _osmnx_settings, _water_osmnx_tags
+from gisplan.io.osm.extract import _extract, save_extract
+from gisplan.io.osm.features import _Features, _features_from_osmnx
+from gisplan.io.osm.network import _NetworkTables
+from gisplan.io.osm.sources import _buildings_and_landuse, _osmnx_settings, _water_osmnx_tags
 from gisplan.io.osm.tags import _WALK_TAGS, _WATER_KEYS, _catalogue_keys, _categories, _feature_keys
 
 __all__ = [
@@ -68,6 +62,32 @@ def _unless_empty(func, *args, **kwargs):
         raise
 
 
+class _DownloadedSource:
+    """The layers osmnx downloaded for a place, with the interface of the file readers.
+
+    ``graph`` is the walking MultiDiGraph; ``features``, ``buildings`` and ``water`` the osmnx
+    feature tables of the catalogue tags, of ``building`` / ``landuse=residential`` and of
+    :data:`~gisplan.io.osm.tags.WATER_TAGS` (None when Overpass found nothing).
+    """
+
+    def __init__(self, graph: nx.MultiDiGraph, features, buildings, water, categories):
+        self.graph = graph
+        self.keys = _feature_keys(categories)
+        self.features, self.buildings, self.water = features, buildings, water
+
+    def network(self) -> _NetworkTables:
+        return _NetworkTables.from_graph(self.graph)
+
+    def amenity_features(self) -> _Features:
+        return _features_from_osmnx(self.features, self.keys)
+
+    def residential_features(self) -> tuple[_Features, _Features]:
+        return _buildings_and_landuse(_features_from_osmnx(self.buildings, self.keys))
+
+    def water_features(self) -> _Features:
+        return _features_from_osmnx(self.water, _WATER_KEYS)
+
+
 def _slug(place: str) -> str:
     s = re.sub(r"[^\w]+", "_", place, flags=re.UNICODE).strip("_")
     return s[:80] or "place"
@@ -83,8 +103,9 @@ def fetch_place(
     """Download OpenStreetMap data for a place name with osmnx and save it.
 
     Downloads the boundary (Nominatim), the walking network (``network_type="walk"``),
-    amenities of every catalogue category, buildings and water areas, and processes them exactly like
-    :func:`read_osm_file`.  Writes, atomically:
+    amenities of every catalogue category, buildings and water areas, and processes them with
+    the read pipeline of :func:`read_osm_file` itself (:func:`gisplan.io.osm.extract._extract`).
+    Writes, atomically:
 
     - ``<place>.graphml``: the raw walking graph (osmnx GraphML, WGS-84), and
     - ``<place>.gpkg``: layers ``edges``/``nodes`` (UTM metres), ``amenities``,
@@ -140,40 +161,18 @@ def fetch_place(
     except (requests.ConnectionError, requests.Timeout) as exc:
         raise OfflineError(f"{_OFFLINE_MESSAGE} ({type(exc).__name__})") from exc
 
-    edges, nodes, crs, dropped = _network_layers(_NetworkTables.from_graph(G), place)
-    keys = _feature_keys(categories)
-    amenities = _amenities(_features_from_osmnx(feats, keys), categories)
-    if len(amenities) == 0:
-        raise InputError(
-            f"no amenities of any catalogue category found in {place!r}",
-            field="place",
-            hint="check the place name, or give an amenities file",
-        )
-    table = _features_from_osmnx(bld, keys)
-    resid = _residential(
-        table.take(table.present("building")),
-        table.take(table.text("landuse") == "residential"),
-        crs,
-    )
-    water = _water(_features_from_osmnx(wat, _WATER_KEYS))
+    source = _DownloadedSource(G, feats, bld, wat, categories)
+    extract = _extract(source, place, categories, residential=True, reader="osmnx download")
     stem = _slug(place)
     graphml = out_dir / f"{stem}.graphml"
     gpkg = out_dir / f"{stem}.gpkg"
     with atomic_path(graphml) as tmp:
         ox.save_graphml(G, tmp)
     save_extract(
-        OsmExtract(
-            edges=edges,
-            nodes=nodes,
-            amenities=amenities,
-            residential=resid,
-            crs=crs,
-            water=water,
-            residential_areas=_residential_areas(
-                table.take(table.text("landuse") == "residential")
-            ),
-        ),
+        extract,
         gpkg,
-        boundary=boundary[["geometry"]].assign(place=place, nodes_dropped=dropped),
+        boundary=boundary[["geometry"]].assign(
+            place=place, nodes_dropped=extract.stats["nodes_dropped"]
+        ),
     )
     return {"graphml": graphml, "gpkg": gpkg}

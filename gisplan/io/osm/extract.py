@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import geopandas as gpd
 
@@ -22,11 +22,12 @@ from gisplan.io.osm.features import (
     _WATER_COLUMNS,
     _amenities,
     _empty_points,
+    _Features,
     _residential,
     _residential_areas,
     _water,
 )
-from gisplan.io.osm.network import _network_layers
+from gisplan.io.osm.network import _network_layers, _NetworkTables
 from gisplan.io.osm.sources import _PbfSource, _XmlSource
 from gisplan.io.osm.stream import STREAM_THRESHOLD_MB, StreamSource
 from gisplan.io.osm.tags import OSM_ATTRIBUTION, _categories
@@ -94,6 +95,23 @@ def _suffix(path: Path) -> str:
         if name.endswith(suf):
             return suf
     return path.suffix.lower()
+
+
+class _Source(Protocol):
+    """What the read pipeline (:func:`_extract`) needs of a source of OSM layers.
+
+    Implemented by the file readers (:class:`~gisplan.io.osm.sources._XmlSource`,
+    :class:`~gisplan.io.osm.sources._PbfSource`, :class:`~gisplan.io.osm.stream.StreamSource`)
+    and by the download (:class:`~gisplan.io.osm.download._DownloadedSource`).
+    """
+
+    def network(self) -> _NetworkTables: ...
+
+    def amenity_features(self) -> _Features: ...
+
+    def residential_features(self) -> tuple[_Features, _Features]: ...
+
+    def water_features(self) -> _Features: ...
 
 
 @contextlib.contextmanager
@@ -259,27 +277,82 @@ def read_osm_file(
         source_type, reader = _PbfSource, "pyrosm"
     else:
         source_type, reader = _XmlSource, "osmnx"
+    with _stage(timings, "network"), _reading(path):  # opening counts as network time
+        source = source_type(path, categories, residential)
+    return _extract(
+        source,
+        path,
+        categories,
+        residential=residential,
+        reader=reader,
+        reading=lambda: _reading(path),
+        timings=timings,
+    )
+
+
+def _no_amenities(where: Path | str) -> InputError:
+    """The error for data without an amenity of any catalogue category."""
+    if isinstance(where, Path):
+        return InputError(
+            "no amenities of any catalogue category (shops, markets, pharmacies, …) found",
+            file=where,
+            field="category",
+            hint="use an extract that covers the study area's shops, or give an amenities file",
+        )
+    return InputError(
+        f"no amenities of any catalogue category found in {where!r}",
+        field="place",
+        hint="check the place name, or give an amenities file",
+    )
+
+
+def _extract(
+    source: _Source,
+    where: Path | str,
+    categories: tuple[Category, ...],
+    *,
+    residential: bool,
+    reader: str,
+    reading: Callable[[], contextlib.AbstractContextManager[Any]] = contextlib.nullcontext,
+    timings: dict[str, float] | None = None,
+) -> OsmExtract:
+    """The read pipeline: a source's layers -> :class:`OsmExtract` (one path for files and downloads).
+
+    Parameters
+    ----------
+    source : _Source
+        The OSM layers (a file reader or the osmnx download).
+    where : Path or str
+        The file (or the place name of a download), named in errors.
+    categories : tuple of Category
+        Amenity categories and their OSM tag filters.
+    residential : bool
+        Derive residential demand points and areas from buildings and landuse.
+    reader : str
+        Name of the reader, recorded in ``stats["reader"]``; ``"stream"`` tables hold every
+        edge in one direction only (no reverse twins to merge).
+    reading : callable, optional
+        Context manager around each call of the source (the file readers turn a failure into
+        an InputError naming the file).
+    timings : dict, optional
+        Seconds per stage, added to; recorded in ``stats["timings_s"]``.
+    """
+    timings = {} if timings is None else timings
     with _stage(timings, "network"):
-        with _reading(path):
-            source = source_type(path, categories, residential)
+        with reading():
             tables = source.network()
-        edges, nodes, crs, dropped = _network_layers(tables, path, twins=reader != "stream")
+        edges, nodes, crs, dropped = _network_layers(tables, where, twins=reader != "stream")
         del tables
     with _stage(timings, "amenities"):
-        with _reading(path):
+        with reading():
             features = source.amenity_features()
         amenities = _amenities(features, categories)
         del features
     if len(amenities) == 0:
-        raise InputError(
-            "no amenities of any catalogue category (shops, markets, pharmacies, …) found",
-            file=path,
-            field="category",
-            hint="use an extract that covers the study area's shops, or give an amenities file",
-        )
+        raise _no_amenities(where)
     with _stage(timings, "residential"):
         if residential:
-            with _reading(path):
+            with reading():
                 buildings, landuse = source.residential_features()
             resid = _residential(buildings, landuse, crs)
             areas = _residential_areas(landuse)
@@ -288,7 +361,7 @@ def read_osm_file(
             resid = _empty_points(_RESIDENTIAL_COLUMNS)
             areas = _empty_points(_AREA_COLUMNS)
     with _stage(timings, "water"):
-        with _reading(path):
+        with reading():
             water_features = source.water_features()
         water = _water(water_features)
         del water_features

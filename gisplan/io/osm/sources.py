@@ -69,6 +69,14 @@ def _water_osmnx_tags(*, residential_landuse: bool = False) -> dict[str, bool | 
     return tags
 
 
+def _buildings_and_landuse(table: _Features) -> tuple[_Features, _Features]:
+    """Buildings and ``landuse=residential`` areas of an osmnx feature table."""
+    return (
+        table.take(table.present("building")),
+        table.take(table.text("landuse") == "residential"),
+    )
+
+
 class _XmlSource:
     """Layers of an OSM XML file, read with osmnx (network and features parsed separately)."""
 
@@ -111,11 +119,7 @@ class _XmlSource:
         return table.take(mask)
 
     def residential_features(self) -> tuple[_Features, _Features]:
-        table = self._features()
-        return (
-            table.take(table.present("building")),
-            table.take(table.text("landuse") == "residential"),
-        )
+        return _buildings_and_landuse(self._features())
 
     def water_features(self) -> _Features:
         return self._features()
