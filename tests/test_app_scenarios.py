@@ -123,14 +123,24 @@ def test_official_lists_compares_exports_and_deletes(db):
     }
     assert "示例数据（合成）" in " ".join(w.value for w in at.warning)
 
-    # compare: the page's table is the store's comparison of the two
+    # compare: the figures of both, rounded with units, the difference B − A; the store's
+    # numbers behind them (no raw result ids, no "None", no float noise)
     a, b = at.selectbox(key="compare_a").value, at.selectbox(key="compare_b").value
     shown = [d.value for d in at.dataframe if "difference" in d.value.columns][0]
-    expected = db.compare(PLANNER, a, b)
-    pd.testing.assert_frame_equal(shown.reset_index(drop=True), expected, check_dtype=False)
-    after = shown.set_index("metric").loc["covered_population_after"]
-    assert after["difference"] == pytest.approx(after["scenario_b"] - after["scenario_a"])
-    assert (expected.attrs["scenario_a"], expected.attrs["scenario_b"]) == (a, b)
+    recs = {n: db.load(PLANNER, n) for n in (a, b)}
+    after = {
+        n: recs[n].results["categories"]["wet_market"]["covered_population_after"] for n in (a, b)
+    }
+    row = shown[shown["metric"] == "农贸市场覆盖人口（之后）"].iloc[0]
+    assert row["scenario_a"] == f"{after[a]:,.0f} 人"
+    assert row["scenario_b"] == f"{after[b]:,.0f} 人"
+    diff = after[b] - after[a]
+    assert row["difference"] == ("+" if diff > 0 else "−") + f"{abs(diff):,.0f} 人"
+    manual = shown[shown["metric"] == "手动选址"].iloc[0]
+    counts = {n: recs[n].site_counts()["manual"] for n in (a, b)}
+    assert (manual["scenario_a"], manual["scenario_b"]) == (f"{counts[a]} 处", f"{counts[b]} 处")
+    assert shown["metric"].is_unique
+    assert all("不同的业态" not in w.value for w in at.warning)  # both are wet-market plans
 
     # export: four files, the GeoJSON holds the opened scenario's sites
     assert not download_buttons(at)
@@ -206,3 +216,117 @@ def test_scenario_opened_on_another_dataset_says_so(db):
     assert any("与当前数据一致" in c.value for c in at.caption)
     at.selectbox(key="scenario_open").set_value(NAMES[0]).run()  # saved without a dataset
     assert any("未记录所用数据集" in i.value for i in at.info)
+
+
+# -- issue 11 item 14: real scenarios read as figures, not as the store's ids -------------------
+
+
+@pytest.fixture(scope="module")
+def real_payloads():
+    """Two real siting runs on the demo: 3 supermarkets plus a hand-placed one, 2 wet markets."""
+    from gisplan.analysis import build_access, demo_dataset
+    from gisplan.catalogue import default_standard
+    from gisplan.siting.candidates import make_candidates
+    from gisplan.siting.export import scenario_payload_with_manual
+    from gisplan.siting.plan import plan_sites
+
+    demo = demo_dataset(cached=True)
+    std = default_standard()
+    model = build_access(demo, std)
+    cands = make_candidates(model, "grid", spacing_m=150.0)
+    out = {}
+    for name, cat, k, manual in (
+        ("超市三处", "supermarket", 3, [(121.545, 29.872)]),
+        ("菜场两处", "wet_market", 2, []),
+    ):
+        res = plan_sites(model, std, cat, k, cands, synthetic=True)
+        params = {
+            "category": cat,
+            "k": k,
+            "objective": "population",
+            "candidate_source": "grid",
+            "spacing_m": 150.0,
+            "method": "greedy",
+            "walking_speed_kmh": std.walking_speed_kmh,
+            "threshold_min": std.threshold_minutes(cat),
+            "required": list(std.required_ids),
+            "synthetic": True,
+        }
+        hand = [
+            {"lon": x, "lat": y, "name": "手动点", "gain": 0.0, "category": cat} for x, y in manual
+        ]
+        payload = scenario_payload_with_manual(
+            model, std, cat, hand, result=res, params=params, name=name
+        )
+        out[name] = ScenarioRecord(
+            **payload, dataset_name=demo.name, dataset_hash=demo.content_hash
+        )
+    return out
+
+
+RAW_ID = __import__("re").compile(r"[a-z]+_[a-z_]+")  # covered_population_after, greedy_swaps …
+
+
+def _cells(frame: pd.DataFrame) -> list[str]:
+    """The values shown (column keys are fixed ids; the page gives each a header)."""
+    return [str(v) for v in frame.to_numpy().ravel()]
+
+
+def test_real_scenarios_show_rounded_figures_with_units_and_no_ids(db, real_payloads):
+    for rec in real_payloads.values():
+        db.save(PLANNER, rec)
+    at = open_page()
+    sign_in(at, "li", "pw-li")
+    at.selectbox(key="scenario_open").set_value("超市三处").run()
+    assert not at.exception, [e.value for e in at.exception]
+    rec = real_payloads["超市三处"]
+    res = rec.results
+    by_columns = {
+        ("group", "metric", "before", "after", "change"): "scenario_results",
+        ("metric", "value"): "scenario_figures",
+        ("parameter", "value"): "scenario_params",
+        ("group", "metric", "scenario_a", "scenario_b", "difference"): "compare_table",
+    }
+    frames = {by_columns.get(tuple(d.value.columns)): d.value for d in at.dataframe}
+    for key in ("scenario_results", "scenario_figures", "scenario_params", "compare_table"):
+        cells = _cells(frames[key])
+        assert not [c for c in cells if RAW_ID.fullmatch(c)], (key, cells)
+        assert not [c for c in cells if c in ("None", "nan", "NaN", "<NA>")], (key, cells)
+        # no float noise: at most two decimals in any number shown
+        assert not [c for c in cells if __import__("re").search(r"\d\.\d{3,}", c)], (key, cells)
+    table = frames["scenario_results"].set_index("metric")
+    assert table.index.is_unique
+    cat = res["categories"]["supermarket"]
+    b, a = cat["covered_population_before"], cat["covered_population_after"]
+    assert table.loc["超市覆盖人口", "before"] == f"{b:,.0f} 人"
+    assert table.loc["超市覆盖人口", "after"] == f"{a:,.0f} 人"
+    assert table.loc["超市覆盖人口", "change"] == f"+{a - b:,.0f} 人"
+    total = cat["population_total"]
+    assert table.loc["超市覆盖率", "after"] == f"{100 * a / total:.1f}%"
+    assert table.loc["达标生活圈社区", "after"] == f"{res['complete_circles_after']} 个社区"
+    # the threshold in minutes, never in metres
+    params = frames["scenario_params"].set_index("parameter")["value"]
+    assert params["步行时间标准"] == "15 分钟"
+    assert not any("米" in v and "间距" not in v for v in params)
+    # two plans of different categories: the comparison warns
+    at.selectbox(key="compare_a").set_value("超市三处").run()
+    at.selectbox(key="compare_b").set_value("菜场两处").run()
+    assert any("不同的业态" in w.value for w in at.warning), [w.value for w in at.warning]
+
+
+def test_export_gives_every_site_lon_lat_and_the_synthetic_label(db, real_payloads, tmp_path):
+    import geopandas as gpd
+
+    from gisplan.store import export_scenario
+
+    rec = real_payloads["超市三处"]
+    db.save(PLANNER, rec)
+    paths = export_scenario(PLANNER, db, rec.name, tmp_path)
+    for fname in ("sites.gpkg", "sites.geojson"):
+        sites = gpd.read_file(paths[fname])
+        assert sorted(sites["kind"]) == ["chosen"] * 3 + ["manual"]
+        assert sites["lon"].notna().all() and sites["lat"].notna().all()
+        assert (sites["lon"] - sites.geometry.x).abs().max() < 1e-6
+        assert (sites["lat"] - sites.geometry.y).abs().max() < 1e-6
+        assert set(sites["label"]) == {"示例数据（合成） / synthetic sample"}
+        assert set(sites["source"]) == {"synthetic"}

@@ -732,7 +732,13 @@ def test_export_writes_four_consistent_files(store: ScenarioStore, tmp_path: Pat
     gpkg = gpd.read_file(paths["sites.gpkg"], layer="sites")
     assert gpkg.crs.to_epsg() == 4326 and list(gpkg["kind"]) == ["chosen", "manual"]
     assert abs(gpkg.geometry.iloc[0].x - LON) < 1e-12 and abs(gpkg.geometry.iloc[0].y - LAT) < 1e-12
-    assert json.loads(paths["sites.geojson"].read_text(encoding="utf-8")) == rec.sites
+    # the stored sites, each with its lon/lat (hand-placed ones too; issue 11 item 14)
+    written = json.loads(paths["sites.geojson"].read_text(encoding="utf-8"))
+    for got, stored in zip(written["features"], rec.sites["features"], strict=True):
+        assert got["geometry"] == stored["geometry"]
+        lon, lat = stored["geometry"]["coordinates"]
+        assert got["properties"] == {**stored["properties"], "lon": lon, "lat": lat}
+    assert gpkg["lon"].tolist() == [f["geometry"]["coordinates"][0] for f in rec.sites["features"]]
 
     csv = pd.read_csv(paths["results.csv"], encoding="utf-8-sig", keep_default_na=False)
     wm = csv[(csv["category"] == "wet_market") & (csv["metric"] == "covered_population")]

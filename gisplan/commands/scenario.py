@@ -85,7 +85,9 @@ def run(args: argparse.Namespace) -> int:
                 f"  gain={getattr(row, 'gain', '')}  {name}".rstrip()
             )
     elif cmd == "export":
-        paths = export_scenario(user, store, args.name, args.out)
+        paths = export_scenario(
+            user, store, args.name, args.out, report=_report_writer(store.load(user, args.name))
+        )
         for p in paths.values():
             print(p)
     elif cmd == "delete":
@@ -101,6 +103,24 @@ def run(args: argparse.Namespace) -> int:
         header = [*table.columns[:4], table.attrs["scenario_a"], table.attrs["scenario_b"]]
         print(safe_table(table, [*header, "difference"]))
     return 0
+
+
+def _report_writer(record):
+    """The report writer: with a map when the scenario was made on the demonstration data
+    (the CLI does not open other datasets for a report; the report then says so)."""
+    from gisplan.analysis import build_access, demo_dataset
+    from gisplan.catalogue import default_standard
+    from gisplan.report.scenario_html import report_writer
+    from gisplan.report.scenario_map import scenario_context
+
+    demo = demo_dataset(cached=True)
+    if record.made_on(demo.content_hash) is not True:
+        return report_writer(None)
+    model = build_access(demo, default_standard())
+    return report_writer(
+        lambda rec: scenario_context(rec, model, water=demo.extras.get("rivers")),
+        attribution=demo.attribution,
+    )
 
 
 def safe_table(table, header=None) -> str:

@@ -28,6 +28,8 @@ __all__ = [
     "SERVICE_AREA_COLOR",
     "WHATIF_COLOR",
     "SITE_STYLES",
+    "SCENARIO_STATE_COLORS",
+    "CLOSED_SITE_COLOR",
     "WATER_COLOR",
     "NETWORK_COLOR",
     "COUNTY_COLOR",
@@ -68,6 +70,14 @@ SITE_STYLES: dict[str, tuple[str, str]] = {
     "whatif": (WHATIF_COLOR, "#ffffff"),
 }
 #: Context under the data, drawn faintly (offline maps have no basemap).
+#: Communities on a scenario's map: newly served by its sites, served before, still not served.
+SCENARIO_STATE_COLORS: dict[str, str] = {
+    "newly": "#1a9641",
+    "served": "#b0b0b0",
+    "unserved": "#d7191c",
+    "none": "#b0b0b0",
+}
+CLOSED_SITE_COLOR = "#444444"  # closed amenities (a cross, not a diamond)
 WATER_COLOR = "#b9d3ea"
 NETWORK_COLOR = "#cfc6b4"
 COUNTY_COLOR = "#555555"

@@ -5,8 +5,9 @@
     sites.gpkg      layer "sites", EPSG:4326, one feature per chosen / hand-placed site
     sites.geojson   the same sites exactly as stored (lon/lat)
     results.csv     before/after table (UTF-8 with BOM so Excel shows Chinese)
-    report.html     printable report: parameters, an inline SVG sketch of the site positions
-                    (no web tiles, works offline) and the before/after table
+    report.html     printable report, written by the ``report`` argument (the app and CLI pass
+                    gisplan.report.scenario_html.report_writer: key outcomes, a map, tables);
+                    by default a plain one: parameters, an SVG sketch of the sites, the table
 
 The four files are a set (:func:`gisplan.io.atomic.atomic_paths`): each is written to a
 temporary name inside ``out_dir`` and all are renamed into place only when every one is
@@ -16,22 +17,27 @@ audit log.
 
 from __future__ import annotations
 
+import copy
 import html
 import json
 import math
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
+import shapely
 
 from gisplan.io.atomic import atomic_paths
+from gisplan.labels import SYNTHETIC_LABEL
 from gisplan.safetext import csv_safe_frame
 from gisplan.store.auth import User, require
 from gisplan.store.scenarios import ScenarioRecord, ScenarioStore, before_after_table
 from gisplan.store.scenarios.results import _category_label
 
-__all__ = ["EXPORT_FILES", "export_scenario", "report_html", "sites_svg"]
+__all__ = ["EXPORT_FILES", "export_scenario", "export_sites", "report_html", "sites_svg"]
 
 EXPORT_FILES = ("sites.gpkg", "sites.geojson", "results.csv", "report.html")
 
@@ -42,11 +48,19 @@ _KIND_STYLE = {
 
 
 def export_scenario(
-    user: User | None, store: ScenarioStore, name: str, out_dir: str | os.PathLike
+    user: User | None,
+    store: ScenarioStore,
+    name: str,
+    out_dir: str | os.PathLike,
+    *,
+    report: Callable[[ScenarioRecord, pd.DataFrame], str] | None = None,
 ) -> dict[str, Path]:
     """Export scenario ``name`` into ``out_dir`` (created if missing); return file -> path.
 
-    Existing files of the same names in ``out_dir`` are replaced.
+    Existing files of the same names in ``out_dir`` are replaced.  ``report(record, table)``
+    writes ``report.html`` (the app and the CLI pass
+    :func:`gisplan.report.scenario_html.report_writer`, which draws the map on the scenario's
+    data); by default :func:`report_html`, a plain report without a map.
 
     Raises
     ------
@@ -61,17 +75,42 @@ def export_scenario(
     out.mkdir(parents=True, exist_ok=True)
     paths = {fname: out / fname for fname in EXPORT_FILES}
     with atomic_paths(paths) as tmp:
-        _write_all(record, tmp)
+        _write_all(record, tmp, report or report_html)
     store.log_export(
         user, record.name, {"out_dir": str(out.resolve()), "files": list(EXPORT_FILES)}
     )
     return paths
 
 
-def _write_all(record: ScenarioRecord, paths: dict[str, Path]) -> None:
+def export_sites(record: ScenarioRecord) -> tuple[dict, gpd.GeoDataFrame]:
+    """The sites as exported, as a GeoJSON dict and a GeoDataFrame (EPSG:4326).
+
+    Every site (chosen, hand-placed, closed) carries ``lon`` / ``lat`` (WGS-84, as its
+    geometry) and, for a scenario on synthetic data, ``source`` and ``label``
+    (:data:`gisplan.labels.SYNTHETIC_LABEL`).
+    """
+    fc = copy.deepcopy(record.sites_geojson())
+    synthetic = bool(record.params.get("synthetic")) or bool(record.results.get("synthetic"))
+    for f in fc["features"]:
+        props = f.setdefault("properties", {})
+        geom = f.get("geometry") or {}
+        if geom.get("type") == "Point":
+            lon, lat = geom["coordinates"][:2]
+        else:
+            pt = shapely.geometry.shape(geom).representative_point()
+            lon, lat = pt.x, pt.y
+        props["lon"], props["lat"] = float(lon), float(lat)
+        if synthetic:
+            props["source"], props["label"] = "synthetic", SYNTHETIC_LABEL
+    frame = gpd.GeoDataFrame.from_features(fc["features"], crs="EPSG:4326")
+    if not len(frame):
+        frame = record.sites_frame()
+    return fc, frame
+
+
+def _write_all(record: ScenarioRecord, paths: dict[str, Path], report: Callable) -> None:
     """Write the four files of :data:`EXPORT_FILES` to ``paths[file name]``."""
-    fc = record.sites_geojson()
-    frame = record.sites_frame()
+    fc, frame = export_sites(record)
     if len(frame):
         frame.to_file(paths["sites.gpkg"], layer="sites", driver="GPKG", engine="pyogrio")
     else:
@@ -89,7 +128,7 @@ def _write_all(record: ScenarioRecord, paths: dict[str, Path]) -> None:
     table = before_after_table(record.results)
     # Category labels and metric ids may come from users: no spreadsheet formulas in the CSV.
     csv_safe_frame(table).to_csv(paths["results.csv"], index=False, encoding="utf-8-sig")
-    paths["report.html"].write_text(report_html(record, table), encoding="utf-8")
+    paths["report.html"].write_text(report(record, table), encoding="utf-8")
 
 
 def _fmt(value: object) -> str:

@@ -10,25 +10,31 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-import folium
 import pandas as pd
 import streamlit as st
 
 from gisplan.app.auth import configured_users, require_ui, scenario_store, show_store_error
-from gisplan.app.state import current_dataset, lang
+from gisplan.app.state import access_model, context_url, current_dataset, lang
 from gisplan.app.widgets import show_map
-from gisplan.catalogue import default_standard
 from gisplan.errors import GisplanError
-from gisplan.i18n import category_label, t
+from gisplan.i18n import t
 from gisplan.labels import SYNTHETIC_LABEL
-from gisplan.maps.base import new_map
-from gisplan.maps.elements import Legend, LegendItem
-from gisplan.maps.sites import add_site_points
+from gisplan.maps.scenario import scenario_map
+from gisplan.report.scenario import (
+    categories_differ,
+    category_text,
+    compare_table,
+    key_figures,
+    method_table,
+    outcome_table,
+    parameter_table,
+)
+from gisplan.report.scenario_html import local_time, report_writer
+from gisplan.report.scenario_map import ScenarioContext, scenario_context
 from gisplan.safetext import md_text
-from gisplan.store import before_after_table, export_scenario
+from gisplan.store import export_scenario
 from gisplan.store.auth import may_change
 
-KIND_COLORS = {"chosen": "#d62728", "manual": "#1f77b4", "closed": "#000000"}
 EXPORT_KEY = "scenario_export"  # {"name": str, "files": {file name: bytes}}
 OPEN_NEXT_KEY = "scenario_open_next"  # the scenario to open on the next run (after a deletion)
 DELETED_KEY = "scenario_deleted"  # name of the scenario deleted on the previous run
@@ -59,28 +65,23 @@ if not summaries:
     st.stop()
 
 names = [s.name for s in summaries]
-_standard = default_standard()
 
 
 def cat_label(cid: str | None) -> str:
-    """Bilingual category name (the id itself when the catalogue does not know it)."""
-    if not cid:
-        return "—"
-    if cid not in _standard.ids:
-        return cid
-    return category_label(_standard[cid], lg)
+    """Category names, the session's language first (the id when the catalogue lacks it)."""
+    return category_text(cid, lg)
 
 
-# Display headers of the store's tables (the frames keep their column names).
+# Display headers of the figure tables (gisplan.report.scenario: text, rounded, with units).
 HEADERS = {
-    "category": t("field.category"),
-    "label": t("sc.group"),
-    "metric": None,  # the id; the bilingual name is shown instead
-    "metric_label": t("sc.metric"),
+    "group": t("sc.group"),
+    "metric": t("sc.metric"),
     "before": t("sc.before"),
     "after": t("sc.after"),
     "change": t("sc.change"),
     "value": t("sc.value"),
+    "parameter": t("rhtml.parameter"),
+    "item": t("rhtml.item"),
     "difference": t("sc.difference"),
 }
 
@@ -92,16 +93,6 @@ def author_name(username: str) -> str:
     except GisplanError:
         cred = None
     return cred.user().display_name if cred is not None and cred.user().display_name else username
-
-
-def local_time(when) -> str:
-    """A stored time (UTC) as local time in Ningbo (Asia/Shanghai, UTC+8)."""
-    from datetime import UTC
-    from zoneinfo import ZoneInfo
-
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
 
 
 listing = pd.DataFrame(
@@ -154,47 +145,62 @@ else:
 if synthetic:
     st.warning(SYNTHETIC_LABEL)
 st.caption(
-    t("sc.author_v0_category_v1", v0=md_text(record.author), v1=md_text(cat_label(record.category)))
+    t(
+        "sc.author_v0_category_v1",
+        v0=md_text(author_name(record.author or "")),
+        v1=md_text(cat_label(record.category)),
+    )
 )
 with st.expander(t("sc.siting_parameters")):
-    st.json(record.params)
-frame = record.sites_frame()
+    st.dataframe(
+        parameter_table(record.params, record.category, lg),
+        hide_index=True,
+        key="scenario_params",
+        column_config=HEADERS,
+    )
+    details = method_table(record.results, lg)
+    if len(details):
+        st.dataframe(details, hide_index=True, key="scenario_method", column_config=HEADERS)
 
 
-def site_bounds() -> list[list[float]]:
-    """``[[south, west], [north, east]]`` around the sites (about 500 m margin)."""
-    if not len(frame):
-        return [[29.80, 121.48], [29.94, 121.64]]
-    w, s, e, n = frame.total_bounds
-    return [[s - 0.005, w - 0.005], [n + 0.005, e + 0.005]]
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _context(data_key: str, name: str, updated: str, _record) -> ScenarioContext:
+    """The scenario evaluated on the open dataset (cached per scenario version and dataset)."""
+    _k, data = current_dataset()
+    return scenario_context(_record, access_model(data_key, data), water=data.extras.get("rivers"))
 
 
-def scenario_map() -> folium.Map:
-    m = new_map(site_bounds(), synthetic=synthetic, base_url="/app/static/vendor")
-    if len(frame):
-        sites = frame.assign(_kind_color=frame["kind"].map(KIND_COLORS).fillna("#555555"))
-        add_site_points(
-            m,
-            sites,
-            name=t("sc.sites"),
-            fields=[c for c in ("kind", "rank", "name", "gain") if c in sites.columns],
-            color_column="_kind_color",
-            radius=8,
-        )
-    items = [
-        LegendItem(t("sc.chosen"), KIND_COLORS["chosen"], "circle"),
-        LegendItem(t("sc.hand_placed"), KIND_COLORS["manual"], "circle"),
-    ]
-    if len(frame) and (frame["kind"] == "closed").any():  # closure / relocation scenarios
-        items.append(LegendItem(t("sc.closed_amenity"), KIND_COLORS["closed"], "circle"))
-    Legend(record.name, items).add_to(m)
-    return m
+def record_context(rec) -> ScenarioContext | None:
+    """The map context of ``rec`` on the open dataset; None when it was made on other data."""
+    if rec.made_on(open_dataset_now.content_hash) is False:
+        return None
+    return _context(_key, rec.name, str(rec.updated_at), rec)
 
 
-show_map(scenario_map, key="scenario_map", height=420)
-table = before_after_table(record.results)
-if len(table):
-    st.dataframe(table, hide_index=True, key="scenario_results", column_config=HEADERS)
+ctx = record_context(record)
+if ctx is not None:
+    show_map(
+        lambda: scenario_map(
+            ctx,
+            title=record.name,
+            lang=lg,
+            synthetic=synthetic,
+            attribution=open_dataset_now.attribution,
+            context_url=context_url(_key, open_dataset_now),
+            water=open_dataset_now.extras.get("rivers"),
+            base_url="/app/static/vendor",
+        ),
+        key="scenario_map",
+        height=460,
+    )
+else:
+    st.info(t("sc.map_needs_its_data"))
+outcomes = outcome_table(record.results, record.category, lg)
+if len(outcomes):
+    st.dataframe(outcomes, hide_index=True, key="scenario_results", column_config=HEADERS)
+singles = key_figures(record.results, record.site_counts(), record.category, lg)
+if len(singles):
+    st.dataframe(singles, hide_index=True, key="scenario_figures", column_config=HEADERS)
 
 # -- compare two ---------------------------------------------------------------------------
 st.subheader(t("sc.compare_two_scenarios"))
@@ -208,12 +214,20 @@ elif require_ui("compare", sign_in=False) is not None:
         st.info(t("sc.pick_two_different_scenarios"))
     else:
         try:
-            comparison = store.compare(user, a, b)
+            rec_a, rec_b = store.load(user, a), store.load(user, b)
         except GisplanError as exc:
             show_store_error(exc)
             st.stop()
+        if categories_differ(rec_a, rec_b):
+            st.warning(
+                t(
+                    "sc.compare_different_categories",
+                    a=md_text(cat_label(rec_a.category)),
+                    b=md_text(cat_label(rec_b.category)),
+                )
+            )
         st.dataframe(
-            comparison,
+            compare_table(rec_a, rec_b, lg),
             hide_index=True,
             key="compare_table",
             # Fixed column keys (any scenario name is safe); the names are only headers.
@@ -230,7 +244,18 @@ if require_ui("export", sign_in=False) is not None:
     if st.button(t("sc.export_v0", v0=md_text(name)), key="export_prepare"):
         with tempfile.TemporaryDirectory() as tmp:
             try:
-                paths = export_scenario(user, store, name, tmp)
+                paths = export_scenario(
+                    user,
+                    store,
+                    name,
+                    tmp,
+                    report=report_writer(
+                        record_context,
+                        lang=lg,
+                        author=author_name,
+                        attribution=open_dataset_now.attribution,
+                    ),
+                )
             except GisplanError as exc:  # e.g. a read-only database cannot log the export
                 show_store_error(exc)
             else:
