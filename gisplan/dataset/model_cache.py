@@ -7,15 +7,18 @@ under ``<cache dir>/model-<key>/`` (:func:`gisplan.cache.cache_dir`); later open
 server process — read it back in a few seconds without touching the GeoPackage:
 
 - ``meta.json``: the dataset's name, flags, sources, metadata and content hash;
-- ``network.npz``: node ids and coordinates, edge end nodes and lengths (metres), the
-  adjacency matrix (CSR arrays) and the edge geometries as flat coordinate arrays
-  (:func:`shapely.to_ragged_array`).  The geometries (a million lines for a city) are
-  rebuilt in a background thread: coverage figures need only the distances, so the first
-  page is usable before the geometries (needed for snapping new points and service areas)
-  are ready; the first use of ``network.edge_geometry`` waits for them;
+- ``network/``: one ``.npy`` file per array: node ids and coordinates, edge end nodes and
+  lengths (metres), the adjacency matrix (CSR arrays) and the edge geometries as flat
+  coordinate arrays (:func:`shapely.to_ragged_array`).  They are memory-mapped when read
+  (copy-on-write: nothing is ever written back), so opening costs no copying and only the
+  pages a computation touches are read.  The geometries (a million lines for a city) are
+  rebuilt only when first used (snapping new points, service areas, siting candidates):
+  coverage figures and maps need only the distances, so the first page never waits for them,
+  and no background thread competes with it for the interpreter;
 - ``communities``, ``amenities``, ``circles`` and the extra layers as GeoParquet;
-- ``distances.parquet`` (community id x category, metres), ``node_dist.npz`` (per category,
-  metres from every node to the nearest amenity) and the snapping of communities and amenities.
+- ``distances.parquet`` (community id x category, metres), ``node_dist/<category>.npy`` (per
+  category, metres from every node to the nearest amenity; memory-mapped like the network) and
+  the snapping of communities and amenities.
 
 The key is a SHA-256 of the dataset's content hash, the categories, the snapping distance, the
 source of the modules that compute the model (network, access) and the library versions: any
@@ -63,7 +66,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_FORMAT = 2
+_FORMAT = 3
 _PACKAGE = Path(__file__).resolve().parents[1]
 #: Folders / files whose code determines an access model.
 _CODE = ("network", "access", "catalogue.py", "catalogue.toml")
@@ -171,18 +174,20 @@ def _write_entry(dataset: Dataset, model: AccessModel, folder: Path) -> None:
     with atomic_folder(folder, complete_marker="meta.json") as tmp:
         net = model.network
         kind, coords, offsets = shapely.to_ragged_array(net.edge_geometry)
-        np.savez(
-            tmp / "network.npz",
-            node_ids=net.node_ids,
-            node_xy=net.node_xy,
-            edge_u=net.edge_u,
-            edge_v=net.edge_v,
-            edge_length=net.edge_length,
-            adj_data=net.adjacency.data,
-            adj_indices=net.adjacency.indices,
-            adj_indptr=net.adjacency.indptr,
-            coords=coords,
-            **{f"offsets{i}": o for i, o in enumerate(offsets)},
+        _save_arrays(
+            tmp / "network",
+            {
+                "node_ids": net.node_ids,
+                "node_xy": net.node_xy,
+                "edge_u": net.edge_u,
+                "edge_v": net.edge_v,
+                "edge_length": net.edge_length,
+                "adj_data": net.adjacency.data,
+                "adj_indices": net.adjacency.indices,
+                "adj_indptr": net.adjacency.indptr,
+                "coords": coords,
+                **{f"offsets{i}": o for i, o in enumerate(offsets)},
+            },
         )
         model.communities.to_parquet(tmp / "communities.parquet")
         model.amenities.to_parquet(tmp / "amenities.parquet")
@@ -193,7 +198,9 @@ def _write_entry(dataset: Dataset, model: AccessModel, folder: Path) -> None:
         dist = model.distances_m.copy()
         dist.index = dist.index.astype(str) if dist.index.dtype == object else dist.index
         dist.reset_index().to_parquet(tmp / "distances.parquet")
-        np.savez(tmp / "node_dist.npz", **model.node_dist_m)
+        _save_arrays(
+            tmp / "node_dist", {f"{i}": d for i, d in enumerate(model.node_dist_m.values())}
+        )
         _text_ids(_snap_frame(model.community_snap)).to_parquet(tmp / "snap_communities.parquet")
         parts = [
             _snap_frame(s, {"category": c}) for c, s in model.amenity_snap.items() if len(s) > 0
@@ -220,6 +227,7 @@ def _write_entry(dataset: Dataset, model: AccessModel, folder: Path) -> None:
             "network": {"crs": str(net.crs), "source": net.source, "geometry_type": int(kind)},
             "categories": list(model.distances_m.columns),
             "all_categories": list(model.amenity_snap),
+            "node_dist_categories": list(model.node_dist_m),
             "max_snap_distance_m": model.max_snap_distance_m,
             "id_types": {
                 "communities": str(model.communities["id"].dtype),
@@ -229,6 +237,20 @@ def _write_entry(dataset: Dataset, model: AccessModel, folder: Path) -> None:
             "timings_s": model.timings_s,
         }
         (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+
+
+def _save_arrays(folder: Path, arrays: dict[str, np.ndarray]) -> None:
+    """One ``.npy`` file per array (plain numeric arrays; no pickles)."""
+    folder.mkdir()
+    for name, arr in arrays.items():
+        np.save(folder / f"{name}.npy", np.ascontiguousarray(arr), allow_pickle=False)
+
+
+def _load_arrays(folder: Path) -> dict[str, np.ndarray]:
+    """The arrays of :func:`_save_arrays`, memory-mapped copy-on-write (the files stay as written)."""
+    return {
+        p.stem: np.load(p, mmap_mode="c", allow_pickle=False) for p in sorted(folder.glob("*.npy"))
+    }
 
 
 def _jsonable(v) -> bool:
@@ -243,18 +265,19 @@ def _jsonable(v) -> bool:
 
 
 class _CachedNetwork(WalkNetwork):
-    """A :class:`WalkNetwork` read from the cache, whose edge geometries arrive in the background.
+    """A :class:`WalkNetwork` read from the cache, whose edge geometries are built on first use.
 
-    Same arrays and behaviour as the network that was cached; ``edge_geometry`` blocks on
-    first access until the background thread has rebuilt the lines.
+    Same arrays and behaviour as the network that was cached; the first access to
+    ``edge_geometry`` rebuilds the lines from the stored coordinates (about 2 s for a million
+    edges on a quiet machine), once, under a lock.
     """
 
     @property  # type: ignore[override]
     def edge_geometry(self) -> np.ndarray:
         if self._geometry is None:
-            self._ready.wait()
-            if self._error is not None:
-                raise self._error
+            with self._lock:
+                if self._geometry is None:
+                    self._geometry = self._build_geometry()
         return self._geometry
 
     @edge_geometry.setter
@@ -262,8 +285,8 @@ class _CachedNetwork(WalkNetwork):
         self._geometry = value
 
 
-def _restore_network(meta: dict, z) -> WalkNetwork:
-    """The cached network: arrays and adjacency as stored, geometries built in a thread."""
+def _restore_network(meta: dict, z: dict[str, np.ndarray]) -> WalkNetwork:
+    """The cached network: arrays and adjacency as stored, geometries built when first used."""
     net = object.__new__(_CachedNetwork)
     net.crs = meta["network"]["crs"]
     net.node_ids = z["node_ids"]
@@ -276,30 +299,18 @@ def _restore_network(meta: dict, z) -> WalkNetwork:
     net.adjacency = sp.csr_matrix((z["adj_data"], z["adj_indices"], z["adj_indptr"]), shape=(n, n))
     net._tree = None
     net._geometry = None
-    net._error = None
-    net._ready = threading.Event()
+    net._lock = threading.Lock()
     kind = shapely.GeometryType(meta["network"]["geometry_type"])
     coords = z["coords"]
-    offsets = tuple(z[f"offsets{i}"] for i in range(sum(k.startswith("offsets") for k in z.files)))
+    offsets = tuple(z[f"offsets{i}"] for i in range(sum(k.startswith("offsets") for k in z)))
 
-    def build() -> None:
-        try:
-            net._geometry = np.asarray(
-                shapely.from_ragged_array(kind, coords, offsets), dtype=object
-            )
-        except Exception as exc:  # noqa: BLE001 - re-raised where the geometries are used
-            net._error = exc
-        finally:
-            net._ready.set()
+    def build() -> np.ndarray:
+        return np.asarray(
+            shapely.from_ragged_array(kind, np.asarray(coords), offsets), dtype=object
+        )
 
-    threading.Thread(target=build, name="gisplan-edge-geometry", daemon=True).start()
+    net._build_geometry = build
     return net
-
-
-class _Arrays(dict):
-    @property
-    def files(self) -> list[str]:
-        return list(self)
 
 
 def load_entry(folder: Path) -> tuple[Dataset, AccessModel]:
@@ -307,9 +318,7 @@ def load_entry(folder: Path) -> tuple[Dataset, AccessModel]:
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     if meta.get("format") != _FORMAT:
         raise ValueError(f"cache entry format {meta.get('format')} != {_FORMAT}")
-    with np.load(folder / "network.npz") as npz:
-        z = {k: npz[k] for k in npz.files}
-    network = _restore_network(meta, _Arrays(z))
+    network = _restore_network(meta, _load_arrays(folder / "network"))
     communities = gpd.read_parquet(folder / "communities.parquet")
     amenities = gpd.read_parquet(folder / "amenities.parquet")
     circles = (
@@ -321,8 +330,8 @@ def load_entry(folder: Path) -> tuple[Dataset, AccessModel]:
     dist = pd.read_parquet(folder / "distances.parquet").set_index("id")
     ids = communities["id"].to_numpy()
     dist.index = pd.Index(ids, name="id")  # written in the communities' order
-    with np.load(folder / "node_dist.npz") as z:
-        node_dist = {c: z[c] for c in z.files}
+    stored = _load_arrays(folder / "node_dist")
+    node_dist = {c: stored[str(i)] for i, c in enumerate(meta["node_dist_categories"])}
     csnap = _frame_snap(pd.read_parquet(folder / "snap_communities.parquet"))
     csnap.ids = ids
     amen_df = pd.read_parquet(folder / "snap_amenities.parquet")
