@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import geopandas as gpd
@@ -20,7 +21,7 @@ from gisplan.dataset.catalog import (
     configured_datasets,
 )
 from gisplan.dataset.model_cache import cached_access, clear_memory, model_key
-from gisplan.maps.hexagons import hex_axial, hex_polygons, hexagon_cells
+from gisplan.maps.hexagons import HEX_LEVELS, hex_axial, hex_polygons, hexagon_cells
 
 
 @pytest.fixture(scope="module")
@@ -169,32 +170,108 @@ def test_hexagon_sums_equal_community_sums(demo):
 
 
 def test_city_scale_coverage_layers_show_hexagons_then_detail(demo):
-    """At city scale the overlay starts with hexagons (shown below DETAIL_MIN_ZOOM) whose
-    populations add up to the communities'; communities and amenities show from that zoom."""
-    from gisplan.access.coverage import AccessModel  # noqa: F401 - the model type used below
+    """At city scale the overlay starts with one hexagon layer per cell size, each shown over
+    its own zoom range (larger cells further out, every zoom below DETAIL_MIN_ZOOM covered
+    once), whose populations add up to the communities' at every size; communities and
+    amenities show from the detail zoom."""
     from gisplan.analysis import build_access
     from gisplan.maps.coverage import coverage_overlays
-    from gisplan.maps.hexagons import DETAIL_MIN_ZOOM, LayerZoomRange
+    from gisplan.maps.hexagons import (
+        DETAIL_MIN_ZOOM,
+        HEX_LEVELS,
+        LayerZoomRange,
+        hex_size_for_zoom,
+    )
 
     std = default_standard()
     result = build_access(demo, std).coverage(std)
     groups = coverage_overlays(result, amenities=demo.amenities, aggregate=True)
-    hex_group, *rest = groups
-    (geojson,) = [c for c in hex_group._children.values() if hasattr(c, "data")]
-    props = [f["properties"] for f in geojson.data["features"]]
-    assert sum(p["_communities"] for p in props) == len(result.table)
-    assert sum(p["_population"] for p in props) == result.table["population"].sum()
+    hex_groups = groups[: len(HEX_LEVELS)]
+    table = result.table
+    for g, (size, lo, hi) in zip(hex_groups, HEX_LEVELS, strict=True):
+        (geojson,) = [c for c in g._children.values() if hasattr(c, "data")]
+        props = [f["properties"] for f in geojson.data["features"]]
+        assert sum(p["_communities"] for p in props) == len(table)
+        assert sum(p["_population"] for p in props) == table["population"].sum()
+        (zr,) = [c for c in g._children.values() if isinstance(c, LayerZoomRange)]
+        assert (zr.min_zoom, zr.max_zoom) == (lo, hi)
+        assert all(hex_size_for_zoom(z) == size for z in range(lo, hi + 1))
+    # one size per zoom, contiguous from 0 to the detail zoom, smaller cells when zoomed in
+    shown = [z for _s, lo, hi in HEX_LEVELS for z in range(lo, hi + 1)]
+    assert shown == list(range(DETAIL_MIN_ZOOM))
+    sizes = [s for s, _lo, _hi in HEX_LEVELS]
+    assert sizes == sorted(sizes, reverse=True) and len(set(sizes)) == len(sizes)
+    assert hex_size_for_zoom(DETAIL_MIN_ZOOM) is None and hex_size_for_zoom(9.5) == 4000.0
     zooms = [
         (c.min_zoom, c.max_zoom)
-        for g in groups
+        for g in groups[len(HEX_LEVELS) :]
         for c in g._children.values()
         if isinstance(c, LayerZoomRange)
     ]
-    assert zooms[0] == (0, DETAIL_MIN_ZOOM - 1)  # hexagons
-    assert all(z == (DETAIL_MIN_ZOOM, 30) for z in zooms[1:]) and len(zooms) == len(groups)
+    assert zooms[0] == (0, DETAIL_MIN_ZOOM - 1)  # the hexagons' legend
+    assert all(z == (DETAIL_MIN_ZOOM, 30) for z in zooms[1:])
+    assert len(zooms) == len(groups) - len(HEX_LEVELS)
     # the default (a neighbourhood of a few hundred communities) draws no hexagons
     plain = coverage_overlays(result, amenities=demo.amenities)
     assert not any(isinstance(c, LayerZoomRange) for g in plain for c in g._children.values())
+
+
+@pytest.mark.parametrize("size", [h[0] for h in HEX_LEVELS])
+def test_hexagon_population_exact_at_every_size(demo, size):
+    """Every cell size sums the communities' population exactly (integers, no rounding loss)."""
+    comm = demo.communities.assign(population=np.arange(len(demo.communities)) * 7 + 3)
+    covered = (np.arange(len(comm)) % 4) == 1
+    cells = hexagon_cells(comm, covered, size_m=size)
+    assert int(cells["population"].sum()) == int(comm["population"].sum())
+    assert int(cells["population_covered"].sum()) == int(comm["population"][covered].sum())
+    assert int(cells["communities"].sum()) == len(comm)
+
+
+def test_published_layers_are_fetched_not_sent(demo, tmp_path):
+    """With a layer store, the city-scale layers are files (escaped like embedded layers) that
+    the map fetches by URL; the groups sent to the browser carry no features, and the same
+    state publishes nothing new."""
+    from gisplan.analysis import build_access
+    from gisplan.app.state import _StaticLayers
+    from gisplan.maps.base import FetchedGeoJson
+    from gisplan.maps.coverage import coverage_overlays
+
+    std = default_standard()
+    comm = demo.communities.copy()
+    comm.loc[0, "name"] = "<img src=x onerror=alert(1)>"
+    model = build_access(replace(demo, communities=comm), std)
+    result = model.coverage(std)
+    store = _StaticLayers(tmp_path / "layers")
+    groups = coverage_overlays(result, amenities=demo.amenities, aggregate=True, store=store)
+    fetched = [c for g in groups for c in g._children.values() if isinstance(c, FetchedGeoJson)]
+    assert not any(hasattr(c, "data") for g in groups for c in g._children.values())
+    n_amenity_cats = (
+        demo.amenities["category"]
+        .isin(std.required_ids)
+        .groupby(demo.amenities["category"])
+        .any()
+        .sum()
+    )
+    assert len(fetched) == len(HEX_LEVELS) + 1 + n_amenity_cats
+    files = sorted((tmp_path / "layers").glob("*.json"))
+    assert len(files) == len(fetched)
+    by_url = {f"/app/static/layers/{f.name}": json.loads(f.read_text("utf-8")) for f in files}
+    for c in fetched[: len(HEX_LEVELS)]:
+        props = [f["properties"] for f in by_url[c.url]["features"]]
+        assert sum(p["_population"] for p in props) == result.table["population"].sum()
+    communities = by_url[fetched[-1].url]["features"]  # drawn last, over the amenities
+    names = [f["properties"]["_name"] for f in communities]
+    assert "&lt;img src=x onerror=alert(1)&gt;" in names
+    assert not any("<img" in n for n in names)
+    before = {f.name: f.stat().st_mtime_ns for f in files}
+    again = coverage_overlays(result, amenities=demo.amenities, aggregate=True, store=store)
+    urls = [c.url for g in again for c in g._children.values() if isinstance(c, FetchedGeoJson)]
+    assert urls == [c.url for c in fetched]
+    assert {f.name: f.stat().st_mtime_ns for f in (tmp_path / "layers").glob("*.json")} == before
+    # another threshold publishes the layers that changed
+    other = model.coverage(std.with_overrides(thresholds={"convenience_store": 1}))
+    coverage_overlays(other, amenities=demo.amenities, aggregate=True, store=store)
+    assert len(list((tmp_path / "layers").glob("*.json"))) > len(files)
 
 
 # -- uploading a prepared dataset ----------------------------------------------------------

@@ -40,6 +40,7 @@ from gisplan.catalogue import default_standard
 from gisplan.dataset.catalog import DEMO_ENTRY, DEMO_ID, DatasetEntry, configured_datasets
 from gisplan.errors import InputError
 from gisplan.maps.assets import install_vendor
+from gisplan.maps.base import LayerStore
 from gisplan.safetext import md_text
 from gisplan.settings import MAX_UPLOAD_MB
 
@@ -58,6 +59,7 @@ __all__ = [
     "keep_uploaded_dataset",
     "open_timings",
     "context_url",
+    "layer_store",
 ]
 
 _LANG_KEY = "lang"
@@ -379,6 +381,73 @@ def _context_file(key: str, _dataset: Dataset, static_dir: str) -> str | None:
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(path, json.dumps(data, separators=(",", ":")).encode("utf-8"))
     return f"/app/static/context/{name}"
+
+
+class _StaticLayers(LayerStore):
+    """Map layers published as files in the app's static folder (``static/layers``).
+
+    Files are named by the SHA-256 of their text (the same layer is one file, whoever asks),
+    written atomically, and served at ``/app/static/layers/<name>.json``.  ``url(key, build)``
+    remembers the URL of the last :data:`MAX_LAYER_KEYS` keys, so a layer is built once per
+    dataset and state; the folder keeps the :data:`MAX_LAYER_FILES` newest files.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        import collections
+        import threading
+
+        self.folder = folder
+        self._urls: collections.OrderedDict[str, str] = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def url(self, key: str, build) -> str:
+        with self._lock:
+            hit = self._urls.get(key)
+            if hit is not None and (self.folder / hit.rsplit("/", 1)[-1]).exists():
+                self._urls.move_to_end(key)
+                return hit
+        from gisplan.io.atomic import atomic_write_bytes
+
+        data = build().encode("utf-8")
+        name = hashlib.sha256(data).hexdigest()[:32] + ".json"
+        path = self.folder / name
+        if not path.exists():
+            self.folder.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(path, data)
+            self._prune()
+        url = f"/app/static/layers/{name}"
+        with self._lock:
+            self._urls[key] = url
+            while len(self._urls) > MAX_LAYER_KEYS:
+                self._urls.popitem(last=False)
+        return url
+
+    def _prune(self) -> None:
+        files = sorted(self.folder.glob("*.json"), key=lambda p: p.stat().st_mtime)
+        for old in files[: max(0, len(files) - MAX_LAYER_FILES)]:
+            old.unlink(missing_ok=True)
+
+
+#: Layer keys remembered per server process, and layer files kept in ``static/layers``.
+MAX_LAYER_KEYS = 512
+MAX_LAYER_FILES = 400
+
+
+@st.cache_resource(show_spinner=False)
+def _layer_store(static_dir: str) -> _StaticLayers:
+    return _StaticLayers(Path(static_dir) / "layers")
+
+
+def layer_store() -> LayerStore | None:
+    """Where city-scale map layers are published (``None`` outside ``streamlit run app.py``).
+
+    The layers are served as static files and fetched by the browser when shown
+    (:class:`gisplan.maps.base.FetchedGeoJson`), so a rerun does not resend them.
+    """
+    static = _STATIC.get("dir")
+    if static is None:
+        return None
+    return _layer_store(str(static))
 
 
 def context_url(key: str, dataset: Dataset) -> str | None:

@@ -16,6 +16,7 @@ Layers are given in EPSG:4326; coordinates are rounded to 6 decimals (~0.1 m) fo
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 
 import folium
@@ -40,6 +41,8 @@ __all__ = [
     "icon_marker",
     "text_tooltip",
     "to_feature_collection",
+    "feature_collection_json",
+    "FetchedGeoJson",
 ]
 
 _BACKGROUND = "#f3f1ec"
@@ -54,27 +57,65 @@ def to_feature_collection(gdf: gpd.GeoDataFrame, columns: Sequence[str] = ()) ->
     rounded to 6 decimals.  Non-finite numbers become ``None``.  Every property name and text
     value is HTML-escaped (:func:`gisplan.safetext.html_properties`): folium's tooltips and
     popups insert them with ``innerHTML``, and this is the one function that turns a
-    GeoDataFrame into map features (``tests/test_map_escaping.py`` keeps it so).
+    GeoDataFrame into map features (``tests/test_map_escaping.py`` keeps it so).  The text is
+    built by :func:`feature_collection_json`.
+    """
+    return json.loads(feature_collection_json(gdf, columns))
+
+
+def _property_values(values: pd.Series) -> list:
+    """One property column as JSON-ready values, text escaped (vectorised over unique texts)."""
+    if pd.api.types.is_bool_dtype(values.dtype) and not values.isna().any():
+        return values.astype(bool).tolist()
+    if pd.api.types.is_integer_dtype(values.dtype) and not values.isna().any():
+        return values.astype("int64").tolist()
+    if pd.api.types.is_float_dtype(values.dtype):
+        arr = values.to_numpy(dtype=float)
+        return [None if not np.isfinite(v) else v for v in arr.tolist()]
+    # Anything else goes value by value through the one cleaner and the one escaper, but each
+    # distinct value only once (names repeat little; categories and labels a lot).
+    out = []
+    seen: dict = {}
+    for v in values.astype(object).tolist():
+        try:
+            hit = (
+                seen.get(v, _MISSING) if v is None or isinstance(v, (str, int, float)) else _MISSING
+            )
+        except TypeError:  # unhashable
+            hit = _MISSING
+        if hit is _MISSING:
+            hit = html_properties({"v": json_value(v)})["v"]
+            if v is None or isinstance(v, (str, int, float)):
+                seen[v] = hit
+        out.append(hit)
+    return out
+
+
+_MISSING = object()
+
+
+def feature_collection_json(gdf: gpd.GeoDataFrame, columns: Sequence[str] = ()) -> str:
+    """The text of :func:`to_feature_collection` (compact JSON), built column by column.
+
+    Geometries are written by GEOS (:func:`shapely.to_geojson`) after rounding to 6 decimals;
+    property names and text values are escaped exactly as :func:`to_feature_collection`
+    states.  Feature ids are the row positions; rows without geometry are left out.  Layers
+    that the browser fetches (:class:`FetchedGeoJson`) are this text, so they are escaped at
+    the same choke point as every embedded layer.
     """
     geoms = shapely.transform(np.asarray(gdf.geometry.values), lambda c: np.round(c, _PRECISION))
-    props = pd.DataFrame(gdf[list(columns)]).astype(object)
-    records = props.to_dict(orient="records")
-    features = []
-    for i, (geom, rec) in enumerate(zip(geoms, records, strict=True)):
-        if geom is None or geom.is_empty:
-            continue
-        # The one place a GeoDataFrame becomes map features: folium inserts properties
-        # into tooltips and popups as HTML, so every text value is escaped here.
-        clean = html_properties({str(k): json_value(v) for k, v in rec.items()})
-        features.append(
-            {
-                "type": "Feature",
-                "id": str(i),
-                "properties": clean,
-                "geometry": shapely.geometry.mapping(geom),
-            }
-        )
-    return {"type": "FeatureCollection", "features": features}
+    keep = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
+    geo_text = shapely.to_geojson(geoms[keep]) if len(keep) else np.array([], dtype=object)
+    names = [html_text(str(c)) for c in columns]
+    cols = [_property_values(gdf[c].iloc[keep]) for c in columns]
+    dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+    parts = [
+        f'{{"type":"Feature","id":"{i}","properties":'
+        f"{dumps(dict(zip(names, rec, strict=True)))},"
+        f'"geometry":{g}}}'
+        for i, g, *rec in zip(keep.tolist(), geo_text.tolist(), *cols, strict=True)
+    ]
+    return '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}"
 
 
 def _bounds(gdfs: Iterable[gpd.GeoDataFrame]) -> list[list[float]]:
@@ -404,3 +445,110 @@ class _ZoomVisibility(MacroElement):
         self._name = "GisplanZoomVisibility"
         self.layer = layer
         self.min_zoom = int(min_zoom)
+
+
+class FetchedGeoJson(MacroElement):
+    """A GeoJSON layer that the browser fetches from ``url`` when it is first shown.
+
+    For city-scale layers: the map's script (sent to the browser on every rerun) carries only
+    the URL, and the features — text of :func:`feature_collection_json`, escaped there — are
+    fetched from a file the app serves (:class:`LayerStore`), once each and only when the map
+    is zoomed into ``min_zoom``–``max_zoom``.  Add it to a :class:`folium.FeatureGroup`: the
+    features are added to that group.
+
+    Points are drawn as circle markers of radius ``_radius`` (property) or ``radius``; every
+    feature is styled with ``style`` and filled with its ``_color`` property.  ``fields``:
+    properties shown in the hover tooltip, under ``aliases`` (escaped here; without aliases
+    only the values are shown, e.g. a category name).
+    """
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        (function (group, url, opts) {
+            var map = null, loaded = false;
+            var cell = function (v) { return v === null || v === undefined ? '' : String(v); };
+            var tip = function (p) {
+                return '<table>' + opts.fields.map(function (f, i) {
+                    return '<tr style="text-align: left;">'
+                        + (opts.aliases.length ? '<th>' + opts.aliases[i] + '</th>' : '')
+                        + '<td>' + cell(p[f]) + '</td></tr>';
+                }).join('') + '</table>';
+            };
+            var draw = function (data) {
+                var layer = L.geoJson(data, {
+                    pointToLayer: function (f, latlng) {
+                        return L.circleMarker(latlng, {radius: f.properties._radius || opts.radius});
+                    },
+                    style: function (f) {
+                        var s = Object.assign({}, opts.style);
+                        if (f.properties._color) { s.fillColor = f.properties._color; }
+                        if (f.properties._radius) { s.radius = f.properties._radius; }
+                        return s;
+                    },
+                    onEachFeature: function (f, l) {
+                        if (opts.fields.length) { l.bindTooltip(tip(f.properties), {sticky: true}); }
+                        if (opts.highlight) {
+                            l.on('mouseover', function () { l.setStyle(opts.highlight); });
+                            l.on('mouseout', function () { layer.resetStyle(l); });
+                        }
+                    }
+                });
+                group.addLayer(layer);
+            };
+            var load = function () {
+                if (loaded || !map) { return; }
+                var z = map.getZoom();
+                if (z < opts.minZoom || z > opts.maxZoom) { return; }
+                loaded = true;
+                map.off('zoomend', load);
+                fetch(url).then(function (r) { return r.json(); }).then(draw)
+                    .catch(function () { loaded = false; });
+            };
+            var attach = function (tries) {
+                map = group._map;
+                if (!map) { if (tries < 400) { setTimeout(function () { attach(tries + 1); }, 25); } return; }
+                map.on('zoomend', load);
+                load();
+            };
+            attach(0);
+        })({{ this._parent.get_name() }}, {{ this.url|tojson }}, {{ this.options|tojson }});
+        {% endmacro %}"""
+    )
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        fields: Sequence[str] = (),
+        aliases: Sequence[str] = (),
+        style: dict | None = None,
+        highlight: dict | None = None,
+        radius: float = 4.0,
+        min_zoom: int = 0,
+        max_zoom: int = 30,
+    ) -> None:
+        super().__init__()
+        self._name = "GisplanFetchedGeoJson"
+        self.url = url
+        self.options = {
+            "fields": [html_text(f) for f in fields],  # the keys feature_collection_json wrote
+            "aliases": [html_text(a) for a in aliases],
+            "style": dict(style or {}),
+            "highlight": dict(highlight) if highlight else None,
+            "radius": float(radius),
+            "minZoom": int(min_zoom),
+            "maxZoom": int(max_zoom),
+        }
+
+
+class LayerStore:
+    """Where city-scale map layers are published for :class:`FetchedGeoJson` (a protocol).
+
+    ``url(key, build)`` returns the URL of the layer ``key`` names, calling ``build()`` (the
+    GeoJSON text) only when that layer has not been published yet.  ``key`` must name
+    everything the text depends on besides the dataset (the store belongs to one dataset).
+    The app's store writes files it serves (:func:`gisplan.app.state.layer_store`).
+    """
+
+    def url(self, key: str, build) -> str:  # pragma: no cover - protocol
+        raise NotImplementedError

@@ -12,13 +12,23 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from gisplan.access.coverage import CoverageResult
 from gisplan.catalogue import MET_SLACK_MIN
 from gisplan.i18n import category_name, t
 from gisplan.labels import SYNTHETIC_LABEL
 from gisplan.maps.assets import DEFAULT_BASE_URL
-from gisplan.maps.base import _bounds, _popup, _tooltip, new_map, to_feature_collection
+from gisplan.maps.base import (
+    FetchedGeoJson,
+    LayerStore,
+    _bounds,
+    _popup,
+    _tooltip,
+    feature_collection_json,
+    new_map,
+    to_feature_collection,
+)
 from gisplan.maps.basemaps import Basemap, display_layer, get_basemap
 from gisplan.maps.context import FetchedContext, add_context
 from gisplan.maps.elements import Legend, LegendItem
@@ -150,6 +160,7 @@ def coverage_overlays(
     lang: str = "zh",
     community_popups: bool = True,
     aggregate: bool | None = None,
+    store: LayerStore | None = None,
 ) -> list[folium.FeatureGroup]:
     """The layers of a coverage map that follow the standard: one feature group each.
 
@@ -158,20 +169,28 @@ def coverage_overlays(
     ``feature_group_to_add`` so that a control change redraws only these.
 
     ``aggregate`` (default: more than
-    :data:`~gisplan.maps.hexagons.CITY_SCALE_COMMUNITIES` communities): at city zoom the
-    communities are shown as hexagons coloured by the share of their residents meeting the
-    whole standard (:func:`~gisplan.maps.hexagons.hexagon_cells`); single communities and
-    amenities appear from :data:`~gisplan.maps.hexagons.DETAIL_MIN_ZOOM` on, and amenities
-    carry only their category (names in tooltips would multiply the bytes sent).
+    :data:`~gisplan.maps.hexagons.CITY_SCALE_COMMUNITIES` communities): below
+    :data:`~gisplan.maps.hexagons.DETAIL_MIN_ZOOM` the communities are shown as hexagons
+    coloured by the share of their residents meeting the whole standard
+    (:func:`~gisplan.maps.hexagons.hexagon_cells`), one layer per cell size of
+    :data:`~gisplan.maps.hexagons.HEX_LEVELS` (larger cells when zoomed out); single
+    communities and amenities appear from the detail zoom on, and amenities carry only their
+    category (names in tooltips would multiply the bytes sent).
+
+    ``store`` (:class:`~gisplan.maps.base.LayerStore`, used when aggregating): the hexagons,
+    communities and amenities are published there, once per content, and the browser fetches
+    each layer when it is first shown; the groups then carry only URLs, styles and legends, so
+    a rerun sends a few kilobytes instead of megabytes.
     """
     from gisplan.maps import hexagons
 
     if aggregate is None:
         aggregate = len(result.table) > hexagons.CITY_SCALE_COMMUNITIES
+    if not aggregate:
+        store = None
     std = result.standard
     b = get_basemap(basemap) if isinstance(basemap, str) else basemap
     table = result.table
-    shown = display_layer(table, b)
     groups: list[folium.FeatureGroup] = []
 
     if service_area is not None and len(service_area) and not service_area.iloc[0].is_empty:
@@ -187,35 +206,29 @@ def coverage_overlays(
         )
         groups.append(fg)
 
-    g = shown.copy()
-    g["_name"] = g["name"].astype(str)
-    g["_population"] = g["population"].astype(int)
     req = std.required_ids
-    g["_completeness"] = [f"{int(k)}/{len(req)}" for k in g["required_met"]]
     zh = {c.id: category_name(c, lang) for c in std.categories}
-    sep = t("sep.list", lang)
-    g["_missing"] = g["missing"].map(lambda s: sep.join(zh[c] for c in s.split(",") if c) or "—")
-    minute_fields = []
-    for cid in dict.fromkeys([*req, *([color_by] if color_by != "completeness" else [])]):
-        col = f"_min_{cid}"
-        g[col] = [_fmt_minutes(v, lang) for v in table[f"minutes_{cid}"].to_numpy(dtype=float)]
-        minute_fields.append(
-            (col, t("fmt.paren", lang, text=zh[cid], note=t("field.minutes_short", lang)))
+    minute_cats = list(dict.fromkeys([*req, *([color_by] if color_by != "completeness" else [])]))
+    minute_fields = [
+        (
+            f"_min_{cid}",
+            t("fmt.paren", lang, text=zh[cid], note=t("field.minutes_short", lang)),
         )
-    g["_radius"] = _radius(g["population"])
+        for cid in minute_cats
+    ]
 
     if color_by == "completeness":
         # One colour per count of required categories met (0 … n), none shared.
         ramp = completeness_colors(len(req))
-        met = g["required_met"].to_numpy(dtype=int)
-        g["_color"] = [ramp[k] for k in met]
+        met = table["required_met"].to_numpy(dtype=int)
+        colors = np.asarray(ramp, dtype=object)[met]
         levels = sorted(set(met.tolist()), reverse=True)
         items = [LegendItem(f"{k}/{len(req)}", ramp[k], "circle") for k in levels]
         legend_title = t("legend.completeness", lang)
     else:
         cat = std[color_by]
         cls = minutes_class(table[f"minutes_{color_by}"].to_numpy(dtype=float), cat.minutes)
-        g["_color"] = [MINUTES_COLORS[c] for c in cls]
+        colors = np.asarray(MINUTES_COLORS, dtype=object)[cls]
         a = cat.minutes
         labels = [
             t("legend.within", lang, a=a),
@@ -228,6 +241,24 @@ def coverage_overlays(
             LegendItem(labels[k], MINUTES_COLORS[k], "circle") for k in sorted(set(cls.tolist()))
         ]
         legend_title = t("legend.minutes", lang, name=category_name(cat, lang), limit=a)
+
+    def community_frame() -> gpd.GeoDataFrame:
+        """The communities with their display properties (display coordinates)."""
+        g = display_layer(table, b).copy()
+        g["_name"] = g["name"].astype(str)
+        g["_population"] = g["population"].astype(int)
+        g["_completeness"] = [f"{int(k)}/{len(req)}" for k in g["required_met"]]
+        sep = t("sep.list", lang)
+        g["_missing"] = g["missing"].map(
+            lambda s: sep.join(zh[c] for c in s.split(",") if c) or "—"
+        )
+        for cid in minute_cats:
+            g[f"_min_{cid}"] = [
+                _fmt_minutes(v, lang) for v in table[f"minutes_{cid}"].to_numpy(dtype=float)
+            ]
+        g["_radius"] = _radius(g["population"])
+        g["_color"] = colors
+        return g
 
     fields = ["_name", "_population", "_completeness", "_missing", *[f for f, _ in minute_fields]]
     aliases = [
@@ -243,94 +274,56 @@ def coverage_overlays(
         if amenity_categories is not None
         else list(dict.fromkeys([*req, *([color_by] if color_by != "completeness" else [])]))
     )
-    amenity_items = []
-    if amenities is not None and len(amenities) and cats:
-        colors = {c: amenity_color(c) for c in cats}  # the same colour on every page
-        am = amenities.loc[amenities["category"].isin(cats)]
-        if len(am):
-            am = display_layer(am, b).copy()
-            am["_name"] = am["name"].astype(str)
-            am["_category"] = am["category"].map(zh)
-            am["_color"] = am["category"].map(colors)
-            fg = folium.FeatureGroup(name=t("layer.amenities", lang), control=False)
-            if aggregate:
-                # City scale: one MultiPoint per category (coordinates only, ~1 m), so tens of
-                # thousands of amenities cost about 20 bytes each, not a feature with names.
-                hexagons.LayerZoomRange(hexagons.DETAIL_MIN_ZOOM).add_to(fg)
-                for c in cats:
-                    hexagons.multipoint_layer(
-                        am.loc[am["category"] == c], color=colors[c], tooltip=zh[c]
-                    ).add_to(fg)
-            else:
-                folium.GeoJson(
-                    to_feature_collection(am, ["_name", "_category", "_color"]),
-                    name=t("layer.amenities", lang),
-                    marker=folium.CircleMarker(radius=3.5, weight=1.5, fill=True),
-                    style_function=lambda f: {
-                        "color": "#ffffff",
-                        "fillColor": f["properties"]["_color"],
-                        "fillOpacity": 1.0,
-                        "radius": 4,
-                    },
-                    tooltip=_tooltip(
-                        ["_name", "_category"], [t("field.name", lang), t("field.category", lang)]
-                    ),
-                ).add_to(fg)
-            groups.append(fg)
-            amenity_items = [
-                LegendItem(f"{t('layer.amenities', lang)} · {zh[c]}", colors[c], "circle")
-                for c in cats
-                if (am["category"] == c).any()
-            ]
+    amenity_group, amenity_items = _amenity_layer(
+        amenities, cats, b, zh=zh, lang=lang, aggregate=aggregate, store=store
+    )
+    if amenity_group is not None:
+        groups.append(amenity_group)
 
     if aggregate:
-        ramp = completeness_colors(4)  # five classes of share covered, red to green
-        cells = hexagons.hexagon_cells(table, table["complete"].to_numpy(dtype=bool))
-        cells = display_layer(cells, b)
-        hex_name = t("layer.hexagons", lang)
-        groups.insert(
-            0,
-            hexagons.hexagon_group(
-                cells,
-                colors=ramp,
-                name=hex_name,
-                aliases=(
-                    t("layer.communities", lang),
-                    t("field.population", lang),
-                    t("field.share_complete", lang),
-                ),
-            ),
-        )
-        bounds = [0, *hexagons.SHARE_CLASSES]
-        hex_items = [
-            LegendItem(f"{bounds[k]:.0%}–{bounds[k + 1]:.0%}", ramp[k], "fill", 0.75)
-            for k in range(5)
-        ]
-        note = t("legend.hexagons_zoom", lang)
-        if synthetic:
-            note = f"{note} · {SYNTHETIC_LABEL}"
-        Legend(hex_name, hex_items, note=note).add_to(groups[0])
+        groups[0:0] = _hexagon_groups(table, b, lang=lang, synthetic=synthetic, store=store)
     fg = folium.FeatureGroup(name=t("layer.communities", lang), control=False)
     if aggregate:
         hexagons.LayerZoomRange(hexagons.DETAIL_MIN_ZOOM).add_to(fg)
     # City scale: the tooltip's fields only (name, population, completeness), no popup: the
     # per-community minutes would multiply what every rerun sends (the gap list has them).
     sent = fields[:3] if aggregate else fields
-    folium.GeoJson(
-        to_feature_collection(g, [*sent, "_color", "_radius"]),
-        name=t("layer.communities", lang),
-        marker=folium.CircleMarker(radius=5, weight=1, fill=True),
-        style_function=lambda f: {
-            "color": "#333333",
-            "weight": 1,
-            "fillColor": f["properties"]["_color"],
-            "fillOpacity": 0.85,
-            "radius": f["properties"]["_radius"],
-        },
-        highlight_function=lambda _f: {"weight": 3},
-        tooltip=_tooltip(fields[:3], aliases[:3]),
-        popup=_popup(fields, aliases) if community_popups and not aggregate else None,
-    ).add_to(fg)
+    if store is not None:
+        key = hexagons.data_key(
+            "communities",
+            b.coord_system,
+            lang,
+            sent,
+            table[["name", "population", "required_met"]],
+            colors,
+            shapely.get_coordinates(table.geometry.values),
+        )
+        url = store.url(
+            key, lambda: feature_collection_json(community_frame(), [*sent, "_color", "_radius"])
+        )
+        FetchedGeoJson(
+            url,
+            fields=fields[:3],
+            aliases=aliases[:3],
+            style=_COMMUNITY_STYLE,
+            highlight={"weight": 3},
+            radius=5,
+            min_zoom=hexagons.DETAIL_MIN_ZOOM,
+        ).add_to(fg)
+    else:
+        folium.GeoJson(
+            to_feature_collection(community_frame(), [*sent, "_color", "_radius"]),
+            name=t("layer.communities", lang),
+            marker=folium.CircleMarker(radius=5, weight=1, fill=True),
+            style_function=lambda f: {
+                **_COMMUNITY_STYLE,
+                "fillColor": f["properties"]["_color"],
+                "radius": f["properties"]["_radius"],
+            },
+            highlight_function=lambda _f: {"weight": 3},
+            tooltip=_tooltip(fields[:3], aliases[:3]),
+            popup=_popup(fields, aliases) if community_popups and not aggregate else None,
+        ).add_to(fg)
 
     if service_area is not None and service_category:
         cat = std[service_category]
@@ -346,6 +339,161 @@ def coverage_overlays(
     Legend(legend_title, [*items, *amenity_items], note=note).add_to(fg)
     groups.append(fg)
     return groups
+
+
+def _amenity_layer(
+    amenities: gpd.GeoDataFrame | None,
+    cats: list[str],
+    b: Basemap,
+    *,
+    zh: dict[str, str],
+    lang: str,
+    aggregate: bool,
+    store: LayerStore | None,
+) -> tuple[folium.FeatureGroup | None, list[LegendItem]]:
+    """The amenities of ``cats`` as one feature group (``None`` when there are none) and legend items."""
+    from gisplan.maps import hexagons
+
+    if amenities is None or not len(amenities) or not cats:
+        return None, []
+    amenity_colors = {c: amenity_color(c) for c in cats}  # the same colour on every page
+    am = amenities.loc[amenities["category"].isin(cats)]
+    if not len(am):
+        return None, []
+    fg = folium.FeatureGroup(name=t("layer.amenities", lang), control=False)
+    present = set(am["category"].unique().tolist())
+    if aggregate:
+        # City scale: one MultiPoint per category (coordinates only, ~1 m), so tens of
+        # thousands of amenities cost about 20 bytes each, not a feature with names.
+        hexagons.LayerZoomRange(hexagons.DETAIL_MIN_ZOOM).add_to(fg)
+        for c in cats:
+            one = am.loc[am["category"] == c]
+            if store is not None and len(one):
+                _fetched_points(fg, store, one, b, color=amenity_colors[c], label=zh[c])
+            elif store is None:
+                hexagons.multipoint_layer(
+                    display_layer(one, b), color=amenity_colors[c], tooltip=zh[c]
+                ).add_to(fg)
+    else:
+        am = display_layer(am, b).copy()
+        am["_name"] = am["name"].astype(str)
+        am["_category"] = am["category"].map(zh)
+        am["_color"] = am["category"].map(amenity_colors)
+        folium.GeoJson(
+            to_feature_collection(am, ["_name", "_category", "_color"]),
+            name=t("layer.amenities", lang),
+            marker=folium.CircleMarker(radius=3.5, weight=1.5, fill=True),
+            style_function=lambda f: {
+                "color": "#ffffff",
+                "fillColor": f["properties"]["_color"],
+                "fillOpacity": 1.0,
+                "radius": 4,
+            },
+            tooltip=_tooltip(
+                ["_name", "_category"], [t("field.name", lang), t("field.category", lang)]
+            ),
+        ).add_to(fg)
+    items = [
+        LegendItem(f"{t('layer.amenities', lang)} · {zh[c]}", amenity_colors[c], "circle")
+        for c in cats
+        if c in present
+    ]
+    return fg, items
+
+
+_COMMUNITY_STYLE = {"color": "#333333", "weight": 1, "fillOpacity": 0.85}
+
+
+def _fetched_points(
+    fg: folium.FeatureGroup,
+    store: LayerStore,
+    points: gpd.GeoDataFrame,
+    basemap: Basemap,
+    *,
+    color: str,
+    label: str,
+) -> None:
+    """``points`` published as one MultiPoint (coordinates only) and fetched into ``fg``."""
+    from gisplan.maps import hexagons
+
+    key = hexagons.data_key(
+        "points",
+        basemap.coord_system,
+        color,
+        label,
+        shapely.get_coordinates(points.geometry.values),
+    )
+    url = store.url(
+        key,
+        lambda: feature_collection_json(
+            hexagons.multipoint_frame(display_layer(points, basemap), color=color, tooltip=label),
+            ["_label", "_color"],
+        ),
+    )
+    FetchedGeoJson(
+        url,
+        fields=["_label"],
+        style={"color": "#ffffff", "weight": 1, "fillOpacity": 1.0},
+        radius=3.5,
+        min_zoom=hexagons.DETAIL_MIN_ZOOM,
+    ).add_to(fg)
+
+
+def _hexagon_groups(
+    table: gpd.GeoDataFrame,
+    basemap: Basemap,
+    *,
+    lang: str,
+    synthetic: bool,
+    store: LayerStore | None,
+) -> list[folium.FeatureGroup]:
+    """One hexagon layer per cell size of :data:`~gisplan.maps.hexagons.HEX_LEVELS`, and the legend.
+
+    Cells are coloured by the share of their residents meeting the whole standard.
+    """
+    from gisplan.maps import hexagons
+
+    ramp = completeness_colors(4)  # five classes of share covered, red to green
+    covered = table["complete"].to_numpy(dtype=bool)
+    hex_name = t("layer.hexagons", lang)
+    aliases = (
+        t("layer.communities", lang),
+        t("field.population", lang),
+        t("field.share_complete", lang),
+    )
+    xy = shapely.get_coordinates(table.geometry.values)
+    groups = []
+    for size, lo, hi in hexagons.HEX_LEVELS:
+        key = hexagons.data_key(
+            "hexagons", size, basemap.coord_system, table["population"], covered, xy, ramp
+        )
+
+        def cells(size: float = size) -> gpd.GeoDataFrame:
+            return display_layer(hexagons.hexagon_cells(table, covered, size_m=size), basemap)
+
+        groups.append(
+            hexagons.hexagon_group(
+                cells,
+                colors=ramp,
+                name=f"{hex_name} {size / 1000:g} km",
+                aliases=aliases,
+                min_zoom=lo,
+                max_zoom=hi,
+                store=store,
+                key=key,
+            )
+        )
+    legend = folium.FeatureGroup(name=hex_name, control=False)
+    bounds = [0, *hexagons.SHARE_CLASSES]
+    hex_items = [
+        LegendItem(f"{bounds[k]:.0%}–{bounds[k + 1]:.0%}", ramp[k], "fill", 0.75) for k in range(5)
+    ]
+    note = t("legend.hexagons_zoom", lang)
+    if synthetic:
+        note = f"{note} · {SYNTHETIC_LABEL}"
+    Legend(hex_name, hex_items, note=note).add_to(legend)
+    hexagons.LayerZoomRange(0, hexagons.DETAIL_MIN_ZOOM - 1).add_to(legend)
+    return [*groups, legend]
 
 
 def coverage_map(

@@ -2,7 +2,10 @@
 
 At city zoom thousands of community dots are unreadable and their GeoJSON is heavy; a map
 shows instead regular hexagons (pointy-top, ``size_m`` = centre-to-corner distance in metres,
-in a metric CRS) coloured by the share of their residents that are covered.  Each community
+in a metric CRS) coloured by the share of their residents that are covered.  The cell size
+follows the zoom (:data:`HEX_LEVELS`: 4 km across the whole city, 2 km, 1 km, then 500 m
+within a district, about 15–30 screen pixels each), and single communities replace the
+cells from :data:`DETAIL_MIN_ZOOM` on.  Each community
 belongs to exactly one cell: the hexagon containing its point (axial coordinates with cube
 rounding, the standard construction), so the cells' sums equal the communities' sums.
 
@@ -11,6 +14,8 @@ shapely), no extra dependency.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import folium
 import geopandas as gpd
@@ -29,10 +34,14 @@ __all__ = [
     "hexagon_group",
     "share_class",
     "multipoint_layer",
+    "multipoint_frame",
     "LayerZoomRange",
     "DEFAULT_HEX_SIZE_M",
     "CITY_SCALE_COMMUNITIES",
     "DETAIL_MIN_ZOOM",
+    "HEX_LEVELS",
+    "hex_size_for_zoom",
+    "data_key",
 ]
 
 #: Default cell size (centre to corner, metres): cells of ~2.6 km², about a 15-minute walk
@@ -127,6 +136,50 @@ def hexagon_cells(
 CITY_SCALE_COMMUNITIES = 2000
 #: Zoom level from which single communities and amenities are drawn at city scale.
 DETAIL_MIN_ZOOM = 14
+#: Hexagon size (centre to corner, metres) per zoom range ``(size_m, min_zoom, max_zoom)``:
+#: at latitude 30° a cell is 15–30 px across at every zoom below :data:`DETAIL_MIN_ZOOM`
+#: (zoom 9: a whole city of 100 km on a phone; zoom 13: one district).
+HEX_LEVELS: tuple[tuple[float, int, int], ...] = (
+    (4000.0, 0, 9),
+    (2000.0, 10, 11),
+    (1000.0, 12, 12),
+    (500.0, 13, DETAIL_MIN_ZOOM - 1),
+)
+
+
+def hex_size_for_zoom(zoom: float) -> float | None:
+    """Hexagon size (metres, centre to corner) shown at ``zoom``; ``None`` from the detail zoom."""
+    z = int(np.floor(zoom))
+    for size, lo, hi in HEX_LEVELS:
+        if lo <= z <= hi:
+            return size
+    return None
+
+
+def data_key(*parts: object) -> str:
+    """A short digest of ``parts`` (text, numbers, arrays, frames) naming a published layer.
+
+    Arrays and frames are hashed by content (:func:`pandas.util.hash_pandas_object`), so a
+    key changes whenever anything drawn in the layer does.
+    """
+    import hashlib
+
+    h = hashlib.sha256()
+    for part in parts:
+        if isinstance(part, (pd.DataFrame, pd.Series)):
+            h.update(pd.util.hash_pandas_object(part, index=False).to_numpy().tobytes())
+        elif isinstance(part, np.ndarray):
+            h.update(
+                np.ascontiguousarray(part).tobytes()
+                if part.dtype != object
+                else repr(part.tolist()).encode()
+            )
+        else:
+            h.update(repr(part).encode("utf-8"))
+        h.update(b"\0")
+    return h.hexdigest()[:32]
+
+
 #: Upper bounds of the share-covered classes of the hexagons (0–1).
 SHARE_CLASSES = (0.2, 0.4, 0.6, 0.8, 1.0)
 
@@ -169,16 +222,27 @@ class LayerZoomRange(MacroElement):
         self.max_zoom = int(max_zoom)
 
 
+def multipoint_frame(points: gpd.GeoDataFrame, *, color: str, tooltip: str) -> gpd.GeoDataFrame:
+    """All ``points`` as one MultiPoint row (``_label`` = ``tooltip``, ``_color``).
+
+    Coordinates rounded to 5 decimals (about 1 m).  For tens of thousands of points at city
+    scale: about 20 bytes a point.
+    """
+    xy = np.round(np.column_stack([points.geometry.x, points.geometry.y]), 5)
+    return gpd.GeoDataFrame(
+        {"_label": [tooltip], "_color": [color]}, geometry=[shapely.MultiPoint(xy)]
+    )
+
+
 def multipoint_layer(points: gpd.GeoDataFrame, *, color: str, tooltip: str) -> folium.GeoJson:
     """All ``points`` (display coordinates) as one MultiPoint feature of small circles.
 
-    Coordinates rounded to 5 decimals (about 1 m); every circle has the same colour and the
-    same tooltip (e.g. the category name).  For tens of thousands of points at city scale.
+    Every circle has the same colour and the same tooltip (e.g. the category name); see
+    :func:`multipoint_frame`.
     """
     from gisplan.maps.base import _tooltip, to_feature_collection
 
-    xy = np.round(np.column_stack([points.geometry.x, points.geometry.y]), 5)
-    one = gpd.GeoDataFrame({"_label": [tooltip]}, geometry=[shapely.MultiPoint(xy)])
+    one = multipoint_frame(points, color=color, tooltip=tooltip)
     return folium.GeoJson(
         to_feature_collection(one, ["_label"]),
         marker=folium.CircleMarker(radius=3.5, weight=1, fill=True),
@@ -199,40 +263,71 @@ def share_class(share: np.ndarray) -> np.ndarray:
     return np.minimum(np.searchsorted(np.asarray(SHARE_CLASSES), s, side="left"), 4)
 
 
-def hexagon_group(
-    cells: gpd.GeoDataFrame,
-    *,
-    colors: list[str],
-    name: str,
-    aliases: tuple[str, str, str],
-    max_zoom: int = DETAIL_MIN_ZOOM - 1,
-) -> folium.FeatureGroup:
-    """A feature group of hexagons (display coordinates) coloured by ``share_covered``.
+_HEX_FIELDS = ["_communities", "_population", "_share"]
+_HEX_STYLE = {"color": "#ffffff", "weight": 0.6, "fillOpacity": 0.75}
+_HEX_HIGHLIGHT = {"weight": 2, "color": "#333333"}
 
-    ``colors``: five colours, lowest to highest share class; ``aliases``: tooltip labels of
-    communities, population and share covered.  Shown up to ``max_zoom``.
-    """
-    from gisplan.maps.base import _tooltip, to_feature_collection
 
+def _hex_frame(cells: gpd.GeoDataFrame, colors: list[str]) -> gpd.GeoDataFrame:
     g = cells.copy()
-    g["_color"] = [colors[k] for k in share_class(g["share_covered"].to_numpy())]
+    g["_color"] = np.asarray(colors, dtype=object)[share_class(g["share_covered"].to_numpy())]
     g["_communities"] = g["communities"].astype(int)
     g["_population"] = g["population"].round().astype(int)
     g["_share"] = [
         "—" if not np.isfinite(v) else f"{v:.0%}" for v in g["share_covered"].to_numpy(float)
     ]
+    return g
+
+
+def hexagon_group(
+    cells: gpd.GeoDataFrame | Callable[[], gpd.GeoDataFrame],
+    *,
+    colors: list[str],
+    name: str,
+    aliases: tuple[str, str, str],
+    min_zoom: int = 0,
+    max_zoom: int = DETAIL_MIN_ZOOM - 1,
+    store=None,
+    key: str = "",
+) -> folium.FeatureGroup:
+    """A feature group of hexagons (display coordinates) coloured by ``share_covered``.
+
+    ``cells``: :func:`hexagon_cells` in display coordinates, or a function returning them
+    (called only when they are drawn into the map or published).
+    ``colors``: five colours, lowest to highest share class; ``aliases``: tooltip labels of
+    communities, population and share covered.  Shown from ``min_zoom`` to ``max_zoom``.
+    With a ``store`` (:class:`gisplan.maps.base.LayerStore`) the cells are published under
+    ``key`` and fetched by the browser when first shown, instead of being sent in the map.
+    """
+    from gisplan.maps.base import (
+        FetchedGeoJson,
+        _tooltip,
+        feature_collection_json,
+        to_feature_collection,
+    )
+
+    def frame() -> gpd.GeoDataFrame:
+        return _hex_frame(cells() if callable(cells) else cells, colors)
+
     fg = folium.FeatureGroup(name=name, control=False)
-    folium.GeoJson(
-        to_feature_collection(g, ["_communities", "_population", "_share", "_color"]),
-        name=name,
-        style_function=lambda f: {
-            "color": "#ffffff",
-            "weight": 0.6,
-            "fillColor": f["properties"]["_color"],
-            "fillOpacity": 0.75,
-        },
-        highlight_function=lambda _f: {"weight": 2, "color": "#333333"},
-        tooltip=_tooltip(["_communities", "_population", "_share"], list(aliases)),
-    ).add_to(fg)
-    LayerZoomRange(0, max_zoom).add_to(fg)
+    if store is not None:
+        url = store.url(key, lambda: feature_collection_json(frame(), [*_HEX_FIELDS, "_color"]))
+        FetchedGeoJson(
+            url,
+            fields=_HEX_FIELDS,
+            aliases=aliases,
+            style=_HEX_STYLE,
+            highlight=_HEX_HIGHLIGHT,
+            min_zoom=min_zoom,
+            max_zoom=max_zoom,
+        ).add_to(fg)
+    else:
+        folium.GeoJson(
+            to_feature_collection(frame(), [*_HEX_FIELDS, "_color"]),
+            name=name,
+            style_function=lambda f: {**_HEX_STYLE, "fillColor": f["properties"]["_color"]},
+            highlight_function=lambda _f: _HEX_HIGHLIGHT,
+            tooltip=_tooltip(_HEX_FIELDS, list(aliases)),
+        ).add_to(fg)
+    LayerZoomRange(min_zoom, max_zoom).add_to(fg)
     return fg

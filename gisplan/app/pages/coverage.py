@@ -18,6 +18,7 @@ from gisplan.app.state import (
     context_url,
     current_dataset,
     lang,
+    layer_store,
 )
 from gisplan.app.widgets import (
     basemap_control,
@@ -142,7 +143,8 @@ def build_map(base_url: str = "/app/static/vendor"):
 # The base map stays while the controls change; only the coloured layers are swapped.
 show_map(
     lambda: coverage_base(result, **base_options, base_url="/app/static/vendor"),
-    layers=lambda: coverage_overlays(result, **layer_options),
+    # City scale: the layers are files the browser fetches when shown (built once per state).
+    layers=lambda: coverage_overlays(result, **layer_options, store=layer_store()),
     key="coverage_map",
     height=560,
 )
