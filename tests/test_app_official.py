@@ -13,8 +13,12 @@ from gisplan.siting import grid_candidates
 from gisplan.siting.area import county_area
 from gisplan.siting.closure import close_amenities
 from gisplan.siting.joint import plan_joint
-from tests.helpers.app import sign_in
-from tests.test_app_siting import PASSWORD, open_page, users  # noqa: F401
+from tests.helpers.app import PAGES, PASSWORD, sign_in
+from tests.helpers.app import open_page as helpers_open_page
+
+
+def open_page(path=PAGES / "siting.py"):
+    return helpers_open_page(path)
 
 
 def _mode(at, label: str):
@@ -30,7 +34,7 @@ def metric(at, label: str) -> str:
     return found[0]
 
 
-def test_area_plan_equals_api(users, model):  # noqa: F811
+def test_area_plan_equals_api(users, model):
     at = sign_in(open_page(), "zhang", PASSWORD)
     _mode(at, "plan")
     next(r for r in at.sidebar.radio if r.key == "plan_area_kind").set_value("county").run()
@@ -55,7 +59,7 @@ def test_area_plan_equals_api(users, model):  # noqa: F811
     assert any("海曙区" in h.value for h in at.subheader)
 
 
-def test_closure_pick_equals_api(users, model):  # noqa: F811
+def test_closure_pick_equals_api(users, model):
     at = sign_in(open_page(), "zhang", PASSWORD)
     _mode(at, "closure")
     amen = model.amenities
@@ -68,7 +72,7 @@ def test_closure_pick_equals_api(users, model):  # noqa: F811
     assert metric(at, "失去覆盖的社区") == f"{api['communities_losing']:,}"
 
 
-def test_area_plan_report_names_the_area(model):  # noqa: F811
+def test_area_plan_report_names_the_area(model):
     """The downloadable report (offline HTML map) names the area and works without internet."""
     from gisplan.analysis import demo_dataset
     from gisplan.app.official_views import plan_map
@@ -101,7 +105,7 @@ def test_area_plan_report_names_the_area(model):  # noqa: F811
     assert external_urls(html) == []
 
 
-def test_area_what_if_equals_api(users, model):  # noqa: F811
+def test_area_what_if_equals_api(users, model):
     at = sign_in(open_page(), "zhang", PASSWORD)
     _mode(at, "plan")
     next(r for r in at.sidebar.radio if r.key == "plan_area_kind").set_value("county").run()
@@ -117,11 +121,10 @@ def test_area_what_if_equals_api(users, model):  # noqa: F811
     assert metric(at, "区外新增服务人口") == f"{wi.area['newly_served_population_outside']:,}"
 
 
-def test_closure_scenario_opens_on_the_scenarios_page(users, model):  # noqa: F811
+def test_closure_scenario_opens_on_the_scenarios_page(users, model):
     """A saved closure scenario shows on 方案管理 with its closed amenity and before/after."""
     from gisplan.siting.export import closure_scenario_payload
     from gisplan.store import ScenarioRecord, ScenarioStore, User, engine_from_env
-    from tests.test_app_siting import ROOT
 
     amen = model.amenities
     market = str(amen.loc[amen["category"] == "wet_market", "id"].iloc[3])
@@ -130,9 +133,7 @@ def test_closure_scenario_opens_on_the_scenarios_page(users, model):  # noqa: F8
     store.save(
         User("zhang", "planner"), ScenarioRecord(**closure_scenario_payload(res, name="拆迁"))
     )
-    at = sign_in(
-        open_page(str(ROOT / "gisplan" / "app" / "pages" / "scenarios.py")), "zhang", PASSWORD
-    )
+    at = sign_in(open_page(PAGES / "scenarios.py"), "zhang", PASSWORD)
     assert not at.exception, [e.value for e in at.exception]
     table = next(
         d.value for d in at.dataframe if "before" in d.value.columns or "之前" in d.value.columns

@@ -17,34 +17,13 @@ from streamlit.testing.v1 import AppTest
 from gisplan.app.auth import SESSION_KEY
 from gisplan.catalogue import default_standard
 from gisplan.siting import grid_candidates, plan_sites, what_if
-from gisplan.store import ScenarioStore, User, engine_from_env, hash_password
+from gisplan.store import ScenarioStore, User, engine_from_env
+from tests.helpers.app import PASSWORD, sign_in
 from tests.helpers.app import open_page as helpers_open_page
-from tests.helpers.app import sign_in
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "gisplan" / "app" / "pages" / "siting.py")
 TIMEOUT = 180
-PASSWORD = "规划-pw-1"
-
-
-@pytest.fixture()
-def users(monkeypatch, tmp_path):
-    table = {
-        "zhang": {
-            "password_hash": hash_password(PASSWORD, rounds=4),
-            "role": "planner",
-            "display_name": "张工",
-        },
-        "visitor": {
-            "password_hash": hash_password("visitor-pw", rounds=4),
-            "role": "public",
-        },
-    }
-    monkeypatch.setenv("GISPLAN_USERS", json.dumps(table))
-    monkeypatch.delenv("GISPLAN_USERS_FILE", raising=False)
-    url = f"sqlite:///{tmp_path / 'plans.db'}"
-    monkeypatch.setenv("GISPLAN_DB", url)
-    return url
 
 
 def open_page(path: str = PAGE) -> AppTest:

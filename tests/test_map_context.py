@@ -5,7 +5,7 @@ from __future__ import annotations
 import shapely
 
 from gisplan.maps.context import network_geojson
-from tests.test_walking import network_from_segments
+from tests.helpers.networks import network_from_segments
 
 
 def test_network_geojson_keeps_every_street_and_is_small():

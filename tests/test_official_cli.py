@@ -11,7 +11,7 @@ import shapely
 
 from gisplan.cli import main
 from tests.helpers.cities import CRS, X0, Y0
-from tests.test_siting_cli import SHORT, small_demo  # noqa: F401 - fixture
+from tests.helpers.cli import SHORT
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def west_half(tmp_path) -> Path:
     return path
 
 
-def test_site_within_file(small_demo, west_half, tmp_path, capsys):  # noqa: F811
+def test_site_within_file(small_demo, west_half, tmp_path, capsys):
     out = tmp_path / "out"
     rc = main(
         ["site", "--category", "supermarket", "--k", "2", "--within", str(west_half), "--quiet"]
@@ -44,20 +44,20 @@ def test_site_within_file(small_demo, west_half, tmp_path, capsys):  # noqa: F81
     assert "西半区" in text and "区外 outside" in text
 
 
-def test_count_outside_needs_within(small_demo, tmp_path, capsys):  # noqa: F811
+def test_count_outside_needs_within(small_demo, tmp_path, capsys):
     rc = main(["site", "--category", "supermarket", "--k", "1", "--count-outside", "--quiet"])
     assert rc == 2
     assert "--within" in capsys.readouterr().err
 
 
-def test_unknown_area_is_one_clear_line(small_demo, capsys):  # noqa: F811
+def test_unknown_area_is_one_clear_line(small_demo, capsys):
     rc = main(["site", "--category", "supermarket", "--k", "1", "--within", "火星区", "--quiet"])
     assert rc == 2
     err = capsys.readouterr().err
     assert "火星区" in err and "海曙区" in err and "Traceback" not in err
 
 
-def test_site_plan_joint(small_demo, west_half, tmp_path, capsys):  # noqa: F811
+def test_site_plan_joint(small_demo, west_half, tmp_path, capsys):
     out = tmp_path / "out"
     args = ["site", "--plan", "wet_market=1,supermarket=2", "--exact", "--quiet"]
     rc = main([*args, "--out", str(out), *SHORT])
@@ -89,7 +89,7 @@ def test_site_plan_joint(small_demo, west_half, tmp_path, capsys):  # noqa: F811
         (["--category", "supermarket"], "--k"),
     ],
 )
-def test_plan_errors(small_demo, capsys, extra, message):  # noqa: F811
+def test_plan_errors(small_demo, capsys, extra, message):
     assert main(["site", "--quiet", *extra]) == 2
     assert message in capsys.readouterr().err
 
@@ -105,7 +105,7 @@ def planner(tmp_path, monkeypatch):
     return "li"
 
 
-def test_closure_cli_and_scenario(small_demo, west_half, planner, tmp_path, capsys):  # noqa: F811
+def test_closure_cli_and_scenario(small_demo, west_half, planner, tmp_path, capsys):
     from gisplan.siting.closure import close_amenities
     from gisplan.store import ScenarioStore, User, engine_from_env
 
@@ -139,7 +139,7 @@ def test_closure_cli_and_scenario(small_demo, west_half, planner, tmp_path, caps
     assert rec.results["people_losing"] == api["people_losing"]
 
 
-def test_closure_relocation_cli(small_demo, tmp_path):  # noqa: F811
+def test_closure_relocation_cli(small_demo, tmp_path):
     amen = small_demo.amenities
     market = amen[amen["category"] == "wet_market"].iloc[0]
     out = tmp_path / "out"
@@ -161,12 +161,12 @@ def test_closure_relocation_cli(small_demo, tmp_path):  # noqa: F811
         (["--open", "wet_market@abc"], "--open"),
     ],
 )
-def test_closure_errors(small_demo, capsys, extra, message):  # noqa: F811
+def test_closure_errors(small_demo, capsys, extra, message):
     assert main(["closure", "--quiet", *extra]) == 2
     assert message in capsys.readouterr().err
 
 
-def test_within_a_circle_of_a_prepared_dataset(small_demo, tmp_path, capsys):  # noqa: F811
+def test_within_a_circle_of_a_prepared_dataset(small_demo, tmp_path, capsys):
     """A circle of the dataset's circles layer names the area (``--data`` prepared dataset)."""
     from dataclasses import replace
 

@@ -17,8 +17,7 @@ from gisplan.crs import WGS84
 from gisplan.errors import InputError
 from gisplan.network.graph import WalkNetwork
 from gisplan.network.snapping import snap_points
-from tests.helpers.networks import CRS, random_network
-from tests.test_walking import _split_graph_distances
+from tests.helpers.networks import CRS, random_network, split_graph_distances
 
 STD = default_standard()  # 4 km/h: 66.67 m per minute; 5/10/15 min; search bound 20 min
 MPM = STD.metres_per_minute
@@ -226,7 +225,7 @@ def test_agrees_with_networkx_on_random_networks(seed, n, extra):
         snap = snap_points(
             net, pts[amenities["category"] == cat], ids=["x"] * 4, max_distance_m=5000
         )
-        expected = float(np.min(_split_graph_distances(net, origin, snap)))
+        expected = float(np.min(split_graph_distances(net, origin, snap)))
         got = c.amenity(cat).distance_m
         if expected <= finder.bound_m - 1e-6:
             assert got == pytest.approx(expected, rel=1e-7, abs=1e-6)

@@ -6,7 +6,7 @@ import numpy as np
 
 from gisplan.siting import grid_candidates, plan_sites, what_if
 from gisplan.siting.after import chosen_service_area, coverage_after, newly_served
-from tests.test_siting import build_model, small_city
+from tests.helpers.cities import build_model, small_city
 
 
 def test_after_state_of_one_site_matches_what_if():

