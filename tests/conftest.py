@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 #: Fixtures shared by several test modules, defined beside their builders in tests/helpers/.
-pytest_plugins = ("tests.helpers.app", "tests.helpers.cli")
+pytest_plugins = ("tests.helpers.app", "tests.helpers.browser", "tests.helpers.cli")
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("GISPLAN_CHROMIUM", "/usr/bin/chromium")

@@ -146,7 +146,8 @@ def test_plan_page_on_a_prepared_dataset_counts_its_complete_circles(on_dataset)
 @pytest.mark.slow
 def test_chromium_plan_and_coverage_pages_on_a_prepared_dataset(prepared, chromium, tmp_path):
     from tests.conftest import offline_context, run_streamlit
-    from tests.test_browser import _idle, _metric_value
+    from tests.helpers.browser import idle as _idle
+    from tests.helpers.browser import metric_value as _metric_value
 
     path, _ds, expected = prepared
     env = {"GISPLAN_DATASET": str(path), "GISPLAN_CACHE_DIR": str(tmp_path / "cache")}

@@ -13,26 +13,16 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.browser import MAP_IFRAME, SHOTS
+from tests.helpers.browser import idle as _idle
+from tests.helpers.browser import map_frame as _map_frame
+from tests.helpers.browser import metric_value as _metric_value
+from tests.helpers.browser import screenshot as _screenshot
+from tests.helpers.browser import wait_drawn as _wait_drawn
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[1]
-SHOTS = ROOT / "docs" / "screenshots"
-MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
-
-# Number of non-transparent canvas pixels (sampled) and Leaflet layers inside the map iframe.
-_DRAWN_JS = """
-() => {
-    let painted = 0;
-    for (const c of document.querySelectorAll('.leaflet-container .leaflet-overlay-pane canvas')) {
-        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-        for (let i = 3; i < d.length; i += 4 * 7) if (d[i] > 0) painted++;
-    }
-    const svgPaths = document.querySelectorAll('.leaflet-container .leaflet-overlay-pane svg path').length;
-    let layers = -1;
-    if (typeof map_div !== 'undefined' && typeof map_div.eachLayer === 'function') { layers = 0; map_div.eachLayer(() => layers++); }
-    return {painted, svgPaths, layers};
-}
-"""
 
 
 # Where the features of one layer (those whose GeoJSON properties hold ``prop``) are drawn:
@@ -63,51 +53,6 @@ _PLACEMENT_JS = """
     return {n, outside, covered, W, H, view: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]};
 }
 """
-
-
-def _map_frame(page):
-    page.locator(MAP_IFRAME).first.wait_for(timeout=60_000)
-    frame = page.frame_locator(MAP_IFRAME).first
-    frame.locator(".leaflet-overlay-pane canvas, .leaflet-overlay-pane svg").first.wait_for(
-        timeout=60_000
-    )
-    handle = page.locator(MAP_IFRAME).first.element_handle()
-    return frame, handle.content_frame()
-
-
-def _wait_drawn(content_frame, timeout_s: float = 20.0) -> dict:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        drawn = content_frame.evaluate(_DRAWN_JS)
-        if drawn["painted"] > 0 or drawn["svgPaths"] > 0 or time.monotonic() > deadline:
-            return drawn
-        time.sleep(0.2)
-
-
-def _metric_value(page, label: str) -> str:
-    box = page.locator('[data-testid="stMetric"]').filter(has_text=label).first
-    return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
-
-
-def _idle(page, timeout_ms: int = 60_000) -> None:
-    """Wait until Streamlit has finished running the script."""
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms
-    )
-
-
-def _screenshot(page, name: str) -> Path:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    height = page.evaluate(
-        '() => Math.max(...[...document.querySelectorAll(\'[data-testid="stMain"], section.main, '
-        '[data-testid="stAppViewContainer"] section\')].map(e => e.scrollHeight), 1000)'
-    )
-    page.set_viewport_size({"width": 1400, "height": int(min(height + 40, 4000))})
-    page.wait_for_timeout(1200)
-    path = SHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    page.set_viewport_size({"width": 1400, "height": 1000})
-    return path
 
 
 def _no_external_scripts_or_styles(page) -> None:

@@ -20,8 +20,11 @@ import shapely
 
 from gisplan.i18n import t
 from tests.conftest import offline_context, run_streamlit
+from tests.helpers.browser import MAP_IFRAME
+from tests.helpers.browser import idle as _idle
+from tests.helpers.browser import screenshot as _screenshot
+from tests.helpers.browser import wait_drawn as _wait_drawn
 from tests.hostile_files import HOSTILE_NAMES
-from tests.test_browser import MAP_IFRAME, _idle, _screenshot, _wait_drawn
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -289,7 +292,7 @@ def test_another_visitor_is_served_while_a_hostile_upload_is_read(
     import time
 
     from tests import hostile_files as hf
-    from tests.test_browser import _map_frame
+    from tests.helpers.browser import map_frame as _map_frame
 
     bomb = hf.zip_bomb_shapefile(tmp_path)
     env = {

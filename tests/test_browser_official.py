@@ -16,8 +16,11 @@ import numpy as np
 import pytest
 
 from tests.conftest import offline_context, run_streamlit
-from tests.test_browser import MAP_IFRAME, _idle, _screenshot, _wait_drawn
-from tests.test_browser_siting import _metric, model_and_standard  # noqa: F401 - fixture
+from tests.helpers.browser import MAP_IFRAME
+from tests.helpers.browser import idle as _idle
+from tests.helpers.browser import metric_value as _metric
+from tests.helpers.browser import screenshot as _screenshot
+from tests.helpers.browser import wait_drawn as _wait_drawn
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -59,7 +62,7 @@ def _clear_marker(info: dict, amenities) -> tuple[str, dict]:
     raise AssertionError("no amenity marker clear of the others")
 
 
-def test_closure_click_equals_api(chromium, app_cache_dir, tmp_path, model_and_standard):  # noqa: F811
+def test_closure_click_equals_api(chromium, app_cache_dir, tmp_path, model_and_standard):
     from gisplan.siting.closure import close_amenities
     from gisplan.store import hash_password
 

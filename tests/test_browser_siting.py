@@ -17,7 +17,12 @@ import re
 import pytest
 
 from tests.conftest import offline_context, run_streamlit
-from tests.test_browser import MAP_IFRAME, _idle, _screenshot, _wait_drawn
+from tests.helpers.browser import CLEAR_PIXEL_JS as _CLEAR_PIXEL_JS
+from tests.helpers.browser import MAP_IFRAME
+from tests.helpers.browser import idle as _idle
+from tests.helpers.browser import metric_value as _metric
+from tests.helpers.browser import screenshot as _screenshot
+from tests.helpers.browser import wait_drawn as _wait_drawn
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -25,68 +30,9 @@ USER, PASSWORD, DISPLAY = "zhang", "规划-pw-2", "张工"
 CATEGORY = "supermarket"  # the page's default category (index of "supermarket")
 K = 2
 
-# The container pixel nearest to (lat, lng) that lies at least 4 px clear of every marker
-# and of every map control, searched outwards in 4-px rings; null when there is none.
-_CLEAR_PIXEL_JS = """
-([lat, lng]) => {
-    const map = map_div, box = map.getContainer(), at = box.getBoundingClientRect();
-    const W = box.clientWidth, H = box.clientHeight;
-    const marks = [];
-    map.eachLayer(l => {
-        if (l.getLatLng && l.getRadius) {
-            const p = map.latLngToContainerPoint(l.getLatLng());
-            marks.push([p.x, p.y, l.getRadius() + 4]);
-        }
-    });
-    const controls = [...box.querySelectorAll('.leaflet-control')]
-        .map(c => c.getBoundingClientRect()).filter(r => r.width > 0 && r.height > 0);
-    const clear = (x, y) => x > 40 && y > 40 && x < W - 40 && y < H - 40
-        && marks.every(([mx, my, r]) => (x - mx) ** 2 + (y - my) ** 2 > r * r)
-        && !controls.some(c => at.left + x > c.left - 4 && at.left + x < c.right + 4
-                               && at.top + y > c.top - 4 && at.top + y < c.bottom + 4);
-    const c = map.latLngToContainerPoint([lat, lng]);
-    for (let d = 0; d < 200; d += 4) {
-        for (let dx = -d; dx <= d; dx += 4) for (const dy of [-d, d]) {
-            for (const [x, y] of [[c.x + dx, c.y + dy], [c.x + dy, c.y + dx]]) {
-                if (clear(x, y)) return {x: Math.round(x), y: Math.round(y), left: at.left,
-                                         top: at.top, w: W, h: H};
-            }
-        }
-    }
-    return null;
-}
-"""
-
-
-@pytest.fixture(scope="module")
-def model_and_standard(app_cache_dir):
-    """The access model the page builds: demo data (cached layers), the default standard."""
-    import os
-
-    from gisplan.analysis import build_access, demo_dataset
-    from gisplan.catalogue import default_standard
-
-    old = os.environ.get("GISPLAN_CACHE_DIR")
-    os.environ["GISPLAN_CACHE_DIR"] = str(app_cache_dir)
-    try:
-        dataset = demo_dataset(cached=True)
-    finally:
-        if old is None:
-            os.environ.pop("GISPLAN_CACHE_DIR", None)
-        else:
-            os.environ["GISPLAN_CACHE_DIR"] = old
-    standard = default_standard()
-    return build_access(dataset, standard), standard
-
 
 def _number(text: str) -> int:
     return int(re.sub(r"[^\d-]", "", text))
-
-
-def _metric(page, label: str, *, last: bool = False) -> str:
-    boxes = page.locator('[data-testid="stMetric"]').filter(has_text=label)
-    box = boxes.last if last else boxes.first
-    return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
 
 
 def test_sign_in_greedy_click_what_if_save_and_compare(

@@ -15,7 +15,9 @@ import time
 import pytest
 
 from tests.conftest import offline_context, run_streamlit
-from tests.test_browser import _idle, _map_frame, _wait_drawn
+from tests.helpers.browser import idle as _idle
+from tests.helpers.browser import map_frame as _map_frame
+from tests.helpers.browser import wait_drawn as _wait_drawn
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

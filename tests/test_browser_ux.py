@@ -13,7 +13,9 @@ import json
 import pytest
 
 from tests.conftest import offline_context, run_streamlit
-from tests.test_browser import MAP_IFRAME, _idle, _wait_drawn
+from tests.helpers.browser import MAP_IFRAME
+from tests.helpers.browser import idle as _idle
+from tests.helpers.browser import wait_drawn as _wait_drawn
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -297,7 +299,7 @@ _NEAR_COMMUNITY_JS = """
 
 
 def test_what_if_result_beside_the_map_and_double_click_only_zooms(page):
-    from tests.test_browser_siting import _CLEAR_PIXEL_JS
+    from tests.helpers.browser import CLEAR_PIXEL_JS as _CLEAR_PIXEL_JS
 
     page.set_viewport_size({"width": 1280, "height": 720})
     page.goto(page.base_url + "siting")
