@@ -83,18 +83,23 @@ def test_targets_within_budget_lie_on_reachable_lines(seed, budget):
     )
 
 
+def _random_reachable_lines(*, seed: int, nodes: int, extra: int, n_src: int, budget_m: float):
+    """Reachable lines within ``budget_m`` of ``n_src`` random sources on a random network."""
+    rng = np.random.default_rng(seed)
+    net = random_network(rng, nodes, extra)
+    src = snap_points(
+        net,
+        points(rng.uniform(0, 2000, size=(n_src, 2)).tolist()),
+        ids=np.arange(n_src),
+        max_distance_m=5000,
+    )
+    return reachable_lines(net, node_distances(net, src), budget_m, sources=src)
+
+
 def test_grid_buffer_agrees_with_exact_vector_buffer():
     from gisplan.access.service_area import buffer_lines
 
-    rng = np.random.default_rng(3)
-    net = random_network(rng, 60, 80)
-    src = snap_points(
-        net,
-        points(rng.uniform(0, 2000, size=(4, 2)).tolist()),
-        ids=np.arange(4),
-        max_distance_m=5000,
-    )
-    lines = reachable_lines(net, node_distances(net, src), 600.0, sources=src)
+    lines = _random_reachable_lines(seed=3, nodes=60, extra=80, n_src=4, budget_m=600.0)
     exact = buffer_lines(lines, 40.0, method="vector")
     grid = buffer_lines(lines, 40.0, method="grid")
     assert grid.area == pytest.approx(exact.area, rel=0.05)
@@ -152,15 +157,7 @@ def test_clip_lines_hand_computed_on_a_bent_line():
 def test_grid_buffer_city_scale_outline_is_valid_and_dissolved():
     from gisplan.access.service_area import buffer_lines, grid_cell_m
 
-    rng = np.random.default_rng(8)
-    net = random_network(rng, 150, 220)
-    src = snap_points(
-        net,
-        points(rng.uniform(0, 2000, size=(6, 2)).tolist()),
-        ids=np.arange(6),
-        max_distance_m=5000,
-    )
-    lines = reachable_lines(net, node_distances(net, src), 900.0, sources=src)
+    lines = _random_reachable_lines(seed=8, nodes=150, extra=220, n_src=6, budget_m=900.0)
     exact = buffer_lines(lines, 40.0, method="vector")
     # A coarse grid as at city scale (cell chosen as for a ~50 km extent).
     cell = grid_cell_m((0, 0, 50_000, 50_000), 40.0)

@@ -15,11 +15,10 @@ import shapely
 from gisplan.access.coverage import AccessModel
 from gisplan.catalogue import default_standard
 from gisplan.errors import InputError
-from gisplan.network.graph import WalkNetwork
-from gisplan.siting import candidates_from_points, plan_sites
+from gisplan.siting import plan_sites
 from gisplan.siting.area import resolve_area
 from gisplan.siting.effect import distances_with_sites, effect_of
-from tests.helpers.cities import CRS, X0, Y0
+from tests.helpers.cities import CRS, X0, Y0, street_model
 
 # A street from x = 0 to 2000 m. The area is x < 1000 m.
 # Communities (x, population): 210 -> 1000, 590 -> 800 (inside); 1100 -> 3000, 1800 -> 5000.
@@ -29,46 +28,13 @@ CANDS = [200, 400, 950, 1800]
 
 
 def street_city():
-    xs = np.arange(0, 2001, 100, dtype=float)
-    edges = gpd.GeoDataFrame(
-        {"u": np.arange(len(xs) - 1), "v": np.arange(1, len(xs))},
-        geometry=[
-            shapely.LineString([(X0 + a, Y0), (X0 + b, Y0)])
-            for a, b in zip(xs[:-1], xs[1:], strict=True)
-        ],
-        crs=CRS,
-    )
-    edges["length"] = edges.length
-    net = WalkNetwork.from_edges(edges, source="synthetic")
-    communities = gpd.GeoDataFrame(
-        {
-            "id": [f"C{i}" for i in range(len(COMM))],
-            "name": [f"小区{i}" for i in range(len(COMM))],
-            "population": [p for _, p in COMM],
-            "source": "synthetic",
-        },
-        geometry=[shapely.Point(X0 + x, Y0 + 5) for x, _ in COMM],
-        crs=CRS,
-    )
-    amenities = gpd.GeoDataFrame(
-        {
-            "id": ["S0"],
-            "name": ["便利店"],
-            "category": ["convenience_store"],
-            "source": "synthetic",
-        },
-        geometry=[shapely.Point(X0 + 1000, Y0 + 5)],
-        crs=CRS,
-    )
     standard = default_standard().with_overrides(thresholds={"supermarket": 3})
-    model = AccessModel.build(net, communities, amenities, categories=standard.ids)
-    cands = candidates_from_points(
-        net,
-        gpd.GeoDataFrame(
-            {"id": [f"K{x}" for x in CANDS]},
-            geometry=[shapely.Point(X0 + x, Y0) for x in CANDS],
-            crs=CRS,
-        ),
+    model, cands = street_model(
+        [(f"C{i}", f"小区{i}", x, p) for i, (x, p) in enumerate(COMM)],
+        [("S0", "便利店", "convenience_store", 1000)],
+        CANDS,
+        standard,
+        length_m=2000,
     )
     return model, standard, cands
 

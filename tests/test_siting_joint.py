@@ -12,61 +12,26 @@ import itertools
 import geopandas as gpd
 import numpy as np
 import pytest
-import shapely
 
-from gisplan.access.coverage import AccessModel
 from gisplan.access.walking import nearest_source_distances
 from gisplan.catalogue import default_standard
 from gisplan.errors import InputError
-from gisplan.network.graph import WalkNetwork
 from gisplan.siting import candidates_from_points, plan_sites
 from gisplan.siting.joint import parse_plan, plan_joint
-from tests.helpers.cities import CRS, X0, Y0, build_model, random_points, small_city
+from tests.helpers.cities import CRS, build_model, random_points, small_city, street_model
 
 
 def street(xs_comm, amen, cands, *, length=3000):
-    xs = np.arange(0, length + 1, 100, dtype=float)
-    edges = gpd.GeoDataFrame(
-        {"u": np.arange(len(xs) - 1), "v": np.arange(1, len(xs))},
-        geometry=[
-            shapely.LineString([(X0 + a, Y0), (X0 + b, Y0)])
-            for a, b in zip(xs[:-1], xs[1:], strict=True)
-        ],
-        crs=CRS,
-    )
-    edges["length"] = edges.length
-    net = WalkNetwork.from_edges(edges, source="synthetic")
-    comm = gpd.GeoDataFrame(
-        {
-            "id": [n for n, _, _ in xs_comm],
-            "name": [n for n, _, _ in xs_comm],
-            "population": [p for _, _, p in xs_comm],
-            "source": "synthetic",
-        },
-        geometry=[shapely.Point(X0 + x, Y0 + 5) for _, x, _ in xs_comm],
-        crs=CRS,
-    )
-    am = gpd.GeoDataFrame(
-        {
-            "id": [f"A{i}" for i in range(len(amen))],
-            "name": [c for c, _ in amen],
-            "category": [c for c, _ in amen],
-            "source": "synthetic",
-        },
-        geometry=[shapely.Point(X0 + x, Y0 + 5) for _, x in amen],
-        crs=CRS,
-    )
+    """Communities ``(name, x, population)``, amenities ``(category, x)``, candidates at x."""
     std = default_standard().with_overrides(
         thresholds={"convenience_store": 3, "wet_market": 3, "supermarket": 3}
     )
-    model = AccessModel.build(net, comm, am, categories=std.ids)
-    cand = candidates_from_points(
-        net,
-        gpd.GeoDataFrame(
-            {"id": [f"K{x}" for x in cands]},
-            geometry=[shapely.Point(X0 + x, Y0) for x in cands],
-            crs=CRS,
-        ),
+    model, cand = street_model(
+        [(n, n, x, p) for n, x, p in xs_comm],
+        [(f"A{i}", c, c, x) for i, (c, x) in enumerate(amen)],
+        cands,
+        std,
+        length_m=length,
     )
     return model, std, cand
 

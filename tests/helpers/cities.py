@@ -101,3 +101,63 @@ def build_model(net, communities, amenities, standard) -> AccessModel:
         categories=standard.ids,
         max_snap_distance_m=standard.max_snap_distance_m,
     )
+
+
+def street_model(
+    communities: list[tuple[str, str, float, int]],
+    amenities: list[tuple[str, str, str, float]],
+    candidates_x: list[float],
+    standard,
+    *,
+    length_m: float = 3000.0,
+):
+    """A straight street along y = Y0 from x = 0 to ``length_m`` (100 m edges, EPSG:32651).
+
+    ``communities`` are ``(id, name, x, population)`` 5 m off the street, ``amenities``
+    ``(id, name, category, x)`` 5 m off it and the candidates lie on it at ``candidates_x``
+    (ids ``K<x>``); distances are hand-computable (x differences plus the 5 m legs).
+    Returns ``(model, candidates)``.
+    """
+    from gisplan.siting import candidates_from_points
+
+    xs = np.arange(0, length_m + 1, 100, dtype=float)
+    edges = gpd.GeoDataFrame(
+        {"u": np.arange(len(xs) - 1), "v": np.arange(1, len(xs))},
+        geometry=[
+            shapely.LineString([(X0 + a, Y0), (X0 + b, Y0)])
+            for a, b in zip(xs[:-1], xs[1:], strict=True)
+        ],
+        crs=CRS,
+    )
+    edges["length"] = edges.length
+    net = WalkNetwork.from_edges(edges, source="synthetic")
+    comm = gpd.GeoDataFrame(
+        {
+            "id": [c[0] for c in communities],
+            "name": [c[1] for c in communities],
+            "population": [c[3] for c in communities],
+            "source": "synthetic",
+        },
+        geometry=[shapely.Point(X0 + c[2], Y0 + 5) for c in communities],
+        crs=CRS,
+    )
+    amen = gpd.GeoDataFrame(
+        {
+            "id": [a[0] for a in amenities],
+            "name": [a[1] for a in amenities],
+            "category": [a[2] for a in amenities],
+            "source": "synthetic",
+        },
+        geometry=[shapely.Point(X0 + a[3], Y0 + 5) for a in amenities],
+        crs=CRS,
+    )
+    model = AccessModel.build(net, comm, amen, categories=standard.ids)
+    cands = candidates_from_points(
+        net,
+        gpd.GeoDataFrame(
+            {"id": [f"K{x}" for x in candidates_x]},
+            geometry=[shapely.Point(X0 + x, Y0) for x in candidates_x],
+            crs=CRS,
+        ),
+    )
+    return model, cands
