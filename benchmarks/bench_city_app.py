@@ -11,7 +11,10 @@ planner waits for and what the browser receives:
 - **threshold change**: from changing the convenience-store threshold until the new figure
   is shown, and until the rerun's last websocket frame (the map's new layers) has arrived;
 - **bytes per rerun**: the websocket frames the server sends for that rerun (Playwright
-  counts every frame), and for the first page.
+  counts every frame), and for the first page; plus, separately, the map-layer files the
+  browser fetches (``/app/static/layers/``: city-scale layers are published once per content
+  and fetched when shown, :class:`gisplan.maps.base.FetchedGeoJson`).  The rerun's end is
+  its last websocket frame or layer file, whichever comes later.
 
 The dataset comes from ``benchmarks/bench_prepare.py --keep FILE`` (a synthetic whole-city
 extract: >= 600k walking nodes, 5,500 communities, ~150k amenities, circles), or any
@@ -50,13 +53,23 @@ def _idle(page, timeout_ms: int = 300_000) -> None:
 
 
 class FrameCounter:
-    """Bytes of websocket frames received by the page (server -> browser)."""
+    """Bytes of websocket frames received by the page (server -> browser), and of layer files."""
 
     def __init__(self, page) -> None:
         self.bytes = 0
         self.frames = 0
-        self.last_at = 0.0  # time.perf_counter() of the last frame
+        self.layer_bytes = 0
+        self.layer_files = 0
+        self.last_at = 0.0  # time.perf_counter() of the last frame or layer file
         page.on("websocket", self._on_ws)
+        page.on("requestfinished", self._on_request)
+
+    def _on_request(self, request) -> None:
+        if "/app/static/layers/" not in request.url:
+            return
+        self.layer_files += 1
+        self.layer_bytes += int(request.sizes().get("responseBodySize", 0))
+        self.last_at = time.perf_counter()
 
     def _on_ws(self, ws) -> None:
         ws.on("framereceived", self._on_frame)
@@ -69,6 +82,11 @@ class FrameCounter:
     def take(self) -> tuple[int, int]:
         out = (self.bytes, self.frames)
         self.bytes = self.frames = 0
+        return out
+
+    def take_layers(self) -> tuple[int, int]:
+        out = (self.layer_bytes, self.layer_files)
+        self.layer_bytes = self.layer_files = 0
         return out
 
 
@@ -89,11 +107,11 @@ def warm_cache(dataset: Path, cache: Path) -> None:
 def _quiet(page, counter: FrameCounter, seconds: float = 10.0, limit_s: float = 180.0) -> None:
     """Wait until the server has sent nothing for ``seconds`` (the rerun's frames are in)."""
     deadline = time.monotonic() + limit_s
-    last = (counter.bytes, counter.frames)
+    last = (counter.bytes, counter.frames, counter.layer_files)
     still = time.monotonic()
     while time.monotonic() < deadline:
         page.wait_for_timeout(250)
-        now = (counter.bytes, counter.frames)
+        now = (counter.bytes, counter.frames, counter.layer_files)
         if now != last:
             last, still = now, time.monotonic()
         elif time.monotonic() - still >= seconds:
@@ -120,6 +138,7 @@ def one_run(browser, dataset: Path, cache: Path, shots: Path | None, launcher: s
         _idle(page)
         _quiet(page, counter)
         first_page_bytes, first_frames = counter.take()
+        first_layer_bytes, first_layer_files = counter.take_layers()
         before = _metric(page, METRIC)
         if shots is not None:
             page.screenshot(path=str(shots / "city_coverage.png"), full_page=False)
@@ -139,8 +158,9 @@ def one_run(browser, dataset: Path, cache: Path, shots: Path | None, launcher: s
         threshold_s = time.perf_counter() - t0
         _idle(page)
         _quiet(page, counter)
-        rerun_done_s = counter.last_at - t0  # the rerun's last frame (the map's layers)
+        rerun_done_s = counter.last_at - t0  # the rerun's last frame or layer file (map redrawn)
         rerun_bytes, rerun_frames = counter.take()
+        rerun_layer_bytes, rerun_layer_files = counter.take_layers()
         after = _metric(page, METRIC)
         blocked = [u for _k, u in page.offline.blocked]
     return {
@@ -150,6 +170,10 @@ def one_run(browser, dataset: Path, cache: Path, shots: Path | None, launcher: s
         "rerun_done_s": rerun_done_s,
         "first_page_mb": first_page_bytes / 1e6,
         "first_frames": first_frames,
+        "first_layers_mb": first_layer_bytes / 1e6,
+        "first_layer_files": first_layer_files,
+        "rerun_layers_mb": rerun_layer_bytes / 1e6,
+        "rerun_layer_files": rerun_layer_files,
         "rerun_mb": rerun_bytes / 1e6,
         "rerun_frames": rerun_frames,
         "figure": f"{before} -> {after}",
@@ -191,11 +215,14 @@ def main() -> None:
             runs.append(r)
             print(
                 f"run {i + 1} ({args.launcher}): server ready {r['server_s']:.1f} s; "
+                f"server start to usable page {r['server_s'] + r['first_usable_s']:.1f} s; "
                 f"first usable {r['first_usable_s']:.2f} s "
-                f"(first page {r['first_page_mb']:.2f} MB in {r['first_frames']} frames); "
-                f"threshold change: new figures {r['threshold_s']:.2f} s, rerun's last frame "
+                f"(first page {r['first_page_mb']:.2f} MB in {r['first_frames']} frames "
+                f"+ {r['first_layers_mb']:.2f} MB in {r['first_layer_files']} layer files); "
+                f"threshold change: new figures {r['threshold_s']:.2f} s, map layers in "
                 f"{r['rerun_done_s']:.2f} s "
-                f"(rerun {r['rerun_mb']:.2f} MB in {r['rerun_frames']} frames); "
+                f"(rerun {r['rerun_mb']:.2f} MB in {r['rerun_frames']} frames "
+                f"+ {r['rerun_layers_mb']:.2f} MB in {r['rerun_layer_files']} layer files); "
                 f"figure {r['figure']}; blocked requests {len(r['blocked'])}"
             )
         browser.close()

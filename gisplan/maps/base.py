@@ -495,22 +495,19 @@ class FetchedGeoJson(MacroElement):
                 });
                 group.addLayer(layer);
             };
+            // The group is on the map exactly when its zoom range is shown (LayerZoomRange
+            // adds and removes it): fetch on the first 'add' inside the range.
             var load = function () {
+                map = group._map;
                 if (loaded || !map) { return; }
-                var z = map.getZoom();
+                var z = Math.floor(map.getZoom());  // zoomSnap 0.25: 9.5 belongs to level 9
                 if (z < opts.minZoom || z > opts.maxZoom) { return; }
                 loaded = true;
-                map.off('zoomend', load);
                 fetch(url).then(function (r) { return r.json(); }).then(draw)
                     .catch(function () { loaded = false; });
             };
-            var attach = function (tries) {
-                map = group._map;
-                if (!map) { if (tries < 400) { setTimeout(function () { attach(tries + 1); }, 25); } return; }
-                map.on('zoomend', load);
-                load();
-            };
-            attach(0);
+            group.on('add', load);
+            load();
         })({{ this._parent.get_name() }}, {{ this.url|tojson }}, {{ this.options|tojson }});
         {% endmacro %}"""
     )

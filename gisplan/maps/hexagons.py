@@ -197,7 +197,7 @@ class LayerZoomRange(MacroElement):
         (function (layer, minZoom, maxZoom) {
             var map = null, hiding = false;
             var sync = function () {
-                var z = map.getZoom(), show = z >= minZoom && z <= maxZoom;
+                var z = Math.floor(map.getZoom()), show = z >= minZoom && z <= maxZoom;
                 hiding = true;
                 if (show && !map.hasLayer(layer)) { map.addLayer(layer); }
                 if (!show && map.hasLayer(layer)) { map.removeLayer(layer); }
