@@ -345,3 +345,90 @@ def test_what_if_result_beside_the_map_and_double_click_only_zooms(page):
     assert content.evaluate("() => window.__same_map === true"), "the map was reloaded"
     assert _view(content)["zoom"] == pytest.approx(view0["zoom"] + delta)
     assert page.get_by_role("spinbutton", name="经度").input_value() != lon0
+
+
+# -- item 15: the scenario map shows where the sites act -----------------------------------------
+
+
+def _save_real_scenario(db_url: str, name: str) -> tuple:
+    """A real 2-supermarket siting run on the demo, saved with the demo's dataset hash."""
+    from gisplan.analysis import build_access, demo_dataset
+    from gisplan.catalogue import default_standard
+    from gisplan.siting.candidates import make_candidates
+    from gisplan.siting.export import scenario_payload
+    from gisplan.siting.plan import plan_sites
+    from gisplan.store import ScenarioRecord, ScenarioStore, User, engine_from_env
+
+    demo = demo_dataset(cached=True)
+    std = default_standard()
+    model = build_access(demo, std)
+    res = plan_sites(
+        model,
+        std,
+        "supermarket",
+        2,
+        make_candidates(model, "grid", spacing_m=150.0),
+        synthetic=True,
+    )
+    params = {"walking_speed_kmh": 4.0, "threshold_min": 15.0, "synthetic": True}
+    rec = ScenarioRecord(
+        **scenario_payload(res, params, name=name),
+        dataset_name=demo.name,
+        dataset_hash=demo.content_hash,
+    )
+    store = ScenarioStore(engine_from_env(db_url))
+    store.save(User(USER, "planner", DISPLAY), rec, overwrite=True)
+    return rec, len(model.communities)
+
+
+# Communities (by their class), county outlines, context layers (water, network) and sites.
+_SCENARIO_MAP_JS = """
+() => { const out = {states: {}, counties: [], context: 0, sites: 0};
+  map_div.eachLayer(l => {
+    const p = l.feature && l.feature.properties;
+    if (p && '_state' in p) out.states[p._state] = (out.states[p._state] || 0) + 1;
+    if (p && '_name' in p && l.feature.geometry.type.includes('Polygon')) out.counties.push(p._name);
+    if (l.options && l.options.pane === 'gisplanContext' && l.feature) out.context += 1;
+  });
+  out.sites = document.querySelectorAll('.gisplan-site').length;
+  out.legend = (document.querySelector('.gisplan-legend') || {}).innerText || '';
+  return out; }
+"""
+
+
+def test_scenario_map_shows_communities_network_boundaries_and_areas(page, ux_server):
+    _, db_url = ux_server
+    rec, n_communities = _save_real_scenario(db_url, "地图测试")
+    page.goto(page.base_url + "scenarios")
+    _sign_in(page)
+    page.get_by_role("heading", name="查看方案").wait_for(timeout=60_000)
+    select = page.locator('[data-testid="stSelectbox"]').filter(has_text="方案").first
+    select.click()
+    page.get_by_role("option", name="地图测试").click()
+    _idle(page)
+    page.wait_for_timeout(1000)
+    content = _map(page)
+    content.wait_for_function(
+        "() => { let n = 0; map_div.eachLayer(l => { if (l.options && l.options.pane === "
+        "'gisplanContext' && l.feature) n += 1; }); return n > 0; }",
+        timeout=60_000,
+    )
+    shown = content.evaluate(_SCENARIO_MAP_JS)
+    # every community, classed as the stored evaluation says
+    assert sum(shown["states"].values()) == n_communities
+    assert shown["states"]["新增服务"] == rec.results["newly_served_communities"]
+    assert {"海曙区", "鄞州区"} <= {c.split("（")[0] for c in shown["counties"]}
+    assert shown["context"] >= 1  # water and the walking network, drawn faintly underneath
+    assert shown["sites"] == 2
+    for text in ("新增服务社区", "新选址 15 分钟步行范围", "区县界", "步行道路"):
+        assert text in shown["legend"], shown["legend"]
+    # the key outcomes above the map
+    cards = page.get_by_test_id("stMetric")
+    newly = rec.results["newly_served_population"]
+    assert (
+        cards.filter(has_text="超市新增服务人口（人）").filter(has_text=f"{newly:,.0f}").count()
+        == 1
+    )
+    card_top = cards.first.bounding_box()["y"]
+    map_top = page.locator(MAP_IFRAME).first.bounding_box()["y"]
+    assert card_top < map_top

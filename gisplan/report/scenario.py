@@ -100,7 +100,7 @@ def fmt_change(value: Any, unit: str, lang: str = "zh") -> str:
     if float(shown.replace(",", "")) == 0:
         return "0"
     sign = "+" if v > 0 else "−"
-    return sign + t(UNITS["pp" if unit == "pct" else unit], lang, v=shown)
+    return sign + fmt(float(shown.replace(",", "")), "pp" if unit == "pct" else unit, lang)
 
 
 def threshold_minutes(params: Mapping, category: str | None) -> float | None:
@@ -438,19 +438,42 @@ def categories_differ(record_a: Any, record_b: Any) -> bool:
     return kind(record_a) != kind(record_b)
 
 
+def _compact(label: str, unit: str, lang: str) -> str:
+    """``label`` with its unit, for a bare number (``农贸市场新增服务人口（人）``)."""
+    if unit in ("pct", "pp"):
+        return label
+    return t("unit.label", lang, label=label, unit=t(f"unit.name_{unit}", lang))
+
+
 def headline(
-    results: Mapping, sites: Mapping[str, int], category: str | None = None, lang: str = "zh"
-) -> list[tuple[str, str, str]]:
-    """The key outcomes, ``(label, value, change)`` text: people newly served per category,
-    the share served before → after, complete circles before → after and the open sites."""
-    out = []
+    results: Mapping,
+    sites: Mapping[str, int],
+    category: str | None = None,
+    lang: str = "zh",
+    *,
+    compact: bool = False,
+) -> list[tuple[str, str | None, str, str]]:
+    """The key outcomes as ``(label, before, after, change)`` text (``before`` None for single
+    figures): people newly served per category, the share served, complete circles and the
+    new sites.  ``compact``: numbers without their unit, which moves into the label (for
+    narrow metric cards)."""
+
+    def show(v: float | None, unit: str) -> str:
+        if compact and unit not in ("pct", "pp") and v is not None:
+            return _number(v, unit)
+        return fmt(v, unit, lang)
+
+    def name(label: str, unit: str) -> str:
+        return _compact(label, unit, lang) if compact else label
+
+    out: list[tuple[str, str | None, str, str]] = []
     for key, label, unit, v in _single_values(results, {}, category, lang):
         if key.endswith(".newly_served_population") or key.endswith(".people_losing"):
-            out.append((label, fmt(v, unit, lang), ""))
+            out.append((name(label, unit), None, show(v, unit), ""))
     for key, _group, label, unit, b, a in _rows(results, category, lang, keys=True):
         if key.startswith("share.") or key == "complete_circles":
             change = fmt_change(None if a is None or b is None else a - b, unit, lang)
-            out.append((label, f"{fmt(b, unit, lang)} → {fmt(a, unit, lang)}", change))
-    n_open = int(sites.get("chosen", 0)) + int(sites.get("manual", 0))
-    out.append((t("rep.sites_open", lang), fmt(n_open, "sites", lang), ""))
+            out.append((name(label, unit), show(b, unit), show(a, unit), change))
+    n_open = float(sites.get("chosen", 0)) + float(sites.get("manual", 0))
+    out.append((name(t("rep.sites_open", lang), "sites"), None, show(n_open, "sites"), ""))
     return out

@@ -118,10 +118,13 @@ def scenario_report_html(
         exported=local_time(datetime.now(UTC)),
     )
     cards = "".join(
-        f'<div class="card"><div class="v">{esc(v)}</div><div class="l">{esc(label)}</div>'
+        f'<div class="card"><div class="v">{esc(after if before is None else f"{before} → {after}")}'
+        f'</div><div class="l">{esc(label)}</div>'
         + (f'<div class="c">{esc(c)}</div>' if c else "")
         + "</div>"
-        for label, v, c in headline(record.results, record.site_counts(), record.category, lang)
+        for label, before, after, c in headline(
+            record.results, record.site_counts(), record.category, lang
+        )
     )
     caption = t("rhtml.map_caption" if context is not None else "rhtml.no_map", lang)
     drawn = context if context is not None else sites_context(record)

@@ -24,6 +24,7 @@ from gisplan.report.scenario import (
     categories_differ,
     category_text,
     compare_table,
+    headline,
     key_figures,
     method_table,
     outcome_table,
@@ -177,6 +178,15 @@ def record_context(rec) -> ScenarioContext | None:
     return _context(_key, rec.name, str(rec.updated_at), rec)
 
 
+# Key outcomes first (the same figures as the report's), then the map and the tables.
+cards = headline(record.results, record.site_counts(), record.category, lg, compact=True)
+for col, (label, before, after, change) in zip(st.columns(len(cards)), cards, strict=True):
+    col.metric(
+        label,
+        after,
+        delta=change or None,
+        help=None if before is None else t("sc.before_value", v=before),
+    )
 ctx = record_context(record)
 if ctx is not None:
     show_map(
@@ -226,10 +236,12 @@ elif require_ui("compare", sign_in=False) is not None:
                     b=md_text(cat_label(rec_b.category)),
                 )
             )
+        compared = compare_table(rec_a, rec_b, lg)
         st.dataframe(
-            compare_table(rec_a, rec_b, lg),
+            compared,
             hide_index=True,
             key="compare_table",
+            height=36 * (len(compared) + 1) + 4,  # every row in view, no inner scrolling
             # Fixed column keys (any scenario name is safe); the names are only headers.
             column_config={
                 **HEADERS,
