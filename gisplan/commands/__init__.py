@@ -163,3 +163,61 @@ def dataset_from_args(args: argparse.Namespace, progress):
         return osm_dataset(args.osm)
     progress("generating the embedded synthetic 三江口 demonstration data")
     return demo_dataset()
+
+
+def add_output_options(p: argparse.ArgumentParser) -> None:
+    """``--out DIR`` (default ``out``) and ``--quiet``."""
+    p.add_argument("--out", default="out", metavar="DIR", help="output folder (default: out)")
+    p.add_argument("--quiet", action="store_true", help="no progress lines")
+
+
+def add_save_options(p: argparse.ArgumentParser) -> None:
+    """``--save NAME``, ``--overwrite`` and ``--db URL``: keep the result as a named scenario."""
+    p.add_argument(
+        "--save",
+        metavar="NAME",
+        help="save the result as a named scenario (needs a signed-in planner/official: --user)",
+    )
+    p.add_argument(
+        "--overwrite", action="store_true", help="with --save: replace a scenario of that name"
+    )
+    p.add_argument("--db", metavar="URL", help="with --save: SQLAlchemy URL (default $GISPLAN_DB)")
+
+
+def save_scenario(args: argparse.Namespace, user, payload: dict) -> None:
+    """Save a scenario payload (:mod:`gisplan.siting.export`) under ``--save`` and say so."""
+    from gisplan.store import ScenarioRecord, ScenarioStore, engine_from_env
+
+    record = ScenarioRecord(**payload)
+    ScenarioStore(engine_from_env(args.db)).save(user, record, overwrite=args.overwrite)
+    print(f"已保存方案 saved scenario: {args.save} (作者 author: {user.username})")
+
+
+def area_from_args(args: argparse.Namespace, dataset, progress=None):
+    """The planning area named by ``--within`` (None without it), with the dataset's circles."""
+    if not args.within:
+        return None
+    from gisplan.siting.area import dataset_circles, resolve_area
+
+    area = resolve_area(args.within, circles=dataset_circles(dataset))
+    if progress is not None:
+        progress(f"planning area: {area.name} ({area.kind})")
+    return area
+
+
+def run_summary(dataset, standard: CircleStandard, t0: float, thresholds: dict) -> dict:
+    """What a run's summary.json records of its data and standard, and its total time.
+
+    ``thresholds`` is ``{"threshold_min": minutes}`` (one category) or
+    ``{"thresholds_min": {category: minutes}}``.
+    """
+    import time
+
+    return {
+        "dataset": dataset.label,
+        "attribution": dataset.attribution,
+        "walking_speed_kmh": standard.walking_speed_kmh,
+        **thresholds,
+        "required": standard.required_ids,
+        "total_time_s": round(time.perf_counter() - t0, 3),
+    }

@@ -5,7 +5,12 @@ from __future__ import annotations
 import argparse
 import time
 
-from gisplan.commands import add_standard_options, progress_printer, standard_from_args
+from gisplan.commands import (
+    add_output_options,
+    add_standard_options,
+    progress_printer,
+    standard_from_args,
+)
 from gisplan.errors import InputError
 
 
@@ -18,7 +23,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
             "runs offline on the embedded synthetic 三江口 demonstration data."
         ),
     )
-    p.add_argument("--out", default="out", metavar="DIR", help="output folder (default: out)")
+    add_output_options(p)
     p.add_argument(
         "--osm", metavar="FILE", help="OpenStreetMap extract (.osm or .osm.pbf) to analyse instead"
     )
@@ -34,7 +39,6 @@ def add_parser(sub) -> argparse.ArgumentParser:
     p.add_argument(
         "--gaps", type=int, default=10, metavar="N", help="gap-list rows to print (default 10)"
     )
-    p.add_argument("--quiet", action="store_true", help="no progress lines")
     add_standard_options(p)
     return p
 

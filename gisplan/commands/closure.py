@@ -8,10 +8,15 @@ import time
 from gisplan.commands import (
     add_dataset_options,
     add_login_options,
+    add_output_options,
+    add_save_options,
     add_standard_options,
+    area_from_args,
     dataset_from_args,
     login_from_args,
     progress_printer,
+    run_summary,
+    save_scenario,
     standard_from_args,
 )
 from gisplan.errors import InputError
@@ -49,17 +54,8 @@ def add_parser(sub) -> argparse.ArgumentParser:
         metavar="NAME_OR_FILE",
         help="report figures for this area too: a county, a circle/街道 or a polygon file",
     )
-    p.add_argument("--out", default="out", metavar="DIR", help="output folder (default: out)")
-    p.add_argument("--quiet", action="store_true", help="no progress lines")
-    p.add_argument(
-        "--save",
-        metavar="NAME",
-        help="save the result as a named scenario (needs a signed-in planner/official: --user)",
-    )
-    p.add_argument(
-        "--overwrite", action="store_true", help="with --save: replace a scenario of that name"
-    )
-    p.add_argument("--db", metavar="URL", help="with --save: SQLAlchemy URL (default $GISPLAN_DB)")
+    add_output_options(p)
+    add_save_options(p)
     add_dataset_options(p)
     add_login_options(p)
     add_standard_options(p)
@@ -108,11 +104,7 @@ def run(args: argparse.Namespace) -> int:
     open_sites = parse_open(args.open, standard)
     user = login_from_args(args, "save") if args.save else None
     dataset = dataset_from_args(args, progress)
-    area = None
-    if args.within:
-        from gisplan.siting.area import dataset_circles, resolve_area
-
-        area = resolve_area(args.within, circles=dataset_circles(dataset))
+    area = area_from_args(args, dataset)
     model = build_access(dataset, standard, progress=progress)
     result = close_amenities(
         model,
@@ -123,14 +115,8 @@ def run(args: argparse.Namespace) -> int:
         synthetic=dataset.synthetic,
     )
     s = result.summary()
-    extra = {
-        "dataset": dataset.label,
-        "attribution": dataset.attribution,
-        "walking_speed_kmh": standard.walking_speed_kmh,
-        "thresholds_min": {c: standard.threshold_minutes(c) for c in s["categories"]},
-        "required": standard.required_ids,
-        "total_time_s": round(time.perf_counter() - t0, 3),
-    }
+    thresholds = {c: standard.threshold_minutes(c) for c in s["categories"]}
+    extra = run_summary(dataset, standard, t0, {"thresholds_min": thresholds})
     paths = write_closure_outputs(
         result, closure_geometry(result, model), args.out, extra_summary=extra
     )
@@ -177,10 +163,6 @@ def run(args: argparse.Namespace) -> int:
     for name, path in paths.items():
         print(f"{name}: {path}")
     if args.save:
-        from gisplan.store import ScenarioRecord, ScenarioStore, engine_from_env
-
         params = {"within": area.name if area is not None else None, **extra}
-        record = ScenarioRecord(**closure_scenario_payload(result, params, name=args.save))
-        ScenarioStore(engine_from_env(args.db)).save(user, record, overwrite=args.overwrite)
-        print(f"已保存方案 saved scenario: {args.save} (作者 author: {user.username})")
+        save_scenario(args, user, closure_scenario_payload(result, params, name=args.save))
     return 0

@@ -8,10 +8,15 @@ import time
 from gisplan.commands import (
     add_dataset_options,
     add_login_options,
+    add_output_options,
+    add_save_options,
     add_standard_options,
+    area_from_args,
     dataset_from_args,
     login_from_args,
     progress_printer,
+    run_summary,
+    save_scenario,
     standard_from_args,
 )
 from gisplan.errors import InputError
@@ -86,18 +91,9 @@ def add_parser(sub) -> argparse.ArgumentParser:
         action="store_true",
         help="with --within: also count people outside the area who are newly served",
     )
-    p.add_argument("--out", default="out", metavar="DIR", help="output folder (default: out)")
+    add_output_options(p)
     add_dataset_options(p)
-    p.add_argument("--quiet", action="store_true", help="no progress lines")
-    p.add_argument(
-        "--save",
-        metavar="NAME",
-        help="save the result as a named scenario (needs a signed-in planner/official: --user)",
-    )
-    p.add_argument(
-        "--overwrite", action="store_true", help="with --save: replace a scenario of that name"
-    )
-    p.add_argument("--db", metavar="URL", help="with --save: SQLAlchemy URL (default $GISPLAN_DB)")
+    add_save_options(p)
     add_login_options(p)
     add_standard_options(p)
     return p
@@ -191,12 +187,7 @@ def run(args: argparse.Namespace) -> int:
     if source == "file":  # read (and validate) the file before the slow model build
         progress(f"reading candidates {args.candidates}")
         layer = read_layer(args.candidates)
-    area = None
-    if args.within:
-        from gisplan.siting.area import dataset_circles, resolve_area
-
-        area = resolve_area(args.within, circles=dataset_circles(dataset))
-        progress(f"planning area: {area.name} ({area.kind})")
+    area = area_from_args(args, dataset, progress)
 
     model = build_access(dataset, standard, progress=progress)
     candidates = make_candidates(
@@ -219,14 +210,9 @@ def run(args: argparse.Namespace) -> int:
         area=area,
         count_outside=args.count_outside,
     )
-    extra = {
-        "dataset": dataset.label,
-        "attribution": dataset.attribution,
-        "walking_speed_kmh": standard.walking_speed_kmh,
-        "threshold_min": standard.threshold_minutes(args.category),
-        "required": standard.required_ids,
-        "total_time_s": round(time.perf_counter() - t0, 3),
-    }
+    extra = run_summary(
+        dataset, standard, t0, {"threshold_min": standard.threshold_minutes(args.category)}
+    )
     paths = write_outputs(result, args.out, extra_summary=extra)
     s = result.summary()
     cat = standard[args.category]
@@ -258,7 +244,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"{name}: {path}")
     if args.save:
         from gisplan.siting import scenario_payload
-        from gisplan.store import ScenarioRecord, ScenarioStore, engine_from_env
 
         params = {
             "k": args.k,
@@ -270,9 +255,7 @@ def run(args: argparse.Namespace) -> int:
             "dataset": dataset.label,
             **extra,
         }
-        record = ScenarioRecord(**scenario_payload(result, params, name=args.save))
-        ScenarioStore(engine_from_env(args.db)).save(user, record, overwrite=args.overwrite)
-        print(f"已保存方案 saved scenario: {args.save} (作者 author: {user.username})")
+        save_scenario(args, user, scenario_payload(result, params, name=args.save))
     return 0
 
 
@@ -340,14 +323,8 @@ def _run_joint(args, plan, dataset, standard, model, candidates, area, source, u
         progress=progress_printer(args.quiet),
     )
     s = result.summary()
-    extra = {
-        "dataset": dataset.label,
-        "attribution": dataset.attribution,
-        "walking_speed_kmh": standard.walking_speed_kmh,
-        "thresholds_min": {c: standard.threshold_minutes(c) for c in plan},
-        "required": standard.required_ids,
-        "total_time_s": round(time.perf_counter() - t0, 3),
-    }
+    thresholds = {c: standard.threshold_minutes(c) for c in plan}
+    extra = run_summary(dataset, standard, t0, {"thresholds_min": thresholds})
     paths = write_site_files(result.sites, {**s, **extra}, args.out)
     print(f"数据 dataset: {dataset.label}")
     plan_text = ", ".join(f"{standard[c].label} × {n}" for c, n in plan.items())
@@ -382,15 +359,11 @@ def _run_joint(args, plan, dataset, standard, model, candidates, area, source, u
     for name, path in paths.items():
         print(f"{name}: {path}")
     if args.save:
-        from gisplan.store import ScenarioRecord, ScenarioStore, engine_from_env
-
         params = {
             "candidate_source": source,
             "within": area.name if area is not None else None,
             "count_outside": bool(args.count_outside),
             **extra,
         }
-        record = ScenarioRecord(**joint_scenario_payload(result, params, name=args.save))
-        ScenarioStore(engine_from_env(args.db)).save(user, record, overwrite=args.overwrite)
-        print(f"已保存方案 saved scenario: {args.save} (作者 author: {user.username})")
+        save_scenario(args, user, joint_scenario_payload(result, params, name=args.save))
     return 0
