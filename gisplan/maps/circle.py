@@ -198,17 +198,48 @@ def _add_context(
             geometry=communities.geometry.values,
             crs=communities.crs,
         )
-        folium.GeoJson(
-            to_feature_collection(display_layer(g, basemap), ["_name"]),
+        _add_dots(
+            parent,
+            g,
+            basemap,
+            {"_name": t("field.name", lang)},
             name=t("layer.communities", lang),
-            marker=folium.CircleMarker(radius=4, weight=1, fill=True),
-            style_function=lambda _f: {
-                "color": "#ffffff",
-                "fillColor": COMMUNITY_COLOR,
-                "fillOpacity": 0.8,
-            },
-            tooltip=_tooltip(["_name"], [t("field.name", lang)]),
-        ).add_to(parent)
+            radius=4,
+            weight=1,
+            fill=COMMUNITY_COLOR,
+            fill_opacity=0.8,
+        )
+
+
+def _add_dots(
+    parent,
+    points: gpd.GeoDataFrame,
+    basemap: Basemap,
+    tooltip: dict[str, str],
+    *,
+    name: str,
+    radius: float,
+    weight: float,
+    fill: str | None = None,
+    fill_opacity: float = 1.0,
+) -> None:
+    """Round markers with a white outline on ``parent`` and a tooltip of ``{column: label}``.
+
+    The fill is ``fill``, or each point's own ``_color`` column when ``fill`` is None.
+    """
+    fields = list(tooltip)
+    properties = fields if fill is not None else [*fields, "_color"]
+    folium.GeoJson(
+        to_feature_collection(display_layer(points, basemap), properties),
+        name=name,
+        marker=folium.CircleMarker(radius=radius, weight=weight, fill=True),
+        style_function=lambda f: {
+            "color": "#ffffff",
+            "fillColor": fill if fill is not None else f["properties"]["_color"],
+            "fillOpacity": fill_opacity,
+        },
+        tooltip=_tooltip(fields, list(tooltip.values())),
+    ).add_to(parent)
 
 
 class _FitPlace(MacroElement):
@@ -285,38 +316,27 @@ def circle_layers(
             geometry=[shapely.Point(a.lon, a.lat) for a in reached],
             crs="EPSG:4326",
         )
-        folium.GeoJson(
-            to_feature_collection(
-                display_layer(pts, b), ["_name", "_category", "_minutes", "_color"]
-            ),
-            name=t("circle.nearest", lang),
-            marker=folium.CircleMarker(radius=7, weight=2, fill=True),
-            style_function=lambda f: {
-                "color": "#ffffff",
-                "fillColor": f["properties"]["_color"],
-                "fillOpacity": 1.0,
-            },
-            tooltip=_tooltip(
-                ["_name", "_category", "_minutes"],
-                [t("field.name", lang), t("field.category", lang), t("circle.walk", lang)],
-            ),
-        ).add_to(fg)
+        labels = {
+            "_name": t("field.name", lang),
+            "_category": t("field.category", lang),
+            "_minutes": t("circle.walk", lang),
+        }
+        _add_dots(fg, pts, b, labels, name=t("circle.nearest", lang), radius=7, weight=2)
     here = gpd.GeoDataFrame(
         {"_name": [circle.community_name or t("circle.tapped_place", lang)]},
         geometry=[shapely.Point(circle.lon, circle.lat)],
         crs="EPSG:4326",
     )
-    folium.GeoJson(
-        to_feature_collection(display_layer(here, b), ["_name"]),
+    _add_dots(
+        fg,
+        here,
+        b,
+        {"_name": t("field.name", lang)},
         name=t("circle.place", lang),
-        marker=folium.CircleMarker(radius=9, weight=3, fill=True),
-        style_function=lambda _f: {
-            "color": "#ffffff",
-            "fillColor": PLACE_COLOR,
-            "fillOpacity": 1.0,
-        },
-        tooltip=_tooltip(["_name"], [t("field.name", lang)]),
-    ).add_to(fg)
+        radius=9,
+        weight=3,
+        fill=PLACE_COLOR,
+    )
     areas = display_layer(circle.areas, b)
     frame = [areas] if not areas.geometry.is_empty.all() else []
     bounds = _bounds([*frame, display_layer(here, b)])
