@@ -25,6 +25,7 @@ COMMANDS = ["analyze", "prepare", "import_poi", "fetch", "site", "closure", "sce
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``gisplan`` argument parser with one sub-command per module of :data:`COMMANDS`."""
     parser = argparse.ArgumentParser(
         prog="gisplan",
         description="宁波十五分钟便民生活圈与商圈规划工具 — Ningbo 15-minute convenience circles and business districts",
@@ -73,6 +74,7 @@ def one_line(message: object) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; the exit status (2 with a one-line message for bad input)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):

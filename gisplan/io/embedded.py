@@ -158,7 +158,31 @@ def _declared_crs(doc: dict, path: Path) -> CRS:
 
 
 def _validate(path: Path, layer: str) -> gpd.GeoDataFrame:
+    """Read an embedded layer and check it against its spec; an InputError names the row."""
     spec = _SPECS[layer]
+    gdf = _read_feature_collection(path, spec)
+    _check_columns(gdf, path, spec)
+    _check_geometries(gdf, path, spec)
+    if layer == "counties":
+        gdf["code"] = gdf["code"].astype(str)
+    gdf = gdf[[c for c in gdf.columns if c != "geometry"] + ["geometry"]].to_crs(WGS84)
+    w, s, e, n = NINGBO_BOUNDS
+    bounds = gdf.geometry.bounds
+    outside = (bounds.minx < w) | (bounds.maxx > e) | (bounds.miny < s) | (bounds.maxy > n)
+    if outside.any():
+        row = int(outside.to_numpy().nonzero()[0][0])
+        raise InputError(
+            "geometry lies outside Ningbo",
+            file=path,
+            field="geometry",
+            row=row,
+            hint="coordinates must be longitude, latitude in the declared CRS; check axis order",
+        )
+    return gdf
+
+
+def _read_feature_collection(path: Path, spec: dict) -> gpd.GeoDataFrame:
+    """The layer file as a GeoDataFrame in its declared CRS (a non-empty FeatureCollection)."""
     hint_rebuild = f"restore data/geo/{spec['file']} from the repository or set {ENV_VAR}"
     if not path.is_file():
         raise InputError("layer file not found", file=path, hint=hint_rebuild)
@@ -173,10 +197,13 @@ def _validate(path: Path, layer: str) -> gpd.GeoDataFrame:
     if not features:
         raise InputError("the layer has no features", file=path, hint=hint_rebuild)
     try:
-        gdf = gpd.GeoDataFrame.from_features(features, crs=crs)
+        return gpd.GeoDataFrame.from_features(features, crs=crs)
     except Exception as exc:  # malformed geometry or feature structure
         raise InputError(f"cannot read features: {exc}", file=path, hint=hint_rebuild) from exc
 
+
+def _check_columns(gdf: gpd.GeoDataFrame, path: Path, spec: dict) -> None:
+    """Required columns present and filled, unique ones unique, coded ones from their list."""
     for col in spec["columns"]:
         if col not in gdf.columns:
             raise InputError(
@@ -208,8 +235,10 @@ def _validate(path: Path, layer: str) -> gpd.GeoDataFrame:
                 hint=f"use one of {allowed}",
             )
 
-    geom = gdf.geometry.values
-    for row, g in enumerate(geom):
+
+def _check_geometries(gdf: gpd.GeoDataFrame, path: Path, spec: dict) -> None:
+    """Every geometry present, of an allowed type and valid."""
+    for row, g in enumerate(gdf.geometry.values):
         if g is None or g.is_empty:
             raise InputError("empty geometry", file=path, field="geometry", row=row)
         if g.geom_type not in spec["geom_types"]:
@@ -228,23 +257,6 @@ def _validate(path: Path, layer: str) -> gpd.GeoDataFrame:
                 row=row,
                 hint="repair it (shapely.make_valid) and rebuild",
             )
-
-    if layer == "counties":
-        gdf["code"] = gdf["code"].astype(str)
-    gdf = gdf[[c for c in gdf.columns if c != "geometry"] + ["geometry"]].to_crs(WGS84)
-    w, s, e, n = NINGBO_BOUNDS
-    bounds = gdf.geometry.bounds
-    outside = (bounds.minx < w) | (bounds.maxx > e) | (bounds.miny < s) | (bounds.maxy > n)
-    if outside.any():
-        row = int(outside.to_numpy().nonzero()[0][0])
-        raise InputError(
-            "geometry lies outside Ningbo",
-            file=path,
-            field="geometry",
-            row=row,
-            hint="coordinates must be longitude, latitude in the declared CRS; check axis order",
-        )
-    return gdf
 
 
 @functools.lru_cache(maxsize=16)

@@ -360,6 +360,7 @@ def map_categories(values: pd.Series) -> pd.Series:
 
 
 def valid_categories_text() -> str:
+    """The catalogue's category ids with their Chinese names, for error hints."""
     return ", ".join(f"{c.id} ({c.name_zh})" for c in load_catalogue())
 
 

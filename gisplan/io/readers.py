@@ -207,6 +207,28 @@ def read_layer(
             hint="use GeoJSON, GeoPackage, Shapefile (.shp or zipped .zip) or CSV with lon/lat",
         )
     rows = Rows(path, csv=False)
+    gdf = _read_vector(path, suffix, layer, encoding)
+    check_geometries_present(gdf, rows)
+    _check_finite(gdf, rows)
+    gdf = _apply_crs(gdf, path, crs)
+    system = gdf.attrs.get("coord_system")
+    if system is None and gdf.crs is not None:
+        epsg = CRS.from_user_input(gdf.crs).to_epsg()
+        system = {4326: "wgs84", 4490: "cgcs2000"}.get(epsg)
+    if system is not None:
+        _check_vertices(gdf, rows, system)
+        out = _shift(gdf, system)
+    else:
+        out = gdf.to_crs(WGS84)
+    out.attrs["source_file"] = str(path)
+    out.attrs["coord_system"] = system or CRS.from_user_input(gdf.crs).to_string()
+    return out
+
+
+def _read_vector(
+    path: Path, suffix: str, layer: str | int | None, encoding: str | None
+) -> gpd.GeoDataFrame:
+    """The features of one layer of a vector file (at least one); InputError names the file."""
     if layer is None and suffix in (".gpkg", ".zip"):
         names = _list_layers(path)
         if len(names) > 1:
@@ -238,46 +260,42 @@ def read_layer(
         raise InputError(
             "the layer has no features", file=path, field="geometry", hint="add features"
         )
-    check_geometries_present(gdf, rows)
-    _check_finite(gdf, rows)
-    if crs is not None:
-        try:
-            system = normalize_system(crs)
-        except InputError:
-            system = None
-        if system is None:
-            try:
-                gdf = gdf.set_crs(CRS.from_user_input(crs), allow_override=True)
-            except Exception as exc:  # noqa: BLE001
-                raise InputError(
-                    f"unknown CRS {crs!r}: {exc}",
-                    file=path,
-                    field="crs",
-                    hint="use wgs84, cgcs2000, gcj02, bd09 or an EPSG code",
-                ) from None
-        else:
-            gdf = gdf.set_crs(None, allow_override=True)
-            gdf.attrs["coord_system"] = system
-    elif gdf.crs is None:
+    return gdf
+
+
+def _apply_crs(gdf: gpd.GeoDataFrame, path: Path, crs: str | None) -> gpd.GeoDataFrame:
+    """The layer with the CRS the caller gave, or its own; InputError when it has none.
+
+    ``crs`` is a pyproj CRS, or one of the four coordinate systems (recorded in
+    ``attrs["coord_system"]``, the CRS label dropped).
+    """
+    if crs is None:
+        if gdf.crs is None:
+            raise InputError(
+                "the layer has no coordinate reference system",
+                file=path,
+                field="crs",
+                hint="set one in QGIS (or add the .prj of a Shapefile), or pass crs='wgs84' / "
+                "'cgcs2000' / 'gcj02' / 'bd09' / 'EPSG:xxxx'",
+            )
+        return gdf
+    try:
+        system = normalize_system(crs)
+    except InputError:
+        system = None
+    if system is not None:
+        gdf = gdf.set_crs(None, allow_override=True)
+        gdf.attrs["coord_system"] = system
+        return gdf
+    try:
+        return gdf.set_crs(CRS.from_user_input(crs), allow_override=True)
+    except Exception as exc:  # noqa: BLE001
         raise InputError(
-            "the layer has no coordinate reference system",
+            f"unknown CRS {crs!r}: {exc}",
             file=path,
             field="crs",
-            hint="set one in QGIS (or add the .prj of a Shapefile), or pass crs='wgs84' / "
-            "'cgcs2000' / 'gcj02' / 'bd09' / 'EPSG:xxxx'",
-        )
-    system = gdf.attrs.get("coord_system")
-    if system is None and gdf.crs is not None:
-        epsg = CRS.from_user_input(gdf.crs).to_epsg()
-        system = {4326: "wgs84", 4490: "cgcs2000"}.get(epsg)
-    if system is not None:
-        _check_vertices(gdf, rows, system)
-        out = _shift(gdf, system)
-    else:
-        out = gdf.to_crs(WGS84)
-    out.attrs["source_file"] = str(path)
-    out.attrs["coord_system"] = system or CRS.from_user_input(gdf.crs).to_string()
-    return out
+            hint="use wgs84, cgcs2000, gcj02, bd09 or an EPSG code",
+        ) from None
 
 
 def _shift(gdf: gpd.GeoDataFrame, system: str) -> gpd.GeoDataFrame:

@@ -1,5 +1,7 @@
-"""Row-level helpers shared by the layer and POI readers: column lookup, errors that name the
-file, field and rows, lon/lat checks, CSV encoding detection and reading.
+"""Row-level helpers shared by the layer and POI readers.
+
+Column lookup, errors that name the file, field and rows, lon/lat checks, CSV encoding
+detection and reading.
 
 Row numbers in messages: for CSV files the 1-based data row (the first line after the header is
 row 1, i.e. line 2 of the file); for vector layers the 0-based feature index, as GIS software
@@ -58,6 +60,7 @@ class Rows:
         return i + 1 if self.csv else i
 
     def describe(self, positions: Sequence[int]) -> str:
+        """The rows at ``positions`` as a message names them (``data rows 3, 7 and 2 more``)."""
         nums = [self.number(int(i)) for i in positions]
         text = ", ".join(str(n) for n in nums[:MAX_LISTED])
         if len(nums) > MAX_LISTED:
@@ -69,6 +72,7 @@ class Rows:
 
 
 def fail(message: str, rows: Rows, *, field: str | None, positions=None, hint: str | None):
+    """Raise an InputError naming the file, ``field`` and the first of the rows at ``positions``."""
     row = None
     if positions is not None and len(positions):
         row = rows.number(int(positions[0]))

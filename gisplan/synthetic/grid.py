@@ -1,5 +1,6 @@
-"""A large perturbed-grid synthetic city for benchmarks (:func:`generate_grid_city`), vectorised
-with numpy.
+"""A large perturbed-grid synthetic city for benchmarks (:func:`generate_grid_city`).
+
+Vectorised with numpy.
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
-"""Demand and supply of the synthetic city: invented names, residential communities and
-amenities of every catalogue category (with deliberate service gaps).
+"""Demand and supply of the synthetic city.
+
+Invented names, residential communities and amenities of every catalogue category (with
+deliberate service gaps).
 """
 
 from __future__ import annotations

@@ -1,5 +1,7 @@
-"""Streets of the synthetic city: the block-size field, superblocks, block splitting and the
-walking network built from the linework (metres, EPSG:32651).
+"""Streets of the synthetic city.
+
+The block-size field, superblocks, block splitting and the walking network built from the
+linework (metres, EPSG:32651).
 """
 
 from __future__ import annotations

@@ -63,6 +63,7 @@ class StreamSource:
 
     # -- pass 1: the walking network -------------------------------------------------------
     def network(self):
+        """Pass 1: the walking network's tables (ways with a walkable ``highway``)."""
         import osmium
 
         way_ids: list[int] = []
@@ -186,6 +187,7 @@ class StreamSource:
         return self._features if self._features is not None else self._read_features()
 
     def amenity_features(self):
+        """Features with a tag of a catalogue category."""
         t = self._table()
         mask = np.zeros(len(t), dtype=bool)
         for key in self.catalogue_keys:
@@ -193,10 +195,12 @@ class StreamSource:
         return t.take(mask)
 
     def residential_features(self):
+        """Buildings and ``landuse=residential`` areas."""
         t = self._table()
         return t.take(t.present("building")), t.take(t.text("landuse") == "residential")
 
     def water_features(self):
+        """The feature table for the water areas (the last use: the table is freed)."""
         t = self._table()
         self._features = None  # the last user: free it
         return t
