@@ -272,6 +272,7 @@ def read_communities(
         if given.any():
             population[given] = _population(gdf.loc[given, pop_col], rows, pop_col).to_numpy()
     if from_households.any():
+        assert hh_col is not None  # for the type checker: no population column means households
         hh = _population(gdf.loc[from_households, hh_col], rows, hh_col, what="households")
         population = population if pop_col is not None else pd.Series(0, index=gdf.index)
         population[from_households] = households_to_population(hh, pph)
@@ -322,7 +323,7 @@ def _population(raw: pd.Series, rows: Rows, field: str, what: str = "population"
             positions=at[neg],
             hint=f"{what} must be >= 0",
         )
-    rounded = np.round(num)
+    rounded = num.round()
     frac = np.flatnonzero((rounded != num).to_numpy())
     if frac.size:
         warnings.warn(

@@ -179,136 +179,21 @@ def import_poi(
     except InputError as exc:
         raise InputError(exc.message, file=path, field="crs", hint=exc.hint) from None
     df = read_csv_table(path, encoding=encoding)
-    columns = list(df.columns)
     if df.empty:
         raise InputError(
             "the file has no data rows", file=path, field="geometry", hint="export some POIs"
         )
-
-    # -- coordinates ---------------------------------------------------------------------
-    lon_col = find_column(columns, lon, LON_NAMES)
-    lat_col = find_column(columns, lat, LAT_NAMES)
-    loc_col = None
-    if lon_col is None and lat_col is None and lon is None and lat is None:
-        loc_col = find_column(columns, None, _LOCATION_NAMES)
-    if loc_col is not None:
-        raw_x, raw_y = _split_location(df, rows, loc_col)
-        x = _numeric(raw_x, rows, loc_col)
-        y = _numeric(raw_y, rows, loc_col)
-        lon_field = lat_field = loc_col
-    else:
-        missing = [
-            given or default
-            for col, given, default in ((lon_col, lon, "经度/lon"), (lat_col, lat, "纬度/lat"))
-            if col is None
-        ]
-        if missing:
-            raise InputError(
-                f"missing coordinate column(s) {', '.join(missing)}; columns present: "
-                f"{', '.join(columns)}",
-                file=path,
-                field=", ".join(missing),
-                hint="pass lon='<column>' and lat='<column>'",
-            )
-        x = _numeric(df[lon_col], rows, lon_col)
-        y = _numeric(df[lat_col], rows, lat_col)
-        lon_field, lat_field = lon_col, lat_col
+    x, y, (lon_field, lat_field) = _coordinates(df, rows, lon, lat)
     check_lonlat(x, y, rows, lon_field=lon_field, lat_field=lat_field, system=system)
     wx, wy = convert(x, y, system, "wgs84")
+    cats, cat_col = _category_ids(df, path, category, category_column)
+    ids, names, id_col, name_col = _ids_and_names(df, rows, id_column, name_column)
+    keep = _kept_rows(df, rows, cats, cat_col, ids, id_col)
 
-    # -- categories ----------------------------------------------------------------------
-    if category is not None:
-        cid = category_lookup().get(str(category).strip().lower())
-        if cid is None:
-            raise InputError(
-                f"unknown category {category!r}",
-                file=path,
-                field="category",
-                hint="use one of: " + valid_categories_text(),
-            )
-        cats = pd.Series(cid, index=df.index, dtype=object)
-        cat_col = None
-    else:
-        cat_col = find_column(columns, category_column, _TYPE_NAMES)
-        if cat_col is None:
-            raise InputError(
-                f"no category/type column ({category_column or 'category, 类型, type, 类别'}); "
-                f"columns present: {', '.join(columns)}",
-                file=path,
-                field=category_column or "category",
-                hint="pass category_column='<column>' or a fixed category='<id>'",
-            )
-        cats = df[cat_col].map(classify_type)
-
-    # -- ids and names -------------------------------------------------------------------
-    id_col = find_column(columns, id_column, _ID_NAMES)
-    if id_col is None and id_column is not None:
-        raise InputError(
-            f"no column {id_column!r}; columns present: {', '.join(columns)}",
-            file=path,
-            field=id_column,
-            hint="check the column name",
-        )
-    name_col = find_column(columns, name_column, _NAME_NAMES)
-    if name_col is None and name_column is not None:
-        raise InputError(
-            f"no column {name_column!r}; columns present: {', '.join(columns)}",
-            file=path,
-            field=name_column,
-            hint="check the column name",
-        )
-    if id_col is None:
-        ids = pd.Series([f"a{i + 1:04d}" for i in range(len(df))], index=df.index)
-        warnings.warn(
-            f"{path}: no id column; generated ids {ids.iloc[0]}..{ids.iloc[-1]}",
-            UserWarning,
-            stacklevel=2,
-        )
-    else:
-        ids = df[id_col].astype("string").str.strip()
-        empty = np.flatnonzero((ids.isna() | (ids == "")).to_numpy())
-        if empty.size:
-            fail("missing id", rows, field=id_col, positions=empty, hint="give every POI an id")
-        ids = ids.astype(str)
-    names = df[name_col].astype("string").str.strip() if name_col else ids
-    names = names.where(names.notna() & (names != ""), ids).astype(str)
-
-    keep = cats.notna().to_numpy().copy()
-    if not keep.all():
-        types = df[cat_col].fillna("(empty)").astype(str)[~keep]
-        counts = types.value_counts()
-        listed = "; ".join(f"{t!r} ×{n}" for t, n in counts.head(10).items())
-        more = f" and {len(counts) - 10} more types" if len(counts) > 10 else ""
-        warnings.warn(
-            f"{path}: field '{cat_col}': {int((~keep).sum())} of {len(df)} rows match no "
-            f"category and were left out ({rows.describe(np.flatnonzero(~keep))}): {listed}{more}",
-            UserWarning,
-            stacklevel=2,
-        )
-    if not keep.any():
-        raise InputError(
-            "no row matches a catalogue category",
-            file=path,
-            field=cat_col,
-            row=1,
-            hint="pass category='<id>' or a column of catalogue ids / Chinese names: "
-            + valid_categories_text(),
-        )
-
-    dup = (ids.duplicated(keep="first").to_numpy()) & keep
-    if id_col is not None and dup.any():
-        warnings.warn(
-            f"{path}: field '{id_col}': {int(dup.sum())} repeated ids kept once "
-            f"({rows.describe(np.flatnonzero(dup))})",
-            UserWarning,
-            stacklevel=2,
-        )
-    keep &= ~dup
-
-    used = {lon_col, lat_col, loc_col, cat_col, id_col, name_col}
+    used = {lon_field, lat_field, cat_col, id_col, name_col}
     extras = [
         c
-        for c in columns
+        for c in df.columns
         if c not in used and c not in ("id", "name", "category", "source", "source_type")
     ]
     original = (
@@ -343,6 +228,149 @@ def import_poi(
                 hint=f"check crs= (the file was read as {system}) and the coordinates",
             )
     return out
+
+
+def _coordinates(
+    df: pd.DataFrame, rows: Rows, lon: str | None, lat: str | None
+) -> tuple[np.ndarray, np.ndarray, tuple[str, str]]:
+    """The file's x, y numbers and the columns they came from (lon and lat).
+
+    Separate lon/lat columns, or (when neither is named nor found) one ``location`` column of
+    ``"lon,lat"`` text.
+    """
+    columns = list(df.columns)
+    lon_col = find_column(columns, lon, LON_NAMES)
+    lat_col = find_column(columns, lat, LAT_NAMES)
+    loc_col = None
+    if lon_col is None and lat_col is None and lon is None and lat is None:
+        loc_col = find_column(columns, None, _LOCATION_NAMES)
+    if loc_col is not None:
+        raw_x, raw_y = _split_location(df, rows, loc_col)
+        return _numeric(raw_x, rows, loc_col), _numeric(raw_y, rows, loc_col), (loc_col, loc_col)
+    if lon_col is None or lat_col is None:
+        missing = [
+            given or default
+            for col, given, default in ((lon_col, lon, "经度/lon"), (lat_col, lat, "纬度/lat"))
+            if col is None
+        ]
+        raise InputError(
+            f"missing coordinate column(s) {', '.join(missing)}; columns present: "
+            f"{', '.join(columns)}",
+            file=rows.path,
+            field=", ".join(missing),
+            hint="pass lon='<column>' and lat='<column>'",
+        )
+    x = _numeric(df[lon_col], rows, lon_col)
+    y = _numeric(df[lat_col], rows, lat_col)
+    return x, y, (lon_col, lat_col)
+
+
+def _category_ids(
+    df: pd.DataFrame, path: Path, category: str | None, category_column: str | None
+) -> tuple[pd.Series, str | None]:
+    """Catalogue id per row (None where the type matches none) and the type column used."""
+    if category is not None:
+        cid = category_lookup().get(str(category).strip().lower())
+        if cid is None:
+            raise InputError(
+                f"unknown category {category!r}",
+                file=path,
+                field="category",
+                hint="use one of: " + valid_categories_text(),
+            )
+        return pd.Series(cid, index=df.index, dtype=object), None
+    columns = list(df.columns)
+    cat_col = find_column(columns, category_column, _TYPE_NAMES)
+    if cat_col is None:
+        raise InputError(
+            f"no category/type column ({category_column or 'category, 类型, type, 类别'}); "
+            f"columns present: {', '.join(columns)}",
+            file=path,
+            field=category_column or "category",
+            hint="pass category_column='<column>' or a fixed category='<id>'",
+        )
+    return df[cat_col].map(classify_type), cat_col
+
+
+def _named_column(df: pd.DataFrame, path: Path, given: str | None, aliases) -> str | None:
+    """The column ``given`` (an InputError when absent), or the first alias present."""
+    columns = list(df.columns)
+    col = find_column(columns, given, aliases)
+    if col is None and given is not None:
+        raise InputError(
+            f"no column {given!r}; columns present: {', '.join(columns)}",
+            file=path,
+            field=given,
+            hint="check the column name",
+        )
+    return col
+
+
+def _ids_and_names(
+    df: pd.DataFrame, rows: Rows, id_column: str | None, name_column: str | None
+) -> tuple[pd.Series, pd.Series, str | None, str | None]:
+    """Ids (generated ``a0001, …`` without an id column) and names (the id when empty)."""
+    path = rows.path
+    id_col = _named_column(df, path, id_column, _ID_NAMES)
+    name_col = _named_column(df, path, name_column, _NAME_NAMES)
+    if id_col is None:
+        ids = pd.Series([f"a{i + 1:04d}" for i in range(len(df))], index=df.index)
+        warnings.warn(
+            f"{path}: no id column; generated ids {ids.iloc[0]}..{ids.iloc[-1]}",
+            UserWarning,
+            stacklevel=3,
+        )
+    else:
+        ids = df[id_col].astype("string").str.strip()
+        empty = np.flatnonzero((ids.isna() | (ids == "")).to_numpy())
+        if empty.size:
+            fail("missing id", rows, field=id_col, positions=empty, hint="give every POI an id")
+        ids = ids.astype(str)
+    names = df[name_col].astype("string").str.strip() if name_col else ids
+    names = names.where(names.notna() & (names != ""), ids).astype(str)
+    return ids, names, id_col, name_col
+
+
+def _kept_rows(
+    df: pd.DataFrame,
+    rows: Rows,
+    cats: pd.Series,
+    cat_col: str | None,
+    ids: pd.Series,
+    id_col: str | None,
+) -> np.ndarray:
+    """Rows with a category, each id once (warnings list what was left out)."""
+    path = rows.path
+    keep = cats.notna().to_numpy().copy()
+    if not keep.all():
+        types = df[cat_col].fillna("(empty)").astype(str)[~keep]
+        counts = types.value_counts()
+        listed = "; ".join(f"{t!r} ×{n}" for t, n in counts.head(10).items())
+        more = f" and {len(counts) - 10} more types" if len(counts) > 10 else ""
+        warnings.warn(
+            f"{path}: field '{cat_col}': {int((~keep).sum())} of {len(df)} rows match no "
+            f"category and were left out ({rows.describe(np.flatnonzero(~keep))}): {listed}{more}",
+            UserWarning,
+            stacklevel=3,
+        )
+    if not keep.any():
+        raise InputError(
+            "no row matches a catalogue category",
+            file=path,
+            field=cat_col,
+            row=1,
+            hint="pass category='<id>' or a column of catalogue ids / Chinese names: "
+            + valid_categories_text(),
+        )
+    dup = (ids.duplicated(keep="first").to_numpy()) & keep
+    if id_col is not None and dup.any():
+        warnings.warn(
+            f"{path}: field '{id_col}': {int(dup.sum())} repeated ids kept once "
+            f"({rows.describe(np.flatnonzero(dup))})",
+            UserWarning,
+            stacklevel=3,
+        )
+    return keep & ~dup
 
 
 _DRIVERS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG"}

@@ -105,6 +105,7 @@ def read_csv_points(
             )
     if df.empty:
         raise InputError("the layer has no rows", file=path, field="geometry", hint="add data rows")
+    assert lon_col is not None and lat_col is not None  # for the type checker: refused above
     values = {}
     for col in (lon_col, lat_col):
         raw = df[col]
@@ -214,7 +215,7 @@ def read_layer(
     system = gdf.attrs.get("coord_system")
     if system is None and gdf.crs is not None:
         epsg = CRS.from_user_input(gdf.crs).to_epsg()
-        system = {4326: "wgs84", 4490: "cgcs2000"}.get(epsg)
+        system = {4326: "wgs84", 4490: "cgcs2000"}.get(epsg) if epsg is not None else None
     if system is not None:
         _check_vertices(gdf, rows, system)
         out = _shift(gdf, system)

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import codecs
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -59,7 +60,7 @@ class Rows:
         """Row number shown to the user for positional index ``i``."""
         return i + 1 if self.csv else i
 
-    def describe(self, positions: Sequence[int]) -> str:
+    def describe(self, positions: Iterable[int]) -> str:
         """The rows at ``positions`` as a message names them (``data rows 3, 7 and 2 more``)."""
         nums = [self.number(int(i)) for i in positions]
         text = ", ".join(str(n) for n in nums[:MAX_LISTED])
@@ -80,7 +81,7 @@ def fail(message: str, rows: Rows, *, field: str | None, positions=None, hint: s
     raise InputError(message, file=rows.path, field=field, row=row, hint=hint)
 
 
-def find_column(columns: Sequence[str], wanted: str | None, aliases: Sequence[str]) -> str | None:
+def find_column(columns: Iterable[Any], wanted: str | None, aliases: Sequence[str]) -> str | None:
     """Return the column named ``wanted`` (exact) or the first alias (case-insensitive)."""
     cols = [str(c) for c in columns]
     if wanted is not None:

@@ -271,6 +271,7 @@ def read_osm_file(
             f"unknown reader {reader!r}", field="reader", hint="use auto, pyrosm or stream"
         )
     big = path.stat().st_size >= STREAM_THRESHOLD_MB * 2**20
+    source_type: type[StreamSource] | type[_PbfSource] | type[_XmlSource]
     if reader == "stream" or (reader == "auto" and suffix in _PBF_SUFFIXES and big):
         source_type, reader = StreamSource, "stream"
     elif suffix in _PBF_SUFFIXES:

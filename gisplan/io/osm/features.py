@@ -102,9 +102,15 @@ class _Features:
         return _text_array(self.tags[key])
 
 
+def _object_values(values: pd.Series) -> np.ndarray:
+    """The values as an object array, missing ones (None, NaN, pd.NA) as None."""
+    # pandas-stubs do not list na_value=None for object arrays; pandas accepts it.
+    return values.to_numpy(dtype=object, na_value=None)  # type: ignore[call-overload]
+
+
 def _text_array(values: pd.Series) -> np.ndarray:
     """Vectorised :func:`_text`: str of each value, ``""`` when missing, lists joined by ``;``."""
-    arr = values.to_numpy(dtype=object, na_value=None)
+    arr = _object_values(values)
     out = np.full(len(arr), "", dtype=object)
     have = pd.notna(values).to_numpy()
     if not have.any():
@@ -122,7 +128,7 @@ def _tag_column(values: pd.Series | None, n: int) -> pd.Series:
     """Object column with ``None`` for missing values (None, NaN, pd.NA)."""
     if values is None:
         return pd.Series([None] * n, dtype=object)
-    col = pd.Series(values.to_numpy(dtype=object, na_value=None), dtype=object)
+    col = pd.Series(_object_values(values), dtype=object)
     return col.where(pd.notna(col), None)
 
 
@@ -159,7 +165,7 @@ def _features_from_pyrosm(gdf: gpd.GeoDataFrame | None, keys: Iterable[str]) -> 
     have_cols = set(gdf.columns) - _META_COLUMNS - {gdf.geometry.name}
     cols = {k: _tag_column(gdf[k] if k in have_cols else None, n) for k in keys}
     if "tags" in gdf.columns:
-        extra = gdf["tags"].to_numpy(dtype=object, na_value=None)
+        extra = _object_values(gdf["tags"])
         is_str = np.fromiter((isinstance(t, str) and t != "" for t in extra), bool, n)
         is_dict = np.fromiter((isinstance(t, dict) for t in extra), bool, n)
         text = pd.Series(np.where(is_str, extra, ""), dtype=object).astype(str)
@@ -174,7 +180,7 @@ def _features_from_pyrosm(gdf: gpd.GeoDataFrame | None, keys: Iterable[str]) -> 
                 continue
             vals = cols[k].to_numpy(dtype=object).copy()
             for i in rows:
-                t = parsed.get(i)
+                t = parsed.get(int(i))
                 if t is None:
                     t = {}
                     if is_dict[i]:
@@ -184,7 +190,7 @@ def _features_from_pyrosm(gdf: gpd.GeoDataFrame | None, keys: Iterable[str]) -> 
                             loaded = json.loads(extra[i])
                             if isinstance(loaded, dict):
                                 t = loaded
-                    parsed[i] = t
+                    parsed[int(i)] = t
                 v = t.get(k)
                 if not _is_missing(v):
                     vals[i] = v
@@ -221,9 +227,7 @@ def _category_matrix(tags: pd.DataFrame, categories: Iterable[Category]) -> np.n
                     if key in tags.columns:
                         col = tags[key]
                         present[key] = pd.notna(col).to_numpy()
-                        as_text[key] = np.asarray(
-                            col.to_numpy(dtype=object, na_value=None).astype(str), dtype=object
-                        )
+                        as_text[key] = np.asarray(_object_values(col).astype(str), dtype=object)
                     else:
                         present[key] = np.zeros(n, dtype=bool)
                         as_text[key] = np.full(n, "", dtype=object)
@@ -241,7 +245,7 @@ def _names(feats: _Features) -> np.ndarray:
     todo = np.ones(n, dtype=bool)
 
     def values(key: str, rows: np.ndarray) -> list[str]:
-        col = feats.tags[key].to_numpy(dtype=object, na_value=None)
+        col = _object_values(feats.tags[key])
         return [str(v) for v in col[rows]]
 
     for key in _NAME_KEYS:
@@ -349,7 +353,7 @@ def _matched_tags(
             parts = []
             for key, want in flt.items():
                 col = sub[key] if key in sub.columns else pd.Series([None] * len(sub))
-                val = col.to_numpy(dtype=object, na_value=None)
+                val = _object_values(col)
                 have = pd.notna(col).to_numpy()
                 text = np.asarray(val.astype(str), dtype=object)
                 ok &= have & ((text == want) if want != "*" else True)
