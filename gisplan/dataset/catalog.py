@@ -69,10 +69,12 @@ class DatasetEntry:
 
     @property
     def is_demo(self) -> bool:
+        """Whether this is the embedded demonstration dataset."""
         return self.id == DEMO_ID
 
     @property
     def usable(self) -> bool:
+        """Whether the dataset can be opened (no error was found in its metadata)."""
         return not self.error
 
 

@@ -83,6 +83,7 @@ class MergeReport:
     merged: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
+        """JSON-ready report (rows in and out, merges per source pair, the rule)."""
         return {
             "rows_in": dict(self.rows_in),
             "rows_out": self.rows_out,

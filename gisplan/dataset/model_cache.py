@@ -99,6 +99,7 @@ def model_key(content_hash: str, categories: list[str], max_snap_distance_m: flo
 
 
 def entry_path(key: str, directory: str | os.PathLike | None = None) -> Path:
+    """The cache folder of the entry ``key`` (in ``directory``, default the cache folder)."""
     from gisplan.cache import cache_dir
 
     folder = Path(directory) if directory is not None else cache_dir()

@@ -191,6 +191,7 @@ class Calibration:
     census_file: str = ""
 
     def as_dict(self) -> dict:
+        """JSON-ready report (census file, factor per county, skipped counties)."""
         return {
             "census_file": self.census_file,
             "factors": {k: round(v, 4) for k, v in self.factors.items()},

@@ -379,8 +379,11 @@ def _fail(path: Path, layer: str, message: str, column: str | None = None, row=N
 
 @dataclass
 class _Layer:
-    """A layer as read: attribute frame (GeoDataFrame with geometry, except ``nodes``),
-    its CRS, its geometries' WKB (concatenated, for the hash) and, for nodes, x/y."""
+    """A layer as read from the GeoPackage.
+
+    Attribute frame (GeoDataFrame with geometry, except ``nodes``), its CRS, its geometries'
+    WKB (concatenated, for the hash) and, for nodes, x/y.
+    """
 
     frame: pd.DataFrame
     crs: CRS | None

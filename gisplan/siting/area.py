@@ -83,8 +83,10 @@ class Area:
     approximate: bool = False
 
     def contains(self, layer: gpd.GeoDataFrame | gpd.GeoSeries) -> np.ndarray:
-        """Boolean array: which features (any CRS; points, or their representative points)
-        lie inside or on the boundary of the area."""
+        """Boolean array: which features lie inside or on the boundary of the area.
+
+        Features in any CRS; points, or the representative points of other geometries.
+        """
         geoms = layer.geometry if isinstance(layer, gpd.GeoDataFrame) else layer
         if geoms.crs is None:
             raise InputError("the layer has no CRS", field="crs", hint="set one, e.g. EPSG:4326")
@@ -112,8 +114,11 @@ class Area:
 
     @property
     def area_km2(self) -> float:
-        """The area's surface in km², in a Lambert azimuthal equal-area projection centred
-        on it (WGS-84 ellipsoid; exact to well under 0.1 % for a city)."""
+        """The area's surface in km².
+
+        In a Lambert azimuthal equal-area projection centred on it (WGS-84 ellipsoid; exact
+        to well under 0.1 % for a city).
+        """
         c = self.geometry.centroid
         laea = f"+proj=laea +lat_0={c.y:.8f} +lon_0={c.x:.8f} +datum=WGS84 +units=m +no_defs"
         return float(gpd.GeoSeries([self.geometry], crs=WGS84).to_crs(laea).area.iloc[0]) / 1e6

@@ -104,6 +104,7 @@ class Candidates:
 
     @property
     def unsnapped_ids(self) -> list:
+        """Ids of the candidates too far from the network to be joined to it."""
         return self.snap.unsnapped_ids
 
     def subset(self, positions: np.ndarray) -> Candidates:

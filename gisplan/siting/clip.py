@@ -74,9 +74,11 @@ def area_incidence(
     progress: Callable[[str], None] | None = None,
     **kwargs,
 ) -> sp.csr_matrix:
-    """:func:`coverage_incidence` for candidates lying inside ``region`` (EPSG:4326),
-    computed on the edges within ``threshold_m`` of the region; the whole network when
-    ``region`` is None. Same result either way (see the module docstring)."""
+    """:func:`coverage_incidence` for candidates lying inside ``region`` (EPSG:4326).
+
+    Computed on the edges within ``threshold_m`` of the region; the whole network when
+    ``region`` is None.  Same result either way (see the module docstring).
+    """
     if region is None:
         return _incidence(network, candidates, demand, threshold_m, progress, kwargs)
     zone = gpd.GeoSeries([region], crs=WGS84).to_crs(network.crs).iloc[0]

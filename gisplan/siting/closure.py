@@ -51,8 +51,11 @@ _TIE_M = 1e-6
 
 
 def catchment_index(model: AccessModel, category: str) -> np.ndarray:
-    """For every network node, the position (in ``model.amenity_snap[category]``) of its
-    nearest amenity of ``category``; ``-1`` where none is reachable. Cached per model."""
+    """For every network node, the position of its nearest amenity of ``category``.
+
+    Positions index ``model.amenity_snap[category]``; ``-1`` where none is reachable.
+    Cached per model.
+    """
     per_model = _INDEX.setdefault(model, {})
     if category in per_model:
         return per_model[category]
@@ -166,9 +169,11 @@ def _nearest_with_owner(
     owner: np.ndarray,
     targets: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Metres and nearest source (position) for the communities ``targets``, reading the
-    street ends as :func:`nearest_source_distances` does (``sources``: remaining amenities,
-    ``source_pos`` their positions)."""
+    """Metres and nearest source (position) for the communities ``targets``.
+
+    The street ends are read as :func:`nearest_source_distances` does (``sources``: the
+    remaining amenities, ``source_pos`` their positions).
+    """
     net = model.network
     tgt = model.community_snap.subset(targets)
     ends = edge_end_costs(net, tgt, with_offset=False)  # targets are all snapped
@@ -523,8 +528,10 @@ def _affected_table(
 
 
 def closure_geometry(result: ClosureResult, model: AccessModel) -> gpd.GeoDataFrame:
-    """The affected communities as points (EPSG:4326) with the :attr:`ClosureResult.affected`
-    columns, for maps and exports."""
+    """The affected communities as points (EPSG:4326), for maps and exports.
+
+    Columns: those of :attr:`ClosureResult.affected`.
+    """
     pts = model.communities.set_index(model.communities["id"].astype(str)).geometry
     geom = pts.reindex(result.affected["id"].astype(str)).values
     return gpd.GeoDataFrame(result.affected.copy(), geometry=geom, crs=WGS84)

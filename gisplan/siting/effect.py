@@ -56,6 +56,7 @@ class Effect:
     required: list[str]
 
     def scope_mask(self, scope: str) -> np.ndarray:
+        """Boolean per community: in the area (``"area"``), outside it or all (``"all"``)."""
         inside = self.table["in_area"].to_numpy(dtype=bool)
         if scope == "area":
             return inside
@@ -113,6 +114,7 @@ class Effect:
         return {s: self.figures(s) for s in SCOPES}
 
     def newly_complete_ids(self, scope: str = "all") -> list[str]:
+        """Ids of the communities whose circle becomes complete, within ``scope``."""
         t = self.table
         sel = t["complete_after"] & ~t["complete_before"] & self.scope_mask(scope)
         return [str(i) for i in t.loc[sel, "id"]]

@@ -106,8 +106,11 @@ class ExactResult:
 
 @dataclass(eq=False)
 class MilpRun:
-    """Outcome of :func:`run_covering_milp`: values of the integer columns (None when HiGHS
-    found no solution), model status text, optimality, best bound, relative gap, run time."""
+    """Outcome of :func:`run_covering_milp`.
+
+    Values of the integer columns (None when HiGHS found no solution), model status text,
+    optimality, best bound, relative gap, run time.
+    """
 
     x: np.ndarray | None
     status: str
@@ -128,10 +131,12 @@ def run_covering_milp(
     threads: int | None = None,
     start: np.ndarray | None = None,
 ) -> MilpRun:
-    """Maximise ``cost @ z`` subject to ``mat @ z <= row_upper`` and ``0 <= z <= 1``, the first
-    ``n_integer`` columns integer (binary), with HiGHS; ``start`` is a feasible ``z`` to start
-    from. The covering models of :func:`solve_mclp` and the joint plans
-    (:func:`gisplan.siting.joint.solve_joint_milp`) both have this form."""
+    """Maximise ``cost @ z`` subject to ``mat @ z <= row_upper`` and ``0 <= z <= 1`` with HiGHS.
+
+    The first ``n_integer`` columns are integer (binary); ``start`` is a feasible ``z`` to
+    start from.  The covering models of :func:`solve_mclp` and the joint plans
+    (:func:`gisplan.siting.joint.solve_joint_milp`) both have this form.
+    """
     import highspy
 
     mat = sp.csc_matrix(mat)

@@ -98,10 +98,12 @@ def _population_figures(summary: dict, figures: dict) -> dict:
 
 
 def joint_scenario_payload(result, params: dict | None = None, *, name: str | None = None) -> dict:
-    """Scenario payload (see :func:`scenario_payload`) of a joint plan
-    (:class:`gisplan.siting.joint.JointResult`): ``category`` is None (several), ``params``
-    hold the plan, ``results`` the per-category before/after figures, complete circles and
-    the area's figures."""
+    """Scenario payload (see :func:`scenario_payload`) of a joint plan.
+
+    Of a :class:`gisplan.siting.joint.JointResult`: ``category`` is None (several),
+    ``params`` hold the plan, ``results`` the per-category before/after figures, complete
+    circles and the area's figures.
+    """
     summary = result.summary()
     base = {
         "plan": dict(result.problem.counts),
@@ -122,8 +124,10 @@ def joint_scenario_payload(result, params: dict | None = None, *, name: str | No
 
 
 def closure_sites(result) -> gpd.GeoDataFrame:
-    """Closed amenities (``kind = "closed"``) and new sites (``kind = "manual"``) of a
-    :class:`gisplan.siting.closure.ClosureResult`, EPSG:4326."""
+    """Closed amenities (``kind = "closed"``) and new sites (``"manual"``), EPSG:4326.
+
+    Of a :class:`gisplan.siting.closure.ClosureResult`.
+    """
     import pandas as pd
 
     closed = result.closed.assign(kind="closed")
@@ -137,9 +141,12 @@ def closure_sites(result) -> gpd.GeoDataFrame:
 def closure_scenario_payload(
     result, params: dict | None = None, *, name: str | None = None
 ) -> dict:
-    """Scenario payload (see :func:`scenario_payload`) of a closure or relocation: sites are
-    the closed amenities (``kind = "closed"``) and new sites (``"manual"``); results the
-    per-category before/after figures, people losing coverage and the area's figures."""
+    """Scenario payload (see :func:`scenario_payload`) of a closure or relocation.
+
+    Sites are the closed amenities (``kind = "closed"``) and new sites (``"manual"``);
+    results the per-category before/after figures, people losing coverage and the area's
+    figures.
+    """
     summary = result.summary()
     cats = list(summary["categories"])
     base = {
@@ -157,10 +164,13 @@ def closure_scenario_payload(
 def write_closure_outputs(
     result, affected: gpd.GeoDataFrame, out_dir: str | Path, *, extra_summary: dict | None = None
 ) -> dict[str, Path]:
-    """Write a closure's files at once (atomic): ``affected.geojson`` / ``affected.csv`` (the
-    communities whose walking time changed, with the nearest alternative), ``sites.geojson``
-    (closed and new sites) and ``summary.json``. The CSV's text cells are neutralised
-    against spreadsheet formulas (:func:`gisplan.safetext.csv_safe_frame`)."""
+    """Write a closure's files at once (atomic).
+
+    ``affected.geojson`` / ``affected.csv`` (the communities whose walking time changed,
+    with the nearest alternative), ``sites.geojson`` (closed and new sites) and
+    ``summary.json``.  The CSV's text cells are neutralised against spreadsheet formulas
+    (:func:`gisplan.safetext.csv_safe_frame`).
+    """
     from gisplan.safetext import csv_safe_frame
 
     out_dir = Path(out_dir)

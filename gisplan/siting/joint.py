@@ -170,10 +170,12 @@ class JointProblem:
 
     @property
     def n_rows(self) -> int:
+        """Number of candidate rows (one per candidate and category)."""
         return int(self.incidence.shape[0])
 
     @property
     def total_weight(self) -> float:
+        """Sum of the group weights (the objective if every group were completed)."""
         return float(self.group_weight.sum())
 
     def item_share(self) -> np.ndarray:
@@ -182,6 +184,7 @@ class JointProblem:
         return self.group_weight[self.item_group] / np.maximum(n[self.item_group], 1)
 
     def covered_items(self, rows: np.ndarray) -> np.ndarray:
+        """Boolean per item: covered by at least one of ``rows``."""
         hit = np.zeros(self.incidence.shape[1], dtype=bool)
         a = self.incidence
         for r in np.asarray(rows, dtype=np.int64):
@@ -195,6 +198,7 @@ class JointProblem:
         return float(self.group_weight[missing == 0].sum())
 
     def feasible(self, rows: np.ndarray) -> bool:
+        """Whether ``rows`` keep within every category's number of new sites."""
         n = np.bincount(
             self.row_cat[np.asarray(rows, dtype=np.int64)], minlength=len(self.categories)
         )
@@ -369,8 +373,10 @@ def joint_greedy(problem: JointProblem) -> np.ndarray:
 
 
 def _completion_values(problem: JointProblem, cnt: np.ndarray) -> tuple[float, np.ndarray]:
-    """Objective with item cover counts ``cnt``, and per item the weight a new cover of it
-    would complete (its group's weight when it is the group's only uncovered item)."""
+    """Objective with item cover counts ``cnt``, and per item what a new cover completes.
+
+    That is its group's weight when it is the group's only uncovered item, else 0.
+    """
     unc = cnt == 0
     ng = len(problem.group_weight)
     n_unc = np.bincount(problem.item_group[unc], minlength=ng)
@@ -388,8 +394,11 @@ def joint_improve(
     max_sweeps: int = 10,
     time_limit_s: float = 5.0,
 ) -> tuple[np.ndarray, int]:
-    """1-swap local search on the true objective, swapping a site for another place of the
-    same category. Also fills unused budget. Never worse. Returns ``(rows, swaps)``."""
+    """1-swap local search on the true objective.
+
+    Swaps a site for another place of the same category; also fills unused budget.  Never
+    worse.  Returns ``(rows, swaps)``.
+    """
     t0 = time.perf_counter()
     a = problem.incidence
     chosen = [int(r) for r in chosen]

@@ -560,8 +560,11 @@ def plan_sites(
 
 
 def area_summary(area: Area, effect: Effect, *, count_outside: bool) -> dict:
-    """JSON-ready area block: the area's description, what the objective counts, and the
-    before/after figures inside the area, outside it and in all."""
+    """JSON-ready area block of a summary.
+
+    The area's description, what the objective counts, and the before/after figures inside
+    the area, outside it and in all.
+    """
     return {
         **area.describe(),
         "objective_counts": "area and outside" if count_outside else "area only",
