@@ -182,11 +182,13 @@ def demo_dataset(seed: int = 2025, *, cached: bool = False) -> Dataset:
     :func:`gisplan.cache.cached_city` (same layers, a fraction of the time).
     """
     if cached:
-        from gisplan.cache import cached_city as generate_city
+        from gisplan.cache import cached_city
+
+        city = cached_city(seed)
     else:
         from gisplan.synthetic import generate_city
 
-    city = generate_city(seed)
+        city = generate_city(seed)
     network = WalkNetwork.from_edges(city.edges, nodes=city.nodes, source="synthetic")
     communities = attach_groups(city.communities)
     return Dataset(

@@ -75,7 +75,8 @@ def synthetic_key(seed: int) -> str:
 def _read(folder: Path) -> SyntheticCity:
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     layers = {name: gpd.read_parquet(folder / f"{name}.parquet") for name in _LAYERS}
-    return SyntheticCity(**layers, bounds_wgs84=tuple(float(v) for v in meta["bounds_wgs84"]))
+    w, s, e, n = (float(v) for v in meta["bounds_wgs84"])
+    return SyntheticCity(**layers, bounds_wgs84=(w, s, e, n))
 
 
 def _write(city: SyntheticCity, folder: Path, key: str) -> None:

@@ -105,9 +105,8 @@ def normalize_system(name: str) -> str:
 
 
 def _as_arrays(lon: ArrayLike, lat: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    x = np.asarray(lon, dtype=np.float64)
-    y = np.asarray(lat, dtype=np.float64)
-    return np.broadcast_arrays(x, y)
+    x, y = np.broadcast_arrays(np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64))
+    return x, y
 
 
 def _out(
@@ -196,7 +195,9 @@ def _invert(forward, gx: NDArray[np.float64], gy: NDArray[np.float64]):
     return x, y
 
 
-def _wgs_to_gcj_arrays(x, y):
+def _wgs_to_gcj_arrays(
+    x: NDArray[np.float64], y: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     dlon, dlat = _gcj_delta(x, y)
     return x + dlon, y + dlat
 
@@ -213,7 +214,9 @@ def gcj02_to_wgs84(lon: ArrayLike, lat: ArrayLike):
     return _out(np.where(outside, gx, x), np.where(outside, gy, y), scalar)
 
 
-def _gcj_to_bd_arrays(x, y):
+def _gcj_to_bd_arrays(
+    x: NDArray[np.float64], y: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     z = np.sqrt(x * x + y * y) + 0.00002 * np.sin(y * _X_PI)
     theta = np.arctan2(y, x) + 0.000003 * np.cos(x * _X_PI)
     return z * np.cos(theta) + _BD_DLON, z * np.sin(theta) + _BD_DLAT
@@ -259,7 +262,8 @@ def bd09_to_wgs84(lon: ArrayLike, lat: ArrayLike):
     """BD-09 -> WGS-84 (degrees), through GCJ-02 (both inverses iterative)."""
     scalar = _is_scalar(lon, lat)
     x, y = bd09_to_gcj02(*_as_arrays(lon, lat))
-    return _out(*gcj02_to_wgs84(x, y), scalar)
+    wx, wy = gcj02_to_wgs84(x, y)
+    return _out(np.asarray(wx), np.asarray(wy), scalar)
 
 
 @lru_cache(maxsize=4)

@@ -130,8 +130,8 @@ def landuse_demand(
             ids.append(f"{pid[i]}#{k}")
             names.append(pname[i])
             pieces.append(part)
-    pieces = np.asarray(pieces, dtype=object)
-    area = shapely.area(pieces)
+    piece_arr = np.asarray(pieces, dtype=object)
+    area = shapely.area(piece_arr)
     out = gpd.GeoDataFrame(
         {
             "id": ids,
@@ -142,7 +142,7 @@ def landuse_demand(
             "area_m2": np.round(area, 1),
             "source": "osm",
         },
-        geometry=shapely.point_on_surface(pieces),
+        geometry=shapely.point_on_surface(piece_arr),
         crs=metric_crs,
     )
     return out.to_crs(WGS84)

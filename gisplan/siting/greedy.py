@@ -144,20 +144,20 @@ def improve_by_swaps(
     t0 = time.perf_counter()
     a = _pattern(incidence)
     w = np.asarray(weights, dtype=float)
-    chosen = [int(j) for j in chosen]
-    if not chosen:
-        return np.asarray(chosen, dtype=np.int64), 0
+    sites = [int(j) for j in chosen]
+    if not sites:
+        return np.asarray(sites, dtype=np.int64), 0
     cnt = np.zeros(a.shape[1], dtype=np.int64)
-    for j in chosen:
+    for j in sites:
         cnt[a.indices[a.indptr[j] : a.indptr[j + 1]]] += 1
     in_set = np.zeros(a.shape[0], dtype=bool)
-    in_set[chosen] = True
+    in_set[sites] = True
     swaps = 0
     tol = 1e-9 * max(1.0, float(w.sum()))
     for _ in range(max_sweeps):
         improved = False
-        for pos in range(len(chosen)):
-            s = chosen[pos]
+        for pos in range(len(sites)):
+            s = sites[pos]
             cols_s = a.indices[a.indptr[s] : a.indptr[s + 1]]
             only_s = cols_s[cnt[cols_s] == 1]
             loss = float(w[only_s].sum())
@@ -171,14 +171,14 @@ def improve_by_swaps(
                 cnt[a.indices[a.indptr[c] : a.indptr[c + 1]]] += 1
                 in_set[s] = False
                 in_set[c] = True
-                chosen[pos] = c
+                sites[pos] = c
                 swaps += 1
                 improved = True
             if time_limit_s is not None and time.perf_counter() - t0 > time_limit_s:
-                return np.asarray(chosen, dtype=np.int64), swaps
+                return np.asarray(sites, dtype=np.int64), swaps
         if not improved:
             break
-    return np.asarray(chosen, dtype=np.int64), swaps
+    return np.asarray(sites, dtype=np.int64), swaps
 
 
 def multistart_improve(

@@ -264,8 +264,7 @@ def build_joint_problem(
                 field="required",
                 hint="rebuild the AccessModel with every required category",
             )
-        met = met_matrix(dist, standard, required)
-        missing = ~met.to_numpy()  # communities × required
+        missing = ~met_matrix(dist, standard, required).to_numpy()  # communities × required
         not_planned = [j for j, c in enumerate(required) if c not in cats]
         can = ok & missing.any(axis=1)
         if not_planned:
@@ -401,51 +400,51 @@ def joint_improve(
     """
     t0 = time.perf_counter()
     a = problem.incidence
-    chosen = [int(r) for r in chosen]
+    rows = [int(r) for r in chosen]
     cnt = np.zeros(a.shape[1], dtype=np.int64)
-    for r in chosen:
+    for r in rows:
         cnt[a.indices[a.indptr[r] : a.indptr[r + 1]]] += 1
     in_set = np.zeros(a.shape[0], dtype=bool)
-    in_set[chosen] = True
+    in_set[rows] = True
     tol = 1e-9 * max(1.0, problem.total_weight)
     swaps = 0
     # fill budgets the greedy left unused (surrogate gains ran out) with the best true gain
     for j, c in enumerate(problem.categories):
-        while sum(problem.row_cat[r] == j for r in chosen) < problem.counts[c]:
+        while sum(problem.row_cat[r] == j for r in rows) < problem.counts[c]:
             _, v = _completion_values(problem, cnt)
             gains = a @ v
             gains[in_set | (problem.row_cat != j)] = -np.inf
             r = int(np.argmax(gains))
             if not gains[r] > tol:
                 break
-            chosen.append(r)
+            rows.append(r)
             in_set[r] = True
             cnt[a.indices[a.indptr[r] : a.indptr[r + 1]]] += 1
     current, _ = _completion_values(problem, cnt)
     for _ in range(max_sweeps):
         improved = False
-        for pos in range(len(chosen)):
-            s = chosen[pos]
+        for pos in range(len(rows)):
+            s = rows[pos]
             cols_s = a.indices[a.indptr[s] : a.indptr[s + 1]]
             cnt[cols_s] -= 1
             base, v = _completion_values(problem, cnt)
             gains = a @ v
             gains[in_set | (problem.row_cat != problem.row_cat[s])] = -np.inf
-            c = int(np.argmax(gains))
-            if base + gains[c] > current + tol:
-                cnt[a.indices[a.indptr[c] : a.indptr[c + 1]]] += 1
-                in_set[s], in_set[c] = False, True
-                chosen[pos] = c
-                current = base + float(gains[c])
+            best = int(np.argmax(gains))
+            if base + gains[best] > current + tol:
+                cnt[a.indices[a.indptr[best] : a.indptr[best + 1]]] += 1
+                in_set[s], in_set[best] = False, True
+                rows[pos] = best
+                current = base + float(gains[best])
                 swaps += 1
                 improved = True
             else:
                 cnt[cols_s] += 1
             if time.perf_counter() - t0 > time_limit_s:
-                return np.asarray(chosen, dtype=np.int64), swaps
+                return np.asarray(rows, dtype=np.int64), swaps
         if not improved:
             break
-    return np.asarray(chosen, dtype=np.int64), swaps
+    return np.asarray(rows, dtype=np.int64), swaps
 
 
 @dataclass(eq=False)

@@ -179,10 +179,10 @@ def build_problem(
                 field="required",
                 hint="rebuild the AccessModel with every required category",
             )
-        met = met_matrix(dist, standard, required)
+        met_all = met_matrix(dist, standard, required)
         others = [c for c in required if c != category]
-        others_met = met[others].all(axis=1).to_numpy() if others else np.ones(len(ids), bool)
-        mask = snapped & ~met[category].to_numpy() & others_met
+        others_met = met_all[others].all(axis=1).to_numpy() if others else np.ones(len(ids), bool)
+        mask = snapped & ~met_all[category].to_numpy() & others_met
         weights = np.ones(int(mask.sum()))
     if demand_mask is not None:
         keep = np.asarray(demand_mask, dtype=bool)
@@ -461,7 +461,7 @@ def plan_sites(
         ``cumulative_complete``, ``snap_offset_m``, ``lon``, ``lat``, ``source``, ``label``.
     """
     progress = progress or _noop
-    k = SITES_K.check(k)
+    k = int(SITES_K.check(k))
     if time_limit_s is not None:
         time_limit_s = TIME_LIMIT_S.check(time_limit_s)
     if not (greedy or exact):
@@ -520,6 +520,7 @@ def plan_sites(
         method = "exact"
         chosen, gains = marginal_order(problem.incidence, problem.weights, e_res.chosen)
     else:
+        assert g_res is not None  # for the type checker: greedy ran when exact did not win
         method = "greedy"
         chosen, gains = g_res.chosen, g_res.gains
 

@@ -353,7 +353,12 @@ def ensure_schema(engine: Engine) -> str:
                 "— make it writable once so gisplan can upgrade it"
             )
         retry_on_busy(run)
-        return current_revision(engine)
+        after = current_revision(engine)
+        if after is None:
+            raise DatabaseProblem(
+                f"{database_label(engine.url)}: the schema upgrade left no revision"
+            )
+        return after
 
 
 def _known_revisions() -> set[str]:
