@@ -169,3 +169,20 @@ def test_grid_buffer_city_scale_outline_is_valid_and_dissolved():
     assert grid.area == pytest.approx(exact.area, rel=0.08)
     assert grid.symmetric_difference(exact).area < 0.15 * exact.area
     assert grid.buffer(cell).covers(shapely.union_all(lines))
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 5000), budget=st.floats(50, 1500))
+def test_pieces_from_the_edges_near_a_place_equal_those_from_every_edge(seed, budget):
+    """``edges=``: the edges whose box meets the budget's square around the join point give
+    exactly the pieces the whole network gives (what CircleFinder relies on)."""
+    rng = np.random.default_rng(seed)
+    net = random_network(rng, 30, 40)
+    src = snap_points(net, points(rng.uniform(0, 2000, size=(1, 2)).tolist()), ids=["p"])
+    nd = node_distances(net, src, limit_m=budget)
+    x, y = src.snapped_xy[0]
+    near = net.edge_tree.query(shapely.box(x - budget, y - budget, x + budget, y + budget))
+    every = reachable_lines(net, nd, budget, sources=src)
+    local = reachable_lines(net, nd, budget, sources=src, edges=near)
+    assert len(local) == len(every)
+    assert shapely.union_all(local).symmetric_difference(shapely.union_all(every)).length < 1e-6

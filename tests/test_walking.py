@@ -128,3 +128,58 @@ def test_agrees_with_networkx_on_random_graphs(seed, n, extra, n_src, n_tgt):
     finite = np.isfinite(ref)
     assert np.array_equal(np.isinf(ours), np.isinf(ref))
     np.testing.assert_allclose(ours[finite], ref[finite], rtol=1e-9, atol=1e-6)
+
+
+# -- a single place: one bounded search per seed on the network's own adjacency ---------------
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(2, 40),
+    extra=st.integers(0, 60),
+    limit=st.floats(0, 3000),
+)
+def test_bounded_search_from_one_place_equals_the_virtual_source_search(seed, n, extra, limit):
+    """The per-seed path (a place: two seeds) equals the super-source path cut at the limit."""
+    import gisplan.access.walking as walking
+
+    rng = np.random.default_rng(seed)
+    net = random_network(rng, n, extra)
+    place = snap_points(
+        net, points(rng.uniform(0, 2000, size=(1, 2)).tolist()), ids=["p"], max_distance_m=5000
+    )
+    ours = node_distances(net, place, limit_m=limit)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(walking, "FEW_SEEDS", 0)  # force the virtual super-source
+        full = node_distances(net, place)
+    expected = np.where(full <= limit, full, np.inf)
+    assert np.array_equal(np.isinf(ours), np.isinf(expected))
+    np.testing.assert_allclose(ours[np.isfinite(ours)], expected[np.isfinite(ours)], atol=1e-6)
+
+
+def test_bounded_search_from_one_place_does_not_copy_the_adjacency():
+    """Memory of one place's search: a few node arrays, never a copy of the adjacency."""
+    import tracemalloc
+
+    side = 150  # 22,500 nodes, 44,700 edges on a 50 m grid
+    ids = np.arange(side * side).reshape(side, side)
+    u = np.concatenate([ids[:, :-1].ravel(), ids[:-1, :].ravel()])
+    v = np.concatenate([ids[:, 1:].ravel(), ids[1:, :].ravel()])
+    xy = np.column_stack([(ids % side).ravel() * 50.0, (ids // side).ravel() * 50.0])
+    edges = gpd.GeoDataFrame(
+        {"u": u, "v": v, "length": 50.0},
+        geometry=shapely.linestrings(np.stack([xy[u], xy[v]], axis=1)),
+        crs=CRS,
+    )
+    net = WalkNetwork.from_edges(edges)
+    adj = net.adjacency
+    adjacency_bytes = adj.data.nbytes + adj.indices.nbytes + adj.indptr.nbytes
+    place = snap_points(net, points([(3210.0, 3333.0)]), ids=["p"])
+    node_distances(net, place, limit_m=1333.0)  # warm-up (imports, caches)
+    tracemalloc.start()
+    nd = node_distances(net, place, limit_m=1333.0)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert np.isfinite(nd).sum() > 100  # the search did walk
+    assert peak < 4 * net.n_nodes * 8 < adjacency_bytes, (peak, adjacency_bytes)

@@ -233,12 +233,16 @@ class CircleFinder:
         self.bound_m = self.bound_min * self.standard.metres_per_minute
         snaps = [self.model.amenity_snap[c] for c in cats]
         self._amenity_snap = Snapped.concat(snaps)
-        self._amenity_cat = np.repeat(np.array(cats, dtype=object), [len(s) for s in snaps])
+        self._amenity_code = np.repeat(np.arange(len(cats)), [len(s) for s in snaps])
         amen = self.model.amenities.set_index(self.model.amenities["id"].astype(str))
         ids = self._amenity_snap.ids.astype(str)
         self._amenity_name = amen["name"].reindex(ids).astype(str).to_numpy(dtype=object)
         geom = amen.geometry.reindex(ids).values
         self._amenity_xy = np.column_stack([shapely.get_x(geom), shapely.get_y(geom)])
+        # the two end nodes of each amenity's edge (unsnapped ones: node 0, never used)
+        edge = np.where(self._amenity_snap.ok, self._amenity_snap.edge, 0)
+        self._amenity_u = self.model.network.edge_u[edge]
+        self._amenity_v = self.model.network.edge_v[edge]
         self._cats = cats
         self._barriers: Barriers | None = prepare_barriers(
             self.model.barriers, self.model.network.crs
@@ -373,18 +377,26 @@ class CircleFinder:
         std = self.standard
         mpm = std.metres_per_minute
         node_dist = node_distances(net, snap, limit_m=self.bound_m)
-        to_amenity = nearest_source_distances(
-            net, snap, self._amenity_snap, node_dist=node_dist, limit_m=self.bound_m
+        # Only amenities on an edge with a reached end, or on the place's own edge, can be
+        # within the bound: the others are not looked at (the work stays local in a city).
+        reach = np.isfinite(node_dist)
+        edge = int(snap.edge[0])
+        near = np.flatnonzero(
+            reach[self._amenity_u] | reach[self._amenity_v] | (self._amenity_snap.edge == edge)
         )
+        to_near = nearest_source_distances(
+            net, snap, self._amenity_snap.subset(near), node_dist=node_dist, limit_m=self.bound_m
+        )
+        to_near = np.where(np.isnan(to_near), np.inf, to_near)  # unsnapped never count
+        code = self._amenity_code[near]
         best: dict[str, int | None] = {}
         dist_m: dict[str, float] = {}
-        for c in self._cats:
-            # unsnapped amenities (nan) and other categories never count
-            d = np.where((self._amenity_cat == c) & ~np.isnan(to_amenity), to_amenity, np.inf)
-            j = int(np.argmin(d)) if len(d) else -1
-            ok = j >= 0 and np.isfinite(d[j])
-            best[c] = j if ok else None
-            dist_m[c] = float(d[j]) if ok else np.inf
+        for i, c in enumerate(self._cats):
+            mine = np.flatnonzero(code == i)
+            j = int(mine[np.argmin(to_near[mine])]) if len(mine) else -1
+            ok = j >= 0 and np.isfinite(to_near[j])
+            best[c] = int(near[j]) if ok else None
+            dist_m[c] = float(to_near[j]) if ok else np.inf
         # Met / missing by the coverage rule itself (one row: this place).
         one = gpd.GeoDataFrame(
             {"id": ["place"], "name": [""], "population": [0]},
@@ -414,8 +426,12 @@ class CircleFinder:
                     lat=np.nan if k is None else float(self._amenity_xy[k, 1]),
                 )
             )
+        local = self._edges_near(snap)
         geoms = [
-            buffer_lines(reachable_lines(net, node_dist, r * mpm, sources=snap), self.buffer_m)
+            buffer_lines(
+                reachable_lines(net, node_dist, r * mpm, sources=snap, edges=local),
+                self.buffer_m,
+            )
             for r in reversed(self.rings_min)
         ]
         areas = gpd.GeoDataFrame(
@@ -437,6 +453,16 @@ class CircleFinder:
             node_dist_m=node_dist,
             snapped=snap,
         )
+
+    def _edges_near(self, snap: Snapped) -> np.ndarray:
+        """Edges that can hold a piece of the rings (indices into the network's edges).
+
+        Those whose box meets the square of half-side :attr:`bound_m` around the join point:
+        every node reached within the bound lies inside it, as does the place's own edge.
+        """
+        x, y = snap.snapped_xy[0]
+        r = self.bound_m
+        return self.model.network.edge_tree.query(shapely.box(x - r, y - r, x + r, y + r))
 
     # -- business districts, pedestrian streets -------------------------------------------
     def nearest_features(

@@ -219,6 +219,7 @@ def reachable_lines(
     budget_m: float,
     *,
     sources: Snapped | None = None,
+    edges: np.ndarray | None = None,
 ) -> np.ndarray:
     """Edge pieces within ``budget_m`` metres of the nearest source (network CRS).
 
@@ -231,6 +232,10 @@ def reachable_lines(
         Walking distance budget in metres (minutes × metres per minute).
     sources : Snapped, optional
         The sources; needed to add the stretches around each source on its own edge.
+    edges : numpy.ndarray of int, optional
+        Only these edges are looked at (default: all). Any superset of the edges with a
+        reached end and of the sources' own edges gives the same pieces; a bounded search
+        passes the edges near its origin, so that the work does not grow with the city.
 
     Returns
     -------
@@ -238,30 +243,32 @@ def reachable_lines(
         Whole edges reached in full (the network's own geometries) followed by the clipped
         partial stretches (:func:`clip_lines`).
     """
-    length = network.edge_length
-    ru = budget_m - node_dist_m[network.edge_u]
-    rv = budget_m - node_dist_m[network.edge_v]
+    cand = np.arange(network.n_edges) if edges is None else np.unique(np.asarray(edges, np.int64))
+    length = network.edge_length[cand]
+    ru = budget_m - node_dist_m[network.edge_u[cand]]
+    rv = budget_m - node_dist_m[network.edge_v[cand]]
     ru = np.where(np.isfinite(ru), ru, -1.0)
     rv = np.where(np.isfinite(rv), rv, -1.0)
     full = (ru >= length) | (rv >= length) | ((ru > 0) & (rv > 0) & (ru + rv >= length))
     from_u = np.flatnonzero(~full & (ru > 0))
     from_v = np.flatnonzero(~full & (rv > 0))
-    edges = [from_u, from_v]
+    picked = [cand[from_u], cand[from_v]]
     starts = [np.zeros(len(from_u)), length[from_v] - rv[from_v]]
     ends = [ru[from_u], length[from_v]]
+    full_edges = cand[full]
     if sources is not None:
         e, a, b = own_edge_stretches(network, sources, budget_m)
-        keep = ~full[e]
-        edges.append(e[keep])
+        keep = ~np.isin(e, full_edges)
+        picked.append(e[keep])
         starts.append(a[keep])
         ends.append(b[keep])
-    e = np.concatenate(edges)
+    e = np.concatenate(picked)
     a = np.concatenate(starts)
     b = np.concatenate(ends)
     keep = b > a
     e, a, b = e[keep], a[keep], b[keep]
-    parts = clip_lines(network.edge_geometry[e], length[e], a, b)
-    pieces = np.concatenate([np.asarray(network.edge_geometry[full], dtype=object), parts])
+    parts = clip_lines(network.edge_geometry[e], network.edge_length[e], a, b)
+    pieces = np.concatenate([np.asarray(network.edge_geometry[full_edges], dtype=object), parts])
     return pieces[~shapely.is_empty(pieces)]
 
 
@@ -287,4 +294,3 @@ def service_area(
     geom = buffer_lines(lines, buffer_m, method=method)
     out = gpd.GeoSeries([geom], crs=network.crs)
     return out.to_crs(to_crs) if to_crs else out
-

@@ -20,7 +20,12 @@ from gisplan.network.costs import edge_end_costs, same_edge_pairs, with_virtual_
 from gisplan.network.graph import WalkNetwork
 from gisplan.network.snapping import Snapped
 
-__all__ = ["node_distances", "nearest_source_distances", "source_seeds"]
+__all__ = ["FEW_SEEDS", "node_distances", "nearest_source_distances", "source_seeds"]
+
+#: Up to this many seed nodes (a place or a site: the two ends of its edge), each seed gets its
+#: own bounded search on the network's adjacency instead of one search from a virtual
+#: super-source, which needs a copy of the whole adjacency (29 MB at 569k nodes) per call.
+FEW_SEEDS = 4
 
 
 def source_seeds(network: WalkNetwork, sources: Snapped) -> tuple[np.ndarray, np.ndarray]:
@@ -33,10 +38,12 @@ def source_seeds(network: WalkNetwork, sources: Snapped) -> tuple[np.ndarray, np
     nodes, dist = ends.nodes(), ends.costs()
     if len(nodes) == 0:
         return nodes.astype(np.int64), dist
-    best = np.full(network.n_nodes, np.inf)
-    np.minimum.at(best, nodes, dist)
-    uniq = np.flatnonzero(np.isfinite(best))
-    return uniq, best[uniq]
+    # nearest first within each node, then the first row of each node (no n_nodes array)
+    order = np.lexsort((dist, nodes))
+    nodes, dist = nodes[order], dist[order]
+    first = np.ones(len(nodes), dtype=bool)
+    first[1:] = nodes[1:] != nodes[:-1]
+    return nodes[first].astype(np.int64), dist[first]
 
 
 def node_distances(
@@ -61,10 +68,34 @@ def node_distances(
     seeds, seed_dist = source_seeds(network, sources)
     if len(seeds) == 0:
         return np.full(n, np.inf)
+    if len(seeds) <= FEW_SEEDS:
+        return _few_seed_distances(network, seeds, seed_dist, limit_m)
     # One virtual super-source (index n) linked to every seed.
     graph = with_virtual_sources(network, np.zeros(len(seeds), dtype=np.int64), seeds, seed_dist, 1)
     dist = dijkstra(graph, directed=True, indices=n, limit=limit_m)
     return dist[:n]
+
+
+def _few_seed_distances(
+    network: WalkNetwork, seeds: np.ndarray, seed_dist: np.ndarray, limit_m: float
+) -> np.ndarray:
+    """:func:`node_distances` for a few seeds, without copying the adjacency.
+
+    One bounded search per seed on the network's own adjacency, each limited to what the
+    budget leaves after its seed.
+
+    Metres; ``inf`` beyond ``limit_m``.  Memory: two arrays of ``n_nodes`` floats, whatever
+    the size of the adjacency.
+    """
+    out = np.full(network.n_nodes, np.inf)
+    for node, start in zip(seeds, seed_dist, strict=True):
+        budget = limit_m - start
+        if budget < 0:
+            continue
+        d = dijkstra(network.adjacency, directed=True, indices=int(node), limit=budget)
+        d += start
+        np.minimum(out, d, out=out)
+    return out
 
 
 def nearest_source_distances(
