@@ -1,34 +1,33 @@
-"""Benchmark of the residents' page "我的15分钟生活圈": engine time per query and, in headless
-Chromium, the time from choosing a place to the drawn result.
+"""Benchmark of the residents' page "我的15分钟生活圈": engine time and memory per query and, in
+headless Chromium, the time from choosing a place to the drawn result.
 
-Two datasets: the embedded demo (synthetic 三江口, ~3,600 nodes) and a whole-city-size grid
-city (:func:`gisplan.synthetic.generate_grid_city`, ~530,000 nodes, ~970,000 edges, 20,000
-communities, 1,250 amenities per category, two rivers).
+Two datasets: the embedded demo (synthetic 三江口, ~3,600 nodes) and, with ``--data``, a
+prepared whole-city GeoPackage (``gisplan prepare``; e.g. the 569k-node, 20,000-community
+synthetic city of ``bench_city_app.py``), served by ``app.py`` with ``GISPLAN_DATASET`` and a
+cache folder of the benchmark's own (the file is only read).
 
 1. Engine (in this process): :meth:`CircleFinder.from_community` / :meth:`from_lonlat` on
-   many places — median, 95th percentile and worst seconds, the Python-heap peak of one query,
-   and the ratio to a baseline in the same process: one *unbounded* search from the same
-   place (:func:`gisplan.access.walking.node_distances` without a limit), i.e. what the page
-   would cost without the bound.
-2. Browser: a fresh ``streamlit run`` serving the page (the demo through ``app.py``; the grid
-   city through a small wrapper app that puts it in place of the demo), opened in headless
-   Debian Chromium with every non-localhost request blocked, phone and desktop width. Timed
-   from the click
-   on a community in the search box, or a tap on the map, until the verdict card names the new
-   place and the map has painted the new place's layers (the map frame is kept; only the
-   place's layers are swapped).
+   many places — median, 95th percentile and worst seconds, the Python-heap peak
+   (tracemalloc) of one query and of its bounded search, against the same search through a
+   virtual super-source (which copies the adjacency: the old path), and the ratio to a
+   baseline in the same process: one *unbounded* search from the same place.
+2. Browser: a fresh ``streamlit run app.py``, opened in headless Debian Chromium with every
+   non-localhost request blocked, at phone and desktop width. Timed from the choice of a
+   community in the search results, or a tap on the map, until the verdict card names the
+   new place and the map has painted the new place's layers (the map frame is kept; only the
+   place's layers are swapped). Also counted: the bytes the server sends over the
+   websocket for that rerun, and the load average at the time.
 
-    python benchmarks/bench_my_circle.py [--small] [--repeat N] [--nodes N]
+    python benchmarks/bench_my_circle.py [--data CITY.gpkg] [--repeat N]
 
-``--small`` skips the whole-city runs. Target (issue 12): < 1 s from choice to drawn result.
-Timings depend on machine load; the script prints every repetition.
+Target (issue 12): < 1 s from choice to drawn result. Timings depend on machine load; the
+script prints every repetition, the median and the maximum.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -43,40 +42,6 @@ sys.path.insert(0, str(ROOT))
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, Offline, run_streamlit  # noqa: E402
 
 MAP_IFRAME = "iframe[title='streamlit_folium.st_folium']"
-
-# A wrapper app serving only the my-circle page on the grid city (the demo's place in the
-# session's dataset is taken by it); written to a temporary folder (Leaflet is installed into
-# its static/ by setup_page).
-WRAPPER = """
-import os, sys
-from pathlib import Path
-sys.path.insert(0, {root!r})
-import streamlit as st
-from gisplan.app import state as app_support
-
-
-@st.cache_resource(show_spinner=False)
-def _city():
-    from gisplan.analysis import Dataset, attach_groups
-    from gisplan.network.graph import WalkNetwork
-    from gisplan.synthetic import generate_grid_city
-
-    city = generate_grid_city(
-        int(os.environ["BENCH_NODES"]), seed=1, n_communities=20_000, n_amenities_per_category=1250
-    )
-    net = WalkNetwork.from_edges(city.edges, nodes=city.nodes, source="synthetic")
-    return Dataset(
-        network=net, communities=attach_groups(city.communities), amenities=city.amenities,
-        name="grid city (benchmark)", synthetic=True, attribution="gisplan synthetic grid city",
-        extras={{"rivers": city.rivers}},
-    )
-
-
-app_support.current_dataset = lambda: ("gridcity", _city())
-st.set_page_config(page_title="bench", layout="wide")
-app_support.setup_page(Path(__file__).resolve().parent)
-st.navigation([st.Page({page!r}, title="my circle", url_path="my-circle", default=True)]).run()
-"""
 
 
 def engine_figures(label: str, model, standard, n: int) -> None:
@@ -182,6 +147,29 @@ def _mark_map(page) -> None:
             )
 
 
+class WireCount:
+    """Bytes the server sends to the page over Streamlit's websocket (all frames)."""
+
+    def __init__(self, page) -> None:
+        self.bytes = 0
+        page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
+
+    def _frame(self, payload) -> None:
+        self.bytes += len(payload if isinstance(payload, bytes | bytearray) else payload.encode())
+
+
+def _idle(page) -> None:
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=600_000
+    )
+
+
+def _summary(values: list[float]) -> str:
+    v = np.asarray(values)
+    runs = " ".join(f"{x:.2f}" for x in v)
+    return f"{runs} s   median {np.median(v):.2f} s  max {v.max():.2f} s"
+
+
 def browser_figures(
     label: str,
     browser,
@@ -190,9 +178,9 @@ def browser_figures(
     repeat: int,
     *,
     phone: bool,
-    path: str = "my-circle",
 ) -> None:
-    """Seconds from choosing a community (search box) or tapping the map to the drawn result.
+    """Seconds from choosing a community (search results) or tapping the map to the drawn
+    result, bytes sent by the server for that rerun, and the load average.
 
     Phone: 390 px wide and 1,400 px high, so that the map is on screen with the search box
     (Chromium paints an off-screen map frame only when it is scrolled to). Desktop: 1440×900.
@@ -204,41 +192,50 @@ def browser_figures(
     )
     context.route("**/*", Offline())
     page = context.new_page()
+    wire = WireCount(page)
     t0 = time.perf_counter()
-    page.goto(url + path)
+    page.goto(url + "my-circle")
     page.get_by_text("请先选择小区").wait_for(timeout=600_000)
     page.locator(MAP_IFRAME).first.wait_for(timeout=600_000)
-    print(f"  {label}: first page load (server warm) {time.perf_counter() - t0:.2f} s")
-    # the script finished, and no sidebar drawn over the page (a phone shows it as an overlay)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=600_000
+    _idle(page)
+    print(
+        f"  {label}: first page load (server warm) {time.perf_counter() - t0:.2f} s, "
+        f"{wire.bytes / 1024:.0f} KB"
     )
     sidebar = page.locator('[data-testid="stSidebar"][aria-expanded="true"]')
     if phone and sidebar.count():
         page.get_by_test_id("stSidebarCollapseButton").click()
         page.wait_for_timeout(800)
-    picks, taps, cards = [], [], []
+    picks, cards, taps, pick_kb, tap_kb, typing_kb, loads = [], [], [], [], [], [], []
     for k in range(repeat):
         name = names[k % len(names)]
-        box = page.locator('.st-key-circle_pick [role="group"]').first
+        box = page.locator(".st-key-circle_pick input").first
         box.click()
+        box.fill("")
+        before = wire.bytes
         page.keyboard.type(name, delay=10)
-        option = page.get_by_role("option").filter(has_text=name).first
-        option.wait_for(timeout=60_000)
+        hit = page.locator(".st-key-circle_pick button").filter(has_text=name).first
+        hit.wait_for(timeout=60_000)
+        _idle(page)
+        typing_kb.append((wire.bytes - before) / 1024)
         _mark_map(page)
+        before = wire.bytes
         t0 = time.perf_counter()
-        option.click()
+        hit.click()
         page.locator(".st-key-circle_card h4").filter(has_text=name).wait_for(timeout=60_000)
         cards.append(time.perf_counter() - t0)
         _new_map_drawn(page)
         picks.append(time.perf_counter() - t0)
+        loads.append(os.getloadavg()[0])
+        _idle(page)
+        pick_kb.append((wire.bytes - before) / 1024)
         # a tap 60 px right of the map's centre
-        frame_box = page.locator(MAP_IFRAME).first.bounding_box()
         page.locator(MAP_IFRAME).first.scroll_into_view_if_needed()
         frame_box = page.locator(MAP_IFRAME).first.bounding_box()
         page.wait_for_timeout(1500)
         _mark_map(page)
-        before = page.locator(".st-key-circle_card h4").inner_text()
+        before_text = page.locator(".st-key-circle_card h4").inner_text()
+        before = wire.bytes
         t0 = time.perf_counter()
         x, y = (
             frame_box["x"] + frame_box["width"] / 2 + 60,
@@ -253,98 +250,99 @@ def browser_figures(
             "(before) => { const h = document.querySelector('.st-key-circle_card h4');"
             " const alert = document.querySelector('[data-testid=stAlert]');"
             " return (h && h.innerText !== before) || !!alert; }",
-            arg=before,
+            arg=before_text,
             timeout=60_000,
         )
         try:
             _new_map_drawn(page, timeout_s=20)
             taps.append(time.perf_counter() - t0)
+            _idle(page)
+            tap_kb.append((wire.bytes - before) / 1024)
         except TimeoutError:
             pass  # the tap fell off the streets: a message, no new map
+        page.locator(".st-key-circle_pick").scroll_into_view_if_needed()
     context.close()
-    fmt = " ".join(f"{v:.2f}" for v in picks)
-    print(f"  {label}: choose by name -> drawn: {fmt} s   best {min(picks):.2f} s  (target < 1 s)")
-    fmt = " ".join(f"{v:.2f}" for v in cards)
-    print(f"  {label}:   of which until the verdict card shows the place: {fmt} s")
+    print(f"  {label}: choose by name -> drawn: {_summary(picks)}  (target < 1 s)")
+    print(f"  {label}:   of which until the verdict card shows the place: {_summary(cards)}")
     if taps:
-        fmt = " ".join(f"{v:.2f}" for v in taps)
-        print(
-            f"  {label}: tap the map -> drawn:   {fmt} s   best {min(taps):.2f} s  (target < 1 s)"
-        )
+        print(f"  {label}: tap the map -> drawn:   {_summary(taps)}  (target < 1 s)")
+    kb = " ".join(f"{v:.0f}" for v in pick_kb)
+    print(
+        f"  {label}: KB sent per choice rerun: {kb}; per tap rerun: "
+        + " ".join(f"{v:.0f}" for v in tap_kb)
+        + "; while typing the name (search list only): "
+        + " ".join(f"{v:.1f}" for v in typing_kb)
+    )
+    print(
+        f"  {label}: load average (1 min) at each choice: "
+        + " ".join(f"{v:.1f}" for v in loads)
+        + f" on {os.cpu_count()} cores"
+    )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("--small", action="store_true", help="demo only (quick run)")
-    ap.add_argument("--repeat", type=int, default=3, help="browser choices per dataset")
-    ap.add_argument("--nodes", type=int, default=500_000, help="grid-city size (nodes)")
+    ap.add_argument("--data", help="a prepared whole-city GeoPackage (read only)")
+    ap.add_argument("--repeat", type=int, default=5, help="browser choices per dataset/width")
+    ap.add_argument("--no-engine", action="store_true", help="browser figures only")
     args = ap.parse_args()
 
     from gisplan.analysis import build_access, demo_dataset
     from gisplan.catalogue import default_standard
 
     std = default_standard()
-    print("engine (one bounded search per place; seconds per query):")
     demo = demo_dataset(cached=True)
-    demo_model = build_access(demo, std)
-    engine_figures("demo", demo_model, std, 100)
-    if not args.small:
-        from gisplan.access.coverage import AccessModel
-        from gisplan.network.graph import WalkNetwork
-        from gisplan.synthetic import generate_grid_city
+    print(f"load average at start: {os.getloadavg()[0]:.1f} (1 min) on {os.cpu_count()} cores")
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = Path(tmp) / "cache"
+        city_names: list[str] = []
+        if not args.no_engine:
+            print("engine (one bounded search per place; seconds per query):")
+            engine_figures("demo", build_access(demo, std), std, 100)
+        if args.data:
+            from gisplan.dataset import open_dataset, read_metadata
+            from gisplan.dataset.model_cache import cached_access
 
-        t0 = time.perf_counter()
-        city = generate_grid_city(
-            args.nodes, seed=1, n_communities=20_000, n_amenities_per_category=1250
-        )
-        net = WalkNetwork.from_edges(city.edges, nodes=city.nodes, source="synthetic")
-        model = AccessModel.build(
-            net, city.communities, city.amenities, categories=std.ids, barriers=city.rivers
-        )
-        print(
-            f"  grid city: {net.n_nodes:,} nodes, {net.n_edges:,} edges; generated and "
-            f"access model built in {time.perf_counter() - t0:.1f} s (once per server)"
-        )
-        engine_figures("grid city", model, std, 40)
-        city_names = model.communities["name"].drop_duplicates().head(50).tolist()
-        del model, net, city
-
-    if not Path(CHROMIUM).exists():
-        print(f"browser: Chromium not found at {CHROMIUM} (apt-get install chromium); skipped")
-        return
-    from playwright.sync_api import sync_playwright
-
-    demo_names = demo.communities["name"].drop_duplicates().head(20).tolist()
-    print("browser (headless Chromium, 390x844, offline; seconds from choice to drawn result):")
-    with sync_playwright() as p, tempfile.TemporaryDirectory() as tmp:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        with run_streamlit({"GISPLAN_CACHE_DIR": str(Path(tmp) / "cache")}) as url:
-            for phone in (True, False):
-                browser_figures("demo", browser, url, demo_names[1:], args.repeat, phone=phone)
-        if not args.small:
-            app_dir = Path(tmp) / "app"
-            app_dir.mkdir()
-            shutil.copytree(ROOT / ".streamlit", app_dir / ".streamlit")
-            wrapper = app_dir / "bench_app.py"
-            wrapper.write_text(
-                WRAPPER.format(
-                    root=str(ROOT), page=str(ROOT / "gisplan" / "app" / "pages" / "my_circle.py")
-                ),
-                encoding="utf-8",
+            t0 = time.perf_counter()
+            ds, model, _ = cached_access(
+                read_metadata(args.data)["content_hash"],
+                lambda: open_dataset(args.data),
+                std,
+                directory=cache,
             )
-            os.environ["BENCH_NODES"] = str(args.nodes)
-            with run_streamlit(
-                {"GISPLAN_CACHE_DIR": str(Path(tmp) / "cache"), "BENCH_NODES": str(args.nodes)},
-                "bench-city",
-                app=wrapper,
-            ) as url:
+            print(
+                f"  city: {model.network.n_nodes:,} nodes, {model.network.n_edges:,} edges, "
+                f"{len(model.communities):,} communities; opened and access model built in "
+                f"{time.perf_counter() - t0:.1f} s (once per server, then from the disk cache)"
+            )
+            if not args.no_engine:
+                engine_figures("city", model, std, 40)
+            ok = model.communities[model.community_snap.ok]
+            city_names = ok["name"].drop_duplicates().sample(20, random_state=1).tolist()
+            del model, ds
+
+        if not Path(CHROMIUM).exists():
+            print(f"browser: Chromium not found at {CHROMIUM} (apt-get install chromium); skipped")
+            return
+        from playwright.sync_api import sync_playwright
+
+        demo_names = demo.communities["name"].drop_duplicates().sample(20, random_state=1)
+        print("browser (headless Chromium, offline; from choice to drawn result):")
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            with run_streamlit({"GISPLAN_CACHE_DIR": str(cache)}) as url:
                 for phone in (True, False):
                     browser_figures(
-                        "grid city", browser, url, city_names[1:], args.repeat, phone=phone, path=""
+                        "demo", browser, url, demo_names.tolist(), args.repeat, phone=phone
                     )
-        browser.close()
+            if args.data:
+                env = {"GISPLAN_CACHE_DIR": str(cache), "GISPLAN_DATASET": str(args.data)}
+                with run_streamlit(env, "bench-city") as url:
+                    for phone in (True, False):
+                        browser_figures("city", browser, url, city_names, args.repeat, phone=phone)
+            browser.close()
 
 
 if __name__ == "__main__":

@@ -645,6 +645,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "circle.pick": ("小区（可输入名称或拼音首字母）", "Community (type a name or pinyin initials)"),
     "circle.pick_placeholder": ("搜索小区，如 gyhy", "Search a community, e.g. gyhy"),
+    "circle.no_match": (
+        "没有找到这个小区：请换个写法，或在地图上点选。",
+        "No community found: try another spelling, or tap the map.",
+    ),
+    "circle.more_matches": (
+        "还有 {count} 个小区符合，请多输入几个字。",
+        "{count} more communities match: type a few more letters.",
+    ),
     "circle.tap_hint": (
         "也可以在地图上点一下任意位置（灰点为小区）。",
         "Or tap anywhere on the map (grey dots are communities).",

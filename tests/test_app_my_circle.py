@@ -13,7 +13,13 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from gisplan.app import state as app_support
-from gisplan.app.my_circle import community_labels, pinyin_initials, place_from_params
+from gisplan.app.my_circle import (
+    SEARCH_LIMIT,
+    community_labels,
+    community_search,
+    pinyin_initials,
+    place_from_params,
+)
 from gisplan.catalogue import default_standard
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,6 +53,18 @@ def texts(at: AppTest) -> str:
     )
 
 
+def choose(at: AppTest, cid: str, model) -> None:
+    """Type the community's pinyin initials and click it in the short list of matches."""
+    name = model.communities.set_index("id").loc[cid, "name"]
+    label = community_labels("demo", app_support.demo())[cid]
+    at.text_input(key="circle_query").input(pinyin_initials(name)).run()
+    assert not at.exception, [e.value for e in at.exception]
+    hits = [b for b in at.button if b.key.startswith("circle_hit_")]
+    assert 0 < len(hits) <= SEARCH_LIMIT
+    next(b for b in hits if b.label.replace("\\", "") == label).click().run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
 def expected_minutes(model, cid: str, category: str) -> str:
     d = model.distances_m.loc[cid, category] / STD.metres_per_minute
     return f"{d:.1f}"
@@ -60,8 +78,7 @@ def test_pick_a_community_by_name_shows_the_engines_minutes(model):
     good = table.index[table["complete"]][0]
     bad = table.index[~table["complete"] & table["snapped"]][0]
     for cid in (good, bad):
-        at.selectbox(key="circle_pick").set_value(cid).run()
-        assert not at.exception
+        choose(at, cid, model)
         assert at.query_params["c"] == [cid] or at.query_params["c"] == cid
         shown = texts(at)
         name = model.communities.set_index("id").loc[cid, "name"]
@@ -98,13 +115,12 @@ def test_nearest_names_are_amenities_of_their_category_at_those_minutes(model):
 
 def test_the_url_reopens_the_same_place(model):
     at = open_page(c="C0042")
-    assert at.selectbox(key="circle_pick").value == "C0042"
     name = model.communities.set_index("id").loc["C0042", "name"]
     assert f"#### {name}" in texts(at)
     # a tapped place: ?at=lon,lat
     p = model.communities.set_index("id").loc["C0042"].geometry
     at2 = open_page(at=f"{p.x + 0.0004:.5f},{p.y:.5f}")
-    assert at2.selectbox(key="circle_pick").value is None
+    assert at2.text_input(key="circle_query").value == ""
     shown = texts(at2)
     assert "地图上点选的位置" in shown and f"{p.x + 0.0004:.5f}" in shown
     assert at2.query_params["at"] in (
@@ -138,10 +154,35 @@ def test_english(model):
     assert f"{expected_minutes(model, 'C0100', 'convenience_store')} min" in shown
 
 
-def test_nothing_chosen_invites_a_choice():
+def test_nothing_chosen_invites_a_choice_and_sends_no_list():
     at = open_page()
     assert any("请先选择小区" in i.value for i in at.info)
-    assert len(at.selectbox(key="circle_pick").options) == len(app_support.demo().communities)
+    assert not [b for b in at.button if b.key.startswith("circle_hit_")]  # no names sent
+    at.text_input(key="circle_query").input("zzzzqqq").run()
+    assert any("没有找到这个小区" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("query", ["gyhy", "花园", "HY", "y", "园", "cs", " 广 园 "])
+def test_search_finds_every_match_and_lists_the_first_few(query):
+    """The count equals a search written here over the raw names; the list is short, with
+    names that start with the query first."""
+    demo = app_support.demo()
+    index = community_search("demo", demo)
+    q = "".join(c for c in query.lower() if c.isalnum())
+    names = demo.communities["name"].astype(str)
+    expected = {
+        cid
+        for cid, n in zip(demo.communities["id"].astype(str), names, strict=True)
+        if q in n.lower() or q in pinyin_initials(n, alternatives=True)
+    }
+    hits, total = index.find(query)
+    assert total == len(expected)
+    assert len(hits) == min(SEARCH_LIMIT, len(expected))
+    assert {cid for cid, _ in hits} <= expected
+    labels = community_labels("demo", demo)
+    assert all(labels[cid] == label for cid, label in hits)
+    starts = [labels[cid].lower().startswith(q) for cid, _ in hits]
+    assert starts == sorted(starts, reverse=True)  # names starting with it come first
 
 
 def test_pinyin_initials_and_url_parsing():

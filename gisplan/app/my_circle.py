@@ -5,8 +5,10 @@ Nothing here analyses anything: the answer is :class:`gisplan.access.place_circl
 
 - caches one :class:`CircleFinder` per dataset and standard (:func:`circle_finder`), on the
   access model the other pages already cache, so choosing a place never rebuilds anything;
-- builds the type-ahead labels of the communities, with pinyin initials so that "gyhy"
-  finds 广园花园 (:func:`community_labels`, :func:`pinyin_initials`);
+- builds the search over the communities' names and pinyin initials, so that "gyhy" finds
+  广园花园 (:class:`CommunitySearch`, :func:`community_search`, :func:`pinyin_initials`): once
+  per dataset on the server; a search returns a few matches, so the browser never receives
+  the whole list (20,000 names for a city);
 - reads and writes the chosen place in the page URL (:class:`Place`, :func:`place_from_params`,
   :func:`place_params`): ``?c=<community id>`` or ``?at=<lon>,<lat>`` (WGS-84 degrees,
   5 decimals, about 1 m), so the address can be shared or bookmarked and reopens the place.
@@ -20,6 +22,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import streamlit as st
 
 from gisplan.access.place_circle import CircleFinder
@@ -28,9 +31,13 @@ from gisplan.catalogue import CircleStandard
 
 __all__ = [
     "MAX_PARAM_CHARS",
+    "MAX_QUERY_CHARS",
+    "SEARCH_LIMIT",
+    "CommunitySearch",
     "Place",
     "circle_finder",
     "community_labels",
+    "community_search",
     "pinyin_initials",
     "place_from_params",
     "place_params",
@@ -134,13 +141,79 @@ def pinyin_initials(text: str, *, alternatives: bool = False) -> str:
     return main if other_s == main else f"{main} {other_s}"
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def community_labels(key: str, _dataset: Dataset) -> dict[str, str]:
-    """Community id -> type-ahead label ``"name · initials"`` (``key`` identifies the dataset).
+#: Matches listed under the search box (a short list is all a phone shows anyway).
+SEARCH_LIMIT = 8
 
-    Names shared by several communities get their county (or id) added, so that every
-    label is distinct. Ordered by name.
+#: Longest search text looked at (characters).
+MAX_QUERY_CHARS = 40
+
+
+@dataclass(frozen=True)
+class CommunitySearch:
+    """The communities of one dataset, searchable by name or pinyin initials.
+
+    Built once per dataset (:func:`community_search`); a search looks only at these arrays and
+    returns a few matches, so the page sends a short list to the browser, never every name.
+
+    Attributes
+    ----------
+    ids : numpy.ndarray of str
+        Community ids, ordered by label.
+    labels : numpy.ndarray of str
+        What a resident sees: the name, with the county (or the id) added where several
+        communities share it, so that every label is distinct.
+    names, initials : numpy.ndarray of str
+        Lower-case names and pinyin initials (a second spelling after a space, where the
+        name holds a character read two ways: :func:`pinyin_initials`).
     """
+
+    ids: np.ndarray
+    labels: np.ndarray
+    names: np.ndarray
+    initials: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def label(self, community_id: str) -> str | None:
+        """The label of a community id (``None`` when the dataset has no such community)."""
+        hit = np.flatnonzero(self.ids == str(community_id))
+        return str(self.labels[hit[0]]) if len(hit) else None
+
+    def find(self, query: str, limit: int = SEARCH_LIMIT) -> tuple[list[tuple[str, str]], int]:
+        """Communities matching ``query``: up to ``limit`` ``(id, label)`` pairs, and how many
+        match in all.
+
+        The query (case, spaces and punctuation ignored; at most :data:`MAX_QUERY_CHARS`
+        characters) matches a name containing it or pinyin initials containing it
+        ("gyhy", "hy"); names that start with it come first, then initials that start with
+        it, then the rest, each by label.
+        """
+        q = _search_key(query)
+        if not q:
+            return [], 0
+        in_name = np.char.find(self.names, q) >= 0
+        in_initials = np.char.find(self.initials, q) >= 0
+        hit = np.flatnonzero(in_name | in_initials)
+        if not len(hit):
+            return [], 0
+        starts = np.char.startswith(self.names[hit], q)
+        starts_initials = np.array(
+            [any(w.startswith(q) for w in s.split()) for s in self.initials[hit]]
+        )
+        rank = np.where(starts, 0, np.where(starts_initials, 1, 2))
+        order = hit[np.argsort(rank, kind="stable")][:limit]
+        return [(str(self.ids[k]), str(self.labels[k])) for k in order], int(len(hit))
+
+
+def _search_key(text: str) -> str:
+    """Lower case, letters and digits only (Chinese characters are letters)."""
+    return "".join(c for c in str(text)[:MAX_QUERY_CHARS].lower() if c.isalnum())
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def community_search(key: str, _dataset: Dataset) -> CommunitySearch:
+    """The :class:`CommunitySearch` of a dataset (``key`` identifies it), built once."""
     comm = _dataset.communities
     names = comm["name"].astype(str).to_numpy()
     ids = comm["id"].astype(str).to_numpy()
@@ -148,15 +221,27 @@ def community_labels(key: str, _dataset: Dataset) -> dict[str, str]:
     seen: dict[str, int] = {}
     for n in names:
         seen[n] = seen.get(n, 0) + 1
-    labels = {}
+    labels = []
     for k, (cid, name) in enumerate(zip(ids, names, strict=True)):
         label = name
         if seen[name] > 1:
             extra = county.iloc[k] if county is not None and isinstance(county.iloc[k], str) else ""
             label = f"{name}（{extra} {cid}）" if extra else f"{name}（{cid}）"
-        initials = pinyin_initials(name, alternatives=True)
-        labels[cid] = f"{label} · {initials}" if initials and initials != name.lower() else label
-    return dict(sorted(labels.items(), key=lambda kv: kv[1]))
+        labels.append(label)
+    order = np.argsort(np.array(labels, dtype=str), kind="stable")
+    initials = [pinyin_initials(n, alternatives=True) for n in names]
+    return CommunitySearch(
+        ids=ids[order].astype(str),
+        labels=np.array(labels, dtype=str)[order],
+        names=np.array([_search_key(n) for n in names], dtype=str)[order],
+        initials=np.array(initials, dtype=str)[order],
+    )
+
+
+def community_labels(key: str, dataset: Dataset) -> dict[str, str]:
+    """Community id -> label, ordered by label (:attr:`CommunitySearch.labels`)."""
+    index = community_search(key, dataset)
+    return dict(zip(index.ids.tolist(), index.labels.tolist(), strict=True))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

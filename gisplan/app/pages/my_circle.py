@@ -1,7 +1,7 @@
 """我的15分钟生活圈 / My 15-minute circle (public, read-only): what a resident reaches on foot.
 
-Pick a community by name (type-ahead, pinyin initials) or tap the map; the place goes into
-the page URL. The answer is one bounded search (gisplan.access.place_circle); this page only
+Pick a community by name (type-ahead over the server-side search, pinyin initials) or tap
+the map; the place goes into the page URL. The answer is one bounded search (gisplan.access.place_circle); this page only
 shows it. No sign-in, no upload, nothing written.
 """
 
@@ -12,9 +12,10 @@ import streamlit as st
 
 from gisplan.access.place_circle import OutsideAreaError, PlaceCircle
 from gisplan.app.my_circle import (
+    MAX_QUERY_CHARS,
     Place,
     circle_finder,
-    community_labels,
+    community_search,
     place_from_params,
     place_params,
 )
@@ -33,13 +34,15 @@ from gisplan.maps.circle import (
 )
 from gisplan.safetext import md_text
 
-PICK, PLACE, MAP, BAD = "circle_pick", "circle_place", "circle_map", "circle_bad_link"
+QUERY, PLACE, MAP, BAD = "circle_query", "circle_place", "circle_map", "circle_bad_link"
+PICKED = "circle_picked"  # set by a choice in the search box: the whole page reruns
 
 # Phone first: thumb-sized widgets (>= 44 px), a compact title, no horizontal scrolling.
 st.html(
     """<style>
     [data-testid="stMain"] h1 { font-size: 1.6rem; padding-top: 0.2rem; }
-    .st-key-circle_pick [role="group"] { min-height: 48px; }
+    .st-key-circle_pick input { min-height: 44px; font-size: 1rem; }
+    .st-key-circle_pick button { min-height: 44px; justify-content: flex-start; }
     [data-testid="stExpander"] summary { min-height: 44px; }
     [data-testid="stMain"] p, [data-testid="stMain"] li { font-size: 1rem; }
     .st-key-circle_card p { margin-bottom: 0.25rem; }
@@ -50,23 +53,23 @@ lg = lang()
 standard = session_standard()  # the standard in force in this session
 key, dataset = current_dataset()
 finder = circle_finder(key, dataset, standard)
-labels = community_labels(key, dataset)
+search = community_search(key, dataset)
 basemap = basemap_control("circle_basemap")
 
 # First run of this page in the session: the place named in the URL.
 if PLACE not in st.session_state:
     linked, bad = place_from_params(st.query_params)
-    if linked is not None and linked.is_community and linked.community_id not in labels:
+    if linked is not None and linked.is_community and search.label(linked.community_id) is None:
         linked, bad = None, "c"
     st.session_state[PLACE] = linked
     st.session_state[BAD] = bad
-    st.session_state[PICK] = linked.community_id if linked is not None else None
 
 
-def _picked() -> None:
-    cid = st.session_state.get(PICK)
-    st.session_state[PLACE] = Place(community_id=cid) if cid else None
+def _choose(cid: str) -> None:
+    st.session_state[PLACE] = Place(community_id=cid)
     st.session_state[BAD] = None
+    st.session_state[QUERY] = ""
+    st.session_state[PICKED] = True
 
 
 def _tapped() -> None:
@@ -80,21 +83,46 @@ def _tapped() -> None:
     lon, lat = round(lon, 5), round(lat, 5)
     cid = finder.community_at(lon, lat)
     st.session_state[PLACE] = Place(community_id=cid) if cid else Place(lon=lon, lat=lat)
-    st.session_state[PICK] = cid
+    st.session_state[QUERY] = ""
     st.session_state[BAD] = None
+
+
+@st.fragment
+def search_box() -> None:
+    """Type-ahead search: while typing only this part reruns, and the browser receives the
+    few matches (:data:`SEARCH_LIMIT`), never the whole list of communities."""
+    if st.session_state.pop(PICKED, False):
+        st.rerun()  # a community was chosen: show its circle (the whole page)
+    with st.container(key="circle_pick"):
+        st.text_input(
+            t("circle.pick"),
+            key=QUERY,
+            placeholder=t("circle.pick_placeholder"),
+            max_chars=MAX_QUERY_CHARS,
+            live=True,  # commits after a typing pause: the list follows the typing
+            autocomplete="off",
+        )
+        query = st.session_state.get(QUERY) or ""
+        if not query.strip():
+            return
+        hits, total = search.find(query)
+        if not hits:
+            st.caption(t("circle.no_match"))
+        for k, (cid, label) in enumerate(hits):
+            st.button(
+                md_text(label),
+                key=f"circle_hit_{k}",
+                on_click=_choose,
+                args=(cid,),
+                width="stretch",
+            )
+        if total > len(hits):
+            st.caption(t("circle.more_matches", count=f"{total - len(hits)}"))
 
 
 st.title(t("page.my_circle"))
 st.caption(t("circle.intro"))
-st.selectbox(
-    t("circle.pick"),
-    options=list(labels),
-    format_func=lambda cid: labels.get(cid, cid),
-    index=None,
-    placeholder=t("circle.pick_placeholder"),
-    key=PICK,
-    on_change=_picked,
-)
+search_box()
 
 place: Place | None = st.session_state[PLACE]
 if st.session_state.get(BAD):
