@@ -34,6 +34,7 @@ from gisplan.i18n import category_name, t
 from gisplan.maps.assets import DEFAULT_BASE_URL
 from gisplan.maps.base import _bounds, _tooltip, new_map, to_feature_collection
 from gisplan.maps.basemaps import Basemap, display_layer, get_basemap
+from gisplan.maps.context import FetchedContext
 from gisplan.maps.coverage import RIVER_COLOR
 from gisplan.maps.elements import Legend, LegendItem
 from gisplan.maps.sites import add_area
@@ -75,6 +76,24 @@ _THUMB_CSS = """<style>
 </style>"""
 
 
+#: Decimals of the degrees sent to the browser: 5 is about a metre, finer than a thumb.
+DISPLAY_DECIMALS = 5
+
+
+def _rounded(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
+    """Coordinates rounded to :data:`DISPLAY_DECIMALS` (a drawing needs no more; half the
+    bytes of full-precision floats)."""
+    return gpd.GeoSeries(
+        shapely.transform(np.asarray(geoms.values, dtype=object), _round),
+        index=geoms.index,
+        crs=geoms.crs,
+    )
+
+
+def _round(xy: np.ndarray) -> np.ndarray:
+    return np.round(xy, DISPLAY_DECIMALS)
+
+
 def fmt_minutes(minutes: float, lang: str, *, bound_min: float | None = None) -> str:
     """Walking minutes as shown to residents: one decimal, or "beyond N min"."""
     if not np.isfinite(minutes):
@@ -87,7 +106,7 @@ def legend_text(lang: str) -> str:
     return t("circle.legend_words", lang)
 
 
-def circle_base_map(
+def circle_base_map(  # noqa: PLR0913 - keyword-only, one per layer or option
     *,
     communities: gpd.GeoDataFrame | None = None,
     streets: gpd.GeoSeries | None = None,
@@ -99,6 +118,7 @@ def circle_base_map(
     attribution: str = "",
     lang: str = "zh",
     base_url: str = DEFAULT_BASE_URL,
+    context_url: str | None = None,
 ) -> folium.Map:
     """What the map shows whatever the place: the dataset's area, water, streets, communities.
 
@@ -120,6 +140,11 @@ def circle_base_map(
         The dataset's area (degrees), framed until a place is chosen.
     synthetic : bool
         Puts the synthetic-data label on the map.
+    context_url : str, optional
+        A JSON file of water and walking network the app serves once per dataset
+        (:class:`gisplan.maps.context.FetchedContext`): the browser loads it once and keeps
+        it, instead of receiving ``water`` and ``streets`` again with every choice of place.
+        When given, ``water`` and ``streets`` are not drawn inline.
     """
     b = get_basemap(basemap) if isinstance(basemap, str) else basemap
     if area_bounds is not None:
@@ -136,6 +161,9 @@ def circle_base_map(
         base_url=base_url,
     )
     m.get_root().header.add_child(folium.Element(_THUMB_CSS))  # type: ignore[attr-defined]
+    if context_url is not None:
+        FetchedContext(context_url).add_to(m)
+        water, streets = None, None
     _add_context(
         m,
         water=water,
@@ -184,7 +212,7 @@ def _add_context(
         ).add_to(parent)
     if streets is not None and len(streets):
         lines = gpd.GeoDataFrame(
-            geometry=[shapely.multilinestrings(np.asarray(streets.values, dtype=object))],
+            geometry=[shapely.multilinestrings(np.asarray(_rounded(streets).values, dtype=object))],
             crs=streets.crs,
         )
         folium.GeoJson(
@@ -296,7 +324,7 @@ def circle_layers(
     for minutes, geom in zip(circle.areas["minutes"], circle.areas.geometry, strict=True):
         add_area(
             fg,
-            gpd.GeoSeries([geom], crs=circle.areas.crs),
+            _rounded(gpd.GeoSeries([geom], crs=circle.areas.crs)),
             name=t("circle.ring", lang, minutes=f"{minutes:g}"),
             color=RING_COLORS.get(float(minutes), "#74c476"),
             fill_opacity=0.3,

@@ -20,7 +20,7 @@ from gisplan.app.my_circle import (
     place_params,
 )
 from gisplan.app.standard import session_standard, standard_caption
-from gisplan.app.state import current_dataset, embedded_layers, lang
+from gisplan.app.state import context_url, current_dataset, embedded_layers, lang
 from gisplan.app.widgets import basemap_control, basemap_key
 from gisplan.coords import gcj02_to_wgs84
 from gisplan.errors import InputError
@@ -32,6 +32,7 @@ from gisplan.maps.circle import (
     fmt_minutes,
     legend_text,
 )
+from gisplan.maps.context import MAX_CONTEXT_EDGES
 from gisplan.safetext import md_text
 
 QUERY, PLACE, MAP, BAD = "circle_query", "circle_place", "circle_map", "circle_bad_link"
@@ -272,15 +273,19 @@ with left:
     from streamlit_folium import st_folium  # only the map pages need it
 
     # The base map does not depend on the place: streamlit-folium keeps it and swaps only the
-    # place's layers (no reload of the map frame when another place is chosen). Streets come
-    # with the place, around it (the base would resend every street on each choice); before
-    # any choice the base shows every street of a small network.
-    city_streets = finder.street_lines(None) if circle is None else None
+    # place's layers (no reload of the map frame when another place is chosen). Water and, on
+    # a network of up to MAX_CONTEXT_EDGES, every street come from a file the app serves once
+    # per dataset (the browser loads it once); on a city, the streets come with the place,
+    # around it. Without that file (AppTest), a small network's streets are drawn inline.
+    context = context_url(key, dataset)
+    all_streets = dataset.network.n_edges <= MAX_CONTEXT_EDGES and context is not None
+    city_streets = finder.street_lines(None) if circle is None and context is None else None
     few_communities = len(dataset.communities) <= MAX_DOTS
     try:
         m: folium.Map = circle_base_map(
             communities=dataset.communities if few_communities else None,
             streets=city_streets,
+            context_url=context,
             water=dataset.extras.get("rivers"),
             area_bounds=finder.area_bounds,
             basemap=basemap,
@@ -298,7 +303,7 @@ with left:
                 circle,
                 m,
                 standard=standard,
-                streets=finder.street_lines(circle),
+                streets=None if all_streets else finder.street_lines(circle),
                 communities=None if few_communities else dataset.communities,
                 lang=lg,
             )
