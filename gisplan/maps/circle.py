@@ -72,6 +72,8 @@ _THUMB_CSS = """<style>
 @media (max-width: 480px) {
   .gisplan-legend { display: none !important; }
   .gisplan-label { font-size: 10px !important; max-width: 96px !important; padding: 3px 5px !important; }
+  /* the attribution wraps to two lines across the map's foot: keep the scale bar above it */
+  .leaflet-bottom.leaflet-left { bottom: 34px; }
 }
 </style>"""
 
