@@ -13,6 +13,8 @@ Service areas are for display; coverage itself is computed per community in
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 import geopandas as gpd
 import numpy as np
 import shapely
@@ -22,6 +24,9 @@ from gisplan.crs import WGS84
 from gisplan.network.costs import own_edge_stretches
 from gisplan.network.graph import WalkNetwork
 from gisplan.network.snapping import Snapped
+
+if TYPE_CHECKING:
+    from contourpy._contourpy import FillReturn_ChunkCombinedOffsetOffset
 
 __all__ = [
     "reachable_lines",
@@ -106,9 +111,11 @@ def _grid_buffer(lines: np.ndarray, buffer_m: float, cell_m: float | None):
     gen = contourpy.contour_generator(
         z=dist, fill_type=contourpy.FillType.ChunkCombinedOffsetOffset, chunk_count=1
     )
-    (points,), (ring_offsets,), (outer_offsets,) = gen.filled(-1.0, buffer_m / cell)
+    # One chunk of FillType.ChunkCombinedOffsetOffset (contourpy types the union of all kinds).
+    filled = cast("FillReturn_ChunkCombinedOffsetOffset", gen.filled(-1.0, buffer_m / cell))
+    (points,), (ring_offsets,), (outer_offsets,) = filled
     del gen, dist
-    if points is None or len(points) == 0:
+    if points is None or len(points) == 0 or ring_offsets is None or outer_offsets is None:
         return shapely.Polygon()
     # Grid indices (column, row) -> metres: cell (i, j) has its centre at ((j + .5), (i + .5)).
     xy = np.empty_like(points)

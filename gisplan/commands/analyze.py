@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Iterable
+from typing import Any
 
 from gisplan.commands import (
     add_output_options,
@@ -102,7 +104,8 @@ def run(args: argparse.Namespace) -> int:
     gaps = result.gaps(limit=args.gaps)
     if len(gaps):
         print(f"\n缺口（按人口）gaps by population, top {len(gaps)}:")
-        for rec in gaps.itertuples(index=False):
+        rows: Iterable[Any] = gaps.itertuples(index=False)  # columns by name
+        for rec in rows:
             print(
                 f"  {rec.id:<10} {rec.name:<16} {int(rec.population):>7,}  缺 missing: {rec.missing_zh}"
             )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Iterable
+from typing import Any
 
 from gisplan.commands import (
     add_dataset_options,
@@ -146,7 +148,8 @@ def run(args: argparse.Namespace) -> int:
         print(
             "失去覆盖的社区 communities losing coverage (最近替代 nearest alternative, 分钟 min):"
         )
-        for row in lost.head(20).itertuples():
+        rows: Iterable[Any] = lost.head(20).itertuples()  # columns by name
+        for row in rows:
             alt = (
                 f"{row.alternative_id} {terminal_text(row.alternative_name)} "
                 f"{row.alternative_minutes:.1f} min"

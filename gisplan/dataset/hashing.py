@@ -84,8 +84,9 @@ def content_hash(
     """
     wkb = wkb or {}
     h = hashlib.sha256(f"{FORMAT}:{SCHEMA_VERSION}".encode())
-    for name in sorted(k for k, v in layers.items() if v is not None):
-        gdf = layers[name]
+    present = {k: v for k, v in layers.items() if v is not None}
+    for name in sorted(present):
+        gdf = present[name]
         h.update(f"\x1elayer:{name}:{len(gdf)}".encode())
         geom = gdf.geometry.name if isinstance(gdf, gpd.GeoDataFrame) else None
         for col in sorted(str(c) for c in gdf.columns if c != geom):

@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -411,7 +412,11 @@ def _read_layer(path: Path, layer: str) -> _Layer:
     if missing:
         _fail(path, layer, f"layer {layer!r} lacks column(s) {', '.join(missing)}", missing[0])
     n = len(geo)
-    nulls = np.flatnonzero(np.asarray(geo.is_null(), dtype=bool)) if geo.null_count else []
+    nulls = (
+        np.flatnonzero(np.asarray(geo.is_null(), dtype=bool))
+        if geo.null_count
+        else np.zeros(0, dtype=np.int64)
+    )
     if len(nulls):
         _fail(path, layer, f"{len(nulls)} feature(s) without geometry", "geometry", int(nulls[0]))
     otype = np.int64 if pa.types.is_large_binary(geo.type) else np.int32
@@ -507,10 +512,10 @@ def open_dataset(
     nodes, edges = layers["nodes"], layers["edges"]
     if len(edges) == 0:
         _fail(path, "edges", "the walking network has no edges")
-    node_ids = pd.to_numeric(nodes["node_id"], errors="coerce")
-    if node_ids.isna().any() or node_ids.duplicated().any():
+    node_num = pd.to_numeric(nodes["node_id"], errors="coerce")
+    if node_num.isna().any() or node_num.duplicated().any():
         _fail(path, "nodes", "node ids must be unique integers", "node_id")
-    node_ids = node_ids.astype("int64").to_numpy()
+    node_ids = node_num.astype("int64").to_numpy()
     for col in ("u", "v"):
         ends = pd.to_numeric(edges[col], errors="coerce")
         bad = np.flatnonzero((ends.isna() | ~ends.isin(node_ids)).to_numpy())
@@ -584,7 +589,7 @@ def open_dataset(
         report = json.loads(meta.get("report") or "{}")
     except ValueError:
         report = {}
-    metadata = {k: v for k, v in meta.items() if k not in ("report",)}
+    metadata: dict[str, Any] = {k: v for k, v in meta.items() if k not in ("report",)}
     metadata.update(report=report, path=str(path), open_seconds=round(time.perf_counter() - t0, 3))
     return Dataset(
         network=network,
@@ -605,6 +610,7 @@ def _network(
     nodes: _Layer, edges: gpd.GeoDataFrame, node_ids: np.ndarray, crs: CRS, source: str
 ) -> WalkNetwork:
     """The :class:`WalkNetwork` of a checked file: edges as written (oriented u -> v)."""
+    assert nodes.xy is not None  # for the type checker: the nodes layer is read with x/y
     order = np.argsort(node_ids, kind="stable")
     ids = node_ids[order]
     xy = nodes.xy[order]
@@ -648,6 +654,6 @@ def _read_sources(path: Path, have: dict) -> list[DataSource]:
             k: ("" if v is None or (isinstance(v, float) and np.isnan(v)) else v)
             for k, v in kw.items()
         }
-        kw["rows"] = int(kw["rows"] or 0)
-        out.append(DataSource(**{k: (v if k == "rows" else str(v)) for k, v in kw.items()}))
+        text = {k: str(v) for k, v in kw.items() if k != "rows"}
+        out.append(DataSource(**text, rows=int(kw["rows"] or 0)))
     return out

@@ -137,6 +137,6 @@ def summary_table(result: CoverageResult) -> str:
             else f" (+{len(result.unsnapped_communities) - 10} more)"
         )
         lines.append(f"未接入路网的小区 communities farther than the snapping limit: {ids}{more}")
-    for cat, ids in result.unsnapped_amenities.items():
-        lines.append(f"未接入路网的设施 {cat}: {', '.join(map(str, ids[:10]))}")
+    for cat, amenity_ids in result.unsnapped_amenities.items():
+        lines.append(f"未接入路网的设施 {cat}: {', '.join(map(str, amenity_ids[:10]))}")
     return "\n".join(lines)
