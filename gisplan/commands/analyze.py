@@ -17,6 +17,7 @@ from gisplan.errors import InputError
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
+    """Add ``gisplan analyze`` and its options to the CLI's sub-parsers."""
     p = sub.add_parser(
         "analyze",
         help="coverage analysis (15-minute convenience circles) / 生活圈覆盖分析",
@@ -46,6 +47,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``gisplan analyze``; the exit status."""
     from gisplan.analysis import build_access, demo_dataset, osm_dataset, with_layers
     from gisplan.report.outputs import summary_table, write_analysis_outputs
 

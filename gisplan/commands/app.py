@@ -22,6 +22,7 @@ DEFAULT_ADDRESS = str(STREAMLIT_OPTIONS["server.address"])
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
+    """Add ``gisplan app`` and its options to the CLI's sub-parsers."""
     p = sub.add_parser("app", help="start the interactive map app / 启动交互地图应用")
     p.add_argument("--port", default="8501", help="local port (default 8501)")
     p.add_argument(
@@ -88,6 +89,7 @@ def _is_loopback(address: str) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``gisplan app``; the exit status."""
     app = app_script()
     if not _is_loopback(args.address):
         print(

@@ -25,6 +25,7 @@ from gisplan.errors import InputError
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
+    """Add ``gisplan closure`` and its options to the CLI's sub-parsers."""
     p = sub.add_parser(
         "closure",
         help="effect of closing amenities / 网点关闭影响",
@@ -91,6 +92,7 @@ def parse_open(items: list[str], standard):
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``gisplan closure``; the exit status."""
     from gisplan.analysis import build_access
     from gisplan.safetext import terminal_text
     from gisplan.siting.closure import close_amenities, closure_geometry

@@ -8,6 +8,7 @@ from gisplan.commands import progress_printer
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
+    """Add ``gisplan fetch`` and its options to the CLI's sub-parsers."""
     p = sub.add_parser(
         "fetch",
         help="download OSM network, amenities and residential areas (online) / 下载 OSM 数据（需联网）",
@@ -32,6 +33,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``gisplan fetch``; the exit status."""
     from pathlib import Path
 
     from gisplan.dataset.prepare import prepare_dataset

@@ -8,6 +8,7 @@ import warnings
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
+    """Add ``gisplan import-poi`` and its options to the CLI's sub-parsers."""
     p = sub.add_parser(
         "import-poi",
         help="import a POI export CSV (UTF-8 or GBK; WGS-84, GCJ-02 or BD-09) / 导入 POI 数据",
@@ -44,6 +45,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``gisplan import-poi``; the exit status."""
     from gisplan.io.poi import import_poi, write_layer
 
     bounds = None

@@ -10,6 +10,7 @@ from gisplan.errors import InputError
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
+    """Add ``gisplan prepare`` and its options to the CLI's sub-parsers."""
     p = sub.add_parser(
         "prepare",
         help="build a prepared dataset (.gpkg) from OSM, POI exports and community lists / 准备数据集",
@@ -135,6 +136,7 @@ def _bbox(text: str | None):
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``gisplan prepare``; the exit status."""
     from gisplan.dataset import write_dataset
 
     progress = progress_printer(args.quiet)

@@ -10,6 +10,7 @@ from gisplan.safetext import terminal_text as safe
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
+    """Add ``gisplan scenario`` and its options to the CLI's sub-parsers."""
     p = sub.add_parser("scenario", help="saved siting scenarios / 已保存的选址方案")
     inner = p.add_subparsers(dest="scenario_command", metavar="ACTION", required=True)
     for name, help_text in [
@@ -39,6 +40,7 @@ def add_parser(sub) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``gisplan scenario``; the exit status."""
     from gisplan.store import ScenarioStore, before_after_table, engine_from_env, export_scenario
 
     action = {
@@ -106,8 +108,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _report_writer(record):
-    """The report writer: with a map when the scenario was made on the demonstration data
-    (the CLI does not open other datasets for a report; the report then says so)."""
+    """The report writer, with a map when the scenario was made on the demonstration data.
+
+    The CLI does not open other datasets for a report; the report then says so.
+    """
     from gisplan.analysis import build_access, demo_dataset
     from gisplan.catalogue import default_standard
     from gisplan.report.scenario_html import report_writer

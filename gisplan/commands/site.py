@@ -24,6 +24,7 @@ from gisplan.params import SITES_K, SPACING_M, TIME_LIMIT_S
 
 
 def add_parser(sub) -> argparse.ArgumentParser:
+    """Add ``gisplan site`` and its options to the CLI's sub-parsers."""
     p = sub.add_parser(
         "site",
         help="choose new sites for a category / 新增网点选址",
@@ -154,6 +155,7 @@ def _check_plan_args(args: argparse.Namespace, standard) -> dict[str, int] | Non
 
 
 def run(args: argparse.Namespace) -> int:
+    """Run ``gisplan site``; the exit status."""
     from gisplan.analysis import build_access
     from gisplan.io.readers import read_layer
     from gisplan.siting import make_candidates, plan_sites, write_outputs
