@@ -71,6 +71,30 @@ class SyntheticCity:
     bounds_wgs84: tuple[float, float, float, float]
 
 
+def _off_frame(segs: np.ndarray, box: shapely.Polygon) -> np.ndarray:
+    """The segments not lying on the study area's frame (the extract is clipped, as in OSM)."""
+    ends = shapely.get_coordinates(segs).reshape(-1, 2, 2)
+    bx0, by0, bx1, by1 = box.bounds
+    on_frame = np.zeros(len(segs), dtype=bool)
+    for dim, val in ((0, bx0), (0, bx1), (1, by0), (1, by1)):
+        on_frame |= (np.abs(ends[:, 0, dim] - val) < 0.05) & (np.abs(ends[:, 1, dim] - val) < 0.05)
+    return segs[~on_frame]
+
+
+def _street_kinds(segs: np.ndarray, water, superblock_edges: list) -> np.ndarray:
+    """Kind code per segment: arterial (superblock edges), riverside, bridge or local."""
+    kinds = np.full(len(segs), _KIND_CODES["local"])
+    shoreline = water.buffer(_ROAD_SETBACK_M, quad_segs=8).boundary.buffer(2.5)
+    arterials = shapely.union_all(superblock_edges).buffer(0.05)
+    shapely.prepare(arterials)
+    shapely.prepare(shoreline)
+    shapely.prepare(water)
+    kinds[shapely.covered_by(segs, arterials)] = _KIND_CODES["arterial"]
+    kinds[shapely.covered_by(segs, shoreline)] = _KIND_CODES["riverside"]
+    kinds[shapely.intersects(segs, water)] = _KIND_CODES["bridge"]
+    return kinds
+
+
 def generate_city(seed: int = 2025, *, size_km: float = 6.0) -> SyntheticCity:
     """Generate the synthetic 三江口 neighbourhood.
 
@@ -122,24 +146,8 @@ def generate_city(seed: int = 2025, *, size_km: float = 6.0) -> SyntheticCity:
     linework = list(shapely.boundary(blocks)) + [b[2] for b in bridges]
     noded = shapely.get_parts(shapely.union_all(linework, grid_size=0.01))
     noded = noded[shapely.get_type_id(noded) == 1]
-    segs = _segments(noded)
-    # drop the artificial frame of the study area (the extract is clipped, as in OSM)
-    ends = shapely.get_coordinates(segs).reshape(-1, 2, 2)
-    bx0, by0, bx1, by1 = box.bounds
-    on_frame = np.zeros(len(segs), dtype=bool)
-    for dim, val in ((0, bx0), (0, bx1), (1, by0), (1, by1)):
-        on_frame |= (np.abs(ends[:, 0, dim] - val) < 0.05) & (np.abs(ends[:, 1, dim] - val) < 0.05)
-    segs = segs[~on_frame]
-
-    kinds = np.full(len(segs), _KIND_CODES["local"])
-    shoreline = water.buffer(_ROAD_SETBACK_M, quad_segs=8).boundary.buffer(2.5)
-    arterials = shapely.union_all(superblock_edges).buffer(0.05)
-    shapely.prepare(arterials)
-    shapely.prepare(shoreline)
-    shapely.prepare(water)
-    kinds[shapely.covered_by(segs, arterials)] = _KIND_CODES["arterial"]
-    kinds[shapely.covered_by(segs, shoreline)] = _KIND_CODES["riverside"]
-    kinds[shapely.intersects(segs, water)] = _KIND_CODES["bridge"]
+    segs = _off_frame(_segments(noded), box)
+    kinds = _street_kinds(segs, water, superblock_edges)
 
     xy, u, v, geoms, kinds = _network_from_lines(segs, kinds)
     xy, u, v, geoms, kinds = _contract_short_edges(xy, u, v, geoms, kinds)
