@@ -370,59 +370,25 @@ def close_amenities(
 
     comm_ids = model.communities["id"].to_numpy()
     base = model.distances_m.reindex(comm_ids)
-    cs = model.community_snap
-    net = model.network
     after: dict[str, np.ndarray] = {}
     alt_pos: dict[str, np.ndarray] = {}
     changed: dict[str, np.ndarray] = {}
     for c in cats:
-        d_before = base[c].to_numpy(dtype=float)
-        d_after = d_before.copy()
+        d_after = base[c].to_numpy(dtype=float).copy()
         who = np.full(len(comm_ids), -2, dtype=np.int64)  # -2: not recomputed
         touched = np.zeros(len(comm_ids), dtype=bool)
-        snap = model.amenity_snap[c]
         if c in by_cat:
             t1 = time.perf_counter()
             catchment_index(model, c)
             timings[f"catchment_index_{c}"] = time.perf_counter() - t1
             t1 = time.perf_counter()
-            closed_pos = np.asarray(by_cat[c], dtype=np.int64)
-            node_d, node_o, region = _reclose(model, c, closed_pos)
-            in_r = np.zeros(net.n_nodes, dtype=bool)
-            in_r[region] = True
-            okc = cs.ok
-            e = np.where(okc, cs.edge, 0)
-            closed_edges = snap.edge[closed_pos]
-            touched = okc & (
-                in_r[net.edge_u[e]]
-                | in_r[net.edge_v[e]]
-                | np.isin(e, closed_edges[closed_edges >= 0])
-            )
-            tgt = np.flatnonzero(touched)
-            keep = np.ones(len(snap), dtype=bool)
-            keep[closed_pos] = False
-            dd, oo = _nearest_with_owner(
-                model, snap.subset(keep), np.flatnonzero(keep), node_d, node_o, tgt
-            )
-            d_after[tgt] = dd
-            who[tgt] = oo
+            touched = _close(model, c, np.asarray(by_cat[c], dtype=np.int64), d_after, who)
             timings[f"reclose_{c}"] = time.perf_counter() - t1
         if open_snap is not None and (opened["category"] == c).any():
             sel = np.flatnonzero(opened["category"].to_numpy() == c)
             fin = d_after[touched & np.isfinite(d_after)]
             limit = max(threshold_m(standard, c), float(fin.max()) if len(fin) else 0.0)
-            to_new = np.full(len(comm_ids), np.inf)
-            for s in sel:  # one bounded search per new site, to know which one is nearest
-                dn = nearest_source_distances(
-                    net, open_snap.subset(np.array([s])), cs, limit_m=limit
-                )
-                nearer = np.nan_to_num(dn, nan=np.inf) < to_new
-                to_new[nearer] = dn[nearer]
-                who[
-                    nearer & (np.nan_to_num(dn, nan=np.inf) < np.nan_to_num(d_after, nan=np.inf))
-                ] = -10 - s
-            better = np.nan_to_num(to_new, nan=np.inf) < np.nan_to_num(d_after, nan=np.inf)
-            d_after = np.where(np.isnan(d_after), d_after, np.where(better, to_new, d_after))
+            d_after, better = _open(model, open_snap, sel, limit, d_after, who)
             touched = touched | better
         after[c] = d_after
         alt_pos[c] = who
@@ -444,6 +410,60 @@ def close_amenities(
         time_s=time.perf_counter() - t0,
         timings_s=timings,
     )
+
+
+def _close(
+    model: AccessModel, category: str, closed_pos: np.ndarray, d_after: np.ndarray, who: np.ndarray
+) -> np.ndarray:
+    """Close the amenities at ``closed_pos``: the communities whose distance may change.
+
+    Their new distances (metres) and nearest remaining amenity (position) are written into
+    ``d_after`` and ``who``; the search is bounded to the closed amenities' catchment.
+    """
+    net, cs = model.network, model.community_snap
+    snap = model.amenity_snap[category]
+    node_d, node_o, region = _reclose(model, category, closed_pos)
+    in_r = np.zeros(net.n_nodes, dtype=bool)
+    in_r[region] = True
+    okc = cs.ok
+    e = np.where(okc, cs.edge, 0)
+    closed_edges = snap.edge[closed_pos]
+    touched = okc & (
+        in_r[net.edge_u[e]] | in_r[net.edge_v[e]] | np.isin(e, closed_edges[closed_edges >= 0])
+    )
+    tgt = np.flatnonzero(touched)
+    keep = np.ones(len(snap), dtype=bool)
+    keep[closed_pos] = False
+    dd, oo = _nearest_with_owner(
+        model, snap.subset(keep), np.flatnonzero(keep), node_d, node_o, tgt
+    )
+    d_after[tgt] = dd
+    who[tgt] = oo
+    return touched
+
+
+def _open(
+    model: AccessModel,
+    open_snap: Snapped,
+    sel: np.ndarray,
+    limit: float,
+    d_after: np.ndarray,
+    who: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Open the new sites ``sel``: distances after, and which communities they serve better.
+
+    One bounded search (``limit`` metres) per new site, to know which one is nearest; ``who``
+    records new site ``s`` as ``-10 - s``.
+    """
+    net, cs = model.network, model.community_snap
+    to_new = np.full(len(d_after), np.inf)
+    for s in sel:
+        dn = nearest_source_distances(net, open_snap.subset(np.array([s])), cs, limit_m=limit)
+        nearer = np.nan_to_num(dn, nan=np.inf) < to_new
+        to_new[nearer] = dn[nearer]
+        who[nearer & (np.nan_to_num(dn, nan=np.inf) < np.nan_to_num(d_after, nan=np.inf))] = -10 - s
+    better = np.nan_to_num(to_new, nan=np.inf) < np.nan_to_num(d_after, nan=np.inf)
+    return np.where(np.isnan(d_after), d_after, np.where(better, to_new, d_after)), better
 
 
 def _closed_frame(model: AccessModel, ids: list[str]) -> gpd.GeoDataFrame:
