@@ -205,6 +205,74 @@ class JointProblem:
         return bool(all(n[i] <= self.counts[c] for i, c in enumerate(self.categories)))
 
 
+def _complete_items(
+    dist: pd.DataFrame,
+    standard: CircleStandard,
+    cats: list[str],
+    ok: np.ndarray,
+    pop: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Groups and items of the complete-circle objective.
+
+    A group is a community that the plan's categories alone could complete (its residents
+    are the weight); its items are the planned categories it misses.  Returns group weights
+    and, per item, its group, category (position in ``cats``) and community (position).
+    """
+    required = standard.required_ids
+    outside_plan = [c for c in cats if c not in required]
+    if outside_plan:
+        raise InputError(
+            f"{', '.join(outside_plan)} is not in the required standard, so it cannot "
+            "complete a circle",
+            field="objective",
+            hint="use the population objective, or add the category with --required",
+        )
+    lacking = [c for c in required if c not in dist.columns]
+    if lacking:
+        raise InputError(
+            "the access model lacks " + ", ".join(lacking),
+            field="required",
+            hint="rebuild the AccessModel with every required category",
+        )
+    missing = ~met_matrix(dist, standard, required).to_numpy()  # communities × required
+    not_planned = [j for j, c in enumerate(required) if c not in cats]
+    can = ok & missing.any(axis=1)
+    if not_planned:
+        can &= ~missing[:, not_planned].any(axis=1)
+    groups = np.flatnonzero(can)
+    gw = pop[groups]
+    miss_cats = [np.flatnonzero(missing[g][[required.index(c) for c in cats]]) for g in groups]
+    item_group = np.repeat(np.arange(len(groups)), [len(m) for m in miss_cats])
+    item_cat = np.concatenate(miss_cats).astype(np.int64) if len(groups) else np.zeros(0, np.int64)
+    return gw, item_group, item_cat, groups[item_group]
+
+
+def _population_items(
+    dist: pd.DataFrame,
+    standard: CircleStandard,
+    cats: list[str],
+    ok: np.ndarray,
+    pop: np.ndarray,
+    weights: Mapping[str, float],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Groups and items of the (weighted) population objective: one item per unmet need.
+
+    Each item is its own group, weighted by the community's residents times the category's
+    weight.  Returns the same arrays as :func:`_complete_items`.
+    """
+    met = met_matrix(dist, standard, cats).to_numpy()
+    parts_c, parts_comm = [], []
+    for j, _c in enumerate(cats):
+        pos = np.flatnonzero(ok & ~met[:, j])
+        parts_c.append(np.full(len(pos), j, dtype=np.int64))
+        parts_comm.append(pos)
+    item_cat = np.concatenate(parts_c) if parts_c else np.zeros(0, np.int64)
+    item_comm = np.concatenate(parts_comm) if parts_comm else np.zeros(0, np.int64)
+    item_group = np.arange(len(item_cat))
+    gw = pop[item_comm] * np.array([weights[cats[j]] for j in item_cat], dtype=float)
+    return gw, item_group, item_cat, item_comm
+
+
 def build_joint_problem(
     model: AccessModel,
     standard: CircleStandard,
@@ -248,46 +316,11 @@ def build_joint_problem(
         ok &= np.asarray(demand_mask, dtype=bool)
     t0 = time.perf_counter()
     if objective == "complete":
-        required = standard.required_ids
-        outside_plan = [c for c in cats if c not in required]
-        if outside_plan:
-            raise InputError(
-                f"{', '.join(outside_plan)} is not in the required standard, so it cannot "
-                "complete a circle",
-                field="objective",
-                hint="use the population objective, or add the category with --required",
-            )
-        lacking = [c for c in required if c not in dist.columns]
-        if lacking:
-            raise InputError(
-                "the access model lacks " + ", ".join(lacking),
-                field="required",
-                hint="rebuild the AccessModel with every required category",
-            )
-        missing = ~met_matrix(dist, standard, required).to_numpy()  # communities × required
-        not_planned = [j for j, c in enumerate(required) if c not in cats]
-        can = ok & missing.any(axis=1)
-        if not_planned:
-            can &= ~missing[:, not_planned].any(axis=1)
-        groups = np.flatnonzero(can)
-        gw = pop[groups]
-        miss_cats = [np.flatnonzero(missing[g][[required.index(c) for c in cats]]) for g in groups]
-        item_group = np.repeat(np.arange(len(groups)), [len(m) for m in miss_cats])
-        item_cat = (
-            np.concatenate(miss_cats).astype(np.int64) if len(groups) else np.zeros(0, np.int64)
-        )
-        item_comm = groups[item_group]
+        gw, item_group, item_cat, item_comm = _complete_items(dist, standard, cats, ok, pop)
     else:
-        met = met_matrix(dist, standard, cats).to_numpy()
-        parts_c, parts_comm = [], []
-        for j, _c in enumerate(cats):
-            pos = np.flatnonzero(ok & ~met[:, j])
-            parts_c.append(np.full(len(pos), j, dtype=np.int64))
-            parts_comm.append(pos)
-        item_cat = np.concatenate(parts_c) if parts_c else np.zeros(0, np.int64)
-        item_comm = np.concatenate(parts_comm) if parts_comm else np.zeros(0, np.int64)
-        item_group = np.arange(len(item_cat))
-        gw = pop[item_comm] * np.array([weights[cats[j]] for j in item_cat], dtype=float)
+        gw, item_group, item_cat, item_comm = _population_items(
+            dist, standard, cats, ok, pop, weights
+        )
     # Items sorted by category so that the incidence is block diagonal.
     order = np.argsort(item_cat, kind="stable")
     item_cat, item_comm, item_group = item_cat[order], item_comm[order], item_group[order]
