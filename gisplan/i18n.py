@@ -768,6 +768,60 @@ STRINGS: dict[str, tuple[str, str]] = {
     "official.area.kind_circle": ("生活圈 / 街道", "circle / sub-district"),
     "official.area.kind_county": ("区县", "county"),
     "official.area.kind_file": ("上传边界（多边形）", "uploaded boundary (polygons)"),
+    "official.area.kind_draw": ("在地图上绘制", "draw on the map"),
+    # drawing the planning area on the map (app/area_draw.py)
+    "draw.title": ("绘制规划范围", "Draw the planning area"),
+    "draw.how": (
+        "在地图上依次单击范围的各个角点（双击只缩放地图）。至少 3 个角点；完成后，该多边形即为选址与假设分析的范围。",
+        "Click the corners of the area on the map, one after another (a double-click only "
+        "zooms). At least 3 corners; once finished, the polygon is the area for siting and "
+        "what-if.",
+    ),
+    "draw.corners": ("已放置 {n} 个角点", "{n} corners placed"),
+    "draw.undo": ("撤销上一个角点", "Undo last corner"),
+    "draw.clear": ("清除", "Clear"),
+    "draw.finish": ("完成范围", "Finish the area"),
+    "draw.edit": ("修改范围", "Change the outline"),
+    "draw.need_three": (
+        "至少需要 3 个角点（已放置 {n} 个）。",
+        "At least 3 corners are needed ({n} placed).",
+    ),
+    "draw.crossing": (
+        "边界自相交：角点 {a} 之间的边与角点 {b} 之间的边相交（红色）。请撤销最后几个角点，或清除后沿范围依次单击。",
+        "The outline crosses itself: the edge between corners {a} meets the edge between "
+        "corners {b} (red). Undo the last corners, or clear and click the corners in order "
+        "around the area.",
+    ),
+    "draw.no_area": (
+        "角点在一条直线上，范围没有面积；请沿范围四周单击角点。",
+        "The corners lie on one line, so the outline has no area: click corners around the area.",
+    ),
+    "draw.too_many": (
+        "角点已达上限 {n} 个；请完成范围，或上传边界文件。",
+        "The outline has the most corners allowed ({n}): finish it, or upload a boundary file.",
+    ),
+    "draw.name": ("绘制范围（{km2} 平方公里）", "Drawn area ({km2} km²)"),
+    "draw.area": ("范围面积", "Area"),
+    "draw.km2": ("{km2} 平方公里", "{km2} km²"),
+    "draw.download": ("下载范围 GeoJSON", "Download the area (GeoJSON)"),
+    "draw.finished": (
+        "范围已完成：选址、假设分析与关闭影响都只在此范围内计算。",
+        "Area finished: siting, what-if and closures use it.",
+    ),
+    "draw.pending": (
+        "请先在地图上绘制并完成规划范围（或在左侧选择其他范围）。",
+        "Draw and finish the planning area on the map first (or choose another area in the "
+        "sidebar).",
+    ),
+    "draw.layer": ("绘制的范围", "Drawn area"),
+    "official.closure.click_mode": ("地图单击用于", "A click on the map"),
+    "official.closure.click_close": ("关闭 / 恢复网点", "closes / reopens an amenity"),
+    "official.closure.click_place": ("放置新址", "places the new site"),
+    "official.closure.place_how": (
+        "在地图上单击新址位置（双击只缩放），或在下方输入经纬度。",
+        "Click the new site's position on the map (a double-click only zooms), or type its "
+        "longitude and latitude below.",
+    ),
     "official.area.planning_area": ("规划范围", "Planning area"),
     "official.candidate_spacing_m": ("候选点间距（米）", "Candidate spacing (m)"),
     "official.category_shown_on_map": ("地图上显示的业态", "Category shown on the map"),

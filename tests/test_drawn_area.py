@@ -126,3 +126,23 @@ def test_accepted_exactly_when_shapely_calls_it_a_valid_polygon(raw):
     else:
         with pytest.raises(InputError):
             drawn_area(corners)
+
+
+def test_outline_error_says_which_check_failed():
+    """The app words the message itself from ``reason`` (and the crossing edges)."""
+    from gisplan.siting.area import OutlineError, edge_name
+
+    bow = [(LON, LAT), (LON + 0.01, LAT + 0.01), (LON + 0.01, LAT), (LON, LAT + 0.01)]
+    with pytest.raises(OutlineError) as err:
+        drawn_area(bow)
+    assert err.value.reason == "crossing" and err.value.edges == (0, 2)
+    assert [edge_name(e, 4) for e in err.value.edges] == ["1–2", "3–4"]
+    assert edge_name(3, 4) == "4–1"
+    for corners, reason in [
+        ([(LON, LAT)], "few"),
+        ([(LON, LAT), (LON + 0.01, LAT + 0.01), (LON + 0.02, LAT + 0.02)], "no_area"),
+        ([(LON, LAT), ("x", LAT), (LON, LAT + 0.01)], "corner"),
+    ]:
+        with pytest.raises(OutlineError) as err:
+            drawn_area(corners)
+        assert err.value.reason == reason and err.value.field == "vertices"

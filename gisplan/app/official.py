@@ -6,15 +6,16 @@ here: areas come from :mod:`gisplan.siting.area`, joint plans from
 :func:`gisplan.siting.joint.plan_joint`, closures from
 :func:`gisplan.siting.closure.close_amenities`; this module draws widgets, tables and maps.
 
-Drawing an area on the map is not offered: folium's ``Draw`` plugin loads Leaflet.draw from a
-CDN, and no maintained Python package ships its assets to serve locally (the app works
-offline and copies no third-party JavaScript). An area is a county, a circle of the dataset
-or an uploaded polygon file instead.
+Every mode takes a planning area (:func:`area_control`): a county, a circle of the dataset,
+an uploaded polygon file, or a polygon drawn on the map by clicking its corners
+(:mod:`gisplan.app.area_draw`; folium's ``Draw`` plugin is not used: it loads Leaflet.draw
+from a CDN).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -29,12 +30,13 @@ from gisplan.crs import WGS84
 from gisplan.errors import GisplanError, InputError
 from gisplan.i18n import category_label, t
 from gisplan.maps.base import _bounds
+from gisplan.maps.siting_layers import SingleClickOnly
 from gisplan.safetext import md_text
 from gisplan.siting import make_candidates
 from gisplan.siting.area import Area, county_area, dataset_circles, read_area_file
 from gisplan.store import ScenarioExists, ScenarioRecord
 
-__all__ = ["MODES", "area_control", "area_plan_page", "closure_page"]
+__all__ = ["MODES", "AreaChoice", "area_control", "area_panel", "area_plan_page", "closure_page"]
 
 #: Modes of the 新店选址 page: one category (the original page), a joint area plan, closures.
 MODES = ("single", "plan", "closure")
@@ -81,17 +83,45 @@ def _uploaded_area(uploaded) -> Area:
     return Area(name=name, kind="file", geometry=area.geometry, source=uploaded.name)
 
 
-def area_control(dataset, *, key: str) -> tuple[Area | None, bool]:
-    """Sidebar widgets choosing the planning area; returns ``(area, count_outside)``.
+@dataclass(frozen=True)
+class AreaChoice:
+    """The planning area chosen in the sidebar (:func:`area_control`).
 
-    ``None`` means the whole dataset. Errors in an uploaded file are shown in words.
+    Attributes
+    ----------
+    area : Area or None
+        The area; None for the whole dataset, or while an area is being drawn.
+    count_outside : bool
+        Also count people outside the area who are newly served.
+    key : str
+        The control's key (the drawing's state is kept under it).
+    drawing : bool
+        The area is drawn on the map: the page shows the drawing panel (:func:`area_panel`).
     """
+
+    area: Area | None
+    count_outside: bool
+    key: str
+    drawing: bool = False
+
+    @property
+    def pending(self) -> bool:
+        """An area is being drawn and not finished yet: nothing should run on it."""
+        return self.drawing and self.area is None
+
+
+def area_control(dataset, *, key: str) -> AreaChoice:
+    """Sidebar widgets choosing the planning area.
+
+    The whole dataset, a county, a circle of the dataset, an uploaded boundary file, or a
+    polygon drawn on the map (the page then shows :func:`area_panel`). Errors in an uploaded
+    file are shown in words.
+    """
+    from gisplan.app.area_draw import drawn_area_of
     from gisplan.io.embedded import load_counties
 
     circles = dataset_circles(dataset)
-    kinds = (
-        ["all", "county", "circle", "file"] if circles is not None else ["all", "county", "file"]
-    )
+    kinds = ["all", "county", *(["circle"] if circles is not None else []), "file", "draw"]
     kind = st.radio(
         t("official.area.planning_area"),
         kinds,
@@ -100,6 +130,7 @@ def area_control(dataset, *, key: str) -> tuple[Area | None, bool]:
             "county": t("official.area.kind_county"),
             "circle": t("official.area.kind_circle"),
             "file": t("official.area.kind_file"),
+            "draw": t("official.area.kind_draw"),
         }[v],
         key=f"{key}_kind",
         horizontal=True,
@@ -141,6 +172,9 @@ def area_control(dataset, *, key: str) -> tuple[Area | None, bool]:
                 area = _uploaded_area(uploaded)
             except InputError as exc:
                 st.error(md_text(str(exc)))
+    elif kind == "draw":
+        area = drawn_area_of(key)
+        st.caption(md_text(area.name) if area is not None else t("draw.pending"))
     count_outside = False
     if area is not None:
         count_outside = st.checkbox(
@@ -148,7 +182,31 @@ def area_control(dataset, *, key: str) -> tuple[Area | None, bool]:
             value=False,
             key=f"{key}_outside",
         )
-    return area, count_outside
+    return AreaChoice(area=area, count_outside=count_outside, key=key, drawing=kind == "draw")
+
+
+def area_panel(
+    choice: AreaChoice, *, key: str, dataset, model, standard: CircleStandard, basemap, lang: str
+) -> None:
+    """The drawing map (main page) when the area is drawn; says so while it is unfinished.
+
+    ``key`` is the dataset's cache key.
+    """
+    if not choice.drawing:
+        return
+    from gisplan.app.area_draw import draw_area_panel
+
+    draw_area_panel(
+        key=choice.key,
+        dataset_key=key,
+        dataset=dataset,
+        model=model,
+        standard=standard,
+        basemap=basemap,
+        lang=lang,
+    )
+    if choice.pending:
+        st.info(t("draw.pending"))
 
 
 def _area_layer(area: Area | None) -> gpd.GeoSeries | None:
@@ -179,7 +237,13 @@ def area_plan_page(*, user, key, dataset, model, standard: CircleStandard, basem
     params = plan_controls(dataset, standard, lang)
     if params is None:
         return
-    if st.button(t("official.run_area_plan"), type="primary", key="plan_run"):
+    choice = params.pop("choice")
+    area_panel(
+        choice, key=key, dataset=dataset, model=model, standard=standard, basemap=basemap, lang=lang
+    )
+    if st.button(
+        t("official.run_area_plan"), type="primary", key="plan_run", disabled=choice.pending
+    ):
         from gisplan.siting.joint import plan_joint
 
         try:
@@ -217,7 +281,8 @@ def area_plan_page(*, user, key, dataset, model, standard: CircleStandard, basem
             lang=lang,
             dataset=dataset,
         )
-    whatif_in_area(model, standard, params, lang)
+    if not choice.pending:
+        whatif_in_area(model, standard, params, lang)
 
 
 def whatif_in_area(model, standard: CircleStandard, params: dict, lang: str) -> None:
@@ -279,7 +344,7 @@ def closure_page(*, user, key, dataset, model, standard: CircleStandard, basemap
 
     with st.sidebar:
         st.subheader(t("official.closure.sidebar"))
-        area, _ = area_control(dataset, key="closure_area")
+        choice = area_control(dataset, key="closure_area")
         cats = [c for c in standard.ids if c in model.amenity_snap]
         default = cats.index("wet_market") if "wet_market" in cats else 0
         category = st.selectbox(
@@ -289,6 +354,10 @@ def closure_page(*, user, key, dataset, model, standard: CircleStandard, basemap
             format_func=lambda c: _cat_label(standard, c, lang),
             key="closure_category",
         )
+    area = choice.area
+    area_panel(
+        choice, key=key, dataset=dataset, model=model, standard=standard, basemap=basemap, lang=lang
+    )
     amen = model.amenities
     shown = amen[amen["category"] == category]
     if area is not None:
@@ -303,39 +372,9 @@ def closure_page(*, user, key, dataset, model, standard: CircleStandard, basemap
     from gisplan.app.official_views import closure_map
 
     result = None
-    open_sites = None
-    relocate = False
+    relocate, placing = False, False
     if closed:
-        relocate = st.checkbox(
-            t("official.also_open_new_site"),
-            key="closure_relocate",
-        )
-        if relocate:
-            first = amen.set_index(amen["id"].astype(str)).loc[closed[0]]
-            a, b = st.columns(2)
-            lon = a.number_input(
-                t("official.new_site_longitude"),
-                value=round(float(first.geometry.x), 6),
-                format="%.6f",
-                step=0.0005,
-                key="closure_new_lon",
-            )
-            lat = b.number_input(
-                t("official.new_site_latitude"),
-                value=round(float(first.geometry.y), 6),
-                format="%.6f",
-                step=0.0005,
-                key="closure_new_lat",
-            )
-            open_sites = gpd.GeoDataFrame(
-                {
-                    "id": ["new1"],
-                    "name": [t("official.closure.new_site_name")],
-                    "category": [str(first["category"])],
-                },
-                geometry=gpd.points_from_xy([lon], [lat]),
-                crs=WGS84,
-            )
+        relocate, placing, open_sites = _relocation_controls(amen, closed, basemap)
         from gisplan.siting.closure import close_amenities
 
         try:
@@ -343,7 +382,7 @@ def closure_page(*, user, key, dataset, model, standard: CircleStandard, basemap
                 model,
                 standard,
                 closed,
-                open_sites=open_sites,
+                open_sites=open_sites if relocate else None,
                 area=area,
                 synthetic=dataset.synthetic,
             )
@@ -361,6 +400,8 @@ def closure_page(*, user, key, dataset, model, standard: CircleStandard, basemap
             dataset=dataset,
             lang=lang,
         )
+        if placing:  # a double-click zooms: it places no site (object clicks are not used)
+            SingleClickOnly().add_to(m)
     except Exception as exc:  # noqa: BLE001 - e.g. a missing basemap key
         st.error(md_text(str(exc)))
         m = None
@@ -370,11 +411,16 @@ def closure_page(*, user, key, dataset, model, standard: CircleStandard, basemap
             key="closure_map",
             height=520,
             use_container_width=True,
-            returned_objects=["last_object_clicked", "last_object_clicked_tooltip"],
+            returned_objects=["last_object_clicked", "last_object_clicked_tooltip", "last_clicked"],
         )
         click = (out or {}).get("last_object_clicked")
         tip = (out or {}).get("last_object_clicked_tooltip")
-        if click and [click, tip] != st.session_state.get("closure_last_click"):
+        # a click places the new site or closes an amenity, never both: the other mode's
+        # last click is marked as seen so that switching modes does not replay it
+        st.session_state[PLACE_CLICK_KEY] = (out or {}).get("last_clicked")
+        if placing:
+            st.session_state["closure_last_click"] = [click, tip]
+        elif click and [click, tip] != st.session_state.get("closure_last_click"):
             st.session_state["closure_last_click"] = [click, tip]
             hit = _amenity_at(shown, click, tip, basemap)
             if hit is not None:
@@ -404,6 +450,69 @@ def closure_page(*, user, key, dataset, model, standard: CircleStandard, basemap
             dataset=dataset,
             relocate=relocate,
         )
+
+
+def _relocation_controls(amen: gpd.GeoDataFrame, closed: list[str], basemap):
+    """The relocation's controls: returns ``(relocate, placing, open_sites)``.
+
+    ``placing``: a click on the map places the new site (else it closes / reopens an
+    amenity). The new site starts at the first closed amenity; a click or the typed
+    longitude / latitude move it.
+    """
+    relocate = st.checkbox(t("official.also_open_new_site"), key="closure_relocate")
+    if not relocate:
+        return False, False, None
+    first = amen.set_index(amen["id"].astype(str)).loc[closed[0]]
+    placing = (
+        st.radio(
+            t("official.closure.click_mode"),
+            ["close", "place"],
+            index=1,
+            format_func=lambda v: t(f"official.closure.click_{v}"),
+            key="closure_click_mode",
+            horizontal=True,
+        )
+        == "place"
+    )
+    st.session_state.setdefault("closure_new_lon", round(float(first.geometry.x), 6))
+    st.session_state.setdefault("closure_new_lat", round(float(first.geometry.y), 6))
+    if placing:
+        st.caption(t("official.closure.place_how"))
+        _take_new_site_click(basemap)
+    a, b = st.columns(2)
+    lon = a.number_input(
+        t("official.new_site_longitude"), format="%.6f", step=0.0005, key="closure_new_lon"
+    )
+    lat = b.number_input(
+        t("official.new_site_latitude"), format="%.6f", step=0.0005, key="closure_new_lat"
+    )
+    open_sites = gpd.GeoDataFrame(
+        {
+            "id": ["new1"],
+            "name": [t("official.closure.new_site_name")],
+            "category": [str(first["category"])],
+        },
+        geometry=gpd.points_from_xy([lon], [lat]),
+        crs=WGS84,
+    )
+    return True, placing, open_sites
+
+
+PLACE_CLICK_KEY = "closure_place_seen"  # the closure map's last click already taken
+
+
+def _take_new_site_click(basemap) -> None:
+    """A new click on the closure map (the component's state, read before the inputs are
+    drawn) becomes the relocation's new site (WGS-84, 6 decimals)."""
+    click = (st.session_state.get("closure_map") or {}).get("last_clicked")
+    if not click or click == st.session_state.get(PLACE_CLICK_KEY):
+        return
+    st.session_state[PLACE_CLICK_KEY] = click
+    x, y = float(click["lng"]), float(click["lat"])
+    if basemap.coord_system == "gcj02":  # the map shows GCJ-02; the analysis needs WGS-84
+        x, y = gcj02_to_wgs84(x, y)
+    st.session_state["closure_new_lon"] = round(float(x), 6)
+    st.session_state["closure_new_lat"] = round(float(y), 6)
 
 
 def _amenity_at(shown: gpd.GeoDataFrame, click: dict, tooltip, basemap) -> str | None:

@@ -37,6 +37,7 @@ from gisplan.maps.elements import Legend, LegendItem
 from gisplan.safetext import md_text
 
 __all__ = [
+    "area_metrics",
     "plan_controls",
     "plan_map",
     "show_plan_result",
@@ -49,7 +50,7 @@ def plan_controls(dataset, standard: CircleStandard, lang: str) -> dict | None:
     """Sidebar: area, sites per category, objective, candidates, method. Returns the params."""
     with st.sidebar:
         st.subheader(t("official.plan.sidebar"))
-        area, count_outside = area_control(dataset, key="plan_area")
+        choice = area_control(dataset, key="plan_area")
         st.markdown(t("official.new_sites_per_format"))
         plan = {}
 
@@ -133,12 +134,13 @@ def plan_controls(dataset, standard: CircleStandard, lang: str) -> dict | None:
         "spacing": spacing,
         "method": method,
         "time_limit": time_limit,
-        "area": area,
-        "count_outside": count_outside,
+        "area": choice.area,
+        "count_outside": choice.count_outside,
+        "choice": choice,
     }
 
 
-def _area_metrics(summary: dict, standard: CircleStandard, lang: str) -> None:
+def area_metrics(summary: dict, standard: CircleStandard, lang: str) -> None:
     """Before/after for the area (or the whole data): complete circles and coverage."""
     block = summary.get("area")
     scope = (
@@ -265,7 +267,7 @@ def show_plan_result(run, *, user, model, standard, basemap, lang, dataset) -> N
     st.subheader(t("official.plan.title", title=title))
     if res.synthetic:
         st.caption(SYNTHETIC_LABEL)
-    _area_metrics(s, standard, lang)
+    area_metrics(s, standard, lang)
     info = t(
         "official.plan.method_objective",
         method=solver_name(s["method"]),
@@ -422,7 +424,7 @@ def show_closure_result(result, *, user, model, standard, area, lang, dataset, r
     )
     if area is not None:
         st.markdown(t("official.inside_planning_area"))
-        _area_metrics(s, standard, lang)
+        area_metrics(s, standard, lang)
     a = result.affected
     if len(a):
         st.dataframe(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -361,12 +362,15 @@ def icon_marker(
     size: int,
     class_name: str,
     tooltip: folium.Tooltip | None = None,
+    interactive: bool = True,
 ) -> folium.Marker:
     """A marker drawn with ``icon_html`` at ``[lat, lon]``, anchored at its centre.
 
     ``icon_html`` is markup written by gisplan (a symbol), never text from data: names go in
     ``tooltip`` (:func:`text_tooltip`) or a label (:func:`add_labels`), which escape them.
+    ``interactive=False``: clicks go through the marker to the map.
     """
+    options: dict[str, Any] = {} if interactive else {"interactive": False}
     return folium.Marker(
         [round(float(location[0]), _PRECISION), round(float(location[1]), _PRECISION)],
         icon=folium.DivIcon(
@@ -376,6 +380,7 @@ def icon_marker(
             class_name=class_name,
         ),
         tooltip=tooltip,
+        **options,
     )
 
 

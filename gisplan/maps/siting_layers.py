@@ -1,4 +1,5 @@
-"""Map layers of the siting page: site diamonds, newly served rings, areas, single clicks.
+"""Map layers of the siting page: site diamonds, newly served rings, areas, an outline being
+drawn, single clicks.
 
 Each function returns a :class:`folium.FeatureGroup` (EPSG:4326 input, shifted to the
 basemap's coordinates), so the page can hand them to streamlit-folium as layers that change
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 
 import folium
 import geopandas as gpd
+import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
@@ -19,7 +21,16 @@ from gisplan.maps.base import icon_marker, text_tooltip, to_feature_collection
 from gisplan.maps.basemaps import Basemap, display_layer, get_basemap
 from gisplan.maps.palette import SITE_STYLES
 
-__all__ = ["site_diamonds", "newly_served_rings", "area_layer", "SingleClickOnly"]
+__all__ = [
+    "site_diamonds",
+    "newly_served_rings",
+    "area_layer",
+    "drawing_layer",
+    "SingleClickOnly",
+]
+
+#: Colour of edges of a drawn outline that cross another edge.
+CROSSING_COLOR = "#d62728"
 
 _PRECISION = 6
 
@@ -121,6 +132,78 @@ def area_layer(
         interactive=False,
     ).add_to(group)
     return group
+
+
+def drawing_layer(
+    vertices: Sequence[Sequence[float]],
+    *,
+    name: str,
+    color: str,
+    finished: bool = False,
+    crossing: Sequence[tuple[int, int]] = (),
+    basemap: Basemap | str = "none",
+) -> folium.FeatureGroup:
+    """An outline being drawn by clicking its corners (``vertices``: lon, lat, WGS-84, in order).
+
+    While drawing: the edges placed so far, the closing edge as a dashed preview (from three
+    corners on), numbered corners (1 larger, where the outline closes). ``finished``: the
+    polygon, filled. Edges listed in ``crossing`` (pairs of 0-based edge numbers, edge ``i``
+    from corner ``i`` to ``i + 1``, the last one closing) are drawn in red. Nothing in the
+    layer takes clicks: they reach the map, which adds the next corner.
+    """
+    group = folium.FeatureGroup(name=name, control=False)
+    if not len(vertices):
+        return group
+    b = get_basemap(basemap) if isinstance(basemap, str) else basemap
+    pts = display_layer(
+        gpd.GeoDataFrame(geometry=shapely.points([tuple(v) for v in vertices]), crs="EPSG:4326"),
+        b,
+    )
+    latlon = [[round(p.y, _PRECISION), round(p.x, _PRECISION)] for p in pts.geometry]
+    n = len(latlon)
+    if finished and n >= 3:
+        folium.Polygon(
+            latlon, color=color, weight=3, fill=True, fill_opacity=0.12, interactive=False
+        ).add_to(group)
+    else:
+        if n >= 2:
+            folium.PolyLine(latlon, color=color, weight=3, interactive=False).add_to(group)
+        if n >= 3:
+            folium.PolyLine(
+                [latlon[-1], latlon[0]], color=color, weight=2, dash_array="6 6", interactive=False
+            ).add_to(group)
+    bad = sorted({e for pair in crossing for e in pair})
+    for e in bad:
+        a, c = latlon[e], latlon[(e + 1) % n]
+        folium.PolyLine([a, c], color=CROSSING_COLOR, weight=5, interactive=False).add_to(group)
+    for i, ll in enumerate(latlon):
+        folium.CircleMarker(
+            ll,
+            radius=6 if i == 0 else 4,
+            color=color,
+            weight=2,
+            fill=True,
+            fill_color="#ffffff",
+            fill_opacity=1.0,
+            interactive=False,
+        ).add_to(group)
+        icon_marker(
+            ll,
+            _corner_number_html(i + 1, color),
+            size=18,
+            class_name="gisplan-corner",
+            interactive=False,
+        ).add_to(group)
+    return group
+
+
+def _corner_number_html(number: int, color: str) -> str:
+    """The corner's number, beside it (up and right)."""
+    return (
+        f'<div style="transform:translate(11px,-11px);font:bold 11px sans-serif;color:{color};'
+        'text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 2px #fff">'
+        f"{int(number)}</div>"
+    )
 
 
 class SingleClickOnly(MacroElement):

@@ -45,6 +45,8 @@ __all__ = [
     "read_area_file",
     "drawn_area",
     "crossing_edges",
+    "OutlineError",
+    "edge_name",
     "dataset_circles",
     "MAX_DRAWN_VERTICES",
 ]
@@ -217,6 +219,29 @@ def read_area_file(path: str | Path, *, crs: str | None = None) -> Area:
     return Area(name=name, kind="file", geometry=geom, source=Path(path).name)
 
 
+class OutlineError(InputError):
+    """A drawn outline that is not a usable area (:func:`drawn_area`).
+
+    ``reason`` says which check failed — ``"corner"`` (not a lon/lat), ``"few"`` (under 3
+    corners), ``"many"`` (over :data:`MAX_DRAWN_VERTICES`), ``"crossing"`` (``edges`` holds
+    the first crossing pair, 0-based, the last edge closing) or ``"no_area"`` — so an
+    interface can say it in its own language.
+    """
+
+    def __init__(
+        self, message: str, *, reason: str, edges: tuple[int, int] | None = None, **kwargs
+    ) -> None:
+        self.reason = reason
+        self.edges = edges
+        super().__init__(message, field="vertices", **kwargs)
+
+
+def edge_name(edge: int, n: int) -> str:
+    """Edge ``edge`` (0-based) of a closed outline of ``n`` corners, by its corners numbered
+    from 1: ``"2–3"``, the closing edge ``"n–1"``."""
+    return f"{edge + 1}–{edge + 2}" if edge < n - 1 else f"{n}–1"
+
+
 def crossing_edges(
     vertices: Sequence[Sequence[float]], *, closed: bool = True
 ) -> list[tuple[int, int]]:
@@ -253,7 +278,7 @@ def crossing_edges(
 def drawn_area(vertices: Sequence[Sequence[float]], *, name: str = "drawn area") -> Area:
     """The polygon whose corners a user clicked on the map, in order (lon, lat, WGS-84).
 
-    Repeated consecutive corners count once. Raises :class:`InputError` naming the problem
+    Repeated consecutive corners count once. Raises :class:`OutlineError` naming the problem
     when the outline has fewer than 3 corners, more than :data:`MAX_DRAWN_VERTICES`, a
     corner off the globe, crossing edges (numbered as the user placed them: edge 1 joins
     corners 1 and 2, the closing edge joins the last corner to corner 1) or no area.
@@ -263,13 +288,13 @@ def drawn_area(vertices: Sequence[Sequence[float]], *, name: str = "drawn area")
         try:
             lon, lat = float(v[0]), float(v[1])
         except (TypeError, ValueError, IndexError):
-            raise InputError(
-                f"corner {i} is not a longitude, latitude pair", field="vertices", row=i
+            raise OutlineError(
+                f"corner {i} is not a longitude, latitude pair", reason="corner", row=i
             ) from None
         if not (np.isfinite(lon) and np.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
-            raise InputError(
+            raise OutlineError(
                 f"corner {i} ({lon}, {lat}) is not a WGS-84 longitude, latitude",
-                field="vertices",
+                reason="corner",
                 row=i,
                 hint="undo it and click on the map",
             )
@@ -278,36 +303,33 @@ def drawn_area(vertices: Sequence[Sequence[float]], *, name: str = "drawn area")
     if len(pts) > 1 and pts[-1] == pts[0]:
         pts.pop()
     if len(pts) < 3:
-        raise InputError(
+        raise OutlineError(
             f"an area needs at least 3 corners; {len(pts)} placed",
-            field="vertices",
+            reason="few",
             hint="click more corners on the map",
         )
     if len(pts) > MAX_DRAWN_VERTICES:
-        raise InputError(
+        raise OutlineError(
             f"the outline has {len(pts)} corners (at most {MAX_DRAWN_VERTICES})",
-            field="vertices",
+            reason="many",
             hint="draw a simpler outline, or upload a boundary file",
         )
     crossing = crossing_edges(pts)
     if crossing:
         i, j = crossing[0]
         n = len(pts)
-
-        def edge(k: int) -> str:
-            return f"{k + 1}–{k + 2}" if k < n - 1 else f"{n}–1"
-
-        raise InputError(
-            f"the outline crosses itself: edge {edge(i)} meets edge {edge(j)} "
+        raise OutlineError(
+            f"the outline crosses itself: edge {edge_name(i, n)} meets edge {edge_name(j, n)} "
             "(corners numbered in the order placed)",
-            field="vertices",
+            reason="crossing",
+            edges=(i, j),
             hint="undo the last corners, or clear and click the corners in order around the area",
         )
     poly = shapely.Polygon(pts)
     if poly.area <= 1e-9 * poly.length**2 or not poly.is_valid:  # float-collinear: a sliver
-        raise InputError(
+        raise OutlineError(
             "the corners lie on one line: the outline has no area",
-            field="vertices",
+            reason="no_area",
             hint="click corners around the area, not along a line",
         )
     poly = orient(poly, 1.0)  # exterior counter-clockwise (RFC 7946)

@@ -14,7 +14,15 @@ import shapely
 import streamlit as st
 
 from gisplan.app.auth import require_ui, scenario_store, show_store_error
-from gisplan.app.official import MODES, area_plan_page, closure_page, mode_label
+from gisplan.app.official import (
+    AREA_COLOR,
+    MODES,
+    area_control,
+    area_panel,
+    area_plan_page,
+    closure_page,
+    mode_label,
+)
 from gisplan.app.standard import session_standard, standard_caption
 from gisplan.app.state import (
     access_model,
@@ -95,6 +103,7 @@ def cat_label(cid: str) -> str:
 
 
 # -- controls (sidebar) ----------------------------------------------------------------------
+key, dataset = current_dataset()
 with st.sidebar:
     st.subheader(t("site.siting"))
     category = st.selectbox(
@@ -159,9 +168,10 @@ with st.sidebar:
     time_limit = 60.0
     if method == "exact":
         time_limit = float(st.number_input(t("site.time_limit_s"), 1, 600, 60, 1, key="siting_tl"))
+    choice = area_control(dataset, key="siting_area")
+    area = choice.area
     basemap = basemap_control("siting_basemap")
 
-key, dataset = current_dataset()
 with st.spinner(t("site.building_network_first_time")):
     model = access_model(key, dataset)
 synthetic_banner(dataset)
@@ -170,11 +180,12 @@ standard_caption(base)
 if category not in model.distances_m.columns:
     st.error(t("site.data_has_no_distances"))
     st.stop()
+area_panel(choice, key=key, dataset=dataset, model=model, standard=base, basemap=basemap, lang=lg)
 
 
 def page_candidates():
     if source != "file":
-        return make_candidates(model, source, spacing_m=spacing)
+        return make_candidates(model, source, spacing_m=spacing, area=area)
     if uploaded is None:
         raise InputError(
             "no candidate layer uploaded", field="candidates", hint="upload a point layer first"
@@ -182,7 +193,7 @@ def page_candidates():
     # Read in the bounded upload worker (time, memory, feature limits), then snapped with
     # the model's snapping context.
     layer = read_upload(uploaded.getvalue(), uploaded.name, "layer").gdf
-    return make_candidates(model, "file", points=layer, file=uploaded.name)
+    return make_candidates(model, "file", points=layer, file=uploaded.name, area=area)
 
 
 params = {
@@ -199,9 +210,11 @@ params = {
     "required": list(base.required_ids),
     "dataset": dataset.label,
     "synthetic": bool(dataset.synthetic),
+    "within": area.name if area is not None else None,
+    "count_outside": bool(choice.count_outside),
 }
 
-if st.button(t("site.run_siting"), type="primary", key="siting_run"):
+if st.button(t("site.run_siting"), type="primary", key="siting_run", disabled=choice.pending):
     try:
         with st.spinner(t("site.choosing_sites")):
             cands = page_candidates()
@@ -215,6 +228,8 @@ if st.button(t("site.run_siting"), type="primary", key="siting_run"):
                 exact=method == "exact",
                 time_limit_s=time_limit,
                 synthetic=dataset.synthetic,
+                area=area,
+                count_outside=choice.count_outside,
             )
         st.session_state[RESULT_KEY] = {"key": key, "params": params, "result": res}
     except InputError as exc:
@@ -257,6 +272,11 @@ if result is not None:
     if s.get("gap") is not None:
         info += t("site.greedy_gap_v0_2", v0=s["gap"])
     st.caption(info)
+    if s.get("area"):
+        from gisplan.app.official_views import area_metrics
+
+        st.markdown(t("official.inside_planning_area") + f" — {md_text(s['area']['name'])}")
+        area_metrics(s, base, lg)
     sites = result.sites
     table = pd.DataFrame(
         {
@@ -303,6 +323,23 @@ def manual_frame() -> gpd.GeoDataFrame:
         geometry=[shapely.Point(r["lon"], r["lat"]) for r in rows],
         crs=WGS84,
     )
+
+
+def area_outline(items: list[LegendItem]) -> list[folium.FeatureGroup]:
+    """The planning area's outline (not clickable), when there is one."""
+    if area is None:
+        return []
+    items.append(LegendItem(t("official.area.planning_area"), AREA_COLOR, "line"))
+    return [
+        area_layer(
+            gpd.GeoSeries([area.geometry], crs=WGS84),
+            name=t("official.area.planning_area"),
+            color=AREA_COLOR,
+            fill_opacity=0.0,
+            weight=2.5,
+            basemap=basemap,
+        )
+    ]
 
 
 def legend_layer(items: list[LegendItem]) -> folium.FeatureGroup:
@@ -390,6 +427,7 @@ def result_layers() -> list[folium.FeatureGroup]:
             "ring",
         )
     )
+    groups += area_outline(items)
     groups += site_layers(items)
     groups.append(legend_layer(items))
     return groups
@@ -458,6 +496,7 @@ if st.session_state.get("whatif_active"):
             lon,
             lat,
             planned_sites=planned_sites() if count_planned else None,
+            area=area,
         )
     except InputError as exc:
         whatif_error = str(exc)
@@ -476,6 +515,7 @@ def whatif_layers() -> list[folium.FeatureGroup]:
             lang=lg,
             community_popups=False,  # clicks must reach the map
         ),
+        *area_outline(items),
         *site_layers(items),
     ]
     if wi is not None:
@@ -523,6 +563,16 @@ with result_col:
         st.error(md_text(whatif_error))
     if wi is not None:
         st.metric(t("site.people_newly_served"), f"{wi.newly_served_population:,}")
+        if wi.area is not None:
+            w = st.columns(2)
+            w[0].metric(
+                t("official.people_newly_served_area"),
+                f"{wi.area['newly_served_population_inside']:,}",
+            )
+            w[1].metric(
+                t("official.people_newly_served_outside"),
+                f"{wi.area['newly_served_population_outside']:,}",
+            )
         w = st.columns(2)
         w[0].metric(t("site.communities_newly_served"), len(wi.newly_served_ids))
         w[1].metric(t("site.circles_completed"), len(wi.newly_complete_ids))
