@@ -237,8 +237,10 @@ class OutlineError(InputError):
 
 
 def edge_name(edge: int, n: int) -> str:
-    """Edge ``edge`` (0-based) of a closed outline of ``n`` corners, by its corners numbered
-    from 1: ``"2–3"``, the closing edge ``"n–1"``."""
+    """Name edge ``edge`` (0-based) of a closed outline of ``n`` corners by its corners.
+
+    Corners are numbered from 1: ``"2–3"``; the closing edge is ``"n–1"``.
+    """
     return f"{edge + 1}–{edge + 2}" if edge < n - 1 else f"{n}–1"
 
 
