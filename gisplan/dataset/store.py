@@ -335,8 +335,8 @@ def read_metadata(path: str | os.PathLike) -> dict[str, str]:
             hint="prepare a dataset with gisplan prepare; plain layers can be read with "
             "gisplan analyze --communities/--amenities",
         )
+    table = _read_table(path, METADATA_TABLE, "metadata")
     try:
-        table = pyogrio.read_dataframe(path, layer=METADATA_TABLE, read_geometry=False)
         meta = dict(zip(table["key"].astype(str), table["value"].astype(str), strict=True))
     except Exception as exc:  # noqa: BLE001
         raise DatasetError(
@@ -606,6 +606,19 @@ def open_dataset(
     )
 
 
+def _read_table(path: Path, table: str, what: str) -> pd.DataFrame:
+    """An attribute table of the GeoPackage; a DatasetError naming it when unreadable."""
+    try:
+        return pyogrio.read_dataframe(path, layer=table, read_geometry=False)
+    except Exception as exc:  # noqa: BLE001
+        raise DatasetError(
+            f"the {what} table cannot be read ({exc})",
+            file=path,
+            field=table,
+            hint=_PREPARE_HINT,
+        ) from None
+
+
 def _network(
     nodes: _Layer, edges: gpd.GeoDataFrame, node_ids: np.ndarray, crs: CRS, source: str
 ) -> WalkNetwork:
@@ -638,15 +651,7 @@ def _network(
 def _read_sources(path: Path, have: dict) -> list[DataSource]:
     if SOURCES_TABLE not in have:
         return []
-    try:
-        table = pyogrio.read_dataframe(path, layer=SOURCES_TABLE, read_geometry=False)
-    except Exception as exc:  # noqa: BLE001
-        raise DatasetError(
-            f"the sources table cannot be read ({exc})",
-            file=path,
-            field=SOURCES_TABLE,
-            hint=_PREPARE_HINT,
-        ) from None
+    table = _read_table(path, SOURCES_TABLE, "sources")
     out = []
     for rec in table.to_dict(orient="records"):
         kw = {c: rec.get(c) for c in _SOURCE_COLUMNS}

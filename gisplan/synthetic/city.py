@@ -9,7 +9,13 @@ import numpy as np
 import shapely
 
 from gisplan.errors import InputError
-from gisplan.synthetic.geometry import _TO_WGS84, SOURCE, _gdf_to_wgs84, _project, _segments
+from gisplan.synthetic.geometry import (
+    SOURCE,
+    _bounds_wgs84,
+    _gdf_to_wgs84,
+    _project,
+    _segments,
+)
 from gisplan.synthetic.population import _amenities, _communities, _community_names, _Gaps
 from gisplan.synthetic.streets import (
     _KIND_CODES,
@@ -199,9 +205,7 @@ def generate_city(seed: int = 2025, *, size_km: float = 6.0) -> SyntheticCity:
         name=[bridges[i][0] for i in which],
         river=[bridges[i][1] for i in which],
     )
-    corners = np.array(box.exterior.coords)
-    lon, lat = _TO_WGS84.transform(corners[:, 0], corners[:, 1])
-    bounds = (float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
+    bounds = _bounds_wgs84(np.array(box.exterior.coords))
     return SyntheticCity(
         edges=edges,
         nodes=nodes,

@@ -28,6 +28,12 @@ def _project(lonlat: Sequence[tuple[float, float]]) -> np.ndarray:
     return np.column_stack([x, y])
 
 
+def _bounds_wgs84(corners: np.ndarray) -> tuple[float, float, float, float]:
+    """(west, south, east, north) in degrees of corner points in metres (EPSG:32651)."""
+    lon, lat = _TO_WGS84.transform(corners[:, 0], corners[:, 1])
+    return (float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max()))
+
+
 def _extend_end(xy: np.ndarray, metres: float) -> np.ndarray:
     """Prolong the last segment of a polyline by ``metres`` (so rivers leave any box)."""
     d = xy[-1] - xy[-2]

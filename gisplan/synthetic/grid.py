@@ -14,7 +14,7 @@ from shapely import affinity
 from gisplan.catalogue import load_catalogue
 from gisplan.errors import InputError
 from gisplan.synthetic.city import SyntheticCity
-from gisplan.synthetic.geometry import _TO_WGS84, SOURCE, _gdf_to_wgs84, _project
+from gisplan.synthetic.geometry import SOURCE, _bounds_wgs84, _gdf_to_wgs84, _project
 from gisplan.synthetic.population import _community_names
 from gisplan.synthetic.streets import _KIND_CODES, _network_frames
 from gisplan.synthetic.water import CONFLUENCE_LONLAT
@@ -191,7 +191,6 @@ def generate_grid_city(
         river=[n.split(" ")[0] for _, n in bridges_local],
     )
     corners = np.array([[0.0, 0.0], [extent, 0.0], [extent, extent], [0.0, extent]]) + origin
-    lon, lat = _TO_WGS84.transform(corners[:, 0], corners[:, 1])
     return SyntheticCity(
         edges=edges,
         nodes=nodes,
@@ -199,7 +198,7 @@ def generate_grid_city(
         amenities=amenities,
         rivers=rivers,
         bridges=bridge_gdf,
-        bounds_wgs84=(float(lon.min()), float(lat.min()), float(lon.max()), float(lat.max())),
+        bounds_wgs84=_bounds_wgs84(corners),
     )
 
 

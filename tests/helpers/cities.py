@@ -131,25 +131,25 @@ def street_model(
     )
     edges["length"] = edges.length
     net = WalkNetwork.from_edges(edges, source="synthetic")
-    comm = gpd.GeoDataFrame(
-        {
-            "id": [c[0] for c in communities],
-            "name": [c[1] for c in communities],
-            "population": [c[3] for c in communities],
-            "source": "synthetic",
-        },
-        geometry=[shapely.Point(X0 + c[2], Y0 + 5) for c in communities],
-        crs=CRS,
+
+    def off_street(xs, **columns) -> gpd.GeoDataFrame:
+        return gpd.GeoDataFrame(
+            {**columns, "source": "synthetic"},
+            geometry=[shapely.Point(X0 + x, Y0 + 5) for x in xs],
+            crs=CRS,
+        )
+
+    comm = off_street(
+        [c[2] for c in communities],
+        id=[c[0] for c in communities],
+        name=[c[1] for c in communities],
+        population=[c[3] for c in communities],
     )
-    amen = gpd.GeoDataFrame(
-        {
-            "id": [a[0] for a in amenities],
-            "name": [a[1] for a in amenities],
-            "category": [a[2] for a in amenities],
-            "source": "synthetic",
-        },
-        geometry=[shapely.Point(X0 + a[3], Y0 + 5) for a in amenities],
-        crs=CRS,
+    amen = off_street(
+        [a[3] for a in amenities],
+        id=[a[0] for a in amenities],
+        name=[a[1] for a in amenities],
+        category=[a[2] for a in amenities],
     )
     model = AccessModel.build(net, comm, amen, categories=standard.ids)
     cands = candidates_from_points(
