@@ -73,10 +73,12 @@ class TargetProgress:
 
     @property
     def available(self) -> bool:
+        """Whether the figure could be computed (a layer it needs may be missing)."""
         return self.value is not None
 
     @property
     def met(self) -> bool:
+        """Whether the figure reaches the target."""
         return self.value is not None and self.value >= self.target - 1e-9
 
     def value_text(self) -> str:
