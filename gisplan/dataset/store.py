@@ -497,7 +497,61 @@ def open_dataset(
         read[name] = _read_layer(path, name)
     layers = {name: r.frame for name, r in read.items()}
 
-    # -- CRS ------------------------------------------------------------------------------
+    metric = _check_crses(path, meta, read)
+    node_ids = _check_network(path, layers["nodes"], layers["edges"])
+    _check_values(path, layers)
+
+    # -- content hash ---------------------------------------------------------------------
+    recorded = meta.get("content_hash", "")
+    if verify_hash:
+        say("checking the content hash")
+        actual = content_hash(layers, wkb={name: r.wkb for name, r in read.items()})
+        if actual != recorded:
+            _fail(
+                path,
+                METADATA_TABLE,
+                "the layers do not match the content hash recorded when the dataset was "
+                "prepared (edited or damaged after preparation)",
+                "content_hash",
+            )
+
+    # -- the Dataset ------------------------------------------------------------------------
+    say("building the walking network")
+    network = _network(
+        read["nodes"], layers["edges"], node_ids, metric, meta.get("network_source", "unknown")
+    )
+    comm = layers["communities"].astype({"population": "int64"})
+    if "county" not in comm.columns or "business_district" not in comm.columns:
+        comm = attach_groups(comm)
+    sources = tuple(_read_sources(path, have))
+    extras = {}
+    if len(layers["barriers"]):
+        extras["rivers"] = layers["barriers"]
+    if "bridges" in layers:
+        extras["bridges"] = layers["bridges"]
+    try:
+        report = json.loads(meta.get("report") or "{}")
+    except ValueError:
+        report = {}
+    metadata: dict[str, Any] = {k: v for k, v in meta.items() if k not in ("report",)}
+    metadata.update(report=report, path=str(path), open_seconds=round(time.perf_counter() - t0, 3))
+    return Dataset(
+        network=network,
+        communities=comm,
+        amenities=layers["amenities"],
+        name=meta.get("name") or path.stem,
+        synthetic=meta.get("synthetic") == "true",
+        attribution=meta.get("attribution", ""),
+        extras=extras,
+        sources=sources,
+        circles=layers.get("circles"),
+        metadata=metadata,
+        _content_hash=recorded,
+    )
+
+
+def _check_crses(path: Path, meta: dict[str, str], read: dict[str, _Layer]) -> CRS:
+    """The recorded metric CRS; every layer in it (network) or in WGS-84 (the others)."""
     try:
         metric = CRS.from_user_input(meta.get("crs", ""))
     except Exception:  # noqa: BLE001
@@ -507,9 +561,11 @@ def open_dataset(
     wgs84 = CRS.from_user_input(WGS84)
     for name, r in read.items():
         _check_crs(path, name, r.crs, metric if name in ("nodes", "edges") else wgs84)
+    return metric
 
-    # -- ids, references, values ----------------------------------------------------------
-    nodes, edges = layers["nodes"], layers["edges"]
+
+def _check_network(path: Path, nodes: pd.DataFrame, edges: pd.DataFrame) -> np.ndarray:
+    """The node ids (unique integers); edges that refer to them, with lengths >= 0 metres."""
     if len(edges) == 0:
         _fail(path, "edges", "the walking network has no edges")
     node_num = pd.to_numeric(nodes["node_id"], errors="coerce")
@@ -525,6 +581,11 @@ def open_dataset(
     bad = np.flatnonzero((length.isna() | (length < 0)).to_numpy())
     if bad.size:
         _fail(path, "edges", "edge lengths must be metres >= 0", "length", int(bad[0]))
+    return node_ids
+
+
+def _check_values(path: Path, layers: dict[str, pd.DataFrame]) -> None:
+    """Unique ids; communities with populations >= 0 and known methods; known categories."""
     for name in ("communities", "amenities", "circles"):
         if name in layers:
             _check_unique(path, name, layers[name]["id"], "id")
@@ -556,54 +617,6 @@ def open_dataset(
             "category",
             int(bad[0]),
         )
-
-    # -- content hash ---------------------------------------------------------------------
-    recorded = meta.get("content_hash", "")
-    if verify_hash:
-        say("checking the content hash")
-        actual = content_hash(layers, wkb={name: r.wkb for name, r in read.items()})
-        if actual != recorded:
-            _fail(
-                path,
-                METADATA_TABLE,
-                "the layers do not match the content hash recorded when the dataset was "
-                "prepared (edited or damaged after preparation)",
-                "content_hash",
-            )
-
-    # -- the Dataset ------------------------------------------------------------------------
-    say("building the walking network")
-    network = _network(
-        read["nodes"], edges, node_ids, metric, meta.get("network_source", "unknown")
-    )
-    comm = comm.astype({"population": "int64"})
-    if "county" not in comm.columns or "business_district" not in comm.columns:
-        comm = attach_groups(comm)
-    sources = tuple(_read_sources(path, have))
-    extras = {}
-    if len(layers["barriers"]):
-        extras["rivers"] = layers["barriers"]
-    if "bridges" in layers:
-        extras["bridges"] = layers["bridges"]
-    try:
-        report = json.loads(meta.get("report") or "{}")
-    except ValueError:
-        report = {}
-    metadata: dict[str, Any] = {k: v for k, v in meta.items() if k not in ("report",)}
-    metadata.update(report=report, path=str(path), open_seconds=round(time.perf_counter() - t0, 3))
-    return Dataset(
-        network=network,
-        communities=comm,
-        amenities=layers["amenities"],
-        name=meta.get("name") or path.stem,
-        synthetic=meta.get("synthetic") == "true",
-        attribution=meta.get("attribution", ""),
-        extras=extras,
-        sources=sources,
-        circles=layers.get("circles"),
-        metadata=metadata,
-        _content_hash=recorded,
-    )
 
 
 def _read_table(path: Path, table: str, what: str) -> pd.DataFrame:
