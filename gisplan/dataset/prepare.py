@@ -283,8 +283,6 @@ def prepare_dataset(
     from gisplan.dataset import population as popmod
     from gisplan.dataset.merge import merge_amenities
     from gisplan.dataset.store import write_dataset
-    from gisplan.io.osm import read_osm_file
-    from gisplan.io.poi import import_poi
 
     say = progress or (lambda _m: None)
     pph = popmod.PERSONS_PER_HOUSEHOLD if persons_per_household is None else persons_per_household
@@ -294,82 +292,13 @@ def prepare_dataset(
     report: dict = st.report
     sources: list[DataSource] = []
 
-    # 1. OSM -----------------------------------------------------------------------------
-    size_mb = osm.stat().st_size / 2**20 if osm.exists() else 0.0
-    from gisplan.io.osm.stream import STREAM_THRESHOLD_MB
-
-    kind = (
-        "pbf"
-        if osm.name.lower().endswith(".pbf")
-        else ("gpkg" if osm.suffix.lower() == ".gpkg" else "xml")
-    )
-    if reader == "stream" or (
-        kind == "pbf" and reader == "auto" and size_mb >= STREAM_THRESHOLD_MB
-    ):
-        kind = "stream"
-    st.start("osm", f"reading {osm.name} ({size_mb:,.1f} MB)", size_mb / OSM_READ_MB_PER_S[kind])
-    extract = read_osm_file(osm, reader=reader)
-    areas = extract.residential_areas
-    report["osm_reader"] = extract.stats.get("reader")
-    st.end(
-        f"read with {extract.stats.get('reader')}: "
-        f"{len(extract.nodes):,} nodes, {len(extract.edges):,} edges, "
-        f"{len(extract.amenities):,} amenities, {len(extract.residential):,} residential buildings"
-    )
-    sources.append(
-        osm_source(
-            osm, rows=len(extract.edges), note="walking network, amenities, residential, water"
-        )
-    )
-
-    # 2. clip ----------------------------------------------------------------------------
-    st.start("clip", "county " + str(clip) if clip else ("bounding box" if bbox else "no clip"))
-    edges, nodes, dropped = extract.edges, extract.nodes, 0
-    osm_amen, resid, water = extract.amenities, extract.residential, extract.water
-    if area is not None:
-        edges, nodes, dropped = _clip_network(edges, nodes, area)
-        osm_amen, resid = _inside(osm_amen, area), _inside(resid, area)
-        areas = _inside(areas, area)
-        if len(water):
-            water = _inside(water, area)
-            water = water.set_geometry(shapely.intersection(water.geometry.values, area))
-            water = water[~water.geometry.is_empty].reset_index(drop=True)
-    network = WalkNetwork.from_edges(edges, nodes=nodes, source="osm")
+    # 1. OSM, 2. clip -------------------------------------------------------------------
+    network, osm_amen, resid, water, areas = _osm_layers(st, osm, reader, area, clip, bbox, sources)
     metric = network.crs
-    del extract
-    report["network"] = {
-        "nodes": network.n_nodes,
-        "edges": network.n_edges,
-        "nodes_dropped_by_clip": dropped,
-    }
-    st.end(f"{network.n_nodes:,} nodes, {network.n_edges:,} edges kept")
 
     # 3. POIs ----------------------------------------------------------------------------
     st.start("pois", f"{len(pois)} file(s)")
-    poi_layers = []
-    for pf in pois:
-        src = pf.source or POI_SOURCE_OF_CRS.get(str(pf.crs).lower().replace("-", ""), "user")
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            layer = import_poi(pf.path, crs=pf.crs, source=src)
-        for w in caught:
-            say(f"  注意 warning: {w.message}")
-        layer = _inside(layer, area)
-        poi_layers.append(layer)
-        title, credit = _POI_LICENCE.get(src, (f"POI list {Path(pf.path).name}", ""))
-        sources.append(
-            DataSource(
-                kind=src,
-                name=title,
-                licence="provider's terms of service — check before publishing",
-                attribution=credit,
-                date=_file_day(pf.path),
-                file=Path(pf.path).name,
-                rows=len(layer),
-                note=f"coordinates converted from {layer.attrs.get('coord_system', pf.crs)} to WGS-84",
-            )
-        )
-        say(f"  {Path(pf.path).name}: {len(layer):,} amenities ({src})")
+    poi_layers = _read_pois(pois, area, sources, say)
     st.end(f"{sum(len(x) for x in poi_layers):,} amenities from POI files")
 
     # 4. merge ---------------------------------------------------------------------------
@@ -383,35 +312,7 @@ def prepare_dataset(
     st.end(f"{len(amenities):,} amenities; merged per source pair: {pairs}")
 
     # 5. communities ---------------------------------------------------------------------
-    if communities is not None:
-        from gisplan.io.layers import read_communities
-
-        st.start("communities", f"reading {Path(communities).name}")
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            comm = read_communities(communities, crs=communities_crs, persons_per_household=pph)
-        for w in caught:
-            say(f"  注意 warning: {w.message}")
-        comm = _inside(comm, area)
-        if "population_method" not in comm:
-            comm["population_method"] = "given"
-            comm["population_estimated"] = False
-        note = (
-            f"households × {pph} persons per household where no population is given"
-            if (comm["population_method"] == "households").any()
-            else ""
-        )
-        sources.append(_user_source("community list", communities, len(comm), note))
-    else:
-        st.start("communities", "OSM residential buildings and residential polygons")
-        bld = resid.copy()
-        bld["population_method"] = "osm_buildings_floor_area"
-        bld["population_estimated"] = True
-        extra = popmod.landuse_demand(areas, bld, metric_crs=metric) if areas is not None else None
-        comm = (
-            pd.concat([bld, extra], ignore_index=True) if extra is not None and len(extra) else bld
-        )
-        comm = gpd.GeoDataFrame(comm, geometry="geometry", crs=WGS84)
+    comm = _communities(st, communities, communities_crs, pph, area, resid, areas, metric, sources)
     if len(comm) == 0:
         raise InputError(
             "no communities (residential demand) in the area",
@@ -419,67 +320,18 @@ def prepare_dataset(
             hint="give --communities FILE, or an extract with residential buildings or landuse=residential",
         )
     comm = attach_groups(comm)
-    methods = comm["population_method"].value_counts().to_dict()
-    report["communities"] = {
-        "rows": len(comm),
-        "population": int(comm["population"].sum()),
-        "by_method": {
-            k: {
-                "rows": int(v),
-                "population": int(comm.loc[comm["population_method"] == k, "population"].sum()),
-            }
-            for k, v in methods.items()
-        },
-        "persons_per_household": pph,
-        "resident_area_m2": popmod.RESIDENT_AREA_M2,
-    }
+    report["communities"] = _community_figures(comm, pph)
+    methods = report["communities"]["by_method"]
     st.end(
         f"{len(comm):,} communities, {int(comm['population'].sum()):,} residents ("
-        + ", ".join(f"{k} {v:,}" for k, v in methods.items())
+        + ", ".join(f"{k} {v['rows']:,}" for k, v in methods.items())
         + ")"
     )
 
     # 6. calibrate -----------------------------------------------------------------------
     st.start("calibrate", "to census county totals" if calibrate_to else "not asked")
     if calibrate_to:
-        table_path = None if calibrate_to is True else Path(calibrate_to)
-        census = popmod.load_census(table_path)
-        extent = (
-            area
-            if area is not None
-            else shapely.convex_hull(shapely.multipoints(_wgs84_xy(network)))
-        )
-        comm, cal = popmod.calibrate(
-            comm,
-            census,
-            coverage_of_county=_county_coverage(extent),
-            census_file=(table_path or Path(popmod.CENSUS_TABLE)).name,
-        )
-        report["calibration"] = cal.as_dict()
-        sources.append(
-            DataSource(
-                kind="census",
-                name="宁波市第七次全国人口普查主要数据公报 (county resident population, 2020)"
-                if table_path is None
-                else f"census table {table_path.name}",
-                licence="official statistics, public",
-                attribution="宁波市统计局 Ningbo Municipal Bureau of Statistics"
-                if table_path is None
-                else "",
-                date="2020-11-01" if table_path is None else _file_day(table_path),
-                file=(table_path or Path(popmod.CENSUS_TABLE)).name,
-                rows=len(census),
-            )
-        )
-        st.end(
-            "factors "
-            + (", ".join(f"{k} ×{v:.3f}" for k, v in cal.factors.items()) or "none")
-            + (
-                f"; skipped {', '.join(f'{k} ({v})' for k, v in cal.skipped.items())}"
-                if cal.skipped
-                else ""
-            )
-        )
+        comm = _calibrate(st, comm, calibrate_to, area, network, report, sources)
     else:
         st.end()
 
@@ -565,3 +417,204 @@ def _file_day(path) -> str:
     except OSError:
         return ""
     return dt.datetime.fromtimestamp(ts, tz=dt.UTC).date().isoformat()
+
+
+def _community_figures(comm: gpd.GeoDataFrame, pph: float) -> dict:
+    """Rows and residents in all and per population method, for the preparation report."""
+    from gisplan.dataset import population as popmod
+
+    methods = comm["population_method"].value_counts().to_dict()
+    return {
+        "rows": len(comm),
+        "population": int(comm["population"].sum()),
+        "by_method": {
+            k: {
+                "rows": int(v),
+                "population": int(comm.loc[comm["population_method"] == k, "population"].sum()),
+            }
+            for k, v in methods.items()
+        },
+        "persons_per_household": pph,
+        "resident_area_m2": popmod.RESIDENT_AREA_M2,
+    }
+
+
+def _read_pois(pois: Sequence[PoiFile], area, sources: list[DataSource], say: Say) -> list:
+    """Stage 3: each POI file as an amenity layer inside the area; its source recorded."""
+    from gisplan.io.poi import import_poi
+
+    poi_layers = []
+    for pf in pois:
+        src = pf.source or POI_SOURCE_OF_CRS.get(str(pf.crs).lower().replace("-", ""), "user")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            layer = import_poi(pf.path, crs=pf.crs, source=src)
+        for w in caught:
+            say(f"  注意 warning: {w.message}")
+        layer = _inside(layer, area)
+        poi_layers.append(layer)
+        title, credit = _POI_LICENCE.get(src, (f"POI list {Path(pf.path).name}", ""))
+        sources.append(
+            DataSource(
+                kind=src,
+                name=title,
+                licence="provider's terms of service — check before publishing",
+                attribution=credit,
+                date=_file_day(pf.path),
+                file=Path(pf.path).name,
+                rows=len(layer),
+                note=f"coordinates converted from {layer.attrs.get('coord_system', pf.crs)} to WGS-84",
+            )
+        )
+        say(f"  {Path(pf.path).name}: {len(layer):,} amenities ({src})")
+    return poi_layers
+
+
+def _communities(
+    st: _Stages,
+    communities,
+    communities_crs: str | None,
+    pph: float,
+    area,
+    resid: gpd.GeoDataFrame,
+    areas,
+    metric: str,
+    sources: list[DataSource],
+) -> gpd.GeoDataFrame:
+    """Stage 5: the community list given, or demand from OSM buildings and residential areas."""
+    from gisplan.dataset import population as popmod
+
+    if communities is not None:
+        from gisplan.io.layers import read_communities
+
+        st.start("communities", f"reading {Path(communities).name}")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            comm = read_communities(communities, crs=communities_crs, persons_per_household=pph)
+        for w in caught:
+            st.say(f"  注意 warning: {w.message}")
+        comm = _inside(comm, area)
+        if "population_method" not in comm:
+            comm["population_method"] = "given"
+            comm["population_estimated"] = False
+        note = (
+            f"households × {pph} persons per household where no population is given"
+            if (comm["population_method"] == "households").any()
+            else ""
+        )
+        sources.append(_user_source("community list", communities, len(comm), note))
+    else:
+        st.start("communities", "OSM residential buildings and residential polygons")
+        bld = resid.copy()
+        bld["population_method"] = "osm_buildings_floor_area"
+        bld["population_estimated"] = True
+        extra = popmod.landuse_demand(areas, bld, metric_crs=metric) if areas is not None else None
+        comm = (
+            pd.concat([bld, extra], ignore_index=True) if extra is not None and len(extra) else bld
+        )
+        comm = gpd.GeoDataFrame(comm, geometry="geometry", crs=WGS84)
+    return comm
+
+
+def _calibrate(
+    st: _Stages, comm, calibrate_to, area, network: WalkNetwork, report: dict, sources: list
+) -> gpd.GeoDataFrame:
+    """Stage 6: scale the populations to the census county totals (the factors reported)."""
+    from gisplan.dataset import population as popmod
+
+    table_path = None if calibrate_to is True else Path(calibrate_to)
+    census = popmod.load_census(table_path)
+    extent = (
+        area if area is not None else shapely.convex_hull(shapely.multipoints(_wgs84_xy(network)))
+    )
+    comm, cal = popmod.calibrate(
+        comm,
+        census,
+        coverage_of_county=_county_coverage(extent),
+        census_file=(table_path or Path(popmod.CENSUS_TABLE)).name,
+    )
+    report["calibration"] = cal.as_dict()
+    sources.append(
+        DataSource(
+            kind="census",
+            name="宁波市第七次全国人口普查主要数据公报 (county resident population, 2020)"
+            if table_path is None
+            else f"census table {table_path.name}",
+            licence="official statistics, public",
+            attribution="宁波市统计局 Ningbo Municipal Bureau of Statistics"
+            if table_path is None
+            else "",
+            date="2020-11-01" if table_path is None else _file_day(table_path),
+            file=(table_path or Path(popmod.CENSUS_TABLE)).name,
+            rows=len(census),
+        )
+    )
+    st.end(
+        "factors "
+        + (", ".join(f"{k} ×{v:.3f}" for k, v in cal.factors.items()) or "none")
+        + (
+            f"; skipped {', '.join(f'{k} ({v})' for k, v in cal.skipped.items())}"
+            if cal.skipped
+            else ""
+        )
+    )
+    return comm
+
+
+def _osm_layers(st: _Stages, osm: Path, reader: str, area, clip, bbox, sources: list):
+    """Stages 1 and 2: read the OSM file, clip it to the area.
+
+    Returns the walking network and the OSM amenities, residential buildings, water and
+    residential areas (EPSG:4326).
+    """
+    from gisplan.io.osm import read_osm_file
+    from gisplan.io.osm.stream import STREAM_THRESHOLD_MB
+
+    # 1. OSM -----------------------------------------------------------------------------
+    size_mb = osm.stat().st_size / 2**20 if osm.exists() else 0.0
+
+    kind = (
+        "pbf"
+        if osm.name.lower().endswith(".pbf")
+        else ("gpkg" if osm.suffix.lower() == ".gpkg" else "xml")
+    )
+    if reader == "stream" or (
+        kind == "pbf" and reader == "auto" and size_mb >= STREAM_THRESHOLD_MB
+    ):
+        kind = "stream"
+    st.start("osm", f"reading {osm.name} ({size_mb:,.1f} MB)", size_mb / OSM_READ_MB_PER_S[kind])
+    extract = read_osm_file(osm, reader=reader)
+    areas = extract.residential_areas
+    st.report["osm_reader"] = extract.stats.get("reader")
+    st.end(
+        f"read with {extract.stats.get('reader')}: "
+        f"{len(extract.nodes):,} nodes, {len(extract.edges):,} edges, "
+        f"{len(extract.amenities):,} amenities, {len(extract.residential):,} residential buildings"
+    )
+    sources.append(
+        osm_source(
+            osm, rows=len(extract.edges), note="walking network, amenities, residential, water"
+        )
+    )
+
+    # 2. clip ----------------------------------------------------------------------------
+    st.start("clip", "county " + str(clip) if clip else ("bounding box" if bbox else "no clip"))
+    edges, nodes, dropped = extract.edges, extract.nodes, 0
+    osm_amen, resid, water = extract.amenities, extract.residential, extract.water
+    if area is not None:
+        edges, nodes, dropped = _clip_network(edges, nodes, area)
+        osm_amen, resid = _inside(osm_amen, area), _inside(resid, area)
+        areas = _inside(areas, area)
+        if len(water):
+            water = _inside(water, area)
+            water = water.set_geometry(shapely.intersection(water.geometry.values, area))
+            water = water[~water.geometry.is_empty].reset_index(drop=True)
+    network = WalkNetwork.from_edges(edges, nodes=nodes, source="osm")
+    del extract
+    st.report["network"] = {
+        "nodes": network.n_nodes,
+        "edges": network.n_edges,
+        "nodes_dropped_by_clip": dropped,
+    }
+    st.end(f"{network.n_nodes:,} nodes, {network.n_edges:,} edges kept")
+    return network, osm_amen, resid, water, areas
