@@ -326,6 +326,7 @@ PEDESTRIAN_STREETS: list[dict] = [
         "osm_place": ("宁波老外滩", "江北区"),
         "source": f"{PS_SOURCE_PLAN}; line = centre line of the OSM area 宁波老外滩 ({OSM})",
         "licence": PS_OSM_LICENCE,
+        "note_zh": "全国第二批步行街改造提升试点。线位取自 OpenStreetMap 中甬江北岸“宁波老外滩”区域的中心线，约 310 米；街区的街巷延伸到线外。",
         "note": "National pilot for pedestrian-street upgrading (全国第二批步行街改造提升试点). "
         "Centre line of the OSM area on the north bank of the 甬江, ~310 m; the quarter's "
         "streets extend beyond it.",
@@ -343,6 +344,7 @@ PEDESTRIAN_STREETS: list[dict] = [
         "source": f"{PS_SOURCE_PLAN}; 鼓楼 part = centre line of the OSM area 宁波鼓楼商业步行街 "
         f"({OSM}); 中山路 part schematic",
         "licence": PS_OSM_LICENCE,
+        "note_zh": "规划：推进省级步行街建设。自鼓楼步行街（公园路）向南，再沿中山路向东至东门口；中山路段为示意线位。",
         "note": "Plan: 推进省级步行街建设. From the 鼓楼 pedestrian street (公园路) south, then "
         "east along 中山路 to 东门口; the 中山路 part is schematic.",
         "geometry": LineString([(121.54325, 29.87934), (121.54226, 29.87595), (121.5535, 29.8742)]),
@@ -357,6 +359,7 @@ PEDESTRIAN_STREETS: list[dict] = [
         "osm_place": ("南塘老街", "海曙区"),
         "source": f"{PS_SOURCE_PLAN}; line = centre line of the OSM area 南塘老街 ({OSM})",
         "licence": PS_OSM_LICENCE,
+        "note_zh": "规划：推进省级步行街建设。沿南塘河自西南向东北，约 1 公里（OpenStreetMap 区域的中心线）。2026 年 11 月以前本图层将其画为南北走向。",
         "note": "Plan: 推进省级步行街建设. Along the 南塘河, south-west to north-east, ~1 km "
         "(centre line of the OSM area). Until 2026-11 this layer drew it north–south.",
         "geometry": LineString(
@@ -381,6 +384,7 @@ PEDESTRIAN_STREETS: list[dict] = [
         "source": f"{PS_SOURCE_PLAN}; placed inside the OSM area 南部商务区 ({OSM}); "
         "alignment schematic",
         "licence": PS_OSM_LICENCE,
+        "note_zh": "规划：推进省级步行街建设。OpenStreetMap 中没有这一名称的街道：线位放在“南部商务区”区域中部（走向未知，为示意）。2026 年 11 月以前本图层将其置于东北方约 1.8 公里处。",
         "note": "Plan: 推进省级步行街建设. OSM maps no street of this name: the line is placed "
         "across the middle of the OSM area 南部商务区 (alignment unknown, schematic). Until "
         "2026-11 this layer put it ~1.8 km further north-east.",
@@ -397,6 +401,7 @@ PEDESTRIAN_STREETS: list[dict] = [
         "source": f"{PS_SOURCE_PLAN}; position from general geographic knowledge (no OSM "
         "feature of this name in the extract)",
         "licence": "gisplan project (MIT); attributes from a public government plan",
+        "note_zh": "规划所举的市级高品质步行街示例。镇海区庄市街道老街，置于约北纬 29.931°、东经 121.612°（江北—镇海区界以东；该纬度处区界约在东经 121.597°）；位置误差可达约 1 公里。",
         "note": "Plan's example of a municipal high-quality pedestrian street (市级高品质步行街). "
         "镇海区 庄市街道 old town, placed at ~29.931 N 121.612 E (east of the 江北–镇海 boundary, "
         "which runs near 121.597 E at this latitude); position uncertain by up to ~1 km.",
@@ -412,6 +417,7 @@ PEDESTRIAN_STREETS: list[dict] = [
         "osm_place": ("城隍庙商业步行街", "海曙区"),
         "source": f"line = centre line of the OSM area 城隍庙商业步行街 ({OSM})",
         "licence": "ODbL 1.0 (position from OpenStreetMap)",
+        "note_zh": "宁波府城隍庙旁现有的商业步行街，规划中未列名；约 120 米（OpenStreetMap 区域的长轴）。",
         "note": "Existing commercial pedestrian street by the 宁波府城隍庙, not named in the plan; "
         "~120 m (the OSM area's long axis).",
         "geometry": LineString([(121.54763, 29.86845), (121.54641, 29.86871)]),

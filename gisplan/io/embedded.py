@@ -104,6 +104,7 @@ _SPECS: dict[str, dict] = {
             "source",
             "licence",
             "note",
+            "note_zh",
         ),
         "geom_types": _LINEAR + _POLYGONAL,
         "unique": ("id",),
@@ -273,6 +274,11 @@ def _load(layer: str) -> gpd.GeoDataFrame:
     return _cached(str(path), layer, st.st_mtime_ns, st.st_size).copy()
 
 
+def note_column(lang: str) -> str:
+    """The column of a plan layer's description in ``lang``: ``note_zh`` or ``note`` (English)."""
+    return "note" if lang == "en" else "note_zh"
+
+
 def load_counties() -> gpd.GeoDataFrame:
     """Ningbo's 10 county-level divisions, EPSG:4326.
 
@@ -299,7 +305,8 @@ def load_pedestrian_streets() -> gpd.GeoDataFrame:
 
     Columns: ``id``, ``name_zh``, ``name_en``, ``level`` (one of :data:`PEDESTRIAN_LEVELS`),
     ``status`` (:data:`PEDESTRIAN_STATUSES`), ``county``, ``geometry_quality``, ``source``,
-    ``licence``, ``note``, ``osm_place`` (the OSM commercial area the line is drawn on, or "").
+    ``licence``, ``note`` (English) and ``note_zh`` (Chinese), ``osm_place`` (the OSM commercial
+    area the line is drawn on, or "").
     """
     return _load("pedestrian_streets")
 

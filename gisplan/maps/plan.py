@@ -11,6 +11,7 @@ import numpy as np
 import shapely
 
 from gisplan.i18n import t
+from gisplan.io.embedded import note_column
 from gisplan.labels import OSM_CREDIT
 from gisplan.maps.assets import DEFAULT_BASE_URL
 from gisplan.maps.base import (
@@ -26,6 +27,7 @@ from gisplan.maps.base import (
     to_feature_collection,
 )
 from gisplan.maps.basemaps import Basemap, display_layer, get_basemap
+from gisplan.maps.declutter import Declutter, Placement
 from gisplan.maps.elements import Legend, LegendItem
 from gisplan.maps.palette import COUNTY_COLOR, DISTRICT_COLOR, LEVEL_COLORS
 
@@ -41,6 +43,37 @@ __all__ = [
 
 OSM_PLACE_COLOR = "#6d6d6d"
 
+
+#: Other places for a county's name when its own would cover a district or another name.
+_AROUND = (
+    ("-50%", "calc(-150% - 4px)"),
+    ("-50%", "calc(50% + 4px)"),
+    ("-110%", "-50%"),
+    ("10%", "-50%"),
+    ("-50%", "calc(-250% - 8px)"),
+    ("-50%", "calc(150% + 8px)"),
+)
+
+#: Other places for a district's name (its point is the top of the outline): higher, right,
+#: left, just inside the top.
+_DISTRICT_PLACES = (
+    ("-50%", "calc(-200% - 6px)"),
+    ("12px", "-50%"),
+    ("calc(-100% - 12px)", "-50%"),
+    ("-50%", "6px"),
+    ("12px", "-110%"),
+    ("calc(-100% - 12px)", "-110%"),
+    ("12px", "6px"),
+    ("calc(-100% - 12px)", "6px"),
+    ("12px", "calc(100% + 12px)"),
+    ("calc(-100% - 12px)", "calc(100% + 12px)"),
+)
+#: Other places for a street's name: the other side of its marker, above, below.
+_STREET_PLACES = (
+    ("calc(-100% - 9px)", "-50%"),
+    ("-50%", "calc(-100% - 9px)"),
+    ("-50%", "9px"),
+)
 
 #: Street names crowd each other around 三江口 at city zoom: they appear from this zoom on.
 STREET_LABEL_MIN_ZOOM = 13
@@ -115,11 +148,8 @@ def add_business_districts(
     return layer
 
 
-def add_pedestrian_streets(
-    m: folium.Map, streets: gpd.GeoDataFrame, *, lang: str = "zh"
-) -> folium.GeoJson:
-    """Pedestrian streets coloured by level (national, provincial, municipal, other)."""
-    b = m.gisplan_basemap  # type: ignore[attr-defined]
+def _street_frame(streets: gpd.GeoDataFrame, b: Basemap, lang: str) -> gpd.GeoDataFrame:
+    """Streets with their display fields (:data:`_STREET_FIELDS`) in ``lang``."""
     g = display_layer(streets, b).copy()
     g["_name"] = _name(g, lang)
     g["_level"] = _translate(g["level"], "level", lang)
@@ -127,20 +157,32 @@ def add_pedestrian_streets(
     g["_quality"] = g["geometry_quality"].map(
         lambda q: t("approximate", lang) if q == "approximate" else str(q)
     )
+    # The description in the page's language (a layer without Chinese notes shows its own).
+    col = note_column(lang)
+    g["_note"] = g[col] if col in g else g["note"]
     g["_color"] = g["level"].map(LEVEL_COLORS).fillna(LEVEL_COLORS["other"])
-    fields = ["_name", "_level", "_status", "county", "note", "_quality", "source"]
-    aliases = [
-        t(k, lang)
-        for k in (
-            "field.name",
-            "field.level",
-            "field.status",
-            "field.county",
-            "field.note",
-            "field.quality",
-            "field.source",
-        )
-    ]
+    return g
+
+
+_STREET_FIELDS = ("_name", "_level", "_status", "county", "_note", "_quality", "source")
+_STREET_KEYS = (
+    "field.name",
+    "field.level",
+    "field.status",
+    "field.county",
+    "field.note",
+    "field.quality",
+    "field.source",
+)
+
+
+def add_pedestrian_streets(
+    m: folium.Map, streets: gpd.GeoDataFrame, *, lang: str = "zh"
+) -> folium.GeoJson:
+    """Pedestrian streets coloured by level (national, provincial, municipal, other)."""
+    g = _street_frame(streets, m.gisplan_basemap, lang)  # type: ignore[attr-defined]
+    fields = list(_STREET_FIELDS)
+    aliases = [t(k, lang) for k in _STREET_KEYS]
     layer = folium.GeoJson(
         to_feature_collection(g, [*fields, "_color"]),
         name=t("layer.streets", lang),
@@ -188,26 +230,26 @@ def add_street_markers(
     """A circle (fixed on-screen size, coloured by level) halfway along each pedestrian street.
 
     Streets are a few hundred metres long and would be specks at city zoom; the marker keeps
-    each one visible at any zoom and has the street's tooltip.
+    each one visible at any zoom, with the street's tooltip and, on a click or tap, the same
+    description as the street itself.
     """
-    b = m.gisplan_basemap  # type: ignore[attr-defined]
-    g = display_layer(streets, b).copy()
-    g["_name"] = _name(g, lang)
-    g["_level"] = _translate(g["level"], "level", lang)
-    g["_color"] = g["level"].map(LEVEL_COLORS).fillna(LEVEL_COLORS["other"])
+    g = _street_frame(streets, m.gisplan_basemap, lang)  # type: ignore[attr-defined]
     g = g.set_geometry(_midpoints(g).values)
+    fields = list(_STREET_FIELDS)
+    aliases = [t(k, lang) for k in _STREET_KEYS]
     layer = folium.GeoJson(
-        to_feature_collection(g, ["_name", "_level", "_color"]),
+        to_feature_collection(g, [*fields, "_color"]),
         name=t("layer.streets", lang),
-        marker=folium.CircleMarker(radius=6, weight=2, fill=True),
+        marker=folium.CircleMarker(radius=7, weight=2, fill=True),
         style_function=lambda f: {
             "color": "#ffffff",
             "weight": 2,
             "fillColor": f["properties"]["_color"],
             "fillOpacity": 1.0,
-            "radius": 6,
+            "radius": 7,
         },
-        tooltip=_tooltip(["_name", "_level"], [t("field.name", lang), t("field.level", lang)]),
+        tooltip=_tooltip(["_name", "_level"], aliases[:2]),
+        popup=_popup(fields, aliases),
     )
     layer.add_to(m)
     return layer
@@ -292,9 +334,9 @@ def plan_map(
     add_counties(m, counties, lang=lang)
     if places is not None and len(places):
         add_osm_places(m, places, lang=lang)
-    add_business_districts(m, districts, lang=lang)
+    district_layer = add_business_districts(m, districts, lang=lang)
     add_pedestrian_streets(m, streets, lang=lang)
-    add_street_markers(m, streets, lang=lang)
+    markers = add_street_markers(m, streets, lang=lang)
     # Names that stay on the map: counties (inside the first view), districts above their
     # outline, streets beside their marker.
     (south, west), (north, east) = bounds
@@ -302,6 +344,8 @@ def plan_map(
     shown_c = display_layer(counties, b)
     inside = shown_c.geometry.intersection(view)
     keep = ~inside.is_empty & (shapely.area(inside.values) > 0.02 * view.area)  # degrees², a share
+    # Names are placed in rank (districts, counties, streets) where they cover no other name,
+    # no street marker and, for counties, no district (gisplan.maps.declutter).
     add_labels(
         m,
         inside[keep].representative_point(),
@@ -310,6 +354,7 @@ def plan_map(
         color=COUNTY_COLOR,
         size=14,
         bold=True,
+        placement=Placement(1, _AROUND, avoid_areas=True),
     )
     tops = gpd.GeoSeries(
         [shapely.Point(g.centroid.x, g.bounds[3]) for g in shown_d.geometry], crs=shown_d.crs
@@ -323,6 +368,7 @@ def plan_map(
         size=12,
         bold=True,
         dy="-110%",
+        placement=Placement(0, _DISTRICT_PLACES, max_width_em=11 if lang == "en" else None),
     )
     mids = _midpoints(shown_s)
     add_labels(
@@ -334,7 +380,9 @@ def plan_map(
         size=11,
         dx=_label_sides(mids),
         min_zoom=STREET_LABEL_MIN_ZOOM,
+        placement=Placement(2, _STREET_PLACES),
     )
+    Declutter([markers], [district_layer]).add_to(m)
     present = [lv for lv in LEVEL_COLORS if (streets["level"] == lv).any()]
     items = [
         LegendItem(

@@ -25,6 +25,7 @@ from gisplan.app.widgets import basemap_control, basemap_key
 from gisplan.coords import gcj02_to_wgs84
 from gisplan.errors import InputError
 from gisplan.i18n import category_name, t
+from gisplan.io.embedded import note_column
 from gisplan.maps.circle import (
     MAX_DOTS,
     circle_base_map,
@@ -254,7 +255,7 @@ def places_card(c: PlaceCircle) -> None:
                             f"{t('field.level')}: {t('level.' + str(row['level']))} · "
                             f"{t('field.status')}: {t('status.' + str(row['status']))}"
                         )
-                        st.caption(md_text(row["note"]))
+                        st.caption(md_text(row[note_column(lg)]))
                     st.caption(
                         f"{t('circle.approximate')} · {t('field.source')}: {md_text(row['source'])}"
                     )
