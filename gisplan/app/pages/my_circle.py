@@ -61,7 +61,8 @@ basemap = basemap_control("circle_basemap")
 # First run of this page in the session: the place named in the URL.
 if PLACE not in st.session_state:
     linked, bad = place_from_params(st.query_params)
-    if linked is not None and linked.is_community and search.label(linked.community_id) is None:
+    cid = linked.community_id if linked is not None else None
+    if cid is not None and search.label(cid) is None:
         linked, bad = None, "c"
     st.session_state[PLACE] = linked
     st.session_state[BAD] = bad
