@@ -213,15 +213,3 @@ def _private_sign_in_counts(tmp_path_factory, monkeypatch):
     """Each test keeps the CLI's failed-sign-in counts in its own file, not the user's."""
     folder = tmp_path_factory.mktemp("signin")
     monkeypatch.setenv("GISPLAN_SIGNIN_STATE", str(folder / "signin-failures.json"))
-
-
-def pytest_collection_modifyitems(config, items):
-    """Browser tests get up to two reruns (pytest-rerunfailures).
-
-    They drive a real Streamlit server and Chromium on a 2-core machine, where a busy moment
-    can delay a rerun past a wait; every assertion still has to pass in one whole run.  Reruns
-    are reported in the summary ("R"), so a test that needs them stays visible.
-    """
-    for item in items:
-        if item.get_closest_marker("browser") is not None:
-            item.add_marker(pytest.mark.flaky(reruns=2, reruns_delay=2))

@@ -11,6 +11,7 @@ docs/screenshots/my_circle_<lang>_<width>.png.
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -41,6 +42,14 @@ def engine():
     return model, CircleFinder(model, std), std
 
 
+def expect(*args, **kwargs):
+    """Playwright's retrying assertions (imported here: without Playwright the module still
+    loads, and conftest skips or fails the tests as configured)."""
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(*args, **kwargs)
+
+
 def _page(chromium, base_url: str, viewport: dict, *, phone: bool):
     context = chromium.new_context(
         viewport=viewport,
@@ -69,6 +78,48 @@ def _card(page) -> str:
     return card.inner_text()
 
 
+def _card_shows(page, title: str, lines: list[str], *more: str) -> str:
+    """Wait until the verdict card shows ``title`` and every line (Streamlit replaces a card
+    element by element while the script runs: right after the title changes, the lines below
+    may still be the previous place's), then return its text."""
+    card = page.locator(".st-key-circle_card")
+    expect(card.locator("h4")).to_contain_text(title, timeout=90_000)
+    for line in [*lines, *more]:
+        expect(card).to_contain_text(line, timeout=90_000)
+    _idle(page)
+    return card.inner_text()
+
+
+def _settled(page, content, timeout_ms: int = 60_000) -> None:
+    """Wait until the map has stopped moving: the same centre, zoom and frame position in
+    five animation-frame samples 150 ms apart (a refit after web fonts, a resize or the new
+    place's layers comes late on a busy machine; a tap computed before it lands elsewhere)."""
+    frame = page.locator(MAP_IFRAME).first
+    deadline = time.monotonic() + timeout_ms / 1000
+    last, same = None, 0
+    while time.monotonic() < deadline:
+        try:
+            view = content.evaluate(
+                "() => { const c = map_div.getCenter(); return [c.lat, c.lng, map_div.getZoom(),"
+                " !!map_div._animatingZoom, !!(map_div._panAnim && map_div._panAnim._inProgress)]; }"
+            )
+        except Exception as exc:  # noqa: BLE001 - "Frame was detached": the map was redrawn
+            if "detached" not in str(exc):
+                raise
+            content = _map_content(page)
+            last, same = None, 0
+            continue
+        box = frame.bounding_box()
+        now = (tuple(view), None if box is None else (round(box["x"]), round(box["y"])))
+        moving = view[3] or view[4]
+        same = same + 1 if (now == last and not moving) else 0
+        if same >= 4:
+            return
+        last = now
+        page.wait_for_timeout(150)
+    raise AssertionError(f"the map kept moving for {timeout_ms} ms")
+
+
 def _map_content(page):
     page.locator(MAP_IFRAME).first.wait_for(timeout=90_000)
     frame = page.frame_locator(MAP_IFRAME).first
@@ -85,7 +136,7 @@ def _screen_point(page, lat: float, lon: float, attempts: int = 4) -> list[float
     for attempt in range(attempts):
         try:
             content = _map_content(page)
-            page.wait_for_timeout(1500)  # the map's last refit (after web fonts, frame size)
+            _settled(page, content)  # the map's last refit (after web fonts, frame size)
             return content.evaluate(
                 "([lat, lon]) => { const q = map_div.latLngToContainerPoint([lat, lon]);"
                 " const r = map_div.getContainer().getBoundingClientRect();"
@@ -161,13 +212,12 @@ def test_pick_by_name_tap_the_map_and_reopen_the_url(chromium, streamlit_server,
         cid = "C0100"
         name = comm.loc[cid, "name"]
         _pick_by_initials(page, pinyin_initials(name), name)
-        page.get_by_text(name, exact=True).first.wait_for(timeout=90_000)
-        _idle(page)
-        card = _card(page)
         expected = {c: model.distances_m.loc[cid, c] / mpm for c in std.required_ids}
-        for line in _required_lines(model, std, expected):
+        lines = _required_lines(model, std, expected)
+        card = _card_shows(page, name, lines, "示例数据（合成）")  # the label on the card itself
+        for line in lines:
             assert line in card, (line, card)
-        assert "示例数据（合成）" in card  # on the card itself
+        expect(page).to_have_url(re.compile(rf"[?&]c={cid}(&|$)"), timeout=60_000)
         assert _query(page) == {"c": cid}
 
         # phone first: the answer above the fold, thumb-sized targets, no scroll trap
@@ -210,16 +260,19 @@ def test_pick_by_name_tap_the_map_and_reopen_the_url(chromium, streamlit_server,
             page.touchscreen.tap(x, y)
         else:
             page.mouse.click(x, y)
-        page.get_by_text("地图上点选的位置").first.wait_for(timeout=90_000)
-        _idle(page)
+        expect(page.locator(".st-key-circle_card h4")).to_contain_text(
+            "地图上点选的位置", timeout=90_000
+        )
+        expect(page).to_have_url(re.compile(r"[?&]at="), timeout=60_000)
         q = _query(page)
         assert set(q) == {"at"}, q
         tlon, tlat = (float(v) for v in q["at"].split(","))
         assert abs(tlon - lon) < 3e-4 and abs(tlat - lat) < 3e-4  # where the thumb landed
         tapped = finder.from_lonlat(tlon, tlat)
-        card = _card(page)
         minutes = {a.category: a.minutes for a in tapped.nearest}
-        for line in _required_lines(model, std, minutes):
+        lines = _required_lines(model, std, minutes)
+        card = _card_shows(page, f"{tlon:.5f}", lines)
+        for line in lines:
             assert line in card, (line, card)
         assert name not in page.locator(".st-key-circle_pick").inner_text()
         url = page.url
@@ -230,13 +283,10 @@ def test_pick_by_name_tap_the_map_and_reopen_the_url(chromium, streamlit_server,
     context, page = _page(chromium, streamlit_server, PHONE if phone else DESKTOP, phone=phone)
     try:
         page.goto(url)
-        page.get_by_text("地图上点选的位置").first.wait_for(timeout=90_000)
-        _idle(page)
+        card = _card_shows(page, "地图上点选的位置", lines, f"{tlon:.5f}")
         assert _query(page) == q
-        card = _card(page)
-        for line in _required_lines(model, std, minutes):
+        for line in lines:
             assert line in card, (line, card)
-        assert f"{tlon:.5f}" in card
         bad = [(k, u) for k, u in page.offline.blocked if k in ("script", "stylesheet", "font")]
         assert bad == [], bad
         assert not any("tile" in u for _, u in page.offline.blocked), page.offline.blocked
@@ -265,10 +315,12 @@ def test_screenshots_in_both_languages(chromium, streamlit_server, engine, phone
         if phone:  # fold the sidebar away again
             page.get_by_test_id("stSidebarCollapseButton").click()
             page.wait_for_timeout(800)
+        card_el = page.locator(".st-key-circle_card")
+        expect(card_el).to_contain_text(
+            re.compile(r"(Meets|Does not meet) the 15-minute circle standard"), timeout=90_000
+        )
+        expect(card_el).to_contain_text("Synthetic sample", timeout=90_000)
         _idle(page)
-        card = _card(page)
-        assert re.search(r"(Meets|Does not meet) the 15-minute circle standard", card), card
-        assert "Synthetic sample" in card
         assert _query(page) == {"c": cid}
         _map_content(page)
         _shot(page, f"my_circle_en_{width}")
