@@ -12,7 +12,6 @@ import streamlit as st
 
 from gisplan.access.place_circle import OutsideAreaError, PlaceCircle
 from gisplan.app.my_circle import (
-    MAX_QUERY_CHARS,
     Place,
     circle_finder,
     community_search,
@@ -101,7 +100,6 @@ def search_box() -> None:
             t("circle.pick"),
             key=QUERY,
             placeholder=t("circle.pick_placeholder"),
-            max_chars=MAX_QUERY_CHARS,
             live=True,  # commits after a typing pause: the list follows the typing
             autocomplete="off",
         )
