@@ -778,10 +778,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "what-if.",
     ),
     "draw.corners": ("已放置 {n} 个角点", "{n} corners placed"),
-    "draw.undo": ("撤销上一个角点", "Undo last corner"),
+    "draw.undo": ("撤销上一点", "Undo last"),
     "draw.clear": ("清除", "Clear"),
     "draw.finish": ("完成范围", "Finish the area"),
-    "draw.edit": ("修改范围", "Change the outline"),
+    "draw.edit": ("修改范围", "Edit outline"),
     "draw.need_three": (
         "至少需要 3 个角点（已放置 {n} 个）。",
         "At least 3 corners are needed ({n} placed).",

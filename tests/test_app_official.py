@@ -139,3 +139,41 @@ def test_closure_scenario_opens_on_the_scenarios_page(users, model):
         d.value for d in at.dataframe if "before" in d.value.columns or "之前" in d.value.columns
     )
     assert len(table)
+
+
+def test_one_area_for_every_mode_and_one_format_takes_it(users, model):
+    """The area chosen in one mode stays when switching modes; the one-format siting then
+    equals plan_sites within it (candidates inside, the area's figures shown)."""
+    from gisplan.siting import make_candidates, plan_sites
+
+    at = sign_in(open_page(), "zhang", PASSWORD)
+    _mode(at, "closure")
+    next(r for r in at.sidebar.radio if r.key == "plan_area_kind").set_value("county").run()
+    next(s for s in at.sidebar.selectbox if s.key == "plan_area_county").set_value("海曙区").run()
+    _mode(at, "single")
+    kind = next(r for r in at.sidebar.radio if r.key == "plan_area_kind")
+    assert kind.value == "county"
+    assert next(s for s in at.sidebar.selectbox if s.key == "plan_area_county").value == "海曙区"
+    next(b for b in at.button if b.key == "siting_run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    std = default_standard()
+    area = county_area("海曙区")
+    res = plan_sites(
+        model,
+        std,
+        "supermarket",
+        3,
+        make_candidates(model, "grid", spacing_m=100.0, area=area),
+        area=area,
+    )
+    s = res.summary()
+    assert area.contains(res.sites).all()
+    assert metric(at, "新增服务人口") == f"{s['newly_served_population']:,.0f}"
+    inside = s["area"]["area"]
+    shown = [m.value for m in at.metric if m.label == "达标社区（之前 → 之后）"]
+    assert shown == [  # the whole dataset's figure, then the area's
+        f"{s['communities_complete_before']} → {s['communities_complete_after']}",
+        f"{inside['complete_circles_before']} → {inside['complete_circles_after']}",
+    ]
+    table = next(d.value for d in at.dataframe if "id" in d.value.columns)
+    assert list(table["id"]) == list(res.sites["id"])

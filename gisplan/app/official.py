@@ -36,12 +36,14 @@ from gisplan.siting import make_candidates
 from gisplan.siting.area import Area, county_area, dataset_circles, read_area_file
 from gisplan.store import ScenarioExists, ScenarioRecord
 
-__all__ = ["MODES", "AreaChoice", "area_control", "area_panel", "area_plan_page", "closure_page"]
+__all__ = ["MODES", "AREA_KEY", "AreaChoice", "area_control", "area_panel", "area_plan_page", "closure_page"]
 
 #: Modes of the 新店选址 page: one category (the original page), a joint area plan, closures.
 MODES = ("single", "plan", "closure")
 
 PLAN_KEY = "official_plan"  # {"key", "params", "result"} of the last joint plan
+#: Key of the planning-area control: one area for every mode (switching modes keeps it).
+AREA_KEY = "plan_area"
 CLOSED_KEY = "closure_pick"  # ids of the amenities the user closes (the multiselect's state)
 AREA_COLOR = "#6a3d9a"
 CATEGORY_COLORS = ["#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"]
@@ -344,7 +346,7 @@ def closure_page(*, user, key, dataset, model, standard: CircleStandard, basemap
 
     with st.sidebar:
         st.subheader(t("official.closure.sidebar"))
-        choice = area_control(dataset, key="closure_area")
+        choice = area_control(dataset, key=AREA_KEY)
         cats = [c for c in standard.ids if c in model.amenity_snap]
         default = cats.index("wet_market") if "wet_market" in cats else 0
         category = st.selectbox(

@@ -15,6 +15,7 @@ import streamlit as st
 from gisplan.app.official import (
     AMENITY_COLOR,
     AREA_COLOR,
+    AREA_KEY,
     CATEGORY_COLORS,
     CHANGED_COLOR,
     CLOSED_COLOR,
@@ -50,7 +51,7 @@ def plan_controls(dataset, standard: CircleStandard, lang: str) -> dict | None:
     """Sidebar: area, sites per category, objective, candidates, method. Returns the params."""
     with st.sidebar:
         st.subheader(t("official.plan.sidebar"))
-        choice = area_control(dataset, key="plan_area")
+        choice = area_control(dataset, key=AREA_KEY)
         st.markdown(t("official.new_sites_per_format"))
         plan = {}
 

@@ -16,6 +16,7 @@ import streamlit as st
 from gisplan.app.auth import require_ui, scenario_store, show_store_error
 from gisplan.app.official import (
     AREA_COLOR,
+    AREA_KEY,
     MODES,
     area_control,
     area_panel,
@@ -168,7 +169,7 @@ with st.sidebar:
     time_limit = 60.0
     if method == "exact":
         time_limit = float(st.number_input(t("site.time_limit_s"), 1, 600, 60, 1, key="siting_tl"))
-    choice = area_control(dataset, key="siting_area")
+    choice = area_control(dataset, key=AREA_KEY)
     area = choice.area
     basemap = basemap_control("siting_basemap")
 
