@@ -28,6 +28,13 @@ def _mode(at, label: str):
     return at
 
 
+def _choose_county(at, name: str):
+    """Pick the planning area ``name`` (a county) in the sidebar."""
+    next(r for r in at.sidebar.radio if r.key == "plan_area_kind").set_value("county").run()
+    next(s for s in at.sidebar.selectbox if s.key == "plan_area_county").set_value(name).run()
+    return at
+
+
 def metric(at, label: str) -> str:
     found = [m.value for m in at.metric if m.label == label]
     assert found, [m.label for m in at.metric]
@@ -37,9 +44,7 @@ def metric(at, label: str) -> str:
 def test_area_plan_equals_api(users, model):
     at = sign_in(open_page(), "zhang", PASSWORD)
     _mode(at, "plan")
-    next(r for r in at.sidebar.radio if r.key == "plan_area_kind").set_value("county").run()
-    county = next(s for s in at.sidebar.selectbox if s.key == "plan_area_county")
-    county.set_value("海曙区").run()
+    _choose_county(at, "海曙区")
     next(b for b in at.button if b.key == "plan_run").click().run()
     assert not at.exception, [e.value for e in at.exception]
     std = default_standard()
@@ -108,8 +113,7 @@ def test_area_plan_report_names_the_area(model):
 def test_area_what_if_equals_api(users, model):
     at = sign_in(open_page(), "zhang", PASSWORD)
     _mode(at, "plan")
-    next(r for r in at.sidebar.radio if r.key == "plan_area_kind").set_value("county").run()
-    next(s for s in at.sidebar.selectbox if s.key == "plan_area_county").set_value("海曙区").run()
+    _choose_county(at, "海曙区")
     lon = next(n for n in at.number_input if n.key == "plan_wi_lon").value
     lat = next(n for n in at.number_input if n.key == "plan_wi_lat").value
     next(b for b in at.button if b.key == "plan_wi_go").click().run()
@@ -148,8 +152,7 @@ def test_one_area_for_every_mode_and_one_format_takes_it(users, model):
 
     at = sign_in(open_page(), "zhang", PASSWORD)
     _mode(at, "closure")
-    next(r for r in at.sidebar.radio if r.key == "plan_area_kind").set_value("county").run()
-    next(s for s in at.sidebar.selectbox if s.key == "plan_area_county").set_value("海曙区").run()
+    _choose_county(at, "海曙区")
     _mode(at, "single")
     kind = next(r for r in at.sidebar.radio if r.key == "plan_area_kind")
     assert kind.value == "county"

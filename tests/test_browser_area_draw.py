@@ -17,15 +17,18 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import geopandas as gpd
 import numpy as np
 import pytest
 
 from tests.conftest import offline_context, run_streamlit
-from tests.test_browser import MAP_IFRAME, _idle, _screenshot, _wait_drawn
-from tests.test_browser_official import _MARKERS_JS, _clear_marker
-from tests.test_browser_siting import _metric, _number, model_and_standard  # noqa: F401
+from tests.helpers.browser import MAP_IFRAME, MARKERS_JS, clear_marker
+from tests.helpers.browser import idle as _idle
+from tests.helpers.browser import metric_value as _metric
+from tests.helpers.browser import screenshot as _screenshot
+from tests.helpers.browser import wait_drawn as _wait_drawn
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -75,7 +78,7 @@ _ON_MAP_JS = """
 def _clear_of_markers(content, px: list[float]) -> list[float]:
     """The pixel nearest ``px`` (whole pixels, spiralling out) clear of every circle marker:
     a click on a small marker is placed at the marker's centre by Leaflet."""
-    ms = content.evaluate(_MARKERS_JS)["markers"]
+    ms = content.evaluate(MARKERS_JS)["markers"]
     xy = np.array([[m["x"], m["y"]] for m in ms]).reshape(-1, 2)
     r = np.array([m["r"] for m in ms])
     for step in range(0, 60, 3):
@@ -84,6 +87,10 @@ def _clear_of_markers(content, px: list[float]) -> list[float]:
             if not len(xy) or (np.hypot(*(xy - p).T) - r).min() > 4:
                 return p.tolist()
     raise AssertionError(f"no pixel clear of markers near {px}")
+
+
+def _number(text: str) -> int:
+    return int(re.sub(r"[^\d-]", "", text))
 
 
 def _env(app_cache_dir, tmp_path) -> dict:
@@ -129,7 +136,7 @@ def _map_content(page, iframe):
     return content
 
 
-def test_draw_area_then_siting_equals_api(chromium, app_cache_dir, tmp_path, model_and_standard):  # noqa: F811
+def test_draw_area_then_siting_equals_api(chromium, app_cache_dir, tmp_path, model_and_standard):
     from gisplan.siting import make_candidates, plan_sites
     from gisplan.siting.area import drawn_area
 
@@ -247,7 +254,7 @@ def test_relocation_new_site_by_click_equals_api(
     chromium,
     app_cache_dir,
     tmp_path,
-    model_and_standard,  # noqa: F811
+    model_and_standard,
 ):
     from gisplan.crs import WGS84
     from gisplan.siting.closure import close_amenities
@@ -263,10 +270,10 @@ def test_relocation_new_site_by_click_equals_api(
         _idle(page)
         iframe = page.locator(MAP_IFRAME).first
         content = _map_content(page, iframe)
-        info = content.evaluate(_MARKERS_JS)
+        info = content.evaluate(MARKERS_JS)
         amen = model.amenities
         markets = amen[amen["category"] == "wet_market"]
-        amenity_id, marker = _clear_marker(info, markets)
+        amenity_id, marker = clear_marker(info, markets)
         box = iframe.bounding_box()
         page.mouse.click(
             box["x"] + info["left"] + marker["x"], box["y"] + info["top"] + marker["y"]
@@ -281,7 +288,7 @@ def test_relocation_new_site_by_click_equals_api(
 
         # an empty spot 40 px beside the closed market, clear of every marker
         content = _map_content(page, page.locator(MAP_IFRAME).first)
-        info = content.evaluate(_MARKERS_JS)
+        info = content.evaluate(MARKERS_JS)
         xy = np.array([[m["x"], m["y"]] for m in info["markers"]])
         spot = None
         for dx, dy in [(40, 0), (-40, 0), (0, 40), (0, -40), (60, 30), (-60, -30)]:

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
 
 from tests.conftest import offline_context, run_streamlit
-from tests.helpers.browser import MAP_IFRAME
+from tests.helpers.browser import MAP_IFRAME, MARKERS_JS, clear_marker
 from tests.helpers.browser import idle as _idle
 from tests.helpers.browser import metric_value as _metric
 from tests.helpers.browser import screenshot as _screenshot
@@ -25,41 +24,6 @@ from tests.helpers.browser import wait_drawn as _wait_drawn
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 USER, PASSWORD, DISPLAY = "li", "官员-pw-3", "李科长"
-
-# Container pixels of every circle marker, with its position and radius.
-_MARKERS_JS = """
-() => {
-    const out = [];
-    map_div.eachLayer(l => {
-        if (l.getLatLng && l.getRadius) {
-            const ll = l.getLatLng(), p = map_div.latLngToContainerPoint(ll);
-            out.push({lat: ll.lat, lng: ll.lng, x: p.x, y: p.y, r: l.getRadius()});
-        }
-    });
-    const box = map_div.getContainer(), at = box.getBoundingClientRect();
-    return {markers: out, w: box.clientWidth, h: box.clientHeight, left: at.left, top: at.top};
-}
-"""
-
-
-def _clear_marker(info: dict, amenities) -> tuple[str, dict]:
-    """An amenity whose marker is well inside the map and 6 px clear of every other marker."""
-    ms = info["markers"]
-    xy = np.array([[m["x"], m["y"]] for m in ms])
-    lon = amenities.geometry.x.to_numpy()
-    lat = amenities.geometry.y.to_numpy()
-    for i, m in enumerate(ms):
-        if not (60 < m["x"] < info["w"] - 60 and 60 < m["y"] < info["h"] - 60):
-            continue
-        d = np.hypot(*(xy - xy[i]).T)
-        d[i] = np.inf
-        if d.min() < 2 * m["r"] + 6:
-            continue
-        near = np.hypot(lon - m["lng"], lat - m["lat"])
-        j = int(np.argmin(near))
-        if near[j] < 2e-6:
-            return str(amenities["id"].iloc[j]), m
-    raise AssertionError("no amenity marker clear of the others")
 
 
 def test_closure_click_equals_api(chromium, app_cache_dir, tmp_path, model_and_standard):
@@ -102,11 +66,11 @@ def test_closure_click_equals_api(chromium, app_cache_dir, tmp_path, model_and_s
         )
         _wait_drawn(content)
         page.wait_for_timeout(1500)  # final frame size and fit
-        info = content.evaluate(_MARKERS_JS)
+        info = content.evaluate(MARKERS_JS)
         amen = model.amenities
         markets = amen[amen["category"] == "wet_market"]
         assert len(info["markers"]) == len(markets)  # the map shows the wet markets only
-        amenity_id, marker = _clear_marker(info, markets)
+        amenity_id, marker = clear_marker(info, markets)
         box = frame.bounding_box()
         page.mouse.click(
             box["x"] + info["left"] + marker["x"], box["y"] + info["top"] + marker["y"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -130,3 +131,39 @@ def model_and_standard(app_cache_dir):
             os.environ["GISPLAN_CACHE_DIR"] = old
     standard = default_standard()
     return build_access(dataset, standard), standard
+
+
+# Container pixels of every circle marker, with its position and radius.
+MARKERS_JS = """
+() => {
+    const out = [];
+    map_div.eachLayer(l => {
+        if (l.getLatLng && l.getRadius) {
+            const ll = l.getLatLng(), p = map_div.latLngToContainerPoint(ll);
+            out.push({lat: ll.lat, lng: ll.lng, x: p.x, y: p.y, r: l.getRadius()});
+        }
+    });
+    const box = map_div.getContainer(), at = box.getBoundingClientRect();
+    return {markers: out, w: box.clientWidth, h: box.clientHeight, left: at.left, top: at.top};
+}
+"""
+
+
+def clear_marker(info: dict, amenities) -> tuple[str, dict]:
+    """An amenity whose marker is well inside the map and 6 px clear of every other marker."""
+    ms = info["markers"]
+    xy = np.array([[m["x"], m["y"]] for m in ms])
+    lon = amenities.geometry.x.to_numpy()
+    lat = amenities.geometry.y.to_numpy()
+    for i, m in enumerate(ms):
+        if not (60 < m["x"] < info["w"] - 60 and 60 < m["y"] < info["h"] - 60):
+            continue
+        d = np.hypot(*(xy - xy[i]).T)
+        d[i] = np.inf
+        if d.min() < 2 * m["r"] + 6:
+            continue
+        near = np.hypot(lon - m["lng"], lat - m["lat"])
+        j = int(np.argmin(near))
+        if near[j] < 2e-6:
+            return str(amenities["id"].iloc[j]), m
+    raise AssertionError("no amenity marker clear of the others")
