@@ -21,10 +21,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 
 from gisplan.access.coverage import AccessModel
-from gisplan.catalogue import CircleStandard
+from gisplan.catalogue import DEFAULT_MAX_SNAP_M, CircleStandard
 from gisplan.crs import WGS84
+from gisplan.errors import InputError
 from gisplan.labels import OSM_ATTRIBUTION, OSM_CREDIT, SYNTHETIC_LABEL
 from gisplan.network.graph import WalkNetwork
 
@@ -39,6 +42,10 @@ __all__ = [
     "build_access",
     "dataset_barriers",
     "with_layers",
+    "AMENITY_MODES",
+    "merge_amenities",
+    "amenity_changes",
+    "check_layer_area",
 ]
 
 #: Label shown wherever synthetic data is displayed or exported.
@@ -257,21 +264,141 @@ def osm_source(path: str | Path, *, rows: int = 0, note: str = "") -> DataSource
     )
 
 
+#: How an uploaded amenity layer joins the dataset's: ``categories`` replaces only the
+#: categories the upload holds (the others stay), ``add`` adds it to all of them, ``all``
+#: replaces every amenity.
+AMENITY_MODES: tuple[str, ...] = ("categories", "add", "all")
+
+
+def merge_amenities(
+    current: gpd.GeoDataFrame, uploaded: gpd.GeoDataFrame, mode: str = "all"
+) -> gpd.GeoDataFrame:
+    """The amenities after an upload joins ``current`` as ``mode`` says (:data:`AMENITY_MODES`).
+
+    Both layers in EPSG:4326.  Kept amenities come first; uploaded ids that clash with a kept
+    id are prefixed ``u:`` (every uploaded id then is, so they stay recognisable).
+    """
+    if mode not in AMENITY_MODES:
+        raise ValueError(f"unknown amenity mode {mode!r}; known: {', '.join(AMENITY_MODES)}")
+    uploaded = uploaded.to_crs(WGS84)
+    if mode == "all":
+        return uploaded
+    kept = current.to_crs(WGS84)
+    if mode == "categories":
+        kept = kept[~kept["category"].isin(set(uploaded["category"]))]
+    if kept["id"].astype(str).isin(set(uploaded["id"].astype(str))).any():
+        uploaded = uploaded.assign(id="u:" + uploaded["id"].astype(str))
+    merged = pd.concat([kept, uploaded], ignore_index=True)
+    return gpd.GeoDataFrame(merged, geometry="geometry", crs=WGS84)
+
+
+def amenity_changes(
+    current: gpd.GeoDataFrame, uploaded: gpd.GeoDataFrame, mode: str
+) -> pd.DataFrame:
+    """Amenities per category before and after :func:`merge_amenities`: what an upload changes.
+
+    Columns ``category``, ``before``, ``uploaded``, ``after`` (counts) and ``change``:
+    ``"replaced"`` (the category's amenities are the uploaded ones only), ``"added"``,
+    ``"kept"`` or ``"removed"`` (none left), in catalogue order of first appearance.
+    """
+    after = merge_amenities(current, uploaded, mode)
+    cats = list(dict.fromkeys([*current["category"], *uploaded["category"]]))
+    before_n = current["category"].value_counts()
+    up_n = uploaded["category"].value_counts()
+    after_n = after["category"].value_counts()
+    rows = []
+    for c in cats:
+        b, u, a = int(before_n.get(c, 0)), int(up_n.get(c, 0)), int(after_n.get(c, 0))
+        if a == 0:
+            change = "removed"
+        elif u == 0:
+            change = "kept"
+        elif a == u:
+            change = "replaced" if b else "added"
+        else:
+            change = "added"
+        rows.append({"category": c, "before": b, "uploaded": u, "after": a, "change": change})
+    return pd.DataFrame(rows, columns=["category", "before", "uploaded", "after", "change"])
+
+
+def check_layer_area(
+    dataset: Dataset,
+    layer: gpd.GeoDataFrame,
+    *,
+    file: str | None = None,
+    margin_m: float = DEFAULT_MAX_SNAP_M,
+) -> np.ndarray:
+    """Which features of ``layer`` lie outside the dataset's area (boolean per feature).
+
+    Outside means farther than ``margin_m`` metres (the snapping distance) from the bounding
+    box of the dataset's walking network: such a feature can never join the network.  Raises
+    an :class:`~gisplan.errors.InputError` naming ``file`` when no feature is inside, with
+    where the layer lies (its median lon/lat) and whether that is in Ningbo at all, so a layer
+    in the wrong place (another city, an unconverted coordinate system) is refused before it
+    replaces anything.
+    """
+    from gisplan.io.embedded import NINGBO_BOUNDS
+
+    net = dataset.network
+    pts = layer.geometry.to_crs(net.crs).representative_point()
+    xmin, ymin = np.nanmin(net.node_xy, axis=0)
+    xmax, ymax = np.nanmax(net.node_xy, axis=0)
+    x, y = pts.x.to_numpy(), pts.y.to_numpy()
+    dx = np.maximum(np.maximum(xmin - x, x - xmax), 0.0)
+    dy = np.maximum(np.maximum(ymin - y, y - ymax), 0.0)
+    outside = np.hypot(dx, dy) > margin_m
+    if len(layer) and outside.all():
+        ll = layer.geometry.to_crs(WGS84).representative_point()
+        lon, lat = float(np.median(ll.x)), float(np.median(ll.y))
+        w, s, e, n = NINGBO_BOUNDS
+        box = gpd.GeoSeries(gpd.points_from_xy([xmin, xmax], [ymin, ymax]), crs=net.crs).to_crs(
+            WGS84
+        )
+        in_ningbo = w <= lon <= e and s <= lat <= n
+        raise InputError(
+            f"none of the {len(layer)} features lies in the dataset's area (around "
+            f"{lon:.2f}, {lat:.2f}{'' if in_ningbo else ', outside Ningbo'})",
+            file=file,
+            field="geometry",
+            hint="check the file and its coordinate system",
+            code="layer.outside_dataset" if in_ningbo else "layer.outside_ningbo",
+            params={
+                "n": len(layer),
+                "lon": round(lon, 2),
+                "lat": round(lat, 2),
+                "west": round(float(box.x.min()), 3),
+                "east": round(float(box.x.max()), 3),
+                "south": round(float(box.y.min()), 3),
+                "north": round(float(box.y.max()), 3),
+            },
+        )
+    return outside
+
+
 def with_layers(
     dataset: Dataset,
     *,
     communities: gpd.GeoDataFrame | None = None,
     amenities: gpd.GeoDataFrame | None = None,
+    amenity_mode: str = "all",
     name: str | None = None,
 ) -> Dataset:
     """A copy of ``dataset`` with user layers replacing its communities and/or amenities.
 
+    ``amenity_mode`` says how uploaded amenities join the dataset's (:func:`merge_amenities`).
     The result is labelled synthetic only while a synthetic layer is still in use.
     """
     comm = dataset.communities if communities is None else attach_groups(communities.to_crs(WGS84))
-    amen = dataset.amenities if amenities is None else amenities.to_crs(WGS84)
+    amen = (
+        dataset.amenities
+        if amenities is None
+        else merge_amenities(dataset.amenities, amenities, amenity_mode)
+    )
     still_synthetic = dataset.synthetic and (
-        communities is None or amenities is None or dataset.network.source == "synthetic"
+        communities is None
+        or amenities is None
+        or amenity_mode != "all"
+        or dataset.network.source == "synthetic"
     )
     return replace(
         dataset,
@@ -282,13 +409,28 @@ def with_layers(
         sources=(
             *dataset.sources,
             *(
-                DataSource(kind="user", name=f"uploaded {kind}", licence="as supplied by the user")
+                DataSource(
+                    kind="user",
+                    name=f"uploaded {kind}",
+                    licence="as supplied by the user",
+                    rows=len(layer),
+                    note=_upload_note(kind, layer, amenity_mode),
+                )
                 for kind, layer in (("communities", communities), ("amenities", amenities))
                 if layer is not None
             ),
         ),
         _content_hash="",  # the layers changed
     )
+
+
+def _upload_note(kind: str, layer: gpd.GeoDataFrame, amenity_mode: str) -> str:
+    """``replaces: a,b`` / ``added`` for amenities joined to the dataset's, else empty."""
+    if kind != "amenities" or amenity_mode == "all":
+        return ""
+    if amenity_mode == "add":
+        return "added"
+    return "replaces: " + ",".join(dict.fromkeys(layer["category"].astype(str)))
 
 
 def build_access(

@@ -53,6 +53,7 @@ __all__ = [
     "embedded_layers",
     "access_model",
     "current_dataset",
+    "base_dataset",
     "dataset_choices",
     "chosen_entry",
     "add_uploaded_dataset",
@@ -73,13 +74,15 @@ class SessionLayer:
     """A validated layer uploaded in this session.
 
     ``digest`` is the SHA-256 of the file's bytes and its options; it keys the cached
-    access model, so uploading the same file twice does not rebuild anything.
+    access model, so uploading the same file twice does not rebuild anything.  ``mode`` says
+    how uploaded amenities join the dataset's (:data:`gisplan.analysis.AMENITY_MODES`).
     """
 
     kind: str  # "communities" or "amenities"
     name: str
     digest: str
     gdf: gpd.GeoDataFrame
+    mode: str = "all"
 
 
 def lang() -> str:
@@ -265,6 +268,11 @@ def _base(entry: DatasetEntry) -> tuple[Dataset, AccessModel, dict]:
         _cannot("app.dataset_cannot_open", exc)
 
 
+def base_dataset() -> Dataset:
+    """The chosen dataset as the server has it, without this session's uploaded layers."""
+    return _base(chosen_entry())[0]
+
+
 def open_timings() -> dict:
     """How the chosen dataset was opened (``hit``: from the disk cache; seconds per stage)."""
     return _base(chosen_entry())[2]
@@ -278,6 +286,7 @@ def _with_uploads(
         base,
         communities=None if _communities is None else _communities.gdf,
         amenities=None if _amenities is None else _amenities.gdf,
+        amenity_mode="all" if _amenities is None else _amenities.mode,
         name=f"{base.name} + {', '.join(names)}",
     )
 
@@ -317,7 +326,7 @@ def dataset_key() -> str:
     layers = session_layers()
     entry = chosen_entry()
     head = _DEMO_KEY if entry.is_demo else f"ds:{entry.id}"
-    parts = [head] + [f"{k}:{v.digest}" for k, v in layers.items() if v is not None]
+    parts = [head] + [f"{k}:{v.digest}:{v.mode}" for k, v in layers.items() if v is not None]
     return "+".join(parts)
 
 

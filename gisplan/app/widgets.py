@@ -16,6 +16,7 @@ import streamlit as st
 
 from gisplan import i18n
 from gisplan.analysis import Dataset
+from gisplan.catalogue import default_standard
 from gisplan.labels import SYNTHETIC_LABEL, SYNTHETIC_NOTE
 from gisplan.maps.basemaps import BASEMAPS, Basemap, MissingKeyError, get_basemap, tianditu_key
 
@@ -91,21 +92,40 @@ def synthetic_banner(dataset: Dataset | None = None) -> None:
     """The visible synthetic-data warning (only when the dataset is synthetic)."""
     if dataset is not None and not dataset.synthetic:
         return
+    # what the session uploaded, with how uploaded amenities joined the generated ones
     uploaded = {
-        kind
-        for kind in ("communities", "amenities")
-        if dataset is not None
-        and any(s.kind == "user" and s.name == f"uploaded {kind}" for s in dataset.sources)
+        s.name.removeprefix("uploaded "): s.note
+        for s in (dataset.sources if dataset is not None else ())
+        if s.kind == "user" and s.name in ("uploaded communities", "uploaded amenities")
     }
     if uploaded:
-        # Name what is still generated and what is the user's (issue 11, item 27).
-        generated = [k for k in ("communities", "amenities") if k not in uploaded]
-        parts = [i18n.t(f"layer.{k}") for k in generated] + [i18n.t("layer.network")]
+        # Name what is still generated and what is the user's (issue 11, items 16 and 27).
+        generated, mine = [], []
+        for k in ("communities", "amenities"):
+            note = uploaded.get(k)
+            if note is None:
+                generated.append(i18n.t(f"layer.{k}"))
+            elif note.startswith("replaces: "):  # amenities of some categories replaced
+                std = default_standard()
+                cats = [
+                    i18n.category_name(std[c]) for c in note.removeprefix("replaces: ").split(",")
+                ]
+                generated.append(i18n.t("layer.amenities_other_categories"))
+                mine.append(
+                    i18n.t(
+                        "fmt.paren", text=i18n.t(f"layer.{k}"), note=i18n.t("sep.list").join(cats)
+                    )
+                )
+            elif note == "added":
+                generated.append(i18n.t("layer.amenities_existing"))
+                mine.append(i18n.t("layer.amenities_added"))
+            else:
+                mine.append(i18n.t(f"layer.{k}"))
         sep = i18n.t("sep.list")
         text = i18n.t(
             "synthetic.banner_partial",
-            generated=sep.join(parts),
-            mine=sep.join(i18n.t(f"layer.{k}") for k in sorted(uploaded)),
+            generated=sep.join([*generated, i18n.t("layer.network")]),
+            mine=sep.join(mine),
         )
     else:
         text = i18n.t("synthetic.banner")
