@@ -110,6 +110,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "layer.communities": ("社区", "Communities"),
     "layer.amenities": ("设施", "Amenities"),
+    "layer.amenities_other_categories": ("其他类别的设施", "amenities of other categories"),
+    "layer.amenities_existing": ("原有设施", "the existing amenities"),
+    "layer.amenities_added": ("新增的设施", "the added amenities"),
     "layer.service_area": ("服务范围", "Service area"),
     "layer.rivers": ("河流", "Rivers"),
     "layer.network": ("步行网络", "walking network"),
@@ -285,7 +288,73 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "up.crs": ("坐标系", "Coordinate system"),
     "up.crs_file": ("按文件声明（CSV 为 WGS-84）", "As declared in the file (CSV: WGS-84)"),
-    "up.apply": ("校验并使用", "Validate and use"),
+    "up.apply": ("校验文件", "Check the file"),
+    "up.check_title": ("已校验：{name}（{n} 个要素）", "Checked: {name} ({n} features)"),
+    "up.replaces_earlier": (
+        "确认后将取代本会话先前上传的“{name}”。",
+        "Confirming replaces '{name}', uploaded earlier in this session.",
+    ),
+    "up.plan_communities": (
+        "确认后，分析将使用上传的 {m:,} 个社区（{people_new:,} 人），替换当前数据集的全部 "
+        "{n:,} 个社区（{people:,} 人）；设施与步行网络保持不变。",
+        "Confirming replaces all {n:,} communities of the dataset ({people:,} residents) with "
+        "the {m:,} uploaded ones ({people_new:,} residents); amenities and the walking network "
+        "stay as they are.",
+    ),
+    "up.amenity_mode": ("上传的设施如何使用", "How to use the uploaded amenities"),
+    "up.mode_categories": (
+        "只替换文件中的类别（{cats}），其他类别保留",
+        "Replace only the categories in the file ({cats}); keep the others",
+    ),
+    "up.mode_add": (
+        "添加到现有设施（不删除任何设施）",
+        "Add them to the existing amenities (nothing removed)",
+    ),
+    "up.mode_all": (
+        "替换全部设施（文件中没有的类别将没有设施）",
+        "Replace all amenities (categories not in the file will have none)",
+    ),
+    "up.col_before": ("现有", "Now"),
+    "up.col_uploaded": ("上传", "Uploaded"),
+    "up.col_after": ("确认后", "After"),
+    "up.col_change": ("变化", "Change"),
+    "up.change_replaced": ("替换", "replaced"),
+    "up.change_added": ("增加", "added"),
+    "up.change_kept": ("保留", "kept"),
+    "up.change_removed": ("全部删除", "all removed"),
+    "up.required_empty": (
+        "确认后以下必备类别将没有任何设施，其覆盖率将为 0%：{cats}。",
+        "After confirming, these required categories have no amenity at all, so their "
+        "coverage is 0%: {cats}.",
+    ),
+    "up.some_outside": (
+        "{total} 个要素中有 {n} 个不在当前数据集范围内，分析时不会计入。",
+        "{n} of the {total} features lie outside the dataset's area and will not count in the analysis.",
+    ),
+    "up.confirm": ("确认使用", "Use it"),
+    "up.cancel": ("取消", "Cancel"),
+    "err.layer.outside_dataset": (
+        "{n} 个要素都不在当前数据集范围内：它们位于经度 {lon}、纬度 {lat} 附近，而数据集覆盖经度 "
+        "{west}–{east}、纬度 {south}–{north}",
+        "None of the {n} features lies in the dataset's area: they are around longitude {lon}, "
+        "latitude {lat}, while the dataset covers longitude {west}–{east}, latitude {south}–{north}",
+    ),
+    "err.layer.outside_dataset.hint": (
+        "请检查文件与坐标系，或在侧栏选择覆盖该区域的数据集；未作任何替换",
+        "Check the file and its coordinate system, or choose a dataset that covers the area in "
+        "the sidebar; nothing was replaced",
+    ),
+    "err.layer.outside_ningbo": (
+        "{n} 个要素都不在宁波：它们位于经度 {lon}、纬度 {lat} 附近，而数据集覆盖经度 "
+        "{west}–{east}、纬度 {south}–{north}",
+        "None of the {n} features is in Ningbo: they are around longitude {lon}, latitude {lat}, "
+        "while the dataset covers longitude {west}–{east}, latitude {south}–{north}",
+    ),
+    "err.layer.outside_ningbo.hint": (
+        "请检查是否选错了文件，以及坐标系（经纬度是否颠倒）；未作任何替换",
+        "Check that this is the right file, and its coordinate system (longitude and latitude "
+        "swapped?); nothing was replaced",
+    ),
     "up.too_large": (
         "文件过大：{size:.1f} MB，上限 {limit} MB。",
         "File too large: {size:.1f} MB, limit {limit} MB.",
@@ -956,6 +1025,417 @@ STRINGS: dict[str, tuple[str, str]] = {
     "action.download": ("下载覆盖分析结果", "download coverage results"),
     "action.siting": ("选址分析", "run site selection"),
     "action.upload": ("上传数据", "upload data"),
+    # errors and warnings the app shows (gisplan.app.messages): err.<code> of an InputError
+    "err.where.file": ("文件 {name}", "File {name}"),
+    "err.where.rows_one": ("第 {rows} 行", "row {rows}"),
+    "err.where.rows": ("第 {rows} 行", "rows {rows}"),
+    "err.where.features_one": ("要素 {rows}", "feature {rows}"),
+    "err.where.features": ("要素 {rows}", "features {rows}"),
+    "err.where.more": ("等（另有 {n} 处）", " and {n} more"),
+    "err.where.field": ("字段“{field}”", "field '{field}'"),
+    "err.where.end": ("：", ": "),
+    "sep.where": ("，", ", "),
+    "sep.field": ("：", ": "),
+    "err.with_hint": ("{message}。{hint}。", "{message}. {hint}."),
+    "err.alone": ("{message}。", "{message}."),
+    "err.word.text": ("文本", "text"),
+    "err.upload.too_large": (
+        "文件大小 {size_mb} MB，超过上传上限 {limit_mb:g} MB",
+        "The file is {size_mb} MB; the upload limit is {limit_mb:g} MB",
+    ),
+    "err.upload.too_large.hint": (
+        "请拆分图层，或只保留需要的字段和要素",
+        "Split the layer, or keep only the columns and features you need",
+    ),
+    "err.upload.unsupported_type": (
+        "不支持 {suffix} 类型的文件",
+        "Files of type {suffix} are not supported",
+    ),
+    "err.upload.unsupported_type.hint": (
+        "请上传 GeoJSON、GeoPackage、压缩的 Shapefile（.zip）或含经纬度的 CSV",
+        "Upload GeoJSON, GeoPackage, a zipped Shapefile (.zip) or a CSV with longitude and latitude",
+    ),
+    "err.upload.timeout": (
+        "读取时间超过 {seconds:g} 秒上限，已停止",
+        "Reading took longer than the {seconds:g} s limit and was stopped",
+    ),
+    "err.upload.timeout.hint": (
+        "请上传更小或更简单的图层（例如点要素的 GeoJSON）",
+        "Upload a smaller or simpler layer, e.g. points as GeoJSON",
+    ),
+    "err.upload.reader_limit": (
+        "读取该文件所需的内存或时间超过上限（{memory_mb} MiB，{seconds:g} 秒）",
+        "Reading the file needed more memory or time than allowed ({memory_mb} MiB, {seconds:g} s)",
+    ),
+    "err.upload.reader_limit.hint": (
+        "请上传更小或更简单的图层（例如点要素的 GeoJSON）",
+        "Upload a smaller or simpler layer, e.g. points as GeoJSON",
+    ),
+    "err.upload.not_gpkg": (
+        "文件内容不是可读取的 GeoPackage",
+        "The content is not a readable GeoPackage",
+    ),
+    "err.upload.not_gpkg.hint": (
+        "请在 QGIS 等软件中重新导出为 GeoPackage",
+        "Export it again as GeoPackage (e.g. in QGIS)",
+    ),
+    "err.upload.gpkg_not_plain": (
+        "GeoPackage 中含有视图、虚拟表或非普通表的图层，只接受普通数据表",
+        "The GeoPackage holds views, virtual tables or layers that are not plain tables; only plain tables are accepted",
+    ),
+    "err.upload.gpkg_not_plain.hint": (
+        "请在 QGIS 中用“导出 > 要素另存为”导出为普通图层",
+        "Export the layer as a plain table (QGIS: Export > Save Features As)",
+    ),
+    "err.upload.not_zip": (
+        "文件内容不是可读取的 zip 压缩包",
+        "The content is not a readable zip archive",
+    ),
+    "err.upload.not_zip.hint": (
+        "请把同名的 .shp、.shx、.dbf、.prj 一起压缩为 .zip",
+        "Zip the .shp, .shx, .dbf and .prj of the layer together",
+    ),
+    "err.upload.zip_entries": (
+        "压缩包内有 {n} 个文件，上限 {limit} 个",
+        "The archive holds {n} files; the limit is {limit}",
+    ),
+    "err.upload.zip_too_big": (
+        "压缩包解压后超过 {limit_mb:g} MB 上限",
+        "The archive expands beyond the {limit_mb:g} MB limit",
+    ),
+    "err.upload.zip_too_big.hint": ("请上传更小的图层", "Upload a smaller layer"),
+    "err.upload.zip_ratio": (
+        "压缩包解压后膨胀超过 {limit:g} 倍（可能是压缩炸弹）",
+        "The archive expands more than {limit:g}-fold (a zip bomb?)",
+    ),
+    "err.upload.zip_ratio.hint": (
+        "请直接上传未压缩的 GeoPackage 或 GeoJSON",
+        "Upload the layer uncompressed, as GeoPackage or GeoJSON",
+    ),
+    "err.upload.zip_no_shp": (
+        "压缩包中没有 Shapefile（.shp）",
+        "The archive holds no Shapefile (.shp)",
+    ),
+    "err.upload.zip_no_shp.hint": (
+        "请把同名的 .shp、.shx、.dbf、.prj 一起压缩为 .zip",
+        "Zip the .shp, .shx, .dbf and .prj of the layer together",
+    ),
+    "err.upload.zip_damaged": (
+        "压缩包已损坏或使用了不支持的压缩方式",
+        "The archive is damaged or uses an unsupported compression method",
+    ),
+    "err.upload.zip_damaged.hint": (
+        "请重新压缩（标准 zip 格式）",
+        "Zip the files again (standard zip, deflate)",
+    ),
+    "err.upload.several_layers": (
+        "文件含有 {n} 个图层：{names}",
+        "The file holds {n} layers: {names}",
+    ),
+    "err.upload.several_layers.hint": ("每次上传只放一个图层", "Upload one layer per file"),
+    "err.upload.no_layer": (
+        "文件中没有名为 {layer} 的图层（现有：{names}）",
+        "The file has no layer {layer} (it has: {names})",
+    ),
+    "err.upload.too_many_features": (
+        "图层有 {n:,} 个要素，上限 {limit:,} 个",
+        "The layer has {n:,} features; the limit is {limit:,}",
+    ),
+    "err.upload.too_many_features.hint": (
+        "请拆分图层，或请管理员提高上限",
+        "Split the layer, or ask the administrator to raise the limit",
+    ),
+    "err.upload.too_many_vertices": (
+        "图层共有 {n:,} 个顶点，上限 {limit:,} 个",
+        "The layer has {n:,} vertices; the limit is {limit:,}",
+    ),
+    "err.upload.too_many_vertices.hint": (
+        "请简化几何或改用点，或请管理员提高上限",
+        "Simplify the geometries or use points, or ask the administrator to raise the limit",
+    ),
+    "err.upload.not_format": (
+        "文件内容不是 {kind} 格式，但文件名以 {suffix} 结尾",
+        "The content is not a {kind} file although the name ends in {suffix}",
+    ),
+    "err.upload.not_format.hint": (
+        "请上传与扩展名相符的文件（例如图片改名为 .geojson 并不是 GeoJSON）",
+        "Upload the file in the format its name says (a picture renamed .geojson is not GeoJSON)",
+    ),
+    "err.upload.too_deep": ("文件嵌套层级过深，无法读取", "The file is nested too deeply to read"),
+    "err.upload.too_deep.hint": (
+        "请在 QGIS 中重新导出为普通 GeoJSON 或 GeoPackage",
+        "Export it again as plain GeoJSON or GeoPackage (QGIS: Export > Save Features As)",
+    ),
+    "err.file.not_found": ("找不到文件", "File not found"),
+    "err.file.unreadable": ("无法读取文件", "The file cannot be read"),
+    "err.file.empty": ("文件为空", "The file is empty"),
+    "err.file.empty.hint": ("请导出带表头的图层", "Export the layer with a header row"),
+    "err.csv.encoding": (
+        "文件不是 UTF-8 或 GBK/GB18030 编码的文本",
+        "The file is not UTF-8 or GBK/GB18030 text",
+    ),
+    "err.csv.encoding.hint": (
+        "请另存为 UTF-8 编码的 CSV（Excel：另存为 > CSV UTF-8）",
+        "Save it as UTF-8 CSV (Excel: Save As > CSV UTF-8)",
+    ),
+    "err.csv.malformed": ("CSV 格式有误", "The CSV is malformed"),
+    "err.csv.malformed.hint": (
+        "请检查未加引号的分隔符，或列数与表头不一致的行",
+        "Check for unquoted separators or a row with more or fewer columns than the header",
+    ),
+    "err.csv.no_lon": (
+        "找不到经度列（现有列：{columns}）",
+        "No longitude column (columns present: {columns})",
+    ),
+    "err.csv.no_lon.hint": (
+        "请把经度列命名为以下之一：{names}",
+        "Name the longitude column one of: {names}",
+    ),
+    "err.csv.no_lat": (
+        "找不到纬度列（现有列：{columns}）",
+        "No latitude column (columns present: {columns})",
+    ),
+    "err.csv.no_lat.hint": (
+        "请把纬度列命名为以下之一：{names}",
+        "Name the latitude column one of: {names}",
+    ),
+    "err.csv.empty_coordinate": ("“{column}”列有空坐标", "Empty coordinate in column '{column}'"),
+    "err.csv.empty_coordinate.hint": ("请填写或删除这些行", "Fill in or delete those rows"),
+    "err.csv.coordinate_not_number": (
+        "“{column}”列的坐标不是数字（{examples}）",
+        "A coordinate in column '{column}' is not a number ({examples})",
+    ),
+    "err.csv.coordinate_not_number.hint": (
+        "请使用十进制度数，如 121.55（不要写成 121°33′）",
+        "Use decimal degrees such as 121.55 (not 121°33′)",
+    ),
+    "err.csv.assumed_wgs84": (
+        "{file}：CSV 文件不含坐标系，已按 WGS-84 经纬度读取。若数据来自高德、腾讯或百度，"
+        "请在“{crs_label}”中选择 GCJ-02 或 BD-09 后重新读取。",
+        "{file}: a CSV holds no coordinate system, so it was read as WGS-84 longitude/latitude. "
+        "If the data comes from Amap, Tencent or Baidu, choose GCJ-02 or BD-09 under "
+        "'{crs_label}' and read it again.",
+    ),
+    "err.crs.unknown": ("无法识别坐标系 {crs}", "Unknown coordinate system {crs}"),
+    "err.crs.unknown.hint": ("请在“{crs_label}”中选择坐标系", "Choose one under '{crs_label}'"),
+    "err.crs.missing": ("图层没有坐标系信息", "The layer has no coordinate reference system"),
+    "err.crs.missing.hint": (
+        "请在“{crs_label}”中选择坐标系，或在 QGIS 中为图层设置坐标系（Shapefile 需包含 .prj）",
+        "Choose it under '{crs_label}', or set one in QGIS (a Shapefile needs its .prj)",
+    ),
+    "err.json.malformed": (
+        "JSON 格式有误（第 {line} 行第 {column} 列）",
+        "Malformed JSON (line {line}, column {column})",
+    ),
+    "err.json.malformed.hint": (
+        "请在 QGIS 中打开检查，并重新导出为 GeoJSON（UTF-8）或 GeoPackage",
+        "Open it in QGIS to check, and export it again as GeoJSON (UTF-8) or GeoPackage",
+    ),
+    "err.json.not_utf8": ("GeoJSON 必须是 UTF-8 编码的文本", "GeoJSON must be UTF-8 text"),
+    "err.json.not_utf8.hint": (
+        "请在 QGIS 中重新导出为 GeoJSON（UTF-8）或 GeoPackage",
+        "Export it again as GeoJSON (UTF-8) or GeoPackage, e.g. in QGIS",
+    ),
+    "err.json.not_geojson": (
+        "文件不是 GeoJSON（缺少 type）",
+        "Not a GeoJSON object (no 'type' member)",
+    ),
+    "err.layer.unreadable": ("无法读取该图层", "The layer cannot be read"),
+    "err.layer.unreadable.hint": (
+        "请在 QGIS 中打开检查，并重新导出为 GeoJSON（UTF-8）或 GeoPackage",
+        "Open it in QGIS to check, and export it again as GeoJSON (UTF-8) or GeoPackage",
+    ),
+    "err.layer.empty": ("图层没有要素", "The layer has no features"),
+    "err.layer.empty.hint": ("请添加要素", "Add features"),
+    "err.layer.empty_geometry": (
+        "有要素缺少位置（几何）",
+        "Features without a location (geometry)",
+    ),
+    "err.layer.empty_geometry.hint": (
+        "请为每个要素给出位置，或删除它们",
+        "Give every feature a location or delete it",
+    ),
+    "err.layer.not_finite": (
+        "坐标不是有限数值（NaN 或无穷大）",
+        "Coordinates are not finite (NaN or infinity)",
+    ),
+    "err.layer.not_finite.hint": ("请修正或删除这些要素", "Fix or delete those features"),
+    "err.layer.not_points": (
+        "只接受点（或面）要素，文件中有 {kinds}",
+        "Only points (or polygons) are accepted; the file has {kinds}",
+    ),
+    "err.layer.not_points.hint": (
+        "请先转换为点（如 QGIS 的“面内点”或质心）",
+        "Convert the features to points first (e.g. QGIS 'Point on surface' or centroids)",
+    ),
+    "err.layer.invalid_polygon": ("面要素无效：{reason}", "Invalid polygon: {reason}"),
+    "err.layer.invalid_polygon.hint": (
+        "请在 QGIS 中用“修复几何”后重试",
+        "Repair it (QGIS 'Fix geometries') and try again",
+    ),
+    "err.layer.missing_id": ("“{column}”列有空编号", "Empty id in column '{column}'"),
+    "err.layer.missing_id.hint": ("请为每一行给出唯一编号", "Give every row a unique id"),
+    "err.layer.duplicate_ids": (
+        "“{column}”列有重复编号：{ids}",
+        "Duplicate ids in column '{column}': {ids}",
+    ),
+    "err.layer.duplicate_ids.hint": (
+        "请使编号唯一，或删除编号列以自动生成",
+        "Make the ids unique, or drop the id column to have them generated",
+    ),
+    "err.layer.missing_column": (
+        "缺少必需的列“{column}”（现有列：{columns}）",
+        "Missing the required column '{column}' (columns present: {columns})",
+    ),
+    "err.layer.missing_column.hint": (
+        "请把相应的列改名为“{column}”（也可用：{aliases}）",
+        "Rename the column to '{column}' (also accepted: {aliases})",
+    ),
+    "err.layer.missing_number": ("“{column}”列有空值", "Empty value in column '{column}'"),
+    "err.layer.missing_number.hint": ("请填写不小于 0 的数字", "Give a number of 0 or more"),
+    "err.layer.not_number": (
+        "“{column}”列的值不是数字（{examples}）",
+        "A value in column '{column}' is not a number ({examples})",
+    ),
+    "err.layer.not_number.hint": ("请填写不小于 0 的整数", "Give a whole number of 0 or more"),
+    "err.layer.negative": ("“{column}”列有负数", "Negative value in column '{column}'"),
+    "err.layer.negative.hint": ("请填写不小于 0 的数字", "Give a number of 0 or more"),
+    "err.layer.rounded": (
+        "{file}：“{column}”列有 {n} 个小数已取整",
+        "{file}: {n} fractional values in column '{column}' were rounded to whole numbers",
+    ),
+    "err.layer.generated_ids": (
+        "{file}：没有编号（id）列，已自动生成 {first}…{last}",
+        "{file}: no 'id' column; ids {first}…{last} were generated",
+    ),
+    "err.layer.unknown_category": (
+        "“{column}”列有无法识别的类别：{values}",
+        "Unknown category in column '{column}': {values}",
+    ),
+    "err.layer.unknown_category.hint": (
+        "请使用类别中文名（如 便利店、农贸市场、超市）或英文 id（如 convenience_store、wet_market、supermarket）",
+        "Use a category id (convenience_store, wet_market, supermarket, …) or its Chinese name",
+    ),
+    "err.layer.off_network": (
+        "{n} 个社区都不在步行网络 {limit:g} 米范围内",
+        "None of the {n} communities lies within {limit:g} m of the walking network",
+    ),
+    "err.layer.off_network.hint": (
+        "请检查坐标系（高德、腾讯数据选 GCJ-02，百度选 BD-09），以及图层是否与当前数据集在同一区域",
+        "Check the coordinate system (GCJ-02 for Amap or Tencent, BD-09 for Baidu) and that the "
+        "layer covers the dataset's area",
+    ),
+    "err.coords.swapped": ("经度与纬度似乎填反了", "Longitude and latitude look swapped"),
+    "err.coords.swapped.hint": (
+        "请交换经度列与纬度列（宁波的经度约为 121.5）",
+        "Swap the longitude and latitude columns (longitude is east, about 121.5 in Ningbo)",
+    ),
+    "err.coords.lat_range": ("纬度超出 ±90°", "Latitude outside ±90°"),
+    "err.coords.lat_range.hint": ("请修正这些数值", "Fix the values"),
+    "err.coords.lon_range": ("经度超出 ±180°", "Longitude outside ±180°"),
+    "err.coords.lon_range.hint": ("请修正这些数值", "Fix the values"),
+    "err.coords.outside_area": ("位置超出合理范围", "Geometry outside the plausible area"),
+    "err.coords.outside_area.hint": (
+        "请检查坐标系（WGS-84 / GCJ-02 / BD-09）和坐标",
+        "Check the coordinate system (WGS-84 / GCJ-02 / BD-09) and the coordinates",
+    ),
+    "err.area.no_polygon": ("边界文件中没有面要素", "The boundary file has no polygon"),
+    "err.area.no_polygon.hint": (
+        "请上传面（Polygon / MultiPolygon）图层作为规划范围",
+        "Upload a layer of polygons (the planning area)",
+    ),
+    "err.candidates.grid_too_many": (
+        "按 {spacing:g} 米间距会产生 {n:,} 个候选点，太多",
+        "A {spacing:g} m grid would give {n:,} candidate points, too many",
+    ),
+    "err.candidates.grid_too_many.hint": ("请把候选点间距调大", "Use a larger candidate spacing"),
+    "err.candidates.none_commercial": (
+        "步行网络上没有靠近现有设施或步行街的点",
+        "No point of the walking network lies near an existing amenity or pedestrian street",
+    ),
+    "err.candidates.none_commercial.hint": (
+        "请改用“规则网格”，或上传候选点图层",
+        "Use the regular grid, or upload a candidate layer",
+    ),
+    "err.candidates.off_network": (
+        "{n} 个候选点都不在步行网络 {limit:g} 米范围内",
+        "None of the {n} candidates lies within {limit:g} m of the walking network",
+    ),
+    "err.candidates.off_network.hint": (
+        "请检查坐标系，以及候选点是否在当前数据集范围内",
+        "Check the coordinate system and that the points lie in the dataset's area",
+    ),
+    "err.candidates.no_layer": ("尚未上传候选点图层", "No candidate layer uploaded"),
+    "err.candidates.no_layer.hint": ("请先上传点图层", "Upload a point layer first"),
+    "err.point.off_network": (
+        "该位置距步行网络超过 {limit:g} 米",
+        "The point is more than {limit:g} m from the walking network",
+    ),
+    "err.point.off_network.hint": ("请选在道路上或道路旁", "Choose a place on or next to a street"),
+    "err.scenario.exists": ("已有名为“{name}”的方案", "A scenario named '{name}' already exists"),
+    "err.scenario.exists.hint": (
+        "请换一个名称，或勾选“同名时覆盖”",
+        "Choose another name, or tick 'Overwrite a scenario of the same name'",
+    ),
+    "err.scenario.not_found": ("没有名为“{name}”的方案", "No scenario named '{name}'"),
+    "err.dataset.not_gisplan": (
+        "该文件不是由 gisplan prepare 生成的数据集",
+        "The file is not a dataset prepared by gisplan prepare",
+    ),
+    "err.dataset.not_gisplan.hint": (
+        "单个社区或设施图层请选择上方的“社区”或“设施”上传；数据集请按 README 用 gisplan prepare 生成",
+        "Upload a single layer of communities or amenities with the choices above; prepare a "
+        "dataset with gisplan prepare (see the README)",
+    ),
+    "err.dataset.truncated": (
+        "文件不完整（复制或下载中断）",
+        "The file is incomplete (the copy or download was interrupted)",
+    ),
+    "err.dataset.truncated.hint": ("请重新复制或下载该文件", "Copy or download the file again"),
+    "err.dataset.damaged": (
+        "数据集文件已损坏，无法读取",
+        "The dataset file is damaged and cannot be read",
+    ),
+    "err.dataset.damaged.hint": (
+        "请重新复制该文件，或用 gisplan prepare 重新生成",
+        "Copy the file again, or prepare it again with gisplan prepare",
+    ),
+    "err.dataset.newer": (
+        "数据集格式版本为 {version}，本程序只能读取版本 {supported}",
+        "The dataset's format version is {version}; this gisplan reads version {supported}",
+    ),
+    "err.dataset.newer.hint": ("请更新 gisplan 后再打开", "Update gisplan to open it"),
+    "err.dataset.older": (
+        "数据集格式版本为 {version}，本程序只能读取版本 {supported}",
+        "The dataset's format version is {version}; this gisplan reads version {supported}",
+    ),
+    "err.dataset.older.hint": (
+        "请用 gisplan prepare 重新生成数据集",
+        "Prepare the dataset again with gisplan prepare",
+    ),
+    "err.dataset.invalid": (
+        "数据集的“{layer}”图层不符合格式要求（{detail}）",
+        "The dataset's layer '{layer}' does not meet the format ({detail})",
+    ),
+    "err.dataset.invalid.hint": (
+        "请用 gisplan prepare 重新生成数据集",
+        "Prepare the dataset again with gisplan prepare",
+    ),
+    "err.name.empty": ("方案名称为空", "The scenario name is empty"),
+    "err.name.empty.hint": ("请填写名称", "Type a name"),
+    "err.name.too_long": (
+        "方案名称有 {n} 个字符，太长",
+        "The scenario name has {n} characters, too many",
+    ),
+    "err.name.too_long.hint": ("最多 {limit} 个字符", "Use at most {limit}"),
+    "err.name.invisible": (
+        "方案名称含有控制字符或不可见字符（{chars}）",
+        "The scenario name contains control or invisible characters ({chars})",
+    ),
+    "err.name.invisible.hint": (
+        "请直接输入名称，不要从别处粘贴",
+        "Type the name again instead of pasting it",
+    ),
 }
 
 _provider: Callable[[], str] | None = None

@@ -190,13 +190,17 @@ def clean_name(name: Any, *, field: str = "name", max_len: int | None = None) ->
         characters (which make look-alike names).
     """
     if not isinstance(name, str):
-        raise InputError("the name must be text", field=field)
+        raise InputError("the name must be text", field=field, code="name.empty")
     cleaned = unicodedata.normalize("NFC", name.strip())
     if not cleaned:
-        raise InputError("the name is empty", field=field, hint="give it a name")
+        raise InputError("the name is empty", field=field, hint="give it a name", code="name.empty")
     if max_len is not None and len(cleaned) > max_len:
         raise InputError(
-            f"the name has {len(cleaned)} characters", field=field, hint=f"use at most {max_len}"
+            f"the name has {len(cleaned)} characters",
+            field=field,
+            hint=f"use at most {max_len}",
+            code="name.too_long",
+            params={"n": len(cleaned), "limit": max_len},
         )
     bad = sorted({f"U+{ord(ch):04X}" for ch in cleaned if _is_unsafe(ch)})
     if bad:
@@ -205,6 +209,8 @@ def clean_name(name: Any, *, field: str = "name", max_len: int | None = None) ->
             f"({', '.join(bad)})",
             field=field,
             hint="type the name again without copying it from elsewhere",
+            code="name.invisible",
+            params={"chars": ", ".join(bad)},
         )
     return cleaned
 

@@ -266,6 +266,9 @@ def test_upload_gcj02_communities_replaces_the_layer_for_this_session_only(model
     at.selectbox(key="upload_crs").set_value("gcj02").run()
     at.button(key="upload_apply").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
+    assert not at.success  # checked; replaced only once the user confirms (issue 11 item 16)
+    assert any("替换当前数据集的全部 341 个社区" in i.value for i in at.info)
+    at.button(key="upload_confirm").click().run()
     assert at.success[0].value == "已读取 25 个要素，本会话将使用此图层。"
     at.switch_page("gisplan/app/pages/coverage.py").run()
     assert not at.exception
@@ -376,6 +379,7 @@ def test_uploaded_layers_count_only_while_signed_in_and_stay_out_of_the_server_c
     at.file_uploader(key="upload_file_communities").set_value(("小区.csv", data, "text/csv")).run()
     at.selectbox(key="upload_crs").set_value("gcj02").run()
     at.button(key="upload_apply").click().run()
+    at.button(key="upload_confirm").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     at.switch_page("gisplan/app/pages/coverage.py").run()
     assert not at.exception

@@ -164,6 +164,8 @@ class AccessModel:
                 field="geometry",
                 hint="check that the communities layer has the right CRS (GCJ-02/BD-09 exports "
                 "need converting) and covers the same area as the network",
+                code="layer.off_network",
+                params={"n": nc, "limit": max_snap_distance_m},
             )
         amen_snap_all = all_snap.subset(np.arange(nc, nc + len(amenities)))
         cat_values = amenities["category"].to_numpy()

@@ -33,6 +33,7 @@ from gisplan.safetext import md_text, redact_credentials
 from gisplan.store import (
     ACTIONS,
     Credential,
+    PermissionDenied,
     ScenarioStore,
     User,
     can,
@@ -300,7 +301,15 @@ def scenario_store() -> ScenarioStore:
 
 
 def show_store_error(exc: BaseException) -> None:
-    """Show a scenario-store error as one line of text (password redacted) and log it."""
+    """Show a scenario-store error as one line of text (password redacted) and log it.
+
+    Problems of the user's own making (a bad name, not the author) are shown in the session's
+    language (:func:`gisplan.app.messages.error_text`); database faults as their one line.
+    """
+    from gisplan.app.messages import error_text
+
     text = " ".join(redact_credentials(exc).split())
     log.warning("scenario store: %s", text)
+    if isinstance(exc, InputError | PermissionDenied):
+        text = error_text(exc)
     st.error(md_text(text))

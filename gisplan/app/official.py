@@ -24,6 +24,7 @@ import shapely
 import streamlit as st
 
 from gisplan.app.auth import scenario_store, show_store_error
+from gisplan.app.messages import show_error
 from gisplan.catalogue import CircleStandard
 from gisplan.coords import gcj02_to_wgs84
 from gisplan.crs import WGS84
@@ -173,7 +174,7 @@ def area_control(dataset, *, key: str) -> AreaChoice:
             try:
                 area = _uploaded_area(uploaded)
             except InputError as exc:
-                st.error(md_text(str(exc)))
+                show_error(exc, file_name=uploaded.name)
     elif kind == "draw":
         area = drawn_area_of(key)
         st.caption(md_text(area.name) if area is not None else t("draw.pending"))
@@ -268,7 +269,7 @@ def area_plan_page(*, user, key, dataset, model, standard: CircleStandard, basem
                 )
             st.session_state[PLAN_KEY] = {"key": key, "params": params, "result": res}
         except InputError as exc:
-            st.error(md_text(str(exc)))
+            show_error(exc)
     run = st.session_state.get(PLAN_KEY)
     if run is not None and run["key"] != key:
         st.session_state.pop(PLAN_KEY, None)
@@ -315,7 +316,7 @@ def whatif_in_area(model, standard: CircleStandard, params: dict, lang: str) -> 
     try:
         wi = what_if(model, standard, cat, lon, lat, area=area, with_service_area=False)
     except InputError as exc:
-        st.error(md_text(str(exc)))
+        show_error(exc)
         return
     m = st.columns(3)
     if wi.area is not None:
@@ -389,7 +390,7 @@ def closure_page(*, user, key, dataset, model, standard: CircleStandard, basemap
                 synthetic=dataset.synthetic,
             )
         except InputError as exc:
-            st.error(md_text(str(exc)))
+            show_error(exc)
     try:
         m = closure_map(
             model=model,

@@ -276,19 +276,22 @@ def _attribution(sources) -> str:
 def _check_file(path: Path) -> None:
     """Exists, is an SQLite database with the GeoPackage application id, and is complete."""
     if not path.exists():
-        raise DatasetError("file not found", file=path, hint="check the path")
+        raise DatasetError(
+            "file not found", file=path, hint="check the path", code="file.not_found"
+        )
     if not path.is_file():
         raise DatasetError("not a file", file=path, hint="give a prepared dataset .gpkg file")
     size = path.stat().st_size
     with open(path, "rb") as f:
         head = f.read(100)
     if size == 0:
-        raise DatasetError("the file is empty", file=path, hint=_PREPARE_HINT)
+        raise DatasetError("the file is empty", file=path, hint=_PREPARE_HINT, code="file.empty")
     if not head.startswith(_SQLITE_MAGIC) or len(head) < 100:
         raise DatasetError(
             "not a GeoPackage (not an SQLite database)",
             file=path,
             hint="give a .gpkg written by gisplan prepare",
+            code="dataset.not_gisplan",
         )
     page_size = struct.unpack(">H", head[16:18])[0]
     page_size = 65536 if page_size == 1 else page_size
@@ -300,12 +303,14 @@ def _check_file(path: Path) -> None:
             f"the file is truncated: {size:,} bytes of {n_pages * page_size:,}",
             file=path,
             hint="the copy or download was interrupted; copy the file again",
+            code="dataset.truncated",
         )
     if app_id != _GPKG_APPLICATION_ID:
         raise DatasetError(
             "an SQLite database but not a GeoPackage",
             file=path,
             hint="give a .gpkg written by gisplan prepare",
+            code="dataset.not_gisplan",
         )
 
 
@@ -314,7 +319,10 @@ def _list_layers(path: Path) -> dict[str, str | None]:
         return {str(n): t for n, t in pyogrio.list_layers(path)}
     except Exception as exc:  # noqa: BLE001 - GDAL raises many kinds
         raise DatasetError(
-            f"cannot be read as a GeoPackage ({exc})", file=path, hint=_PREPARE_HINT
+            f"cannot be read as a GeoPackage ({exc})",
+            file=path,
+            hint=_PREPARE_HINT,
+            code="dataset.damaged",
         ) from None
 
 
@@ -334,6 +342,7 @@ def read_metadata(path: str | os.PathLike) -> dict[str, str]:
             field=METADATA_TABLE,
             hint="prepare a dataset with gisplan prepare; plain layers can be read with "
             "gisplan analyze --communities/--amenities",
+            code="dataset.not_gisplan",
         )
     table = _read_table(path, METADATA_TABLE, "metadata")
     try:
@@ -344,6 +353,7 @@ def read_metadata(path: str | os.PathLike) -> dict[str, str]:
             file=path,
             field=METADATA_TABLE,
             hint=_PREPARE_HINT,
+            code="dataset.damaged",
         ) from None
     if meta.get("format") != FORMAT:
         raise DatasetError(
@@ -351,6 +361,7 @@ def read_metadata(path: str | os.PathLike) -> dict[str, str]:
             file=path,
             field=f"{METADATA_TABLE}.format",
             hint="give a .gpkg written by gisplan prepare",
+            code="dataset.not_gisplan",
         )
     try:
         version = int(meta.get("schema_version", ""))
@@ -364,6 +375,8 @@ def read_metadata(path: str | os.PathLike) -> dict[str, str]:
             file=path,
             field=f"{METADATA_TABLE}.schema_version",
             hint="update gisplan to open it" if newer else _PREPARE_HINT,
+            code="dataset.newer" if newer else "dataset.older",
+            params={"version": str(meta.get("schema_version")), "supported": SCHEMA_VERSION},
         )
     return meta
 
@@ -375,6 +388,8 @@ def _fail(path: Path, layer: str, message: str, column: str | None = None, row=N
         field=f"{layer}.{column}" if column else layer,
         row=row,
         hint=_PREPARE_HINT,
+        code="dataset.invalid",
+        params={"layer": layer, "detail": message},
     )
 
 
@@ -407,6 +422,7 @@ def _read_layer(path: Path, layer: str) -> _Layer:
             file=path,
             field=layer,
             hint="copy the file again or " + _PREPARE_HINT,
+            code="dataset.damaged",
         ) from None
     missing = [c for c in LAYER_COLUMNS[layer] if c not in frame.columns]
     if missing:

@@ -49,7 +49,9 @@ def check_json_depth(
         try:
             data = Path(source).read_bytes()
         except OSError as exc:
-            raise InputError(f"cannot read the file ({exc.strerror or exc})", file=file) from None
+            raise InputError(
+                f"cannot read the file ({exc.strerror or exc})", file=file, code="file.unreadable"
+            ) from None
     # Strings may hold any bracket: drop them, then depth = running sum of +1 per opening
     # and -1 per closing bracket (numpy; linear in the file size).
     skeleton = _STRING.sub(b"", data).translate(None, _NOT_BRACKET)
@@ -62,6 +64,7 @@ def check_json_depth(
             file=file,
             hint="GeoJSON needs only a few levels; export the layer again "
             "(QGIS: Export > Save Features As > GeoJSON)",
+            code="upload.too_deep",
         )
     return deepest
 

@@ -32,7 +32,7 @@ import shapely
 
 from gisplan.catalogue import load_catalogue
 from gisplan.crs import WGS84
-from gisplan.errors import InputError
+from gisplan.errors import InputError, InputWarning
 from gisplan.io.households import HOUSEHOLD_COLUMNS, PERSONS_PER_HOUSEHOLD, households_to_population
 from gisplan.io.readers import CSV_SUFFIXES, check_geometries_present, read_csv_points, read_layer
 from gisplan.io.validate import MAX_LISTED, Rows, check_bounds, fail, find_column
@@ -57,7 +57,9 @@ def _read_any(path, *, layer, crs, encoding, lon, lat) -> tuple[gpd.GeoDataFrame
     path = Path(path)
     if path.suffix.lower() in CSV_SUFFIXES:
         if not path.exists():
-            raise InputError("file not found", file=path, hint="check the path")
+            raise InputError(
+                "file not found", file=path, hint="check the path", code="file.not_found"
+            )
         gdf = read_csv_points(path, lon=lon, lat=lat, crs=crs, encoding=encoding)
         return gdf, Rows(path, csv=True)
     gdf = read_layer(path, layer=layer, crs=crs, encoding=encoding)
@@ -83,6 +85,8 @@ def _to_points(gdf: gpd.GeoDataFrame, rows: Rows, *, polygons: str, what: str) -
             field="geometry",
             positions=bad,
             hint="convert the features to points (e.g. centroids) before importing",
+            code="layer.not_points",
+            kinds=", ".join(kinds),
         )
     if is_poly.any():
         if polygons != "point":
@@ -92,6 +96,8 @@ def _to_points(gdf: gpd.GeoDataFrame, rows: Rows, *, polygons: str, what: str) -
                 field="geometry",
                 positions=np.flatnonzero(is_poly),
                 hint="convert the polygons to points (e.g. QGIS 'Point on surface') first",
+                code="layer.not_points",
+                kinds="Polygon",
             )
         invalid = np.flatnonzero(is_poly & ~g.is_valid.to_numpy())
         if invalid.size:
@@ -102,6 +108,8 @@ def _to_points(gdf: gpd.GeoDataFrame, rows: Rows, *, polygons: str, what: str) -
                 field="geometry",
                 positions=invalid,
                 hint="repair it (QGIS 'Fix geometries' or shapely.make_valid) and retry",
+                code="layer.invalid_polygon",
+                reason=str(reason),
             )
     new = g.values.copy()
     if is_poly.any():
@@ -124,19 +132,40 @@ def _ids(
     if col is None:
         ids = pd.Series([f"{prefix}{i + 1:04d}" for i in range(len(gdf))], index=gdf.index)
         warnings.warn(
-            f"{rows.path}: no 'id' column; generated ids {ids.iloc[0]}..{ids.iloc[-1]}",
-            UserWarning,
+            InputWarning(
+                f"{rows.path}: no 'id' column; generated ids {ids.iloc[0]}..{ids.iloc[-1]}",
+                code="layer.generated_ids",
+                file=rows.path.name,
+                first=str(ids.iloc[0]),
+                last=str(ids.iloc[-1]),
+            ),
             stacklevel=3,
         )
         return ids, None
     raw = gdf[col]
     missing = np.flatnonzero(raw.isna().to_numpy())
     if missing.size:
-        fail("missing id", rows, field=col, positions=missing, hint="give every row a unique id")
+        fail(
+            "missing id",
+            rows,
+            field=col,
+            positions=missing,
+            hint="give every row a unique id",
+            code="layer.missing_id",
+            column=col,
+        )
     ids = raw.map(_id_text)
     empty = np.flatnonzero((ids == "").to_numpy())
     if empty.size:
-        fail("empty id", rows, field=col, positions=empty, hint="give every row a unique id")
+        fail(
+            "empty id",
+            rows,
+            field=col,
+            positions=empty,
+            hint="give every row a unique id",
+            code="layer.missing_id",
+            column=col,
+        )
     dup = ids.duplicated(keep=False).to_numpy()
     if dup.any():
         dups = sorted(set(ids[dup]))
@@ -146,6 +175,9 @@ def _ids(
             field=col,
             positions=np.flatnonzero(dup),
             hint="make the ids unique (or drop the id column to have them generated)",
+            code="layer.duplicate_ids",
+            column=col,
+            ids=", ".join(dups[:MAX_LISTED]),
         )
     return ids, col
 
@@ -165,6 +197,12 @@ def _missing_columns(gdf, rows: Rows, missing: Sequence[str], aliases: Sequence[
         file=rows.path,
         field=", ".join(missing),
         hint="rename the column or pass its name as an argument",
+        code="layer.missing_column",
+        params={
+            "column": ", ".join(missing),
+            "aliases": ", ".join(aliases),
+            "columns": ", ".join(map(str, present)) or "—",
+        },
     )
 
 
@@ -300,7 +338,15 @@ def _population(raw: pd.Series, rows: Rows, field: str, what: str = "population"
 
     missing = at[np.flatnonzero(raw.isna().to_numpy())]
     if missing.size:
-        fail(f"missing {what}", rows, field=field, positions=missing, hint="give a number >= 0")
+        fail(
+            f"missing {what}",
+            rows,
+            field=field,
+            positions=missing,
+            hint="give a number >= 0",
+            code="layer.missing_number",
+            column=field,
+        )
     text = raw.astype(str).str.strip().str.replace(",", "", regex=False)
     num = pd.to_numeric(text, errors="coerce")
     bad = np.flatnonzero((num.isna() | ~np.isfinite(num.astype(float))).to_numpy())
@@ -312,6 +358,9 @@ def _population(raw: pd.Series, rows: Rows, field: str, what: str = "population"
             field=field,
             positions=at[bad],
             hint="give a whole number of residents >= 0",
+            code="layer.not_number",
+            column=field,
+            examples=examples,
         )
     num = num.astype(float)
     neg = np.flatnonzero((num < 0).to_numpy())
@@ -322,14 +371,21 @@ def _population(raw: pd.Series, rows: Rows, field: str, what: str = "population"
             field=field,
             positions=at[neg],
             hint=f"{what} must be >= 0",
+            code="layer.negative",
+            column=field,
         )
     rounded = num.round()
     frac = np.flatnonzero((rounded != num).to_numpy())
     if frac.size:
         warnings.warn(
-            f"{rows.path}: field '{field}': fractional {what} rounded to whole numbers "
-            f"({rows.describe(at[frac])})",
-            UserWarning,
+            InputWarning(
+                f"{rows.path}: field '{field}': fractional {what} rounded to whole numbers "
+                f"({rows.describe(at[frac])})",
+                code="layer.rounded",
+                file=rows.path.name,
+                column=field,
+                n=int(frac.size),
+            ),
             stacklevel=3,
         )
     return rounded.astype("int64")
@@ -404,6 +460,8 @@ def read_amenities(
                 file=rows.path,
                 field="category",
                 hint="use one of: " + valid_categories_text(),
+                code="layer.unknown_category",
+                params={"values": repr(category), "column": "category"},
             )
         cats = pd.Series(cid, index=gdf.index)
         cat_col = None
@@ -423,6 +481,9 @@ def read_amenities(
                 field=cat_col,
                 positions=unknown,
                 hint="use a catalogue id or Chinese name: " + valid_categories_text(),
+                code="layer.unknown_category",
+                values=listed,
+                column=cat_col,
             )
     ids, id_col = _ids(gdf, rows, id_column=id_column, prefix="a")
     name_col = find_column(gdf.columns, name_column, _NAME_NAMES)

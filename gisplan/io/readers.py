@@ -23,7 +23,7 @@ from pyproj import CRS
 
 from gisplan.coords import convert, normalize_system
 from gisplan.crs import WGS84
-from gisplan.errors import InputError
+from gisplan.errors import InputError, InputWarning
 from gisplan.io.guards import check_json_depth, nonfinite_positions
 from gisplan.io.validate import (
     LAT_NAMES,
@@ -78,16 +78,26 @@ def read_csv_points(
     if crs is None:
         system = "wgs84"
         warnings.warn(
-            f"{path}: a CSV has no coordinate system; assuming WGS-84 longitude/latitude "
-            "(pass crs='gcj02' for Amap/Tencent, 'bd09' for Baidu, or crs='wgs84' to confirm)",
-            UserWarning,
+            InputWarning(
+                f"{path}: a CSV has no coordinate system; assuming WGS-84 longitude/latitude "
+                "(pass crs='gcj02' for Amap/Tencent, 'bd09' for Baidu, or crs='wgs84' to confirm)",
+                code="csv.assumed_wgs84",
+                file=path.name,
+            ),
             stacklevel=2,
         )
     else:
         try:
             system = normalize_system(crs)
         except InputError as exc:
-            raise InputError(exc.message, file=path, field="crs", hint=exc.hint) from None
+            raise InputError(
+                exc.message,
+                file=path,
+                field="crs",
+                hint=exc.hint,
+                code="crs.unknown",
+                params={"crs": str(crs)},
+            ) from None
     df = read_csv_table(path, encoding=encoding)
     lon_col = find_column(df.columns, lon, LON_NAMES)
     lat_col = find_column(df.columns, lat, LAT_NAMES)
@@ -102,9 +112,20 @@ def read_csv_points(
                 field=given or names[0],
                 hint=f"name the column one of {', '.join(names)} or pass "
                 f"{'lon' if what == 'longitude' else 'lat'}='<column>'",
+                code=f"csv.no_{'lon' if what == 'longitude' else 'lat'}",
+                params={
+                    "columns": ", ".join(map(str, df.columns)),
+                    "names": ", ".join(names),
+                },
             )
     if df.empty:
-        raise InputError("the layer has no rows", file=path, field="geometry", hint="add data rows")
+        raise InputError(
+            "the layer has no rows",
+            file=path,
+            field="geometry",
+            hint="add data rows",
+            code="layer.empty",
+        )
     assert lon_col is not None and lat_col is not None  # for the type checker: refused above
     values = {}
     for col in (lon_col, lat_col):
@@ -118,6 +139,8 @@ def read_csv_points(
                 field=col,
                 positions=missing,
                 hint="fill in or delete the rows",
+                code="csv.empty_coordinate",
+                column=col,
             )
         bad = np.flatnonzero(num.isna().to_numpy() | ~np.isfinite(num.to_numpy(dtype=float)))
         if bad.size:
@@ -128,6 +151,9 @@ def read_csv_points(
                 field=col,
                 positions=bad,
                 hint="use decimal degrees such as 121.55 (not 121°33′)",
+                code="csv.coordinate_not_number",
+                column=col,
+                examples=examples,
             )
         values[col] = num.to_numpy(dtype=float)
     x, y = values[lon_col], values[lat_col]
@@ -153,20 +179,25 @@ def _ogr_path(path: Path) -> str:
     return str(path)
 
 
-def _json_problem(path: Path) -> str | None:
+def _json_problem(path: Path) -> tuple[str, str, dict] | None:
+    """What is wrong with a GeoJSON file GDAL could not read: ``(message, code, params)``."""
     try:
         with open(path, encoding="utf-8-sig") as f:
             doc = json.load(f)
     except json.JSONDecodeError as exc:
-        return f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        return (
+            f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
+            "json.malformed",
+            {"line": exc.lineno, "column": exc.colno},
+        )
     except UnicodeDecodeError:
-        return "GeoJSON must be UTF-8 text"
+        return "GeoJSON must be UTF-8 text", "json.not_utf8", {}
     except RecursionError:
-        return "the JSON is nested too deeply"
+        return "the JSON is nested too deeply", "upload.too_deep", {}
     except OSError:
         return None
     if not isinstance(doc, dict) or "type" not in doc:
-        return "not a GeoJSON object (no 'type' member)"
+        return "not a GeoJSON object (no 'type' member)", "json.not_geojson", {}
     return None
 
 
@@ -197,7 +228,7 @@ def read_layer(
     """
     path = Path(path)
     if not path.exists():
-        raise InputError("file not found", file=path, hint="check the path")
+        raise InputError("file not found", file=path, hint="check the path", code="file.not_found")
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
         return read_csv_points(path, crs=crs, encoding=encoding)
@@ -206,6 +237,8 @@ def read_layer(
             f"unsupported file type {suffix or '(none)'}",
             file=path,
             hint="use GeoJSON, GeoPackage, Shapefile (.shp or zipped .zip) or CSV with lon/lat",
+            code="upload.unsupported_type",
+            params={"suffix": suffix or "—"},
         )
     rows = Rows(path, csv=False)
     gdf = _read_vector(path, suffix, layer, encoding)
@@ -238,6 +271,8 @@ def _read_vector(
                 file=path,
                 field="layer",
                 hint="choose one with layer='<name>'",
+                code="upload.several_layers",
+                params={"n": len(names), "names": ", ".join(names)},
             )
     if suffix in (".geojson", ".json"):
         check_json_depth(path)
@@ -247,19 +282,25 @@ def _read_vector(
     try:
         gdf = gpd.read_file(_ogr_path(path), layer=layer, engine="pyogrio", **kw)
     except Exception as exc:  # noqa: BLE001 - GDAL raises many kinds; all are input problems
-        detail = _json_problem(path) if suffix in (".geojson", ".json") else None
-        if detail is None:
-            detail = f"cannot read the layer: {exc}"
+        problem = _json_problem(path) if suffix in (".geojson", ".json") else None
+        detail = problem[0] if problem else f"cannot read the layer: {exc}"
+        code, params = problem[1:] if problem else ("layer.unreadable", {})
         field = "layer" if layer is not None and "layer" in str(exc).lower() else None
         raise InputError(
             detail,
             file=path,
             field=field,
             hint="open it in QGIS to check; export as GeoJSON (UTF-8) or GeoPackage",
+            code=code,
+            params=params,
         ) from None
     if len(gdf) == 0:
         raise InputError(
-            "the layer has no features", file=path, field="geometry", hint="add features"
+            "the layer has no features",
+            file=path,
+            field="geometry",
+            hint="add features",
+            code="layer.empty",
         )
     return gdf
 
@@ -278,6 +319,7 @@ def _apply_crs(gdf: gpd.GeoDataFrame, path: Path, crs: str | None) -> gpd.GeoDat
                 field="crs",
                 hint="set one in QGIS (or add the .prj of a Shapefile), or pass crs='wgs84' / "
                 "'cgcs2000' / 'gcj02' / 'bd09' / 'EPSG:xxxx'",
+                code="crs.missing",
             )
         return gdf
     try:
@@ -296,6 +338,8 @@ def _apply_crs(gdf: gpd.GeoDataFrame, path: Path, crs: str | None) -> gpd.GeoDat
             file=path,
             field="crs",
             hint="use wgs84, cgcs2000, gcj02, bd09 or an EPSG code",
+            code="crs.unknown",
+            params={"crs": str(crs)},
         ) from None
 
 
@@ -321,6 +365,7 @@ def check_geometries_present(gdf: gpd.GeoDataFrame, rows: Rows) -> None:
             field="geometry",
             positions=missing,
             hint="give every feature a location or delete it",
+            code="layer.empty_geometry",
         )
 
 
@@ -334,6 +379,7 @@ def _check_finite(gdf: gpd.GeoDataFrame, rows: Rows) -> None:
             field="geometry",
             positions=bad,
             hint="fix or delete the features; coordinates must be numbers",
+            code="layer.not_finite",
         )
 
 

@@ -135,12 +135,14 @@ class UploadResult:
 
     ``gdf`` is the layer (``None`` for a :data:`MULTI_LAYER` kind, whose tables are in
     ``layers`` by name); ``warnings`` are the reader's ``UserWarning`` texts with the file
-    named as uploaded; ``seconds`` is the wall time including the worker's start; ``peak_mb``
+    named as uploaded, and ``notices`` the same warnings as ``{"text", "code", "params"}``
+    (:class:`~gisplan.errors.InputWarning`'s code, for the app's language); ``seconds`` is the wall time including the worker's start; ``peak_mb``
     the worker's peak resident memory (MiB).
     """
 
     gdf: Any
     warnings: list[str] = field(default_factory=list)
+    notices: list[dict] = field(default_factory=list)
     seconds: float = 0.0
     peak_mb: float = 0.0
     layers: dict[str, Any] = field(default_factory=dict)
@@ -189,6 +191,8 @@ def read_upload(
             f"the file is {size_mb:.1f} MB; the upload limit is {limits.max_mb:g} MB",
             file=shown,
             hint="split the layer or keep only the columns and features you need",
+            code="upload.too_large",
+            params={"size_mb": round(size_mb, 1), "limit_mb": limits.max_mb},
         )
     suffix = Path(shown).suffix.lower()
     if suffix not in _SUFFIXES:
@@ -196,6 +200,8 @@ def read_upload(
             f"unsupported file type {suffix or '(none)'}",
             file=shown,
             hint="use GeoJSON, GeoPackage, zipped Shapefile (.zip) or CSV with lon/lat",
+            code="upload.unsupported_type",
+            params={"suffix": suffix or "—"},
         )
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="gisplan-upload-") as tmp:
@@ -265,6 +271,8 @@ def _collect(work: Path, status: dict, shown: str, limits: UploadLimits, seconds
             f"reading the file took longer than the {limits.time_s:g} s limit and was stopped",
             file=shown,
             hint="upload a smaller or simpler layer (plain tables, points), e.g. as GeoJSON",
+            code="upload.timeout",
+            params={"seconds": limits.time_s},
         )
     meta_path = out / "result.json"
     if not meta_path.exists():
@@ -282,12 +290,24 @@ def _collect(work: Path, status: dict, shown: str, limits: UploadLimits, seconds
         else:
             reason = f"the reader stopped unexpectedly (exit status {rc})"
         raise InputError(
-            reason, file=shown, hint="upload a smaller or simpler layer, e.g. points as GeoJSON"
+            reason,
+            file=shown,
+            hint="upload a smaller or simpler layer, e.g. points as GeoJSON",
+            code="upload.reader_limit",
+            params={"memory_mb": limits.memory_mb, "seconds": limits.time_s},
         )
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     if meta["status"] == "error":
         e = meta["error"]
-        err = InputError(e["message"], file=shown, field=e["field"], row=e["row"], hint=e["hint"])
+        err = InputError(
+            e["message"],
+            file=shown,
+            field=e["field"],
+            row=e["row"],
+            hint=e["hint"],
+            code=e.get("code"),
+            params=e.get("params"),
+        )
         err.worker_peak_mb = float(meta.get("peak_mb", 0.0))  # type: ignore[attr-defined]
         raise err
     import geopandas as gpd
@@ -299,9 +319,11 @@ def _collect(work: Path, status: dict, shown: str, limits: UploadLimits, seconds
         frame = read(out / item["file"])
         frame.attrs.update(item.get("attrs", {}))
         layers[item["name"]] = frame
+    notices = list(meta.get("notices", []))
     return UploadResult(
         gdf=layers.get(""),
-        warnings=list(meta.get("warnings", [])),
+        warnings=[n["text"] for n in notices] or list(meta.get("warnings", [])),
+        notices=notices,
         seconds=seconds,
         peak_mb=float(meta.get("peak_mb", 0.0)),
         layers={k: v for k, v in layers.items() if k},
@@ -326,8 +348,15 @@ def _limit_self(limits: dict) -> None:
         pass
 
 
-def _refuse(message: str, *, field: str | None = None, hint: str | None = None):
-    raise InputError(message, field=field, hint=hint)
+def _refuse(
+    message: str,
+    *,
+    field: str | None = None,
+    hint: str | None = None,
+    code: str | None = None,
+    **params: Any,
+):
+    raise InputError(message, field=field, hint=hint, code=code, params=params)
 
 
 def check_geopackage(path: Path) -> list[str]:
@@ -346,20 +375,29 @@ def check_geopackage(path: Path) -> list[str]:
     try:
         con = sqlite3.connect(uri, uri=True)
     except sqlite3.Error as exc:
-        _refuse(f"not a readable GeoPackage ({exc})", hint="export it again as GeoPackage")
+        _refuse(
+            f"not a readable GeoPackage ({exc})",
+            hint="export it again as GeoPackage",
+            code="upload.not_gpkg",
+        )
     try:
         con.execute("PRAGMA query_only = ON")
         con.execute("PRAGMA trusted_schema = OFF")
         try:
             master = con.execute("SELECT type, name, sql FROM sqlite_master").fetchall()
         except sqlite3.Error as exc:
-            _refuse(f"not a GeoPackage ({exc})", hint="export it again as GeoPackage")
+            _refuse(
+                f"not a GeoPackage ({exc})",
+                hint="export it again as GeoPackage",
+                code="upload.not_gpkg",
+            )
         views = sorted(name for kind, name, _ in master if kind == "view")
         if views:
             _refuse(
                 f"the GeoPackage contains views ({', '.join(views[:5])}); only tables are accepted",
                 field="layer",
                 hint="export the layer as a plain table (QGIS: Export > Save Features As)",
+                code="upload.gpkg_not_plain",
             )
         tables = {name: sql or "" for kind, name, sql in master if kind == "table"}
         virtual = sorted(
@@ -373,9 +411,14 @@ def check_geopackage(path: Path) -> list[str]:
                 f"the GeoPackage contains virtual tables ({', '.join(virtual[:5])})",
                 field="layer",
                 hint="export the layer as a plain table",
+                code="upload.gpkg_not_plain",
             )
         if "gpkg_contents" not in tables:
-            _refuse("not a GeoPackage (no gpkg_contents table)", hint="export it as GeoPackage")
+            _refuse(
+                "not a GeoPackage (no gpkg_contents table)",
+                hint="export it as GeoPackage",
+                code="upload.not_gpkg",
+            )
         rows = con.execute("SELECT table_name, data_type FROM gpkg_contents").fetchall()
     finally:
         con.close()
@@ -386,6 +429,7 @@ def check_geopackage(path: Path) -> list[str]:
             f"the GeoPackage lists layers that are not plain tables: {', '.join(missing[:5])}",
             field="layer",
             hint="export the layer as a plain table",
+            code="upload.gpkg_not_plain",
         )
     return features
 
@@ -404,11 +448,20 @@ def extract_zip(path: Path, dest: Path, limits: dict) -> Path:
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
-        _refuse(f"not a readable zip archive ({exc})", hint="zip the .shp, .shx, .dbf, .prj")
+        _refuse(
+            f"not a readable zip archive ({exc})",
+            hint="zip the .shp, .shx, .dbf, .prj",
+            code="upload.not_zip",
+        )
     with zf:
         infos = [i for i in zf.infolist() if not i.is_dir()]
         if len(infos) > 1000:
-            _refuse(f"the archive has {len(infos)} entries (limit 1000)")
+            _refuse(
+                f"the archive has {len(infos)} entries (limit 1000)",
+                code="upload.zip_entries",
+                n=len(infos),
+                limit=1000,
+            )
         total = sum(i.file_size for i in infos)
         packed = max(path.stat().st_size, 1)
         cap = limits["max_uncompressed_mb"] * 1e6
@@ -417,23 +470,34 @@ def extract_zip(path: Path, dest: Path, limits: dict) -> Path:
                 f"the archive expands to {total / 1e6:,.0f} MB; the limit is "
                 f"{limits['max_uncompressed_mb']:g} MB uncompressed",
                 hint="upload a smaller layer",
+                code="upload.zip_too_big",
+                limit_mb=limits["max_uncompressed_mb"],
             )
         if total / packed > limits["max_zip_ratio"]:
             _refuse(
                 f"the archive expands {total / packed:,.0f}-fold; the limit is "
                 f"{limits['max_zip_ratio']:g}-fold (a zip bomb?)",
                 hint="upload the layer uncompressed as GeoPackage or GeoJSON",
+                code="upload.zip_ratio",
+                limit=limits["max_zip_ratio"],
             )
         parts = [i for i in infos if Path(i.filename).suffix.lower() in _SHAPEFILE_PARTS]
         shps = [i for i in parts if i.filename.lower().endswith(".shp")]
         if not shps:
-            _refuse("the archive holds no Shapefile (.shp)", hint="zip the .shp, .shx, .dbf, .prj")
+            _refuse(
+                "the archive holds no Shapefile (.shp)",
+                hint="zip the .shp, .shx, .dbf, .prj",
+                code="upload.zip_no_shp",
+            )
         if len(shps) > 1:
             names = ", ".join(Path(i.filename).stem for i in shps[:10])
             _refuse(
                 f"the archive has {len(shps)} layers: {names}",
                 field="layer",
                 hint="zip one Shapefile per upload",
+                code="upload.several_layers",
+                n=len(shps),
+                names=names,
             )
         dest.mkdir(parents=True, exist_ok=True)
         budget = cap
@@ -451,6 +515,8 @@ def extract_zip(path: Path, dest: Path, limits: dict) -> Path:
                                 "the archive expands beyond the "
                                 f"{limits['max_uncompressed_mb']:g} MB limit",
                                 hint="upload a smaller layer",
+                                code="upload.zip_too_big",
+                                limit_mb=limits["max_uncompressed_mb"],
                             )
                         dst.write(chunk)
             except (
@@ -463,6 +529,7 @@ def extract_zip(path: Path, dest: Path, limits: dict) -> Path:
                 _refuse(
                     f"the archive is damaged or uses an unsupported method ({exc})",
                     hint="zip the .shp, .shx, .dbf and .prj again (deflate)",
+                    code="upload.zip_damaged",
                 )
     return dest / "layer.shp"
 
@@ -488,6 +555,9 @@ def count_csv_rows(path: Path, limit: int) -> int:
         _refuse(
             f"the file has {rows:,} data rows; the limit is {limit:,} features per upload",
             hint="split the layer, or ask the administrator to raise GISPLAN_UPLOAD_MAX_FEATURES",
+            code="upload.too_many_features",
+            n=rows,
+            limit=limit,
         )
     return rows
 
@@ -499,6 +569,9 @@ def _check_counts(gdf, limits: dict) -> None:
         _refuse(
             f"the layer has {len(gdf):,} features; the limit is {limits['max_features']:,}",
             hint="split the layer, or ask the administrator to raise GISPLAN_UPLOAD_MAX_FEATURES",
+            code="upload.too_many_features",
+            n=len(gdf),
+            limit=limits["max_features"],
         )
     n = int(shapely.get_num_coordinates(gdf.geometry.values).sum())
     if n > limits["max_vertices"]:
@@ -507,6 +580,9 @@ def _check_counts(gdf, limits: dict) -> None:
             field="geometry",
             hint="simplify the geometries or use points, or ask the administrator to raise "
             "GISPLAN_UPLOAD_MAX_VERTICES",
+            code="upload.too_many_vertices",
+            n=n,
+            limit=limits["max_vertices"],
         )
 
 
@@ -540,6 +616,9 @@ def check_signature(path: Path) -> None:
         _refuse(
             f"the content is not a {kind} file although the name ends in {suffix}",
             hint="upload the file in the format its name says",
+            code="upload.not_format",
+            kind=kind,
+            suffix=suffix,
         )
 
 
@@ -566,9 +645,18 @@ def _precheck(path: Path, work: Path, options: dict, limits: dict, multi: bool =
                 f"the file has {len(layers)} layers: {', '.join(layers[:10])}",
                 field="layer",
                 hint="keep one layer per upload",
+                code="upload.several_layers",
+                n=len(layers),
+                names=", ".join(layers[:10]),
             )
         elif isinstance(layer, str) and layer not in layers:
-            _refuse(f"no layer {layer!r}; layers: {', '.join(layers)}", field="layer")
+            _refuse(
+                f"no layer {layer!r}; layers: {', '.join(layers)}",
+                field="layer",
+                code="upload.no_layer",
+                layer=layer,
+                names=", ".join(layers),
+            )
     elif suffix in (".geojson", ".json"):
         from gisplan.io.guards import check_json_depth
 
@@ -584,6 +672,9 @@ def _precheck(path: Path, work: Path, options: dict, limits: dict, multi: bool =
         _refuse(
             f"the layer has {n:,} features; the limit is {int(limits['max_features']):,}",
             hint="split the layer, or ask the administrator to raise GISPLAN_UPLOAD_MAX_FEATURES",
+            code="upload.too_many_features",
+            n=n,
+            limit=int(limits["max_features"]),
         )
     return path
 
@@ -615,6 +706,19 @@ def _peak_rss_mb() -> float:
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _json_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """``params`` with values JSON can carry (others as text); no path of the worker's folder."""
+    out: dict[str, Any] = {}
+    for k, v in params.items():
+        if isinstance(v, (str, int, float, bool)) or v is None:
+            out[str(k)] = v
+        elif isinstance(v, (list, tuple)) and all(isinstance(x, (str, int, float)) for x in v):
+            out[str(k)] = list(v)
+        else:
+            out[str(k)] = str(v)
+    return out
 
 
 def _worker(request_path: str) -> int:
@@ -660,7 +764,10 @@ def _worker(request_path: str) -> int:
             elif len(frame) > limits["max_features"]:
                 _refuse(
                     f"table {name!r} has {len(frame):,} rows; the limit is "
-                    f"{limits['max_features']:,}"
+                    f"{limits['max_features']:,}",
+                    code="upload.too_many_features",
+                    n=len(frame),
+                    limit=limits["max_features"],
                 )
             attrs = {
                 k: (shown if k == "source_file" else v)
@@ -673,14 +780,25 @@ def _worker(request_path: str) -> int:
             items.append(
                 {"name": str(name), "file": f"layer-{i}.parquet", "geo": geo, "attrs": attrs}
             )
-        notes = [as_uploaded(str(w.message)) for w in caught if issubclass(w.category, UserWarning)]
-        write_meta({"status": "ok", "warnings": notes, "layers": items})
+        notices = [
+            {
+                "text": as_uploaded(str(w.message)),
+                "code": getattr(w.message, "code", None),
+                "params": _json_params(getattr(w.message, "params", {})),
+            }
+            for w in caught
+            if issubclass(w.category, UserWarning)
+        ]
+        write_meta({"status": "ok", "notices": notices, "layers": items})
     except InputError as exc:
         message = as_uploaded(exc.message)
+        code, params = exc.code, exc.params
         if any(k in message for k in ("bad_alloc", "MemoryError", "Cannot allocate memory")):
             message = (
                 f"reading the file needed more than the {limits['memory_mb']} MiB memory limit"
             )
+            code = "upload.reader_limit"
+            params = {"memory_mb": limits["memory_mb"], "seconds": limits["time_s"]}
         write_meta(
             {
                 "status": "error",
@@ -689,6 +807,8 @@ def _worker(request_path: str) -> int:
                     "field": exc.field,
                     "row": exc.row,
                     "hint": as_uploaded(exc.hint) if exc.hint else None,
+                    "code": code,
+                    "params": _json_params(params),
                 },
             }
         )
@@ -701,6 +821,8 @@ def _worker(request_path: str) -> int:
                     "field": None,
                     "row": None,
                     "hint": "export it again as plain GeoJSON or GeoPackage",
+                    "code": "upload.too_deep",
+                    "params": {},
                 },
             }
         )
@@ -714,6 +836,8 @@ def _worker(request_path: str) -> int:
                     "field": None,
                     "row": None,
                     "hint": "upload a smaller or simpler layer",
+                    "code": "upload.reader_limit",
+                    "params": {"memory_mb": limits["memory_mb"], "seconds": limits["time_s"]},
                 },
             }
         )

@@ -72,13 +72,35 @@ class Rows:
         return f"{kind} {text}"
 
 
-def fail(message: str, rows: Rows, *, field: str | None, positions=None, hint: str | None):
-    """Raise an InputError naming the file, ``field`` and the first of the rows at ``positions``."""
+def fail(
+    message: str,
+    rows: Rows,
+    *,
+    field: str | None,
+    positions=None,
+    hint: str | None,
+    code: str | None = None,
+    **params,
+):
+    """Raise an :class:`InputError` naming the file, ``field`` and the rows at ``positions``.
+
+    ``code`` and ``params`` are the error's i18n code (see :class:`InputError`); the rows
+    go into ``params`` as ``rows`` (the first ten numbers shown to the user), ``more`` (how
+    many besides) and ``csv`` (data rows, else features).
+    """
     row = None
     if positions is not None and len(positions):
         row = rows.number(int(positions[0]))
         message = f"{message} ({rows.describe(positions)})"
-    raise InputError(message, file=rows.path, field=field, row=row, hint=hint)
+        nums = [rows.number(int(i)) for i in positions]
+        params |= {
+            "rows": nums[:MAX_LISTED],
+            "more": max(len(nums) - MAX_LISTED, 0),
+            "csv": rows.csv,
+        }
+    raise InputError(
+        message, file=rows.path, field=field, row=row, hint=hint, code=code, params=params
+    )
 
 
 def find_column(columns: Iterable[Any], wanted: str | None, aliases: Sequence[str]) -> str | None:
@@ -133,7 +155,9 @@ def read_csv_table(path: str | os.PathLike, *, encoding: str | None = None) -> p
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise InputError(f"cannot read the file ({exc.strerror or exc})", file=path) from None
+        raise InputError(
+            f"cannot read the file ({exc.strerror or exc})", file=path, code="file.unreadable"
+        ) from None
     if encoding is None:
         encoding = detect_encoding(data)
         if not encoding:
@@ -142,6 +166,7 @@ def read_csv_table(path: str | os.PathLike, *, encoding: str | None = None) -> p
                 file=path,
                 field="encoding",
                 hint="save it as UTF-8 CSV, or pass encoding= (for example 'big5')",
+                code="csv.encoding",
             )
     try:
         text = data.decode(encoding)
@@ -151,10 +176,16 @@ def read_csv_table(path: str | os.PathLike, *, encoding: str | None = None) -> p
             file=path,
             field="encoding",
             hint="leave the encoding unset to auto-detect UTF-8 / GBK, or give the right one",
+            code="csv.encoding",
         ) from None
     text = text.lstrip("\ufeff")
     if not text.strip():
-        raise InputError("the file is empty", file=path, hint="export the layer with a header row")
+        raise InputError(
+            "the file is empty",
+            file=path,
+            hint="export the layer with a header row",
+            code="file.empty",
+        )
     header = text.splitlines()[0]
     sep = max((",", "\t", ";"), key=header.count)
     try:
@@ -171,6 +202,7 @@ def read_csv_table(path: str | os.PathLike, *, encoding: str | None = None) -> p
             f"malformed CSV: {exc}",
             file=path,
             hint="check for unquoted separators or a ragged row",
+            code="csv.malformed",
         ) from None
     df.columns = [str(c).strip().lstrip("\ufeff") for c in df.columns]
     return df
@@ -198,9 +230,15 @@ def check_lonlat(
                 field=lat_field,
                 positions=bad_lat,
                 hint="swap the longitude and latitude columns (longitude is east, ~121.5 in Ningbo)",
+                code="coords.swapped",
             )
         fail(
-            "latitude outside ±90°", rows, field=lat_field, positions=bad_lat, hint="fix the values"
+            "latitude outside ±90°",
+            rows,
+            field=lat_field,
+            positions=bad_lat,
+            hint="fix the values",
+            code="coords.lat_range",
         )
     if bad_lon.size:
         fail(
@@ -209,6 +247,7 @@ def check_lonlat(
             field=lon_field,
             positions=bad_lon,
             hint="fix the values",
+            code="coords.lon_range",
         )
     if system in ("gcj02", "bd09", "wgs84", "cgcs2000"):
         minx, miny, maxx, maxy = CHINA_BOUNDS
@@ -223,6 +262,7 @@ def check_lonlat(
                 field=f"{lon_field}/{lat_field}",
                 positions=suspicious,
                 hint="swap the longitude and latitude columns",
+                code="coords.swapped",
             )
 
 
@@ -240,4 +280,5 @@ def check_bounds(gdf: gpd.GeoDataFrame, bounds, rows: Rows) -> None:
             field="geometry",
             positions=bad,
             hint="check the coordinate system (WGS-84 / GCJ-02 / BD-09) and the coordinates",
+            code="coords.outside_area",
         )

@@ -209,6 +209,7 @@ def read_area_file(path: str | Path, *, crs: str | None = None) -> Area:
             file=path,
             field="geometry",
             hint="give a layer of Polygon or MultiPolygon features (the planning area)",
+            code="area.no_polygon",
         )
     name = Path(path).stem
     if "name" in layer.columns:

@@ -220,6 +220,8 @@ def grid_candidates(
             f"a {spacing_m:g} m grid over {where} has {n_points:,} points",
             field="grid_spacing",
             hint="use a larger --grid-spacing" + ("" if area is not None else ", or an area"),
+            code="candidates.grid_too_many",
+            params={"spacing": spacing_m, "n": len(xs) * len(ys)},
         )
     gx, gy = np.meshgrid(ix, iy)
     flat = (gy * len(xs) + gx).ravel()
@@ -320,6 +322,7 @@ def commercial_candidates(
             f"no point of {where} lies near an existing amenity or pedestrian street",
             field="candidate-source",
             hint="use --candidate-source grid, or give a candidate layer with --candidates",
+            code="candidates.none_commercial",
         )
     sel = gpd.GeoSeries(pts[keep], crs=network.crs)
     ids = _index_ids("B", index[keep], total)
@@ -369,10 +372,14 @@ def candidates_from_points(
             file=file,
             field="crs",
             hint="set its CRS, e.g. EPSG:4326",
+            code="crs.missing",
         )
     if len(points) == 0:
         raise InputError(
-            "the candidate layer has no features", file=file, hint="add candidate points"
+            "the candidate layer has no features",
+            file=file,
+            hint="add candidate points",
+            code="layer.empty",
         )
     geoms = points.geometry
     empty = geoms.isna() | geoms.is_empty
@@ -384,6 +391,8 @@ def candidates_from_points(
             field="geometry",
             row=row,
             hint="remove the row or give it a location",
+            code="layer.empty_geometry",
+            params={"rows": [row], "more": 0, "csv": False},
         )
     n = len(points)
     if "id" in points.columns:
@@ -401,6 +410,8 @@ def candidates_from_points(
                 field="id",
                 row=row,
                 hint="give every candidate a unique id",
+                code="layer.duplicate_ids",
+                params={"column": "id", "ids": str(ids.iloc[row])},
             )
         ids = ids.to_numpy(dtype=object)
     else:
@@ -426,6 +437,8 @@ def candidates_from_points(
             file=file,
             field="geometry",
             hint="check the layer's coordinate system (wgs84 / gcj02 / bd09) and its location",
+            code="candidates.off_network",
+            params={"n": n, "limit": limit},
         )
     return Candidates(points=out, snap=snap, kind="file")
 
@@ -495,6 +508,7 @@ def make_candidates(
                 "no candidate layer given",
                 field="candidates",
                 hint="give a point layer of candidate sites (upload it, or --candidates FILE)",
+                code="candidates.no_layer",
             )
         return _clip(read_candidates(model, path, crs=crs), area)
     spacing = DEFAULT_SPACING_M[source] if spacing_m is None else spacing_m

@@ -306,6 +306,8 @@ def _open_sites_snapped(model: AccessModel, open_sites: gpd.GeoDataFrame | None,
             field="open",
             row=bad,
             hint="place it on or next to a street",
+            code="point.off_network",
+            params={"limit": model.max_snap_distance_m, "water": model.barriers is not None},
         )
     out = gpd.GeoDataFrame(
         {

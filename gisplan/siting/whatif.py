@@ -147,6 +147,8 @@ def what_if(
             + (" on its side of the water" if model.barriers is not None else ""),
             field="lon/lat",
             hint="click on or next to a street",
+            code="point.off_network",
+            params={"limit": model.max_snap_distance_m, "water": model.barriers is not None},
         )
     thr = threshold_m(standard, category)
     limit = thr if search_limit_m is None else max(float(search_limit_m), thr)

@@ -14,6 +14,7 @@ import shapely
 import streamlit as st
 
 from gisplan.app.auth import require_ui, scenario_store, show_store_error
+from gisplan.app.messages import error_text, show_error
 from gisplan.app.official import (
     AREA_COLOR,
     AREA_KEY,
@@ -234,7 +235,7 @@ if st.button(t("site.run_siting"), type="primary", key="siting_run", disabled=ch
             )
         st.session_state[RESULT_KEY] = {"key": key, "params": params, "result": res}
     except InputError as exc:
-        st.error(md_text(str(exc)))
+        show_error(exc, file_name=uploaded.name if source == "file" and uploaded else None)
 
 run = st.session_state.get(RESULT_KEY)
 if run is not None and run["key"] != key:  # the session's data changed since the run
@@ -500,7 +501,7 @@ if st.session_state.get("whatif_active"):
             area=area,
         )
     except InputError as exc:
-        whatif_error = str(exc)
+        whatif_error = error_text(exc)
 
 
 def whatif_layers() -> list[folium.FeatureGroup]:

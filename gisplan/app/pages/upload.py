@@ -2,23 +2,35 @@
 
 Files are read by :func:`gisplan.io.upload.read_upload` in a worker process with time,
 memory, feature and vertex limits (``SECURITY.md``) and validated by :mod:`gisplan.io.layers`;
-problems are shown as the InputError text (file, field, row and a hint), never as a traceback.
-Text from the file is shown as text (:func:`gisplan.safetext.md_text`).
+problems are shown in the session's language (:mod:`gisplan.app.messages`: file, rows and
+what to do), never as a traceback.  Text from the file is shown as text
+(:func:`gisplan.safetext.md_text`).
+
+Nothing is replaced on reading: a checked layer must lie in the dataset's area
+(:func:`gisplan.analysis.check_layer_area`), and the page then says what it will replace and
+what stays (for amenities: only the categories in the file, added to the others, or all;
+:func:`gisplan.analysis.amenity_changes`) and waits for the user to confirm.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 import streamlit as st
 
+from gisplan.analysis import AMENITY_MODES, amenity_changes, check_layer_area
 from gisplan.app.auth import require_ui
+from gisplan.app.messages import show_error, show_notice
+from gisplan.app.standard import session_standard
 from gisplan.app.state import (
     SessionLayer,
     access_model,
+    base_dataset,
     current_dataset,
     digest,
     keep_uploaded_dataset,
+    lang,
     session_layers,
     set_session_layer,
 )
@@ -26,7 +38,7 @@ from gisplan.app.widgets import (
     synthetic_banner,
 )
 from gisplan.errors import InputError
-from gisplan.i18n import t
+from gisplan.i18n import category_name, t
 from gisplan.io.upload import read_upload as read_in_worker
 from gisplan.safetext import md_text
 
@@ -65,7 +77,7 @@ if kind == "dataset":
                 facts = dict(res.layers["communities"].attrs)
                 entry = keep_uploaded_dataset(prepared.getvalue(), facts)
         except InputError as exc:
-            st.error(md_text(str(exc)))
+            show_error(exc, file_name=prepared.name)
         except Exception:  # noqa: BLE001 - show the problem in words, never a traceback
             logging.getLogger(__name__).exception("dataset upload of %r failed", prepared.name)
             st.error(md_text(t("up.failed", name=prepared.name)))
@@ -93,30 +105,105 @@ crs = st.selectbox(
 )
 
 
-def read_upload(name: str, data: bytes, kind: str, crs: str) -> tuple[SessionLayer, list[str]]:
+def read_upload(name: str, data: bytes, kind: str, crs: str) -> tuple[SessionLayer, list[dict]]:
     """Read and validate the uploaded bytes in the bounded worker; raise InputError on any problem.
 
     Returns the layer and the reader's warnings (e.g. generated ids), file named as uploaded.
     """
     res = read_in_worker(data, name, kind, crs=crs or None)
     return SessionLayer(kind=kind, name=name, digest=digest(data, kind, crs), gdf=res.gdf), list(
-        res.warnings
+        res.notices
     )
 
 
+PENDING_KEY = "upload_pending"  # a checked layer waiting for the user's confirmation
+this_file = None if uploaded is None else (uploaded.file_id, kind, crs)
+pending = st.session_state.get(PENDING_KEY)
+if pending is not None and pending["file"] != this_file:  # another file, kind or system
+    st.session_state.pop(PENDING_KEY, None)
+    pending = None
+
 if st.button(t("up.apply"), type="primary", disabled=uploaded is None, key="upload_apply"):
+    st.session_state.pop(PENDING_KEY, None)
+    pending = None
     try:
         layer, notes = read_upload(uploaded.name, uploaded.getvalue(), kind, crs)
+        outside = check_layer_area(base_dataset(), layer.gdf, file=uploaded.name)
     except InputError as exc:
-        st.error(md_text(str(exc)))
+        show_error(exc, file_name=uploaded.name)
     except Exception:  # noqa: BLE001 - show the problem in words, never a traceback
         logging.getLogger(__name__).exception("upload of %r failed", uploaded.name)
         st.error(md_text(t("up.failed", name=uploaded.name)))
     else:
-        set_session_layer(layer, kind)
+        pending = {"file": this_file, "layer": layer, "notes": notes, "outside": int(outside.sum())}
+        st.session_state[PENDING_KEY] = pending
+
+
+def _replacement_plan(layer: SessionLayer) -> str | None:
+    """Say what the checked layer will replace and what stays; the amenity mode (or None)."""
+    base = base_dataset()
+    earlier = session_layers().get(layer.kind)
+    if earlier is not None:
+        st.caption(t("up.replaces_earlier", name=md_text(earlier.name)))
+    if layer.kind == "communities":
+        st.info(
+            t(
+                "up.plan_communities",
+                n=len(base.communities),
+                people=int(base.communities["population"].sum()),
+                m=len(layer.gdf),
+                people_new=int(layer.gdf["population"].sum()),
+            )
+        )
+        return None
+    std = session_standard()
+    lg = lang()
+    names = {c.id: category_name(c) for c in std.categories}
+    cats = t("sep.list").join(names.get(c, c) for c in dict.fromkeys(layer.gdf["category"]))
+    mode = st.radio(
+        t("up.amenity_mode"),
+        list(AMENITY_MODES),
+        format_func=lambda m: t(f"up.mode_{m}", lg, cats=cats),
+        key="upload_amenity_mode",
+    )
+    changes = amenity_changes(base.amenities, layer.gdf, mode)
+    st.dataframe(
+        {
+            t("field.category"): [names.get(c, c) for c in changes["category"]],
+            t("up.col_before"): changes["before"],
+            t("up.col_uploaded"): changes["uploaded"],
+            t("up.col_after"): changes["after"],
+            t("up.col_change"): [t(f"up.change_{c}") for c in changes["change"]],
+        },
+        hide_index=True,
+        key="upload_changes",
+    )
+    empty = [
+        names[c]
+        for c in std.required_ids
+        if c not in set(changes.loc[changes["after"] > 0, "category"])
+    ]
+    if empty:
+        st.warning(t("up.required_empty", cats=t("sep.list").join(empty)))
+    return mode
+
+
+if pending is not None:
+    layer = pending["layer"]
+    st.subheader(t("up.check_title", name=md_text(layer.name), n=len(layer.gdf)))
+    for note in pending["notes"]:
+        show_notice(note, file_name=layer.name)
+    if pending["outside"]:
+        st.warning(t("up.some_outside", n=pending["outside"], total=len(layer.gdf)))
+    mode = _replacement_plan(layer)
+    c0, c1 = st.columns(2)
+    if c0.button(t("up.confirm"), type="primary", key="upload_confirm"):
+        set_session_layer(replace(layer, mode=mode or "all"), kind)
+        st.session_state.pop(PENDING_KEY, None)
         st.success(t("up.ok", n=len(layer.gdf)))
-        for note in notes:
-            st.warning(md_text(note))
+    elif c1.button(t("up.cancel"), key="upload_cancel"):
+        st.session_state.pop(PENDING_KEY, None)
+        st.rerun()
 
 # -- what this session uses -------------------------------------------------------------------
 st.subheader(t("up.current"))
@@ -139,7 +226,7 @@ if any(v is not None for v in layers.values()):
         with st.spinner(t("cov.loading")):
             model = access_model(key, dataset)
     except InputError as exc:
-        st.error(md_text(str(exc)))
+        show_error(exc)
     else:
         n_out = len(model.unsnapped_community_ids)
         if n_out:

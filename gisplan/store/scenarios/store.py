@@ -205,6 +205,8 @@ class ScenarioStore:
                         f"a scenario named {name!r} already exists",
                         field="name",
                         hint="choose another name or save with overwrite=True",
+                        code="scenario.exists",
+                        params={"name": name},
                     )
                 elif not may_change(user, old.author):
                     raise NotAuthor("save", user.role, name, old.author)
@@ -225,6 +227,8 @@ class ScenarioStore:
                         f"a scenario named {name!r} was just saved by someone else",
                         field="name",
                         hint="choose another name or save with overwrite=True",
+                        code="scenario.exists",
+                        params={"name": name},
                     ) from None
         return ScenarioRecord(
             name=name,
@@ -446,5 +450,9 @@ class ScenarioStore:
         ).scalars()
         known = ", ".join(names) or "none saved yet"
         return ScenarioNotFound(
-            f"no scenario named {name!r}", field="name", hint=f"saved scenarios: {known}"
+            f"no scenario named {name!r}",
+            field="name",
+            hint=f"saved scenarios: {known}",
+            code="scenario.not_found",
+            params={"name": name},
         )

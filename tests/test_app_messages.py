@@ -1,0 +1,279 @@
+"""Errors and warnings as app users read them (issue 11 item 8).
+
+Bad files go through the real upload worker (``read_upload``) and the scenario store; the
+app's renderer (:mod:`gisplan.app.messages`) must give the problem in the session's language,
+name the file as the user uploaded it, never a server path, and no API-speak
+(``overwrite=True``, ``crs=``, ``lon=``).  The last tests do the same through the upload page
+(AppTest) in both languages.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from gisplan.app.auth import SESSION_KEY
+from gisplan.app.messages import error_text, notice_text
+from gisplan.errors import InputError
+from gisplan.i18n import t
+from gisplan.io.upload import read_upload
+from gisplan.store import ScenarioRecord, ScenarioStore, User, engine_from_env
+from gisplan.store.auth import NotAuthor, PermissionDenied
+
+ROOT = Path(__file__).resolve().parents[1]
+CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
+API_SPEAK = re.compile(r"overwrite=|crs=|lon=|lat=|encoding=|layer=|--[a-z]|GISPLAN_")
+TEMP = re.compile(re.escape(tempfile.gettempdir()) + r"|/tmp/|gisplan-upload-")
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+
+
+def _fc(features: list[dict]) -> bytes:
+    return json.dumps({"type": "FeatureCollection", "features": features}).encode()
+
+
+def _point(props: dict, lon: float = 121.55, lat: float = 29.87) -> dict:
+    return {
+        "type": "Feature",
+        "properties": props,
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+    }
+
+
+#: (file name the user uploads, bytes, reader kind, the key whose text must be shown)
+BAD_FILES = [
+    ("photo.geojson", PNG, "amenities", "err.upload.not_format"),
+    ("photo.csv", PNG, "amenities", "err.csv.encoding"),
+    (
+        "broken.geojson",
+        b'{"type": "FeatureCollection", "features": [',
+        "communities",
+        "err.json.malformed",
+    ),
+    ("empty.geojson", _fc([]), "communities", "err.layer.empty"),
+    (
+        "shops.csv",
+        "名字,类别,X,Y\n甲,supermarket,121.55,29.87\n".encode(),
+        "amenities",
+        "err.csv.no_lon",
+    ),
+    ("nopop.geojson", _fc([_point({"name": "a"})]), "communities", "err.layer.missing_column"),
+    (
+        "cats.geojson",
+        _fc([_point({"name": "a", "category": "spaceport"})]),
+        "amenities",
+        "err.layer.unknown_category",
+    ),
+    (
+        "swapped.geojson",
+        _fc([_point({"name": "a", "population": 10}, 29.87, 121.55)]),
+        "communities",
+        "err.coords.swapped",
+    ),
+    ("notes.txt.doc", b"hello", "amenities", "err.upload.unsupported_type"),
+]
+
+
+@pytest.fixture(scope="module")
+def errors() -> dict[str, InputError]:
+    """The worker's error for each bad file (read once)."""
+    out = {}
+    for name, data, kind, _ in BAD_FILES:
+        with pytest.raises(InputError) as info:
+            read_upload(data, name, kind)
+        out[name] = info.value
+    return out
+
+
+def _clean(text: str) -> None:
+    assert not TEMP.search(text), text
+    assert not API_SPEAK.search(text), text
+    assert "Traceback" not in text
+
+
+def _english(text: str, exc: InputError) -> None:
+    """No Chinese in an English text, except the user's own data (column names, values)."""
+    rest = text
+    for v in exc.params.values():
+        for part in v if isinstance(v, list) else [v]:
+            rest = rest.replace(str(part), "")
+    assert not CJK.search(rest), text
+
+
+@pytest.mark.parametrize(("name", "data", "kind", "key"), BAD_FILES, ids=[b[0] for b in BAD_FILES])
+def test_upload_errors_in_the_users_language_and_terms(errors, name, data, kind, key):
+    exc = errors[name]
+    assert exc.code == key.removeprefix("err.")
+    zh = error_text(exc, lang="zh")
+    en = error_text(exc, lang="en")
+    assert zh.startswith(f"文件 {name}") and en.startswith(f"File {name}")
+    # the key's own words (before its first placeholder) are in the text, in each language
+    assert t(key, "zh").split("{")[0] in zh
+    assert t(key, "en").split("{")[0] in en
+    assert CJK.search(zh.replace(name, ""))
+    _english(en, exc)
+    for text in (zh, en):
+        _clean(text)
+
+
+def test_a_picture_renamed_geojson_says_so_in_both_languages(errors):
+    exc = errors["photo.geojson"]
+    assert error_text(exc, lang="zh").startswith(
+        "文件 photo.geojson：文件内容不是 GeoJSON 格式，但文件名以 .geojson 结尾。"
+    )
+    assert "The content is not a GeoJSON file" in error_text(exc, lang="en")
+
+
+def test_a_row_is_named_as_the_user_counts_it(errors):
+    # vector layers: feature index as GIS software shows it; the message names the column
+    zh = error_text(errors["cats.geojson"], lang="zh")
+    assert zh.startswith("文件 cats.geojson，要素 0：“category”列有无法识别的类别")
+    csv = b"name,population,lon,lat\nA,10,121.55,29.87\nB,lots,121.56,29.88\nC,x,121.5,29.8\n"
+    with pytest.raises(InputError) as info:
+        read_upload(csv, "小区.csv", "communities")
+    assert error_text(info.value, lang="zh").startswith("文件 小区.csv，第 2、3 行：")
+    assert error_text(info.value, lang="en").startswith("File 小区.csv, rows 2, 3: ")
+
+
+def test_a_csv_without_coordinate_system_points_at_the_dropdown_not_crs():
+    csv = "name,category,lon,lat\n甲,supermarket,121.5521,29.8741\n".encode()
+    res = read_upload(csv, "门店.csv", "amenities")
+    codes = [n["code"] for n in res.notices]
+    assert codes == ["csv.assumed_wgs84", "layer.generated_ids"]
+    assert "crs=" in res.warnings[0]  # the CLI's words …
+    zh = notice_text(res.notices[0], file_name="门店.csv", lang="zh")
+    en = notice_text(res.notices[0], file_name="门店.csv", lang="en")
+    assert zh.startswith("门店.csv：") and "“坐标系”中选择 GCJ-02" in zh  # … the page's control
+    assert "under 'Coordinate system'" in en
+    for text in (zh, en):
+        _clean(text)
+
+
+def test_a_server_path_is_replaced_by_the_uploaded_name():
+    """The planning-area upload re-reads a temporary copy: the error names the user's file."""
+    from gisplan.app.official import _uploaded_area
+
+    class Uploaded:
+        name = "范围.geojson"
+
+        def getvalue(self) -> bytes:
+            return _fc([_point({"name": "a"})])  # a point is no planning area
+
+    with pytest.raises(InputError) as info:
+        _uploaded_area(Uploaded())
+    assert TEMP.search(str(info.value))  # what the engine says names the temporary copy
+    zh = error_text(info.value, file_name="范围.geojson", lang="zh")
+    assert (
+        zh
+        == "文件 范围.geojson：边界文件中没有面要素。请上传面（Polygon / MultiPolygon）图层作为规划范围。"
+    )
+    _clean(zh)
+    # an error without an app text still loses the path
+    raw = InputError(
+        f"cannot read {tempfile.gettempdir()}/tmpab12/upload.gpkg", file="/tmp/x/y.gpkg"
+    )
+    assert error_text(raw, file_name="边界.gpkg", lang="en") == (
+        "File 边界.gpkg: cannot read 边界.gpkg."
+    )
+
+
+@pytest.fixture()
+def store(tmp_path) -> ScenarioStore:
+    return ScenarioStore(engine_from_env(f"sqlite:///{tmp_path / 'plans.db'}"))
+
+
+def test_scenario_name_and_overwrite_errors_in_the_users_terms(store):
+    alice, bob = User("alice", "planner"), User("bob", "planner")
+    with pytest.raises(InputError) as info:
+        store.save(alice, ScenarioRecord(name="  ", category="supermarket"))
+    assert str(info.value).startswith("field 'name': the name is empty")  # the CLI's words
+    assert error_text(info.value, lang="zh") == "方案名称为空。请填写名称。"
+    assert error_text(info.value, lang="en") == "The scenario name is empty. Type a name."
+
+    store.save(alice, ScenarioRecord(name="东门菜场", category="wet_market"))
+    with pytest.raises(InputError) as info:
+        store.save(alice, ScenarioRecord(name="东门菜场", category="wet_market"))
+    assert "overwrite=True" in str(info.value)
+    zh = error_text(info.value, lang="zh")
+    assert zh == "已有名为“东门菜场”的方案。请换一个名称，或勾选“同名时覆盖”。"
+    assert t("site.overwrite_scenario_same_name", "zh") in zh  # the checkbox's own label
+    en = error_text(info.value, lang="en")
+    assert t("site.overwrite_scenario_same_name", "en") in en
+    _clean(zh), _clean(en)
+
+    with pytest.raises(NotAuthor) as denied:
+        store.save(bob, ScenarioRecord(name="东门菜场", category="wet_market"), overwrite=True)
+    assert error_text(denied.value, lang="zh") == t(
+        "sc.only_author_may_change", "zh", author="alice"
+    )
+    assert error_text(PermissionDenied("upload", "public"), lang="en") == (
+        "🔒 Sign in as a planner or official (sidebar) to upload data."
+    )
+
+
+# -- through the page ---------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def planner(monkeypatch):
+    from gisplan.store import hash_password
+
+    table = {"tester": {"password_hash": hash_password("pw", rounds=4), "role": "planner"}}
+    monkeypatch.setenv("GISPLAN_USERS", json.dumps(table))
+    monkeypatch.delenv("GISPLAN_USERS_FILE", raising=False)
+    return User("tester", "planner")
+
+
+def _upload_page(user: User, lang: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.session_state[SESSION_KEY] = user
+    at.session_state["lang"] = lang
+    at.run()
+    at.switch_page("gisplan/app/pages/upload.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _shown(markdown: str) -> str:
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_upload_page_shows_a_renamed_picture_in_the_session_language(planner, lang):
+    at = _upload_page(planner, lang)
+    at.radio(key="upload_kind").set_value("amenities").run()
+    at.file_uploader(key="upload_file_amenities").set_value(
+        ("门店照片.geojson", PNG, "image/png")
+    ).run()
+    at.button(key="upload_apply").click().run()
+    assert not at.exception
+    assert len(at.error) == 1
+    text = _shown(at.error[0].value)
+    if lang == "zh":
+        assert text.startswith("文件 门店照片.geojson：文件内容不是 GeoJSON 格式")
+    else:
+        assert text.startswith("File 门店照片.geojson: The content is not a GeoJSON file")
+        assert not CJK.search(text.replace("门店照片", ""))
+    _clean(text)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_upload_page_warns_about_the_coordinate_system_in_its_own_terms(planner, lang):
+    at = _upload_page(planner, lang)
+    at.radio(key="upload_kind").set_value("amenities").run()
+    csv = "name,category,lon,lat\n甲,supermarket,121.5521,29.8741\n乙,supermarket,121.553,29.875\n"
+    at.file_uploader(key="upload_file_amenities").set_value(
+        ("门店.csv", csv.encode(), "text/csv")
+    ).run()
+    at.button(key="upload_apply").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    warnings = [_shown(w.value) for w in at.warning]
+    label = t("up.crs", lang)
+    assert any(w.startswith("门店.csv") and label in w for w in warnings), warnings
+    for w in warnings:
+        _clean(w)
