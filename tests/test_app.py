@@ -227,10 +227,17 @@ def test_language_switch_keeps_the_controls():
     at.session_state["lang"] = "en"
     at.run()
     assert not at.exception
-    assert at.radio(key="color_mode").value == "minutes"
+    # Choice widgets are drawn afresh in English (key + "__en", labels in English only: issue
+    # 11 item 20) with the choice carried over.
+    assert at.radio(key="color_mode__en").value == "minutes"
+    assert at.radio(key="color_mode__en").options == ["Completeness", "Minutes to a category"]
     assert at.number_input(key="thr_convenience_store").value == 3
+    assert at.multiselect(key="required__en").value == ["convenience_store", "supermarket"]
+    assert at.selectbox(key="coverage_basemap__en").value == "osm"
+    at.session_state["lang"] = "zh"  # and back
+    at.run()
+    assert at.radio(key="color_mode").value == "minutes"
     assert at.multiselect(key="required").value == ["convenience_store", "supermarket"]
-    assert at.selectbox(key="coverage_basemap").value == "osm"
 
 
 # -- upload --------------------------------------------------------------------------------

@@ -239,6 +239,13 @@ def _upload_page(user: User, lang: str) -> AppTest:
     return at
 
 
+def _radio(at: AppTest, key: str):
+    """The radio ``key`` in either language (English widgets have the key ``key__en``)."""
+    found = [r for r in at.radio if r.key in (key, f"{key}__en")]
+    assert len(found) == 1, [r.key for r in at.radio]
+    return found[0]
+
+
 def _shown(markdown: str) -> str:
     return re.sub(r"\\(.)", r"\1", markdown)
 
@@ -246,7 +253,7 @@ def _shown(markdown: str) -> str:
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_upload_page_shows_a_renamed_picture_in_the_session_language(planner, lang):
     at = _upload_page(planner, lang)
-    at.radio(key="upload_kind").set_value("amenities").run()
+    _radio(at, "upload_kind").set_value("amenities").run()
     at.file_uploader(key="upload_file_amenities").set_value(
         ("门店照片.geojson", PNG, "image/png")
     ).run()
@@ -265,7 +272,7 @@ def test_upload_page_shows_a_renamed_picture_in_the_session_language(planner, la
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_upload_page_warns_about_the_coordinate_system_in_its_own_terms(planner, lang):
     at = _upload_page(planner, lang)
-    at.radio(key="upload_kind").set_value("amenities").run()
+    _radio(at, "upload_kind").set_value("amenities").run()
     csv = "name,category,lon,lat\n甲,supermarket,121.5521,29.8741\n乙,supermarket,121.553,29.875\n"
     at.file_uploader(key="upload_file_amenities").set_value(
         ("门店.csv", csv.encode(), "text/csv")

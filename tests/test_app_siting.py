@@ -157,7 +157,14 @@ def test_planner_runs_greedy_what_if_and_saves(users, model):
     at.number_input(key="whatif_lat").set_value(29.8900)
     [b for b in at.button if b.label == "计算该点"][0].click().run()
     at.button(key="whatif_add").click().run()
-    assert len(frame_with(at, "gain")) == 1
+    # the hand-placed table speaks the page's language (issue 11 item 20: it showed raw ids)
+    hand = [
+        d.value
+        for d in at.dataframe
+        if list(d.value.columns) == ["名称", "类别", "新增服务人口", "经度", "纬度"]
+    ]
+    assert len(hand) == 1 and len(hand[0]) == 1
+    assert hand[0]["类别"].iloc[0] == "超市"
     at.text_input(key="save_name").input("三江口 方案A")
     [b for b in at.button if b.label == "保存方案"][0].click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]

@@ -122,6 +122,13 @@ def _open(user: User, lang: str = "zh", page: str = "gisplan/app/pages/upload.py
     return at
 
 
+def _radio(at: AppTest, key: str):
+    """The radio ``key`` in either language (English widgets have the key ``key__en``)."""
+    found = [r for r in at.radio if r.key in (key, f"{key}__en")]
+    assert len(found) == 1, [r.key for r in at.radio]
+    return found[0]
+
+
 def _uses_upload(at: AppTest) -> bool:
     return (
         "upload_amenities" in at.session_state and at.session_state["upload_amenities"] is not None
@@ -164,7 +171,7 @@ def _three_supermarkets(model) -> bytes:
 
 
 def _check(at: AppTest, name: str, data: bytes) -> AppTest:
-    at.radio(key="upload_kind").set_value("amenities").run()
+    _radio(at, "upload_kind").set_value("amenities").run()
     at.file_uploader(key="upload_file_amenities").set_value(
         (name, data, "application/geo+json")
     ).run()
@@ -182,7 +189,7 @@ def test_three_supermarkets_replace_only_supermarkets_after_confirming(model, pl
     assert plan.loc["超市", "变化"] == "替换" and plan.loc["超市", "确认后"] == 3
     assert plan.loc["便利店", "变化"] == "保留"
     assert plan.loc["便利店", "确认后"] == plan.loc["便利店", "现有"] > 0
-    assert at.radio(key="upload_amenity_mode").value == "categories"  # the safe default
+    assert _radio(at, "upload_amenity_mode").value == "categories"  # the safe default
     at.button(key="upload_confirm").click().run()
     assert at.success[0].value == "已读取 3 个要素，本会话将使用此图层。"
     # the banner names the replaced category as the user's and the rest as generated
@@ -200,7 +207,7 @@ def test_three_supermarkets_replace_only_supermarkets_after_confirming(model, pl
 
 def test_replacing_all_amenities_warns_which_required_categories_will_be_empty(model, planner):
     at = _check(_open(planner, "en"), "shops.geojson", _three_supermarkets(model))
-    at.radio(key="upload_amenity_mode").set_value("all").run()
+    _radio(at, "upload_amenity_mode").set_value("all").run()
     warnings = " ".join(w.value for w in at.warning)
     assert "Convenience store" in warnings and "coverage is 0%" in warnings
     plan = _plan(at, "Change").set_index("Category")

@@ -19,7 +19,7 @@ from gisplan.catalogue import default_standard
 from gisplan.coords import wgs84_to_gcj02
 from gisplan.crs import WGS84
 from gisplan.io.embedded import load_business_districts, load_counties, load_pedestrian_streets
-from gisplan.labels import SYNTHETIC_LABEL
+from gisplan.labels import synthetic_label
 from gisplan.maps import assets, basemaps
 from gisplan.maps import coverage as coverage_maps
 from gisplan.maps.assets import (
@@ -197,8 +197,12 @@ def test_coverage_map_colours_legend_and_synthetic_label():
     result, comm = _toy_result()
     synth = coverage_map(result, synthetic=True, lang="zh")
     labels = [el for el in assets._walk(synth) if isinstance(el, MapLabel)]
-    assert [lb.text for lb in labels] == [SYNTHETIC_LABEL]
-    assert json.dumps(SYNTHETIC_LABEL)[1:-1] in synth.get_root().render()
+    assert [lb.text for lb in labels] == ["示例数据（合成）"]  # the map's language only
+    assert json.dumps("示例数据（合成）")[1:-1] in synth.get_root().render()
+    english = coverage_map(result, synthetic=True, lang="en")
+    labels = [el for el in assets._walk(english) if isinstance(el, MapLabel)]
+    assert [lb.text for lb in labels] == [synthetic_label("en")] == ["Synthetic sample"]
+    assert "示例数据" not in english.get_root().render()
     # Community d (store 100 m = 1.5 min) meets all three; c is unsnapped for the store.
     table = result.table.set_index("id")
     assert table.loc["d", "required_met"] == 3 and table.loc["c", "required_met"] == 2
@@ -409,7 +413,7 @@ def test_osm_places_shown_when_zoomed_in_and_credited(plan_layers):
     assert "&lt;b&gt;商场&lt;/b&gt;" in labels and "<b>商场</b>" not in labels
     for name in places["name"].iloc[1:]:
         assert name in labels
-    assert "© OpenStreetMap contributors" in html_text
+    assert "© OpenStreetMap 贡献者" in html_text  # the credit in the map's language
     assert i18n.t("layer.osm_places", "zh") in html_text  # legend
     plain = _unescape_js(plan_map(*plan_layers).get_root().render())
     assert i18n.t("layer.osm_places", "zh") not in plain

@@ -31,7 +31,7 @@ from gisplan.app.official import (
 from gisplan.catalogue import CircleStandard
 from gisplan.crs import WGS84
 from gisplan.i18n import category_name, solver_name, t
-from gisplan.labels import SYNTHETIC_LABEL
+from gisplan.labels import synthetic_label
 from gisplan.maps import add_area, add_site_points, standalone_html
 from gisplan.maps.base import new_map
 from gisplan.maps.elements import Legend, LegendItem
@@ -196,7 +196,7 @@ def area_map(area, model, dataset, basemap, layer) -> tuple[folium.Map, list[Leg
     m = new_map(
         _map_bounds(area, model.communities, layer),
         basemap=basemap,
-        attribution=[dataset.attribution] if dataset.attribution else [],
+        attribution=[dataset.display_attribution()] if dataset.attribution else [],
         synthetic=dataset.synthetic,
         base_url="/app/static/vendor",
     )
@@ -267,7 +267,7 @@ def show_plan_result(run, *, user, model, standard, basemap, lang, dataset) -> N
     title = md_text(area.name) if area is not None else t("official.area.kind_all")
     st.subheader(t("official.plan.title", title=title))
     if res.synthetic:
-        st.caption(SYNTHETIC_LABEL)
+        st.caption(synthetic_label(lang))
     area_metrics(s, standard, lang)
     info = t(
         "official.plan.method_objective",
@@ -415,7 +415,7 @@ def show_closure_result(result, *, user, model, standard, area, lang, dataset, r
     title = md_text(area.name) if area is not None else t("official.area.kind_all")
     st.subheader(t("official.effect_closure", title=title))
     if result.synthetic:
-        st.caption(SYNTHETIC_LABEL)
+        st.caption(synthetic_label(lang))
     c = st.columns(3)
     c[0].metric(t("official.people_losing_coverage"), f"{s['people_losing']:,}")
     c[1].metric(t("official.communities_losing_coverage"), f"{s['communities_losing']:,}")

@@ -74,14 +74,18 @@ def standard_controls() -> tuple[CircleStandard, list[str]]:
     """
     base = default_standard()
     kept = _kept()
-    both = {c.id: c.label for c in base.categories}
+    # one language: two names do not fit the sidebar's chips (choices are kept by key)
     lang_names = {c.id: category_name(c) for c in base.categories}
     st.subheader(t("cov.controls"))
     _seed("speed_kmh", kept["speed"])
     speed = st.slider(t("cov.speed"), 2.0, 6.0, step=0.1, key="speed_kmh")
-    _seed("required", kept["required"])
-    # Option labels stay the same in both languages: Streamlit keeps a choice by its label.
-    required = st.multiselect(t("cov.required"), base.ids, format_func=both.get, key="required")
+    from gisplan.app.widgets import choice_key
+
+    required_key = choice_key("required")
+    _seed(required_key, kept["required"])
+    required = st.multiselect(
+        t("cov.required"), base.ids, format_func=lang_names.get, key=required_key
+    )
     st.session_state[_SPEED] = float(speed)
     st.session_state[_REQUIRED] = list(required)
     st.markdown(f"**{t('cov.thresholds')}**")

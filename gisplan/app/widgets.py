@@ -15,9 +15,9 @@ import numpy as np
 import streamlit as st
 
 from gisplan import i18n
-from gisplan.analysis import Dataset
+from gisplan.analysis import Dataset, display_dataset_name
 from gisplan.catalogue import default_standard
-from gisplan.labels import SYNTHETIC_LABEL, SYNTHETIC_NOTE
+from gisplan.labels import SYNTHETIC_NOTE, synthetic_label
 from gisplan.maps.basemaps import BASEMAPS, Basemap, MissingKeyError, get_basemap, tianditu_key
 
 __all__ = [
@@ -56,7 +56,7 @@ def dataset_control() -> None:
         tag = i18n.t("dataset.synthetic_tag") if e.synthetic else ""
         if e.id in own:
             tag += i18n.t("dataset.uploaded_tag")
-        return f"{e.name}{tag}"
+        return f"{display_dataset_name(e.name)}{tag}"
 
     if len(usable) > 1:
         current = chosen_entry().id
@@ -68,9 +68,9 @@ def dataset_control() -> None:
     with st.spinner(i18n.t("dataset.opening")):
         _key, dataset = current_dataset()
     if len(usable) <= 1:
-        st.sidebar.caption(f"{i18n.t('dataset')}: {md_text(dataset.label)}")
+        st.sidebar.caption(f"{i18n.t('dataset')}: {md_text(dataset.display_label())}")
     if dataset.attribution:
-        st.sidebar.caption(f"{i18n.t('data.source')}: {md_text(dataset.attribution)}")
+        st.sidebar.caption(f"{i18n.t('data.source')}: {md_text(dataset.display_attribution())}")
     if dataset.sources:
         with st.sidebar.expander(i18n.t("dataset.sources")):
             rows = pd.DataFrame(
@@ -129,17 +129,34 @@ def synthetic_banner(dataset: Dataset | None = None) -> None:
         )
     else:
         text = i18n.t("synthetic.banner")
-    st.warning(text + "  \n" + SYNTHETIC_LABEL)
+    st.warning(text + "  \n" + synthetic_label())
+
+
+def choice_key(key: str) -> str:
+    """The widget key of a choice (radio, selectbox, multiselect) whose labels are translated.
+
+    Streamlit (1.67) matches a choice by its displayed label: when the language changes, a
+    keyed widget's labels change, its choice falls back to the default and the browser keeps
+    showing the old labels (a Chinese-first label cut off in English).  So each language has
+    its own widget, ``key`` in Chinese and ``key__en`` in English, and the choice made in the
+    other language is carried over when the widget is first drawn in this one.
+    """
+    lang = i18n.current_language()
+    own, other = (key, f"{key}__en") if lang == "zh" else (f"{key}__{lang}", key)
+    if own not in st.session_state and other in st.session_state:
+        st.session_state[own] = st.session_state[other]
+    return own
 
 
 def basemap_control(key: str) -> Basemap:
     """A basemap selector (sidebar); returns the chosen :class:`Basemap`."""
+    lang = i18n.current_language()
     choice = st.sidebar.selectbox(
         i18n.t("basemap"),
         options=list(BASEMAPS),
-        # bilingual option labels: Streamlit keeps a choice by its label across reruns
-        format_func=lambda b: BASEMAPS[b].label,
-        key=key,
+        # keyed: Streamlit keeps the choice across a language switch although its label changes
+        format_func=lambda b: BASEMAPS[b].name(lang),
+        key=choice_key(key),
         help=i18n.t("basemap.offline_note"),
     )
     b = get_basemap(choice)

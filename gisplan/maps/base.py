@@ -30,7 +30,7 @@ from jinja2 import Template
 
 from gisplan.i18n import STRINGS, t
 from gisplan.jsonsafe import json_value
-from gisplan.labels import SYNTHETIC_LABEL
+from gisplan.labels import synthetic_label
 from gisplan.maps.assets import DEFAULT_BASE_URL, localize
 from gisplan.maps.basemaps import Basemap, add_basemap, get_basemap
 from gisplan.maps.declutter import Placement
@@ -143,10 +143,12 @@ def new_map(
     attribution: Sequence[str] = (),
     synthetic: bool = False,
     base_url: str = DEFAULT_BASE_URL,
+    lang: str | None = None,
 ) -> folium.Map:
     """An empty canvas-rendered map fitted to ``bounds`` ``[[south, west], [north, east]]``.
 
-    ``bounds`` must already be in the basemap's coordinate system.  Raises
+    ``bounds`` must already be in the basemap's coordinate system; ``lang`` is the language of
+    the synthetic-data label (default: the current language).  Raises
     :class:`gisplan.maps.basemaps.MissingKeyError` for Tianditu without a key.
     """
     b = get_basemap(basemap) if isinstance(basemap, str) else basemap
@@ -168,8 +170,8 @@ def new_map(
     _RefitOnResize(bounds).add_to(m)
     texts = list(attribution)
     if synthetic:
-        texts.append(SYNTHETIC_LABEL)
-        MapLabel(SYNTHETIC_LABEL, position="topright").add_to(m)
+        texts.append(synthetic_label(lang))
+        MapLabel(synthetic_label(lang), position="topright").add_to(m)
     if texts:
         Attribution(texts).add_to(m)
     _Background(_BACKGROUND if not b.online else "#ffffff").add_to(m)

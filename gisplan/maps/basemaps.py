@@ -75,6 +75,10 @@ class Basemap:
     def label(self) -> str:
         return f"{self.name_zh} {self.name_en}"
 
+    def name(self, lang: str) -> str:
+        """Display name in ``lang`` (``"zh"`` or ``"en"``)."""
+        return self.name_en if lang == "en" else self.name_zh
+
 
 _TDT = "https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={key}"
 

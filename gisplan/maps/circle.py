@@ -161,6 +161,7 @@ def circle_base_map(  # noqa: PLR0913 - keyword-only, one per layer or option
         attribution=[attribution] if attribution else [],
         synthetic=synthetic,
         base_url=base_url,
+        lang=lang,
     )
     m.get_root().header.add_child(folium.Element(_THUMB_CSS))  # type: ignore[attr-defined]
     if context_url is not None:

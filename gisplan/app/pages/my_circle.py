@@ -155,7 +155,7 @@ def data_note() -> str:
         "circle.data_real",
         name=md_text(dataset.name),
         date=md_text(", ".join(dates)) or t("circle.date_unknown"),
-        source=md_text("; ".join(names) or dataset.attribution or "—"),
+        source=md_text("; ".join(names) or dataset.display_attribution(lg) or "—"),
     )
 
 
@@ -291,7 +291,7 @@ with left:
             basemap=basemap,
             tianditu_key=basemap_key(basemap),
             synthetic=dataset.synthetic,
-            attribution=dataset.attribution,
+            attribution=dataset.display_attribution(lg),
             lang=lg,
         )
     except Exception as exc:  # noqa: BLE001 - e.g. a basemap key missing

@@ -89,7 +89,7 @@ data_targets = plan_progress(
     layers["streets"],
     layers["districts"],
     result,
-    dataset_label=dataset.name,
+    dataset_label=dataset.display_name(lg),
     synthetic=dataset.synthetic,
 )[3:]
 circles = result.circle_coverage()

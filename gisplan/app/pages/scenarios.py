@@ -18,7 +18,7 @@ from gisplan.app.state import access_model, context_url, current_dataset, lang
 from gisplan.app.widgets import show_map
 from gisplan.errors import GisplanError
 from gisplan.i18n import t
-from gisplan.labels import SYNTHETIC_LABEL
+from gisplan.labels import synthetic_label
 from gisplan.maps.scenario import scenario_map
 from gisplan.report.scenario import (
     categories_differ,
@@ -144,7 +144,7 @@ elif same_data is None:
 else:
     st.caption(t("sc.dataset_v0_open_dataset", v0=md_text(record.dataset_name)))
 if synthetic:
-    st.warning(SYNTHETIC_LABEL)
+    st.warning(synthetic_label())
 st.caption(
     t(
         "sc.author_v0_category_v1",

@@ -35,15 +35,16 @@ from gisplan.app.state import (
 from gisplan.app.widgets import (
     basemap_control,
     basemap_key,
+    choice_key,
     show_map,
     synthetic_banner,
 )
 from gisplan.coords import gcj02_to_wgs84
 from gisplan.crs import WGS84
 from gisplan.errors import GisplanError, InputError
-from gisplan.i18n import category_label, solver_name, t
+from gisplan.i18n import category_label, category_name, solver_name, t
 from gisplan.io.upload import read_upload
-from gisplan.labels import SYNTHETIC_LABEL
+from gisplan.labels import synthetic_label
 from gisplan.maps.coverage import coverage_base, coverage_overlays
 from gisplan.maps.elements import Legend, LegendItem
 from gisplan.maps.palette import SITE_STYLES, WHATIF_COLOR
@@ -79,7 +80,7 @@ base = session_standard()
 
 # -- officials' modes: a planning area with several formats, or closures ---------------------
 with st.sidebar:
-    mode = st.radio(t("site.mode"), MODES, format_func=mode_label, key="siting_mode")
+    mode = st.radio(t("site.mode"), MODES, format_func=mode_label, key=choice_key("siting_mode"))
 if mode != "single":
     with st.sidebar:
         official_basemap = basemap_control("official_basemap")
@@ -113,27 +114,27 @@ with st.sidebar:
         base.ids,
         index=base.ids.index("supermarket") if "supermarket" in base.ids else 0,
         format_func=cat_label,
-        key="siting_category",
+        key=choice_key("siting_category"),
     )
     k = int(st.number_input(t("site.new_sites_k"), 1, 50, 3, 1, key="siting_k"))
     objective = st.radio(
         t("site.objective"),
         ["population", "complete"],
         format_func=lambda v: {
-            "population": t("site.people_newly_served_2"),
-            "complete": t("site.communities_completing_circle"),
+            "population": t("site.people_newly_served_2", lg),
+            "complete": t("site.communities_completing_circle", lg),
         }[v],
-        key="siting_objective",
+        key=choice_key("siting_objective"),
     )
     source = st.radio(
         t("site.candidate_sites"),
         ["grid", "commercial", "file"],
         format_func=lambda v: {
-            "grid": t("site.regular_grid"),
-            "commercial": t("site.commercial_streets"),
-            "file": t("site.uploaded_layer"),
+            "grid": t("site.regular_grid", lg),
+            "commercial": t("site.commercial_streets", lg),
+            "file": t("site.uploaded_layer", lg),
         }[v],
-        key="siting_source",
+        key=choice_key("siting_source"),
     )
     spacing = 100.0
     uploaded = None
@@ -162,10 +163,10 @@ with st.sidebar:
         t("site.method"),
         ["greedy", "exact"],
         format_func=lambda v: {
-            "greedy": t("site.greedy_fast"),
-            "exact": t("site.exact_highs_milp"),
+            "greedy": t("site.greedy_fast", lg),
+            "exact": t("site.exact_highs_milp", lg),
         }[v],
-        key="siting_method",
+        key=choice_key("siting_method"),
     )
     time_limit = 60.0
     if method == "exact":
@@ -177,7 +178,7 @@ with st.sidebar:
 with st.spinner(t("site.building_network_first_time")):
     model = access_model(key, dataset)
 synthetic_banner(dataset)
-st.caption(f"{t('dataset')}: {md_text(dataset.label)}")
+st.caption(f"{t('dataset')}: {md_text(dataset.display_label(lg))}")
 standard_caption(base)
 if category not in model.distances_m.columns:
     st.error(t("site.data_has_no_distances"))
@@ -249,7 +250,7 @@ if result is not None:
     cat = result.problem.category
     st.subheader(t("site.result_v0", v0=cat_label(cat)))
     if result.synthetic:
-        st.caption(SYNTHETIC_LABEL)
+        st.caption(synthetic_label(lg))
     c = st.columns(4)
     c[0].metric(
         t("site.covered_population_before"),
@@ -311,7 +312,7 @@ base_options = dict(
     basemap=basemap,
     tianditu_key=basemap_key(basemap),
     synthetic=dataset.synthetic,
-    attribution=dataset.attribution,
+    attribution=dataset.display_attribution(lg),
     lang=lg,
     context_url=context_url(key, dataset),  # faint water and streets (no basemap)
     base_url="/app/static/vendor",
@@ -560,7 +561,7 @@ with map_col:
         returned_objects=["last_clicked"],
     )
 with result_col:
-    st.caption(t("site.click_map_place_v0", v0=md_text(cat_label(category))))
+    st.caption(t("site.click_map_place_v0", v0=md_text(category_name(base[category], lg))))
     if whatif_error is not None:
         st.error(md_text(whatif_error))
     if wi is not None:
@@ -620,7 +621,19 @@ if wi is not None and len(wi.newly_complete_ids):
 manual = manual_frame()
 if len(manual):
     st.markdown(t("site.hand_placed_sites_v0", v0=len(manual)))
-    st.dataframe(pd.DataFrame(manual.drop(columns="geometry")), hide_index=True, key="manual_table")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("field.name"): manual["name"],
+                t("field.category"): [category_name(base[c], lg) for c in manual["category"]],
+                t("site.people_newly_served"): manual["gain"].round().astype(int),
+                t("site.lon"): manual["lon"].round(6),
+                t("site.lat"): manual["lat"].round(6),
+            }
+        ),
+        hide_index=True,
+        key="manual_table",
+    )
     if st.button(t("site.clear_hand_placed_sites"), key="manual_clear"):
         st.session_state[MANUAL_KEY] = []
         st.rerun()

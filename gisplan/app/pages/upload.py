@@ -34,22 +34,15 @@ from gisplan.app.state import (
     session_layers,
     set_session_layer,
 )
-from gisplan.app.widgets import (
-    synthetic_banner,
-)
+from gisplan.app.widgets import choice_key, synthetic_banner
 from gisplan.errors import InputError
 from gisplan.i18n import category_name, t
 from gisplan.io.upload import read_upload as read_in_worker
 from gisplan.safetext import md_text
 
-CRS_CHOICES = {
-    "": "up.crs_file",
-    "wgs84": "WGS-84 (GPS / OpenStreetMap, EPSG:4326)",
-    "cgcs2000": "CGCS2000 (天地图 Tianditu, EPSG:4490)",
-    "gcj02": "GCJ-02 (高德 Amap / 腾讯 Tencent)",
-    "bd09": "BD-09 (百度 Baidu)",
-}
+CRS_CHOICES = ("", "wgs84", "cgcs2000", "gcj02", "bd09")  # "": as declared in the file
 
+lg = lang()
 st.title(t("page.upload"))
 st.caption(t("up.intro"))
 # Uploads need a signed-in planner or official (checked server-side on every run).
@@ -59,8 +52,8 @@ if require_ui("upload") is None:
 kind = st.radio(
     t("up.kind"),
     ["communities", "amenities", "dataset"],
-    format_func=lambda k: t(f"up.kind_{k}", "zh") + " " + t(f"up.kind_{k}", "en"),
-    key="upload_kind",
+    format_func=lambda k: t(f"up.kind_{k}", lg),
+    key=choice_key("upload_kind"),
     horizontal=True,
 )
 st.caption(f"{t('up.schema')}: {t(f'up.schema_{kind}')}")
@@ -98,10 +91,8 @@ uploaded = st.file_uploader(
 crs = st.selectbox(
     t("up.crs"),
     list(CRS_CHOICES),
-    format_func=lambda c: (
-        (t(CRS_CHOICES[c], "zh") + " / " + t(CRS_CHOICES[c], "en")) if c == "" else CRS_CHOICES[c]
-    ),
-    key="upload_crs",
+    format_func=lambda c: t(f"up.crs_{c or 'file'}", lg),
+    key=choice_key("upload_crs"),
 )
 
 
@@ -117,6 +108,10 @@ def read_upload(name: str, data: bytes, kind: str, crs: str) -> tuple[SessionLay
 
 
 PENDING_KEY = "upload_pending"  # a checked layer waiting for the user's confirmation
+DONE_KEY = "upload_done"  # features of the layer just confirmed (said once, after the rerun)
+done = st.session_state.pop(DONE_KEY, None)
+if done is not None:
+    st.success(t("up.ok", n=done))
 this_file = None if uploaded is None else (uploaded.file_id, kind, crs)
 pending = st.session_state.get(PENDING_KEY)
 if pending is not None and pending["file"] != this_file:  # another file, kind or system
@@ -157,14 +152,13 @@ def _replacement_plan(layer: SessionLayer) -> str | None:
         )
         return None
     std = session_standard()
-    lg = lang()
     names = {c.id: category_name(c) for c in std.categories}
     cats = t("sep.list").join(names.get(c, c) for c in dict.fromkeys(layer.gdf["category"]))
     mode = st.radio(
         t("up.amenity_mode"),
         list(AMENITY_MODES),
         format_func=lambda m: t(f"up.mode_{m}", lg, cats=cats),
-        key="upload_amenity_mode",
+        key=choice_key("upload_amenity_mode"),
     )
     changes = amenity_changes(base.amenities, layer.gdf, mode)
     st.dataframe(
@@ -200,7 +194,8 @@ if pending is not None:
     if c0.button(t("up.confirm"), type="primary", key="upload_confirm"):
         set_session_layer(replace(layer, mode=mode or "all"), kind)
         st.session_state.pop(PENDING_KEY, None)
-        st.success(t("up.ok", n=len(layer.gdf)))
+        st.session_state[DONE_KEY] = len(layer.gdf)
+        st.rerun()  # draw the page as it now is, without the check
     elif c1.button(t("up.cancel"), key="upload_cancel"):
         st.session_state.pop(PENDING_KEY, None)
         st.rerun()
