@@ -288,6 +288,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "正在隔离进程中检查数据集（结构、图层、坐标系与内容校验和）…",
         "Checking the dataset in a separate process (structure, layers, CRS, content hash)…",
     ),
+    "up.quota_removed": (
+        "为腾出空间，已删除您最早上传且最久未用的数据集：{names}。",
+        "To make room, your least recently used uploaded datasets were removed: {names}.",
+    ),
     "up.dataset_ok": (
         "已打开数据集“{name}”（{communities} 个社区、{amenities} 个设施）；侧栏“数据集”中可切换。",
         "Opened the dataset “{name}” ({communities} communities, {amenities} amenities); "

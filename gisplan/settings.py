@@ -38,6 +38,12 @@ __all__ = [
     "ENV_CLI_USER",
     "ENV_CLI_PASSWORD",
     "ENV_UPLOAD_PREFIX",
+    "ENV_DATASET_QUOTA_USER_COUNT",
+    "ENV_DATASET_QUOTA_USER_MB",
+    "ENV_DATASET_QUOTA_TOTAL_COUNT",
+    "ENV_DATASET_QUOTA_TOTAL_MB",
+    "ENV_DATASET_QUOTA_IDLE_HOURS",
+    "ENV_DATASET_QUOTA_KEEP_DAYS",
 ]
 
 
@@ -82,6 +88,13 @@ ENV_CLI_USER = "GISPLAN_USER"
 ENV_CLI_PASSWORD = "GISPLAN_PASSWORD"
 #: ``GISPLAN_UPLOAD_<FIELD>`` overrides a field of :class:`gisplan.io.upload.UploadLimits`.
 ENV_UPLOAD_PREFIX = "GISPLAN_UPLOAD_"
+#: Quotas of prepared datasets uploaded in the app (:class:`gisplan.dataset.uploads.DatasetQuota`).
+ENV_DATASET_QUOTA_USER_COUNT = "GISPLAN_DATASET_QUOTA_USER_COUNT"
+ENV_DATASET_QUOTA_USER_MB = "GISPLAN_DATASET_QUOTA_USER_MB"
+ENV_DATASET_QUOTA_TOTAL_COUNT = "GISPLAN_DATASET_QUOTA_TOTAL_COUNT"
+ENV_DATASET_QUOTA_TOTAL_MB = "GISPLAN_DATASET_QUOTA_TOTAL_MB"
+ENV_DATASET_QUOTA_IDLE_HOURS = "GISPLAN_DATASET_QUOTA_IDLE_HOURS"
+ENV_DATASET_QUOTA_KEEP_DAYS = "GISPLAN_DATASET_QUOTA_KEEP_DAYS"
 
 #: Largest upload in the app (megabytes); Streamlit's ``server.maxUploadSize`` is the same.
 MAX_UPLOAD_MB = 50
@@ -177,6 +190,48 @@ SETTINGS: tuple[Setting, ...] = (
         "MB, seconds, counts",
         "gisplan.io.upload",
         "upload limits, e.g. GISPLAN_UPLOAD_TIME_S=60, GISPLAN_UPLOAD_MEMORY_MB=3072",
+    ),
+    Setting(
+        ENV_DATASET_QUOTA_USER_COUNT,
+        "5",
+        "datasets",
+        "gisplan.dataset.uploads",
+        "prepared datasets one planner may keep uploaded (their least recently used make room)",
+    ),
+    Setting(
+        ENV_DATASET_QUOTA_USER_MB,
+        "500",
+        "MB",
+        "gisplan.dataset.uploads",
+        "megabytes of uploaded datasets one planner may keep (also the largest single one)",
+    ),
+    Setting(
+        ENV_DATASET_QUOTA_TOTAL_COUNT,
+        "50",
+        "datasets",
+        "gisplan.dataset.uploads",
+        "uploaded datasets the server keeps for all planners together",
+    ),
+    Setting(
+        ENV_DATASET_QUOTA_TOTAL_MB,
+        "5000",
+        "MB",
+        "gisplan.dataset.uploads",
+        "megabytes of uploaded datasets the server keeps for all planners together",
+    ),
+    Setting(
+        ENV_DATASET_QUOTA_IDLE_HOURS,
+        "24",
+        "hours",
+        "gisplan.dataset.uploads",
+        "an uploaded dataset unused this long may be removed to make room for another upload",
+    ),
+    Setting(
+        ENV_DATASET_QUOTA_KEEP_DAYS,
+        "30",
+        "days",
+        "gisplan.dataset.uploads",
+        "an uploaded dataset unused this long is removed at the next upload",
     ),
     Setting(
         "walking_speed_kmh",

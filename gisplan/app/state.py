@@ -58,6 +58,7 @@ __all__ = [
     "chosen_entry",
     "add_uploaded_dataset",
     "keep_uploaded_dataset",
+    "uploaded_datasets",
     "open_timings",
     "context_url",
     "layer_store",
@@ -160,7 +161,8 @@ def _configured() -> list[DatasetEntry]:
 
 def dataset_choices() -> list[DatasetEntry]:
     """Datasets this session can open: the server's (default first), then its own uploads."""
-    own = list(st.session_state.get(_UPLOADED_KEY, []))
+    # An upload removed meanwhile (quota, clean-up) is no longer offered.
+    own = [e for e in st.session_state.get(_UPLOADED_KEY, []) if e.path and e.path.exists()]
     ids = {e.id for e in own}
     return [e for e in _configured() if e.id not in ids] + own
 
@@ -172,32 +174,36 @@ def add_uploaded_dataset(entry: DatasetEntry) -> None:
     st.session_state[_DATASET_KEY] = entry.id
 
 
-def keep_uploaded_dataset(data: bytes, facts: dict) -> DatasetEntry:
+def uploaded_datasets():
+    """The server's store of uploaded prepared datasets (``<cache>/uploads``, with quotas)."""
+    from gisplan.cache import cache_dir
+    from gisplan.dataset.uploads import UploadedDatasets
+
+    return UploadedDatasets(cache_dir() / "uploads")
+
+
+def keep_uploaded_dataset(data: bytes, facts: dict, user: str) -> tuple[DatasetEntry, list[str]]:
     """Keep a prepared dataset that the upload worker has checked; offer it in this session.
 
-    The file is stored under its content hash in the server's cache folder
-    (``<cache>/uploads/<hash>.gpkg``, written atomically), so reopening it — by this session
-    or after a restart — finds the built network and distances in the disk cache.
+    The file is kept for ``user`` under its content hash (:mod:`gisplan.dataset.uploads`:
+    ``<cache>/uploads/<hash>.gpkg``, written atomically, within the per-planner and server
+    quotas), so reopening it — by this session or after a restart — finds the built network
+    and distances in the disk cache.  Returns the entry and the names of datasets removed to
+    make room; raises :class:`gisplan.dataset.uploads.QuotaError` when it does not fit.
     """
-    from gisplan.cache import cache_dir
-    from gisplan.io.atomic import atomic_write_bytes
-
     digest = str(facts["content_hash"])
-    if len(digest) != 64 or not all(c in "0123456789abcdef" for c in digest):
-        raise InputError("the uploaded dataset has no valid content hash", field="content_hash")
-    path = cache_dir() / "uploads" / f"{digest}.gpkg"
-    if not path.exists():
-        atomic_write_bytes(path, data)
+    name = str(facts.get("dataset_name") or digest[:12])
+    path, removed = uploaded_datasets().add(data, digest, name, user)
     entry = DatasetEntry(
         id=digest,
-        name=str(facts.get("dataset_name") or path.stem),
+        name=name,
         path=path,
         synthetic=bool(facts.get("synthetic")),
         content_hash=digest,
         created=str(facts.get("created", "")),
     )
     add_uploaded_dataset(entry)
-    return entry
+    return entry, removed
 
 
 def chosen_entry() -> DatasetEntry:
@@ -243,6 +249,16 @@ def _kept(slot: str, key: str, build):
     return value
 
 
+def _open_upload(entry: DatasetEntry) -> tuple[Dataset, AccessModel, dict]:
+    """Open this session's uploaded dataset, recording its use (the quota keeps used ones)."""
+    from gisplan.app.auth import current_user
+
+    user = current_user()
+    if user is not None:
+        uploaded_datasets().touch(entry.id, user.username)
+    return _open_entry(entry.id, str(entry.path))
+
+
 def _own_upload(entry: DatasetEntry) -> bool:
     return any(e.id == entry.id for e in st.session_state.get(_UPLOADED_KEY, []))
 
@@ -262,7 +278,7 @@ def _cannot(key: str, exc: Exception) -> NoReturn:
 def _base(entry: DatasetEntry) -> tuple[Dataset, AccessModel, dict]:
     try:
         if _own_upload(entry):  # a prepared dataset this session uploaded: kept in the session
-            return _kept(_SESSION_OPENED, entry.id, lambda: _open_entry(entry.id, str(entry.path)))
+            return _kept(_SESSION_OPENED, entry.id, lambda: _open_upload(entry))
         return _opened(entry.id, str(entry.path or ""))
     except Exception as exc:  # noqa: BLE001 - words, never a traceback
         _cannot("app.dataset_cannot_open", exc)

@@ -46,7 +46,8 @@ lg = lang()
 st.title(t("page.upload"))
 st.caption(t("up.intro"))
 # Uploads need a signed-in planner or official (checked server-side on every run).
-if require_ui("upload") is None:
+user = require_ui("upload")
+if user is None:
     st.stop()
 
 kind = st.radio(
@@ -68,7 +69,7 @@ if kind == "dataset":
             with st.spinner(t("up.checking_dataset")):
                 res = read_in_worker(prepared.getvalue(), prepared.name, "dataset")
                 facts = dict(res.layers["communities"].attrs)
-                entry = keep_uploaded_dataset(prepared.getvalue(), facts)
+                entry, removed = keep_uploaded_dataset(prepared.getvalue(), facts, user.username)
         except InputError as exc:
             show_error(exc, file_name=prepared.name)
         except Exception:  # noqa: BLE001 - show the problem in words, never a traceback
@@ -83,7 +84,13 @@ if kind == "dataset":
                     amenities=facts.get("amenities", 0),
                 )
             )
+            if removed:
+                # Shown after the rerun: the planner learns which old uploads made room.
+                st.session_state["upload_removed"] = removed
             st.rerun()
+    if st.session_state.get("upload_removed"):
+        names = t("sep.list").join(md_text(n) for n in st.session_state.pop("upload_removed"))
+        st.warning(t("up.quota_removed", names=names))
     st.stop()
 uploaded = st.file_uploader(
     t("up.file"), type=["geojson", "json", "gpkg", "zip", "csv"], key=f"upload_file_{kind}"
