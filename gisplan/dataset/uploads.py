@@ -119,6 +119,7 @@ class StoredUpload:
 
     @property
     def last_used(self) -> float:
+        """When any owner last used it (Unix seconds; its upload time when it has none)."""
         return max(self.owners.values(), default=self.created)
 
 
@@ -206,10 +207,9 @@ class UploadedDatasets:
 
     # -- what the app calls ----------------------------------------------------------------
     def add(self, data: bytes, content_hash: str, name: str, user: str) -> tuple[Path, list[str]]:
-        """Keep ``data`` (a checked prepared dataset) for ``user``; returns its path and the
-        names of the datasets removed to make room.
+        """Keep ``data`` (a checked prepared dataset) for ``user``.
 
-        Raises :class:`QuotaError` when it cannot fit (nothing is changed then).
+        Returns its path and the names of the datasets removed to make room.  Raises :class:`QuotaError` when it cannot fit (nothing is changed then).
         """
         from gisplan.io.atomic import atomic_write_bytes
 
