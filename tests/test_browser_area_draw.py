@@ -246,6 +246,8 @@ def test_draw_area_then_siting_equals_api(chromium, app_cache_dir, tmp_path, mod
         got = np.array(sorted(result_map.evaluate(_SITES_JS)))
         want = np.array(sorted(zip(api.sites["lon"], api.sites["lat"], strict=True)))
         assert got.shape == want.shape and np.abs(got - want).max() < 2e-6, (got, want)
+        shown_sites = gpd.GeoSeries(gpd.points_from_xy(got[:, 0], got[:, 1]), crs="EPSG:4326")
+        assert area.contains(shown_sites).all()  # the page's sites lie in the drawn polygon
         _screenshot(page, "siting-draw-area")
         assert page.offline.blocked == [], page.offline.blocked
 
