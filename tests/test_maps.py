@@ -417,3 +417,24 @@ def test_osm_places_shown_when_zoomed_in_and_credited(plan_layers):
     assert i18n.t("layer.osm_places", "zh") in html_text  # legend
     plain = _unescape_js(plan_map(*plan_layers).get_root().render())
     assert i18n.t("layer.osm_places", "zh") not in plain
+
+
+def test_coverage_layers_object_and_keywords_draw_the_same_map():
+    """One definition of what the overlays draw: CoverageLayers or its fields as keywords."""
+    result, _ = _toy_result()
+    opts = coverage_maps.CoverageLayers(color_by="convenience_store", community_popups=False)
+
+    def community_colours(m):
+        fc = [el.data for el in assets._walk(m) if isinstance(el, folium.GeoJson)][-1]
+        return {f["properties"]["_name"]: f["properties"]["_color"] for f in fc["features"]}
+
+    by_object = coverage_map(result, opts)
+    by_keywords = coverage_map(result, color_by="convenience_store", community_popups=False)
+    # store at 100 m, 400 m, unsnapped, 100 m (5 min at 4 km/h = 333 m): classes 0, 1, 4, 0
+    colors = coverage_maps.MINUTES_COLORS
+    expected = {"A": colors[0], "B": colors[1], "C": colors[4], "D": colors[0]}
+    assert community_colours(by_object) == community_colours(by_keywords) == expected
+    with pytest.raises(TypeError, match="colour_by"):
+        coverage_map(result, colour_by="x")
+    with pytest.raises(TypeError, match="not both"):
+        coverage_map(result, opts, color_by="completeness")

@@ -1,12 +1,16 @@
-"""The coverage map: communities coloured by how much of the 15-minute standard they meet,
-amenities, service areas and walking minutes.
+"""The coverage map: how much of the 15-minute standard each community meets.
 
-Layers are given in EPSG:4326; minutes are walking minutes on the network.
+Communities coloured by completeness or by walking minutes, amenities and service areas.
+What the overlays draw is one :class:`CoverageLayers` (for :func:`coverage_overlays` and
+:func:`coverage_map` alike).  Layers are given in EPSG:4326; minutes are walking minutes on
+the network.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -42,6 +46,7 @@ from gisplan.maps.palette import (
 from gisplan.maps.sites import add_area
 
 __all__ = [
+    "CoverageLayers",
     "COMPLETENESS_COLORS",
     "MINUTES_COLORS",
     "coverage_base",
@@ -55,6 +60,52 @@ __all__ = [
 #: count of required categories met (:func:`gisplan.maps.palette.completeness_colors`).
 COMPLETENESS_COLORS = tuple(completeness_colors(4))
 RIVER_COLOR = WATER_COLOR
+
+
+@dataclass(frozen=True)
+class CoverageLayers:
+    """What the overlays of a coverage map draw (the options that follow the standard).
+
+    Parameters
+    ----------
+    color_by : str
+        ``"completeness"`` or a category id (colour by walking minutes to it).
+    amenities : GeoDataFrame, optional
+        Amenities (EPSG:4326); those of ``amenity_categories`` are drawn as small circles
+        (default: the required categories and the ``color_by`` category).
+    amenity_categories : sequence of str, optional
+        Categories of amenities to draw.
+    service_area : GeoSeries, optional
+        Service-area polygon (EPSG:4326) of ``service_category`` to overlay.
+    service_category : str, optional
+        The category whose service area is drawn (its name and minutes in the legend).
+    community_popups : bool
+        ``False`` keeps the communities' hover tooltips but binds no click popup, so that
+        clicks reach the map (the siting page's what-if map).
+    aggregate : bool, optional
+        Hexagons below the detail zoom (default: more than
+        :data:`~gisplan.maps.hexagons.CITY_SCALE_COMMUNITIES` communities).
+    """
+
+    color_by: str = "completeness"
+    amenities: gpd.GeoDataFrame | None = None
+    amenity_categories: Sequence[str] | None = None
+    service_area: gpd.GeoSeries | None = None
+    service_category: str | None = None
+    community_popups: bool = True
+    aggregate: bool | None = None
+
+    @classmethod
+    def of(cls, layers: CoverageLayers | None, options: dict[str, Any]) -> CoverageLayers:
+        """``layers``, or the same options given as keywords (the names of the fields)."""
+        if layers is not None and options:
+            raise TypeError(f"give CoverageLayers or keywords, not both: {sorted(options)}")
+        if layers is not None:
+            return layers
+        unknown = sorted(set(options) - {f.name for f in fields(cls)})
+        if unknown:
+            raise TypeError(f"unknown coverage layer option(s): {', '.join(unknown)}")
+        return cls(**options)
 
 
 def completeness_color(completeness: float) -> str:
@@ -150,24 +201,20 @@ def coverage_base(
 
 def coverage_overlays(
     result: CoverageResult,
+    layers: CoverageLayers | None = None,
     *,
-    color_by: str = "completeness",
-    amenities: gpd.GeoDataFrame | None = None,
-    amenity_categories: Sequence[str] | None = None,
-    service_area: gpd.GeoSeries | None = None,
-    service_category: str | None = None,
     basemap: Basemap | str = "none",
     synthetic: bool = False,
     lang: str = "zh",
-    community_popups: bool = True,
-    aggregate: bool | None = None,
     store: LayerStore | None = None,
+    **options: Any,
 ) -> list[folium.FeatureGroup]:
     """The layers of a coverage map that follow the standard: one feature group each.
 
     Service area, amenities, and the communities with the legend (in this drawing order).
     Add them to :func:`coverage_base` (``fg.add_to(m)``), or give them to streamlit-folium's
-    ``feature_group_to_add`` so that a control change redraws only these.
+    ``feature_group_to_add`` so that a control change redraws only these.  What they show is
+    ``layers`` (:class:`CoverageLayers`), or its fields given as keywords.
 
     ``aggregate`` (default: more than
     :data:`~gisplan.maps.hexagons.CITY_SCALE_COMMUNITIES` communities): below
@@ -185,6 +232,10 @@ def coverage_overlays(
     """
     from gisplan.maps import hexagons
 
+    opts = CoverageLayers.of(layers, options)
+    color_by, amenities, service_area = opts.color_by, opts.amenities, opts.service_area
+    service_category = opts.service_category
+    aggregate = opts.aggregate
     if aggregate is None:
         aggregate = len(result.table) > hexagons.CITY_SCALE_COMMUNITIES
     if not aggregate:
@@ -218,30 +269,7 @@ def coverage_overlays(
         for cid in minute_cats
     ]
 
-    if color_by == "completeness":
-        # One colour per count of required categories met (0 … n), none shared.
-        ramp = completeness_colors(len(req))
-        met = table["required_met"].to_numpy(dtype=int)
-        colors = np.asarray(ramp, dtype=object)[met]
-        levels = sorted(set(met.tolist()), reverse=True)
-        items = [LegendItem(f"{k}/{len(req)}", ramp[k], "circle") for k in levels]
-        legend_title = t("legend.completeness", lang)
-    else:
-        cat = std[color_by]
-        cls = minutes_class(table[f"minutes_{color_by}"].to_numpy(dtype=float), cat.minutes)
-        colors = np.asarray(MINUTES_COLORS, dtype=object)[cls]
-        a = cat.minutes
-        labels = [
-            t("legend.within", lang, a=a),
-            t("legend.between", lang, a=a, b=1.5 * a),
-            t("legend.between", lang, a=1.5 * a, b=2 * a),
-            t("legend.over", lang, a=2 * a) + " / " + t("legend.unreachable", lang),
-            t("legend.unsnapped", lang),
-        ]
-        items = [
-            LegendItem(labels[k], MINUTES_COLORS[k], "circle") for k in sorted(set(cls.tolist()))
-        ]
-        legend_title = t("legend.minutes", lang, name=category_name(cat, lang), limit=a)
+    colors, items, legend_title = _community_colors(result, color_by, lang)
 
     def community_frame() -> gpd.GeoDataFrame:
         """The communities with their display properties (display coordinates)."""
@@ -271,8 +299,8 @@ def coverage_overlays(
     ]
 
     cats = (
-        list(amenity_categories)
-        if amenity_categories is not None
+        list(opts.amenity_categories)
+        if opts.amenity_categories is not None
         else list(dict.fromkeys([*req, *([color_by] if color_by != "completeness" else [])]))
     )
     amenity_group, amenity_items = _amenity_layer(
@@ -323,7 +351,7 @@ def coverage_overlays(
             },
             highlight_function=lambda _f: {"weight": 3},
             tooltip=_tooltip(fields[:3], aliases[:3]),
-            popup=_popup(fields, aliases) if community_popups and not aggregate else None,
+            popup=_popup(fields, aliases) if opts.community_popups and not aggregate else None,
         ).add_to(fg)
 
     if service_area is not None and service_category:
@@ -340,6 +368,37 @@ def coverage_overlays(
     Legend(legend_title, [*items, *amenity_items], note=note).add_to(fg)
     groups.append(fg)
     return groups
+
+
+def _community_colors(
+    result: CoverageResult, color_by: str, lang: str
+) -> tuple[np.ndarray, list[LegendItem], str]:
+    """Colour per community, the legend items of the colours used and the legend title.
+
+    By completeness (one colour per count of required categories met, 0 … n, none shared)
+    or by the walking minutes to the category ``color_by`` (:func:`minutes_class`).
+    """
+    std, table = result.standard, result.table
+    if color_by == "completeness":
+        req = std.required_ids
+        ramp = completeness_colors(len(req))
+        met = table["required_met"].to_numpy(dtype=int)
+        levels = sorted(set(met.tolist()), reverse=True)
+        items = [LegendItem(f"{k}/{len(req)}", ramp[k], "circle") for k in levels]
+        return np.asarray(ramp, dtype=object)[met], items, t("legend.completeness", lang)
+    cat = std[color_by]
+    cls = minutes_class(table[f"minutes_{color_by}"].to_numpy(dtype=float), cat.minutes)
+    a = cat.minutes
+    labels = [
+        t("legend.within", lang, a=a),
+        t("legend.between", lang, a=a, b=1.5 * a),
+        t("legend.between", lang, a=1.5 * a, b=2 * a),
+        t("legend.over", lang, a=2 * a) + " / " + t("legend.unreachable", lang),
+        t("legend.unsnapped", lang),
+    ]
+    items = [LegendItem(labels[k], MINUTES_COLORS[k], "circle") for k in sorted(set(cls.tolist()))]
+    title = t("legend.minutes", lang, name=category_name(cat, lang), limit=a)
+    return np.asarray(MINUTES_COLORS, dtype=object)[cls], items, title
 
 
 def _amenity_layer(
@@ -499,12 +558,8 @@ def _hexagon_groups(
 
 def coverage_map(
     result: CoverageResult,
+    layers: CoverageLayers | None = None,
     *,
-    color_by: str = "completeness",
-    amenities: gpd.GeoDataFrame | None = None,
-    amenity_categories: Sequence[str] | None = None,
-    service_area: gpd.GeoSeries | None = None,
-    service_category: str | None = None,
     extras: dict[str, gpd.GeoDataFrame] | None = None,
     basemap: Basemap | str = "none",
     tianditu_key: str | None = None,
@@ -512,31 +567,25 @@ def coverage_map(
     attribution: str = "",
     lang: str = "zh",
     base_url: str = DEFAULT_BASE_URL,
-    community_popups: bool = True,
+    **options: Any,
 ) -> folium.Map:
     """Communities coloured by completeness or by minutes to one category, with amenities.
 
     The whole map in one piece (:func:`coverage_base` with :func:`coverage_overlays` added),
-    e.g. for the standalone HTML download.  ``community_popups=False`` keeps the communities'
-    hover tooltips but binds no click popup, so that clicks reach the map (the siting page's
-    what-if map).
+    e.g. for the standalone HTML download.
 
     Parameters
     ----------
     result : CoverageResult
         Coverage under the current standard (table in EPSG:4326).
-    color_by : str
-        ``"completeness"`` or a category id (colour by walking minutes to it).
-    amenities : GeoDataFrame, optional
-        Amenities (EPSG:4326); those of ``amenity_categories`` are drawn as small circles
-        (default: the required categories and the ``color_by`` category).
-    service_area : GeoSeries, optional
-        Service-area polygon (EPSG:4326) of ``service_category`` to overlay.
+    layers : CoverageLayers, optional
+        What the overlays draw; or give its fields as keywords (``color_by=…``).
     extras : dict, optional
         Context layers (e.g. ``rivers``) in EPSG:4326.
     synthetic : bool
         Adds the synthetic-data label to the map.
     """
+    opts = CoverageLayers.of(layers, options)
     m = coverage_base(
         result,
         extras=extras,
@@ -549,15 +598,10 @@ def coverage_map(
     )
     for fg in coverage_overlays(
         result,
-        color_by=color_by,
-        amenities=amenities,
-        amenity_categories=amenity_categories,
-        service_area=service_area,
-        service_category=service_category,
+        opts,
         basemap=m.gisplan_basemap,  # type: ignore[attr-defined]
         synthetic=synthetic,
         lang=lang,
-        community_popups=community_popups,
     ):
         fg.add_to(m)
     return m
