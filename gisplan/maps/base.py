@@ -1,5 +1,7 @@
-"""The base of every gisplan map: a folium map with locally served Leaflet, GeoJSON feature
-collections, tooltips, popups and labels.
+"""The base of every gisplan map.
+
+A folium map with locally served Leaflet, GeoJSON feature collections, tooltips, popups and
+labels.
 
 Every map:
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -73,6 +74,7 @@ class Basemap:
 
     @property
     def label(self) -> str:
+        """Bilingual name shown in the basemap choice."""
         return f"{self.name_zh} {self.name_en}"
 
     def name(self, lang: str) -> str:
@@ -163,7 +165,7 @@ def add_basemap(m: folium.Map, basemap: Basemap | str, *, key: str | None = None
             )
         url = url.format(s="{s}", layer="vec", key=key)
         overlay = overlay.format(s="{s}", layer="cva", key=key)
-    kw = {"subdomains": b.subdomains} if b.subdomains else {}
+    kw: dict[str, Any] = {"subdomains": b.subdomains} if b.subdomains else {}
     folium.TileLayer(
         tiles=url,
         attr=b.attribution,

@@ -83,8 +83,10 @@ DISPLAY_DECIMALS = 5
 
 
 def _rounded(geoms: gpd.GeoSeries) -> gpd.GeoSeries:
-    """Coordinates rounded to :data:`DISPLAY_DECIMALS` (a drawing needs no more; half the
-    bytes of full-precision floats)."""
+    """Coordinates rounded to :data:`DISPLAY_DECIMALS`.
+
+    A drawing needs no more; it is half the bytes of full-precision floats.
+    """
     return gpd.GeoSeries(
         shapely.transform(np.asarray(geoms.values, dtype=object), _round),
         index=geoms.index,
@@ -274,8 +276,11 @@ def _add_dots(
 
 
 class _FitPlace(MacroElement):
-    """Frame the place's areas: through the base map's refit (:func:`new_map`), which keeps them
-    clear of the controls and in view on resizes until the user moves the map."""
+    """Frame the place's areas through the base map's refit (:func:`new_map`).
+
+    The refit keeps them clear of the controls and in view on resizes until the user moves
+    the map.
+    """
 
     _template = Template(
         """
@@ -304,9 +309,11 @@ def circle_layers(
     communities: gpd.GeoDataFrame | None = None,
     lang: str = "zh",
 ) -> folium.FeatureGroup:
-    """The place's layers, as one feature group for the base map ``m``: the 5/10/15-minute
-    areas, the nearest amenities (green within their threshold, orange beyond), the place, and
-    optionally streets and communities around it; then the view frames the areas.
+    """The place's layers, as one feature group for the base map ``m``.
+
+    The 5/10/15-minute areas, the nearest amenities (green within their threshold, orange
+    beyond), the place, and optionally streets and communities around it; then the view
+    frames the areas.
 
     The group is not added to ``m`` (streamlit-folium adds it, or :func:`circle_map` does).
     """
@@ -376,9 +383,11 @@ def circle_layers(
 
 
 def circle_map(circle: PlaceCircle | None, *, standard: CircleStandard, **kwargs) -> folium.Map:
-    """The whole map in one piece (:func:`circle_base_map` plus :func:`circle_layers`), e.g. for
-    a standalone HTML file. Keyword arguments are those of :func:`circle_base_map`; with a
-    place, ``streets`` and ``communities`` are drawn around it only."""
+    """The whole map in one piece (:func:`circle_base_map` plus :func:`circle_layers`).
+
+    E.g. for a standalone HTML file.  Keyword arguments are those of :func:`circle_base_map`;
+    with a place, ``streets`` and ``communities`` are drawn around it only.
+    """
     if circle is None:
         return circle_base_map(**kwargs)
     streets = kwargs.pop("streets", None)

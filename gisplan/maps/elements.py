@@ -7,7 +7,6 @@ script) without any extra script, style sheet or web font.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -180,6 +179,3 @@ class Attribution(MacroElement):
         super().__init__()
         self._name = "GisplanAttribution"
         self.texts = [html_text(t) for t in dict.fromkeys(texts) if t]
-
-    def to_json(self) -> str:  # pragma: no cover - debugging aid
-        return json.dumps(self.texts, ensure_ascii=False)

@@ -1,5 +1,6 @@
-"""Map layers of the siting page: site diamonds, newly served rings, areas, an outline being
-drawn, single clicks.
+"""Map layers of the siting page.
+
+Site diamonds, newly served rings, areas, an outline being drawn, single clicks.
 
 Each function returns a :class:`folium.FeatureGroup` (EPSG:4326 input, shifted to the
 basemap's coordinates), so the page can hand them to streamlit-folium as layers that change
