@@ -273,6 +273,10 @@ class _CachedNetwork(WalkNetwork):
     edges on a quiet machine), once, under a lock.
     """
 
+    _geometry: np.ndarray | None
+    _lock: threading.Lock
+    _build_geometry: Callable[[], np.ndarray]
+
     @property  # type: ignore[override]
     def edge_geometry(self) -> np.ndarray:
         if self._geometry is None:

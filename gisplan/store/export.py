@@ -22,9 +22,10 @@ import html
 import json
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -131,6 +132,11 @@ def _write_all(record: ScenarioRecord, paths: dict[str, Path], report: Callable)
     paths["report.html"].write_text(report(record, table), encoding="utf-8")
 
 
+def _rows(table: pd.DataFrame) -> Iterable[Any]:
+    """The table's rows as named tuples (columns by name)."""
+    return table.itertuples(index=False)
+
+
 def _fmt(value: object) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
@@ -225,7 +231,7 @@ def report_html(record: ScenarioRecord, table: pd.DataFrame | None = None) -> st
         or '<tr><td colspan="2">—</td></tr>'
     )
     frame = record.sites_frame()
-    pts = frame.geometry.representative_point() if len(frame) else []
+    pts = frame.geometry.representative_point()
     site_rows = []
     extra = [c for c in frame.columns if c not in ("geometry", "kind")]
     for i in range(len(frame)):
@@ -244,7 +250,7 @@ def report_html(record: ScenarioRecord, table: pd.DataFrame | None = None) -> st
                 f'<td class="n">{_fmt(v)}</td>' for v in (r.before, r.after, r.change, r.value)
             )
             + "</tr>"
-            for r in table.itertuples(index=False)
+            for r in _rows(table)
         )
         or '<tr><td colspan="6">无结果 No results</td></tr>'
     )
