@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Iterable
+from typing import Any
 
 from gisplan.commands import (
     add_dataset_options,
@@ -234,16 +236,7 @@ def run(args: argparse.Namespace) -> int:
     if area is not None:
         print_area(s["area"], [args.category])
     print_objectives(s)
-    if len(result.sites):
-        print(
-            "选址 sites (WGS-84):  名次 rank  经度 lon  纬度 lat  新增服务人口 people newly served"
-        )
-        for row in result.sites.itertuples():
-            print(
-                f"  {int(row.rank):>3}  {row.lon:.6f}  {row.lat:.6f}  {int(row.gain_population):>10,}"
-            )
-    for name, path in paths.items():
-        print(f"{name}: {path}")
+    print_sites(result.sites, paths)
     if args.save:
         from gisplan.siting import scenario_payload
 
@@ -259,6 +252,28 @@ def run(args: argparse.Namespace) -> int:
         }
         save_scenario(args, user, scenario_payload(result, params, name=args.save))
     return 0
+
+
+def print_sites(sites, paths: dict, *, with_category: bool = False) -> None:
+    """Print the chosen sites and the files written.
+
+    A site's rank, category (joint plans), lon/lat and the people it newly serves.
+    """
+    if len(sites):
+        category = "类别 category  " if with_category else ""
+        print(
+            f"选址 sites (WGS-84):  名次 rank  {category}经度 lon  纬度 lat  "
+            "新增服务人口 people newly served"
+        )
+        rows: Iterable[Any] = sites.itertuples()  # columns by name
+        for row in rows:
+            cat = f"{row.category:<18} " if with_category else ""
+            print(
+                f"  {int(row.rank):>3}  {cat}{row.lon:.6f}  {row.lat:.6f}  "
+                f"{int(row.gain_population):>10,}"
+            )
+    for name, path in paths.items():
+        print(f"{name}: {path}")
 
 
 def print_objectives(s: dict) -> None:
@@ -349,17 +364,7 @@ def _run_joint(args, plan, dataset, standard, model, candidates, area, source, u
     if area is not None:
         print_area(s["area"], list(plan))
     print_objectives(s)
-    if len(result.sites):
-        print(
-            "选址 sites (WGS-84):  名次 rank  类别 category  经度 lon  纬度 lat  新增服务人口 people newly served"
-        )
-        for row in result.sites.itertuples():
-            print(
-                f"  {int(row.rank):>3}  {row.category:<18} {row.lon:.6f}  {row.lat:.6f}  "
-                f"{int(row.gain_population):>10,}"
-            )
-    for name, path in paths.items():
-        print(f"{name}: {path}")
+    print_sites(result.sites, paths, with_category=True)
     if args.save:
         params = {
             "candidate_source": source,
