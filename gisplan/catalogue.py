@@ -23,7 +23,14 @@ import numpy as np
 from gisplan.errors import InputError
 from gisplan.params import MAX_SNAP_M, THRESHOLD_MIN, WALKING_SPEED_KMH
 
-__all__ = ["Category", "CircleStandard", "load_catalogue", "default_standard", "MET_SLACK_MIN", "DEFAULT_MAX_SNAP_M"]
+__all__ = [
+    "Category",
+    "CircleStandard",
+    "load_catalogue",
+    "default_standard",
+    "MET_SLACK_MIN",
+    "DEFAULT_MAX_SNAP_M",
+]
 
 #: Default largest off-network leg (metres) when the catalogue's ``[settings]`` do not say.
 DEFAULT_MAX_SNAP_M = 300.0

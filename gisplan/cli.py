@@ -21,7 +21,17 @@ from gisplan.errors import GisplanError
 from gisplan.safetext import redact_credentials, terminal_text
 
 #: Sub-command modules, in the order ``gisplan --help`` lists them.
-COMMANDS = ["analyze", "prepare", "import_poi", "fetch", "site", "closure", "scenario", "user", "app"]
+COMMANDS = [
+    "analyze",
+    "prepare",
+    "import_poi",
+    "fetch",
+    "site",
+    "closure",
+    "scenario",
+    "user",
+    "app",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -232,7 +232,9 @@ def _symmetric_csr(u: np.ndarray, v: np.ndarray, w: np.ndarray, n: int) -> sp.cs
     return min_csr(rows, cols, data, (n, n))
 
 
-def min_csr(rows: np.ndarray, cols: np.ndarray, data: np.ndarray, shape: tuple[int, int]) -> sp.csr_matrix:
+def min_csr(
+    rows: np.ndarray, cols: np.ndarray, data: np.ndarray, shape: tuple[int, int]
+) -> sp.csr_matrix:
     """CSR matrix keeping the minimum of duplicate (row, col) entries (scipy would sum them)."""
     if len(rows) == 0:
         return sp.csr_matrix(shape, dtype=float)
