@@ -180,3 +180,50 @@ def test_one_area_for_every_mode_and_one_format_takes_it(users, model):
     ]
     table = next(d.value for d in at.dataframe if "id" in d.value.columns)
     assert list(table["id"]) == list(res.sites["id"])
+
+
+def _click(at, lon: float, lat: float):
+    """A click on the drawing map, as streamlit-folium hands it to the page (its state)."""
+    at.session_state["plan_area_draw_map"] = {"last_clicked": {"lng": lon, "lat": lat}}
+    return at.run()
+
+
+def test_drawing_the_area_undo_clear_finish(users, model):
+    """The drawing panel's state: clicks add corners, a crossing is named and refused, undo
+    fixes it, finish gives the area (shown in km², used by the siting), clear starts over."""
+    from gisplan.siting.area import drawn_area
+
+    at = sign_in(open_page(), "zhang", PASSWORD)
+    next(r for r in at.sidebar.radio if r.key == "plan_area_kind").set_value("draw").run()
+    assert not at.exception, [e.value for e in at.exception]
+    run = next(b for b in at.button if b.key == "siting_run")
+    assert run.disabled  # nothing runs on an unfinished drawing
+    assert next(b for b in at.button if b.key == "plan_area_draw_finish").disabled
+    x0, y0 = model.communities.geometry.union_all().centroid.coords[0]
+    d = 0.01
+    square = [(x0 - d, y0 - d), (x0 + d, y0 - d), (x0 + d, y0 + d), (x0 - d, y0 + d)]
+    for lon, lat in [square[0], square[1], square[3], square[2]]:  # a bow tie
+        _click(at, lon, lat)
+    assert any("已放置 4 个角点" in m.value for m in at.markdown)
+    next(b for b in at.button if b.key == "plan_area_draw_finish").click().run()
+    errors = [e.value for e in at.error]
+    assert any("角点 2–3 之间的边与角点 4–1 之间的边相交" in e for e in errors), errors
+    assert next(b for b in at.button if b.key == "siting_run").disabled
+    # undo the last two corners, click the other two in order (a little off the first
+    # clicks: streamlit-folium sends the same click only once)
+    next(b for b in at.button if b.key == "plan_area_draw_undo").click().run()
+    next(b for b in at.button if b.key == "plan_area_draw_undo").click().run()
+    square[2:] = [(x0 + d, y0 + d + 1e-4), (x0 - d, y0 + d + 1e-4)]
+    _click(at, *square[2])
+    _click(at, *square[3])
+    next(b for b in at.button if b.key == "plan_area_draw_finish").click().run()
+    assert not at.error, [e.value for e in at.error]
+    expected = drawn_area([(round(x, 6), round(y, 6)) for x, y in square])
+    assert metric(at, "范围面积") == f"{expected.area_km2:,.2f} 平方公里"
+    assert not next(b for b in at.button if b.key == "siting_run").disabled
+    # a click after finishing changes nothing
+    _click(at, x0 + 2 * d, y0)
+    assert any("已放置 4 个角点" in m.value for m in at.markdown)
+    next(b for b in at.button if b.key == "plan_area_draw_clear").click().run()
+    assert any("已放置 0 个角点" in m.value for m in at.markdown)
+    assert next(b for b in at.button if b.key == "siting_run").disabled

@@ -163,30 +163,31 @@ def drawing_layer(
     latlon = [[round(p.y, _PRECISION), round(p.x, _PRECISION)] for p in pts.geometry]
     n = len(latlon)
     if finished and n >= 3:
-        folium.Polygon(
-            latlon, color=color, weight=3, fill=True, fill_opacity=0.12, interactive=False
-        ).add_to(group)
+        _inert(folium.Polygon(latlon, color=color, weight=3, fill=True, fill_opacity=0.12)).add_to(
+            group
+        )
     else:
         if n >= 2:
-            folium.PolyLine(latlon, color=color, weight=3, interactive=False).add_to(group)
+            _inert(folium.PolyLine(latlon, color=color, weight=3)).add_to(group)
         if n >= 3:
-            folium.PolyLine(
-                [latlon[-1], latlon[0]], color=color, weight=2, dash_array="6 6", interactive=False
+            _inert(
+                folium.PolyLine([latlon[-1], latlon[0]], color=color, weight=2, dash_array="6 6")
             ).add_to(group)
     bad = sorted({e for pair in crossing for e in pair})
     for e in bad:
         a, c = latlon[e], latlon[(e + 1) % n]
-        folium.PolyLine([a, c], color=CROSSING_COLOR, weight=5, interactive=False).add_to(group)
+        _inert(folium.PolyLine([a, c], color=CROSSING_COLOR, weight=5)).add_to(group)
     for i, ll in enumerate(latlon):
-        folium.CircleMarker(
-            ll,
-            radius=6 if i == 0 else 4,
-            color=color,
-            weight=2,
-            fill=True,
-            fill_color="#ffffff",
-            fill_opacity=1.0,
-            interactive=False,
+        _inert(
+            folium.CircleMarker(
+                ll,
+                radius=6 if i == 0 else 4,
+                color=color,
+                weight=2,
+                fill=True,
+                fill_color="#ffffff",
+                fill_opacity=1.0,
+            )
         ).add_to(group)
         icon_marker(
             ll,
@@ -196,6 +197,13 @@ def drawing_layer(
             interactive=False,
         ).add_to(group)
     return group
+
+
+def _inert(layer):
+    """``layer`` made to take no clicks (Leaflet ``interactive: false``; folium's vector layers
+    do not pass that option on): a click on it reaches the map at the pointer's position."""
+    layer.options["interactive"] = False
+    return layer
 
 
 def _corner_number_html(number: int, color: str) -> str:
