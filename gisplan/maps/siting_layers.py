@@ -200,8 +200,11 @@ def drawing_layer(
 
 
 def _inert(layer):
-    """``layer`` made to take no clicks (Leaflet ``interactive: false``; folium's vector layers
-    do not pass that option on): a click on it reaches the map at the pointer's position."""
+    """Make ``layer`` take no clicks: a click on it reaches the map at the pointer's position.
+
+    Sets Leaflet's ``interactive: false`` on the options (folium's vector layers do not pass
+    that keyword on).
+    """
     layer.options["interactive"] = False
     return layer
 
