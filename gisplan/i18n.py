@@ -1313,6 +1313,16 @@ STRINGS: dict[str, tuple[str, str]] = {
         "请把相应的列改名为“{column}”（也可用：{aliases}）",
         "Rename the column to '{column}' (also accepted: {aliases})",
     ),
+    "err.layer.missing_population": (
+        "缺少人口列“{column}”（现有列：{columns}）",
+        "Missing the residents column '{column}' (columns present: {columns})",
+    ),
+    "err.layer.missing_population.hint": (
+        "请把人口列改名为“{column}”（也可用：{aliases}），或给出户数列（{households}），"
+        "按每户人数换算为人口",
+        "Rename the residents column to '{column}' (also accepted: {aliases}), or give a "
+        "households column ({households}), converted to residents per household",
+    ),
     "err.layer.missing_number": ("“{column}”列有空值", "Empty value in column '{column}'"),
     "err.layer.missing_number.hint": ("请填写不小于 0 的数字", "Give a number of 0 or more"),
     "err.layer.not_number": (

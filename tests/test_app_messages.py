@@ -62,7 +62,8 @@ BAD_FILES = [
         "amenities",
         "err.csv.no_lon",
     ),
-    ("nopop.geojson", _fc([_point({"name": "a"})]), "communities", "err.layer.missing_column"),
+    ("nopop.geojson", _fc([_point({"name": "a"})]), "communities", "err.layer.missing_population"),
+    ("nocat.geojson", _fc([_point({"name": "a"})]), "amenities", "err.layer.missing_column"),
     (
         "cats.geojson",
         _fc([_point({"name": "a", "category": "spaceport"})]),

@@ -188,8 +188,21 @@ def _id_text(v) -> str:
     return str(v).strip()
 
 
-def _missing_columns(gdf, rows: Rows, missing: Sequence[str], aliases: Sequence[str] = ()):
+def _missing_columns(
+    gdf,
+    rows: Rows,
+    missing: Sequence[str],
+    aliases: Sequence[str] = (),
+    households: Sequence[str] = (),
+):
+    """Refuse the layer for its ``missing`` columns.
+
+    ``aliases`` are other accepted names; ``households`` the names of a households column that
+    may stand in for the residents.
+    """
     present = [c for c in gdf.columns if c != gdf.geometry.name]
+    if households:
+        aliases = [*aliases, "or households: " + "/".join(households)]
     alias_text = f" (also accepted: {', '.join(aliases)})" if aliases else ""
     raise InputError(
         f"missing required column(s) {', '.join(missing)}{alias_text}; columns present: "
@@ -197,10 +210,12 @@ def _missing_columns(gdf, rows: Rows, missing: Sequence[str], aliases: Sequence[
         file=rows.path,
         field=", ".join(missing),
         hint="rename the column or pass its name as an argument",
-        code="layer.missing_column",
+        # the app names the households alternative in its own words (err.layer.missing_population)
+        code="layer.missing_population" if households else "layer.missing_column",
         params={
             "column": ", ".join(missing),
-            "aliases": ", ".join(aliases),
+            "aliases": ", ".join(a for a in aliases if a not in households) or "—",
+            "households": ", ".join(households),
             "columns": ", ".join(map(str, present)) or "—",
         },
     )
@@ -292,7 +307,8 @@ def read_communities(
             gdf,
             rows,
             [population_column or "population"],
-            [*_POP_NAMES[1:], "or households: " + "/".join(HOUSEHOLD_COLUMNS)],
+            _POP_NAMES[1:],
+            HOUSEHOLD_COLUMNS,
         )
     ids, id_col = _ids(gdf, rows, id_column=id_column, prefix="c")
     name_col = find_column(gdf.columns, name_column, _NAME_NAMES)

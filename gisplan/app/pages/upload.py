@@ -177,6 +177,7 @@ def _replacement_plan(layer: SessionLayer) -> str | None:
             t("up.col_change"): [t(f"up.change_{c}") for c in changes["change"]],
         },
         hide_index=True,
+        height=38 + 35 * len(changes),  # every category in view, no inner scroll
         key="upload_changes",
     )
     empty = [
