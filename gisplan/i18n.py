@@ -722,6 +722,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "server log). Please tell the administrator.",
     ),
     "auth.user_configuration_invalid": ("用户配置有误：", "The user configuration is invalid: "),
+    "sc.database_problem": (
+        "方案数据库暂时无法使用，请把以下信息告知管理员：{detail}",
+        "The scenario database cannot be used now; please tell the administrator: {detail}",
+    ),
     "sc.closed_amenity": ("关闭的网点", "Closed amenity"),
     "auth.sign_not_available_no": (
         "登录未开放（尚未配置用户）。",

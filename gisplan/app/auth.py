@@ -304,7 +304,8 @@ def show_store_error(exc: BaseException) -> None:
     """Show a scenario-store error as one line of text (password redacted) and log it.
 
     Problems of the user's own making (a bad name, not the author) are shown in the session's
-    language (:func:`gisplan.app.messages.error_text`); database faults as their one line.
+    language (:func:`gisplan.app.messages.error_text`); a database fault is said in the
+    session's language, followed by its one technical line for the administrator.
     """
     from gisplan.app.messages import error_text
 
@@ -312,4 +313,6 @@ def show_store_error(exc: BaseException) -> None:
     log.warning("scenario store: %s", text)
     if isinstance(exc, InputError | PermissionDenied):
         text = error_text(exc)
+    else:
+        text = t("sc.database_problem", detail=text)
     st.error(md_text(text))
