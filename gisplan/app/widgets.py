@@ -154,7 +154,7 @@ def basemap_control(key: str) -> Basemap:
     choice = st.sidebar.selectbox(
         i18n.t("basemap"),
         options=list(BASEMAPS),
-        # keyed: Streamlit keeps the choice across a language switch although its label changes
+        # one widget per language (choice_key): the choice survives a language switch
         format_func=lambda b: BASEMAPS[b].name(lang),
         key=choice_key(key),
         help=i18n.t("basemap.offline_note"),
@@ -165,7 +165,7 @@ def basemap_control(key: str) -> Basemap:
     if b.needs_key and basemap_key(b) is None:
         # Keep the map (without tiles) and say so in one line; setting up the key is the
         # administrator's business (README), not the visitor's.
-        st.sidebar.caption(i18n.t("basemap.no_key", name=b.label))
+        st.sidebar.caption(i18n.t("basemap.no_key", name=b.name(lang)))
         return get_basemap("none")
     return b
 
