@@ -462,12 +462,14 @@ def _relocation_controls(amen: gpd.GeoDataFrame, closed: list[str], basemap):
     amenity). The new site starts at the first closed amenity; a click or the typed
     longitude / latitude move it.
     """
-    relocate = st.checkbox(t("official.also_open_new_site"), key="closure_relocate")
+    # two compact rows, so that the map stays in view at 1280×720
+    left, right = st.columns([2, 3])
+    relocate = left.checkbox(t("official.also_open_new_site"), key="closure_relocate")
     if not relocate:
         return False, False, None
     first = amen.set_index(amen["id"].astype(str)).loc[closed[0]]
     placing = (
-        st.radio(
+        right.radio(
             t("official.closure.click_mode"),
             ["close", "place"],
             index=1,
@@ -480,7 +482,6 @@ def _relocation_controls(amen: gpd.GeoDataFrame, closed: list[str], basemap):
     st.session_state.setdefault("closure_new_lon", round(float(first.geometry.x), 6))
     st.session_state.setdefault("closure_new_lat", round(float(first.geometry.y), 6))
     if placing:
-        st.caption(t("official.closure.place_how"))
         _take_new_site_click(basemap)
     a, b = st.columns(2)
     lon = a.number_input(
@@ -489,6 +490,8 @@ def _relocation_controls(amen: gpd.GeoDataFrame, closed: list[str], basemap):
     lat = b.number_input(
         t("official.new_site_latitude"), format="%.6f", step=0.0005, key="closure_new_lat"
     )
+    if placing:
+        st.caption(t("official.closure.place_how"))
     open_sites = gpd.GeoDataFrame(
         {
             "id": ["new1"],
