@@ -161,8 +161,11 @@ def test_sign_in_greedy_click_what_if_save_and_compare(
         page.locator('[data-testid="stSidebarNav"]').get_by_text("方案管理").click()
         page.get_by_role("heading", name="方案对比").wait_for(timeout=60_000)
         _idle(page)
-        page.locator('[data-testid="stMain"] [data-testid="stDataFrame"]').nth(2).wait_for(
-            timeout=60_000
+        # list, results, figures and the comparison (the parameters sit in a closed expander)
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('[data-testid=\"stMain\"] "
+            "[data-testid=\"stDataFrame\"]')].filter(e => e.offsetParent !== null).length >= 4",
+            timeout=60_000,
         )
         _, handle = (
             page.frame_locator(MAP_IFRAME).first,

@@ -506,18 +506,9 @@ if st.session_state.get("whatif_active"):
 
 
 def whatif_layers() -> list[folium.FeatureGroup]:
+    """What a click changes: the what-if site and its area, the plan's sites, the legend."""
     items: list[LegendItem] = []
     groups = [
-        *coverage_overlays(
-            coverage,
-            color_by=category,
-            amenities=dataset.amenities,
-            amenity_categories=[category],
-            basemap=basemap,
-            synthetic=dataset.synthetic,
-            lang=lg,
-            community_popups=False,  # clicks must reach the map
-        ),
         *area_outline(items),
         *site_layers(items),
     ]
@@ -545,7 +536,24 @@ def whatif_layers() -> list[folium.FeatureGroup]:
 
 
 def whatif_base() -> folium.Map:
+    """The what-if map's base: the category's communities and amenities are part of it.
+
+    They change only with the category or the standard, so streamlit-folium keeps them in the
+    browser across what-if clicks; a click re-sends and redraws only :func:`whatif_layers`
+    (about 150 KB of script and 340 markers less per click on the demo).
+    """
     m = coverage_base(coverage, **base_options)
+    for group in coverage_overlays(
+        coverage,
+        color_by=category,
+        amenities=dataset.amenities,
+        amenity_categories=[category],
+        basemap=basemap,
+        synthetic=dataset.synthetic,
+        lang=lg,
+        community_popups=False,  # clicks must reach the map
+    ):
+        group.add_to(m)
     SingleClickOnly().add_to(m)  # a double-click zooms and places nothing
     return m
 
