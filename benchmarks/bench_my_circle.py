@@ -18,7 +18,10 @@ cache folder of the benchmark's own (the file is only read).
    place's layers are swapped). Also counted: the bytes the server sends over the
    websocket for that rerun, and the load average at the time.
 
-    python benchmarks/bench_my_circle.py [--data CITY.gpkg] [--repeat N]
+    python benchmarks/bench_my_circle.py [--data CITY.gpkg] [--repeat N] [--baseline DIR]
+
+``--baseline DIR`` times an older revision's app (a checkout in DIR) in the same run, right after
+this one at each width, so that both see the same machine load.
 
 Target (issue 12): < 1 s from choice to drawn result. Timings depend on machine load; the
 script prints every repetition, the median and the maximum.
@@ -27,6 +30,7 @@ script prints every repetition, the median and the maximum.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
@@ -209,12 +213,17 @@ def browser_figures(
     picks, cards, taps, pick_kb, tap_kb, typing_kb, loads = [], [], [], [], [], [], []
     for k in range(repeat):
         name = names[k % len(names)]
-        box = page.locator(".st-key-circle_pick input").first
-        box.click()
-        box.fill("")
         before = wire.bytes
-        page.keyboard.type(name, delay=10)
-        hit = page.locator(".st-key-circle_pick button").filter(has_text=name).first
+        if not page.locator('.st-key-circle_pick [data-testid="stSelectbox"]').count():
+            box = page.locator(".st-key-circle_pick input").first
+            box.click()
+            box.fill("")
+            page.keyboard.type(name, delay=10)
+            hit = page.locator(".st-key-circle_pick button").filter(has_text=name).first
+        else:  # a --baseline revision: the selectbox that held every community
+            page.locator('.st-key-circle_pick [role="group"]').first.click()
+            page.keyboard.type(name, delay=10)
+            hit = page.get_by_role("option").filter(has_text=name).first
         hit.wait_for(timeout=60_000)
         _idle(page)
         typing_kb.append((wire.bytes - before) / 1024)
@@ -287,6 +296,11 @@ def main() -> None:
     ap.add_argument("--data", help="a prepared whole-city GeoPackage (read only)")
     ap.add_argument("--repeat", type=int, default=5, help="browser choices per dataset/width")
     ap.add_argument("--no-engine", action="store_true", help="browser figures only")
+    ap.add_argument(
+        "--baseline",
+        help="a checkout of an older revision (e.g. `git archive REV | tar -x -C DIR`): its app "
+        "is timed in the same run, alternating with this one, under the same load",
+    )
     args = ap.parse_args()
 
     from gisplan.analysis import build_access, demo_dataset
@@ -332,16 +346,34 @@ def main() -> None:
         print("browser (headless Chromium, offline; from choice to drawn result):")
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            with run_streamlit({"GISPLAN_CACHE_DIR": str(cache)}) as url:
-                for phone in (True, False):
-                    browser_figures(
-                        "demo", browser, url, demo_names.tolist(), args.repeat, phone=phone
-                    )
+            runs = [("demo", {}, demo_names.tolist())]
             if args.data:
-                env = {"GISPLAN_CACHE_DIR": str(cache), "GISPLAN_DATASET": str(args.data)}
-                with run_streamlit(env, "bench-city") as url:
+                runs.append(("city", {"GISPLAN_DATASET": str(args.data)}, city_names))
+            for label, env, names in runs:
+                env = {"GISPLAN_CACHE_DIR": str(cache), **env}
+                with contextlib.ExitStack() as stack:
+                    url = stack.enter_context(run_streamlit(env, f"bench-{label}"))
+                    old_url = None
+                    if args.baseline:
+                        base = Path(args.baseline).resolve()
+                        old_url = stack.enter_context(
+                            run_streamlit(
+                                {**env, "PYTHONPATH": str(base)},
+                                f"bench-{label}-baseline",
+                                app=base / "app.py",
+                            )
+                        )
                     for phone in (True, False):
-                        browser_figures("city", browser, url, city_names, args.repeat, phone=phone)
+                        browser_figures(label, browser, url, names, args.repeat, phone=phone)
+                        if old_url is not None:
+                            browser_figures(
+                                f"{label} BASELINE {base.name}",
+                                browser,
+                                old_url,
+                                names,
+                                args.repeat,
+                                phone=phone,
+                            )
             browser.close()
 
 

@@ -347,14 +347,15 @@ class CircleFinder:
     ) -> gpd.GeoSeries:
         """Streets to draw for context (EPSG:4326 lines).
 
-        Around a place: the streets within the search bound's box (bounded work, whatever the
-        size of the city). Without a place: every street when there are at most
-        ``max_edges``, else none.
+        Around a place: the streets in the box of the largest ring plus twice the frontage
+        around it (what the map frames; bounded work, whatever the size of the city; a
+        resident who pans farther sees the water and the communities). Without a place: every
+        street when there are at most ``max_edges``, else none.
         """
         net = self.model.network
         if circle is not None:
             x, y = self._place_xy(circle)
-            r = self.bound_m
+            r = max(self.rings_min) * self.standard.metres_per_minute + 2 * self.buffer_m
             idx = net.edge_tree.query(shapely.box(x - r, y - r, x + r, y + r))
             idx = np.sort(idx)[:max_edges]
         elif net.n_edges <= max_edges:
