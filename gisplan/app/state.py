@@ -57,6 +57,7 @@ __all__ = [
     "dataset_choices",
     "chosen_entry",
     "add_uploaded_dataset",
+    "pick_pending_dataset",
     "keep_uploaded_dataset",
     "uploaded_datasets",
     "open_timings",
@@ -68,6 +69,7 @@ _LANG_KEY = "lang"
 _DEMO_KEY = "demo"
 _DATASET_KEY = "dataset_id"
 _UPLOADED_KEY = "uploaded_datasets"
+_PENDING_KEY = "_gisplan_pending_dataset"
 
 
 @dataclass(frozen=True)
@@ -171,7 +173,17 @@ def add_uploaded_dataset(entry: DatasetEntry) -> None:
     """Offer a prepared dataset uploaded in this session (only this session sees it) and pick it."""
     own = [e for e in st.session_state.get(_UPLOADED_KEY, []) if e.id != entry.id]
     st.session_state[_UPLOADED_KEY] = [*own, entry]
-    st.session_state[_DATASET_KEY] = entry.id
+    # The sidebar picker (key _DATASET_KEY) already exists in this run when there was a choice
+    # before: Streamlit refuses to set a widget's key after it is drawn, so the choice is
+    # applied by pick_pending_dataset() before the picker is drawn in the next run.
+    st.session_state[_PENDING_KEY] = entry.id
+
+
+def pick_pending_dataset() -> None:
+    """Apply a dataset choice made after the picker was drawn (call before drawing it)."""
+    pending = st.session_state.pop(_PENDING_KEY, None)
+    if pending is not None:
+        st.session_state[_DATASET_KEY] = pending
 
 
 def uploaded_datasets():

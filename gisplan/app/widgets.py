@@ -41,9 +41,15 @@ def dataset_control() -> None:
 
     import pandas as pd
 
-    from gisplan.app.state import chosen_entry, current_dataset, dataset_choices
+    from gisplan.app.state import (
+        chosen_entry,
+        current_dataset,
+        dataset_choices,
+        pick_pending_dataset,
+    )
     from gisplan.safetext import md_text
 
+    pick_pending_dataset()  # a dataset uploaded in the previous run of this session
     entries = dataset_choices()
     for e in entries:
         if not e.usable:

@@ -65,6 +65,7 @@ if kind == "dataset":
     if st.button(
         t("up.open_dataset"), type="primary", disabled=prepared is None, key="upload_dataset"
     ):
+        st.session_state.pop("upload_removed", None)
         try:
             with st.spinner(t("up.checking_dataset")):
                 res = read_in_worker(prepared.getvalue(), prepared.name, "dataset")
@@ -84,12 +85,11 @@ if kind == "dataset":
                     amenities=facts.get("amenities", 0),
                 )
             )
-            if removed:
-                # Shown after the rerun: the planner learns which old uploads made room.
-                st.session_state["upload_removed"] = removed
+            # Shown after the rerun, until the next upload: which old uploads made room.
+            st.session_state["upload_removed"] = removed
             st.rerun()
     if st.session_state.get("upload_removed"):
-        names = t("sep.list").join(md_text(n) for n in st.session_state.pop("upload_removed"))
+        names = t("sep.list").join(md_text(n) for n in st.session_state["upload_removed"])
         st.warning(t("up.quota_removed", names=names))
     st.stop()
 uploaded = st.file_uploader(
