@@ -208,8 +208,9 @@ def area_panel(
         basemap=basemap,
         lang=lang,
     )
+    slot = st.empty()  # always there, so finishing does not shift (and remount) what follows
     if choice.pending:
-        st.info(t("draw.pending"))
+        slot.info(t("draw.pending"))
 
 
 def _area_layer(area: Area | None) -> gpd.GeoSeries | None:
