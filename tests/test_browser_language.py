@@ -123,8 +123,25 @@ def _go(page, title: str) -> None:
     _idle(page)
 
 
-def _shown_text(page) -> str:
-    """What the user can read: main area, sidebar and the text inside each map."""
+def _shown_text(page, tries: int = 3) -> str:
+    """What the user can read: main area, sidebar and the text inside each map.
+
+    A map redrawn while it is read (its frame detached) is read again once the page is idle.
+    """
+    from playwright.sync_api import Error
+
+    for attempt in range(tries):
+        try:
+            return _read_text(page)
+        except Error:
+            if attempt == tries - 1:
+                raise
+            page.wait_for_timeout(1500)
+            _idle(page)
+    raise AssertionError("unreachable")
+
+
+def _read_text(page) -> str:
     parts = [
         page.locator('[data-testid="stMain"]').inner_text(),
         page.locator('[data-testid="stSidebar"]').inner_text(),
@@ -154,6 +171,14 @@ def test_english_pages_show_no_chinese_outside_data(page, data_names):
         found = _chinese_outside_data(_shown_text(page), data_names)
         if found:
             leaks[en] = found
+    # and a siting result: its table, figures and map
+    _go(page, "Site selection")
+    page.get_by_role("button", name="Run siting").click()
+    page.get_by_text("Result: Supermarket").wait_for(timeout=180_000)
+    _idle(page)
+    found = _chinese_outside_data(_shown_text(page), data_names)
+    if found:
+        leaks["Site selection, after a run"] = found
     assert not leaks, leaks
 
 
