@@ -180,13 +180,17 @@ def record_context(rec) -> ScenarioContext | None:
 
 # Key outcomes first (the same figures as the report's), then the map and the tables.
 cards = headline(record.results, record.site_counts(), record.category, lg, compact=True)
-for col, (label, before, after, change) in zip(st.columns(len(cards)), cards, strict=True):
-    col.metric(
-        label,
-        after,
-        delta=change or None,
-        help=None if before is None else t("sc.before_value", v=before),
-    )
+# English labels are about twice as wide as Chinese ones: two cards a row, not cut off at 1280.
+per_row = 4 if lg == "zh" else 2
+for start in range(0, len(cards), per_row):
+    row = cards[start : start + per_row]
+    for col, (label, before, after, change) in zip(st.columns(per_row), row, strict=False):
+        col.metric(
+            label,
+            after,
+            delta=change or None,
+            help=None if before is None else t("sc.before_value", v=before),
+        )
 ctx = record_context(record)
 if ctx is not None:
     show_map(
