@@ -24,6 +24,9 @@ __all__ = ["MAX_CONTEXT_EDGES", "network_geojson", "water_geojson", "add_context
 
 #: Networks with more edges are not drawn as context (a whole city would be tens of MB).
 MAX_CONTEXT_EDGES = 80_000
+#: How the context is drawn, written into the map or fetched (:class:`FetchedContext`).
+WATER_STYLE = {"color": WATER_COLOR, "weight": 2, "fillColor": WATER_COLOR, "fillOpacity": 0.7}
+NETWORK_STYLE = {"color": NETWORK_COLOR, "weight": 1, "opacity": 0.9}
 
 
 def network_geojson(
@@ -61,19 +64,14 @@ def add_context(
         folium.GeoJson(
             shapely.geometry.mapping(geom),
             name=water_name,
-            style_function=lambda _f: {
-                "color": WATER_COLOR,
-                "weight": 2,
-                "fillColor": WATER_COLOR,
-                "fillOpacity": 0.7,
-            },
+            style_function=lambda _f: WATER_STYLE,
             interactive=False,
         ).add_to(m)
     if network is not None:
         folium.GeoJson(
             network,
             name=network_name,
-            style_function=lambda _f: {"color": NETWORK_COLOR, "weight": 1, "opacity": 0.9},
+            style_function=lambda _f: NETWORK_STYLE,
             interactive=False,
         ).add_to(m)
 
@@ -117,11 +115,6 @@ class FetchedContext(MacroElement):
         self._name = "GisplanContext"
         self.url = url
         self.styles = {
-            "water": {
-                "color": WATER_COLOR,
-                "weight": 2,
-                "fillColor": WATER_COLOR,
-                "fillOpacity": 0.7,
-            },
-            "network": {"color": NETWORK_COLOR, "weight": 1, "opacity": 0.9},
+            "water": WATER_STYLE,
+            "network": NETWORK_STYLE,
         }
