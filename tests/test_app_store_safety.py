@@ -87,6 +87,8 @@ def test_damaged_database_is_one_line(users, monkeypatch, tmp_path) -> None:
     at = sign_in(run_page(), "li", "pw-li")
     errors = [e.value.replace("\\", "") for e in at.error]
     assert len(errors) == 1 and "not a SQLite database" in errors[0]
+    # said in the session's language first, the technical line for the administrator after
+    assert errors[0].startswith("方案数据库暂时无法使用，请把以下信息告知管理员：")
     assert bad.read_text(encoding="utf-8").startswith("这只是")
 
 
