@@ -224,44 +224,12 @@ def test_scenario_opened_on_another_dataset_says_so(db):
 @pytest.fixture(scope="module")
 def real_payloads():
     """Two real siting runs on the demo: 3 supermarkets plus a hand-placed one, 2 wet markets."""
-    from gisplan.analysis import build_access, demo_dataset
-    from gisplan.catalogue import default_standard
-    from gisplan.siting.candidates import make_candidates
-    from gisplan.siting.export import scenario_payload_with_manual
-    from gisplan.siting.plan import plan_sites
+    from tests.helpers.scenarios import demo_scenario
 
-    demo = demo_dataset(cached=True)
-    std = default_standard()
-    model = build_access(demo, std)
-    cands = make_candidates(model, "grid", spacing_m=150.0)
-    out = {}
-    for name, cat, k, manual in (
-        ("超市三处", "supermarket", 3, [(121.545, 29.872)]),
-        ("菜场两处", "wet_market", 2, []),
-    ):
-        res = plan_sites(model, std, cat, k, cands, synthetic=True)
-        params = {
-            "category": cat,
-            "k": k,
-            "objective": "population",
-            "candidate_source": "grid",
-            "spacing_m": 150.0,
-            "method": "greedy",
-            "walking_speed_kmh": std.walking_speed_kmh,
-            "threshold_min": std.threshold_minutes(cat),
-            "required": list(std.required_ids),
-            "synthetic": True,
-        }
-        hand = [
-            {"lon": x, "lat": y, "name": "手动点", "gain": 0.0, "category": cat} for x, y in manual
-        ]
-        payload = scenario_payload_with_manual(
-            model, std, cat, hand, result=res, params=params, name=name
-        )
-        out[name] = ScenarioRecord(
-            **payload, dataset_name=demo.name, dataset_hash=demo.content_hash
-        )
-    return out
+    return {
+        "超市三处": demo_scenario("超市三处", "supermarket", 3, manual=[(121.545, 29.872)])[0],
+        "菜场两处": demo_scenario("菜场两处", "wet_market", 2)[0],
+    }
 
 
 RAW_ID = __import__("re").compile(r"[a-z]+_[a-z_]+")  # covered_population_after, greedy_swaps …

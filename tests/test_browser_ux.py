@@ -352,30 +352,10 @@ def test_what_if_result_beside_the_map_and_double_click_only_zooms(page):
 
 def _save_real_scenario(db_url: str, name: str) -> tuple:
     """A real 2-supermarket siting run on the demo, saved with the demo's dataset hash."""
-    from gisplan.analysis import build_access, demo_dataset
-    from gisplan.catalogue import default_standard
-    from gisplan.siting.candidates import make_candidates
-    from gisplan.siting.export import scenario_payload
-    from gisplan.siting.plan import plan_sites
-    from gisplan.store import ScenarioRecord, ScenarioStore, User, engine_from_env
+    from gisplan.store import ScenarioStore, User, engine_from_env
+    from tests.helpers.scenarios import demo_scenario
 
-    demo = demo_dataset(cached=True)
-    std = default_standard()
-    model = build_access(demo, std)
-    res = plan_sites(
-        model,
-        std,
-        "supermarket",
-        2,
-        make_candidates(model, "grid", spacing_m=150.0),
-        synthetic=True,
-    )
-    params = {"walking_speed_kmh": 4.0, "threshold_min": 15.0, "synthetic": True}
-    rec = ScenarioRecord(
-        **scenario_payload(res, params, name=name),
-        dataset_name=demo.name,
-        dataset_hash=demo.content_hash,
-    )
+    rec, model, _demo = demo_scenario(name, "supermarket", 2)
     store = ScenarioStore(engine_from_env(db_url))
     store.save(User(USER, "planner", DISPLAY), rec, overwrite=True)
     return rec, len(model.communities)

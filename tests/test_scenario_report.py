@@ -14,50 +14,24 @@ import numpy as np
 import pytest
 
 from gisplan.report.scenario import fmt, fmt_change, outcome_table, threshold_minutes
-from gisplan.store import ScenarioRecord, User
+from gisplan.store import User
 
 PLANNER = User("li", "planner", "李工")
 
 
 @pytest.fixture(scope="module")
 def run():
-    from gisplan.analysis import build_access, demo_dataset
     from gisplan.catalogue import default_standard
-    from gisplan.siting.candidates import make_candidates
-    from gisplan.siting.export import scenario_payload_with_manual
-    from gisplan.siting.plan import plan_sites
+    from tests.helpers.scenarios import demo_scenario
 
-    demo = demo_dataset(cached=True)
-    std = default_standard()
-    model = build_access(demo, std)
-    cands = make_candidates(model, "grid", spacing_m=150.0)
-    res = plan_sites(model, std, "supermarket", 3, cands, synthetic=True)
-    params = {
-        "category": "supermarket",
-        "k": 3,
-        "objective": "population",
-        "candidate_source": "grid",
-        "spacing_m": 150.0,
-        "method": "greedy",
-        "walking_speed_kmh": 4.0,
-        "threshold_min": 15.0,
-        "synthetic": True,
-        "threshold_m": 1000.0,
-    }
-    hand = [
-        {
-            "lon": 121.545,
-            "lat": 29.872,
-            "name": "<b>手动</b>",
-            "gain": 0.0,
-            "category": "supermarket",
-        }
-    ]
-    payload = scenario_payload_with_manual(
-        model, std, "supermarket", hand, result=res, params=params, name="报告<script>x</script>"
+    rec, model, demo = demo_scenario(
+        "报告<script>x</script>",
+        "supermarket",
+        3,
+        manual=[(121.545, 29.872)],
+        manual_name="<b>手动</b>",
     )
-    rec = ScenarioRecord(**payload, dataset_name=demo.name, dataset_hash=demo.content_hash)
-    return demo, model, std, rec
+    return demo, model, default_standard(), rec
 
 
 def test_units_and_rounding():
