@@ -17,7 +17,7 @@ import streamlit as st
 from gisplan import i18n
 from gisplan.analysis import Dataset, display_dataset_name
 from gisplan.catalogue import default_standard
-from gisplan.labels import SYNTHETIC_NOTE, synthetic_label
+from gisplan.labels import SYNTHETIC_NOTE
 from gisplan.maps.basemaps import BASEMAPS, Basemap, MissingKeyError, get_basemap, tianditu_key
 
 __all__ = [
@@ -135,7 +135,9 @@ def synthetic_banner(dataset: Dataset | None = None) -> None:
         )
     else:
         text = i18n.t("synthetic.banner")
-    st.warning(text + "  \n" + synthetic_label())
+    # The banner's own text starts with the synthetic label ("示例数据（合成）：…"), so it is
+    # not appended a second time.
+    st.warning(text)
 
 
 def choice_key(key: str) -> str:
