@@ -541,19 +541,28 @@ class FetchedGeoJson(MacroElement):
                 });
                 group.addLayer(layer);
             };
-            // The group is on the map exactly when its zoom range is shown (LayerZoomRange
-            // adds and removes it): fetch on the first 'add' inside the range.
+            // The group is on the map when its zoom range is shown (LayerZoomRange adds and
+            // removes it), but the map's first view is refitted after the layers are added:
+            // check a moment after each 'add' and after every zoom while on the map, and fetch
+            // once the view is inside the range (not for the provisional first view).
+            var hooked = null;
             var load = function () {
                 map = group._map;
                 if (loaded || !map) { return; }
+                if (hooked !== map) { hooked = map; map.on('zoomend', load); }
                 var z = Math.floor(map.getZoom());  // zoomSnap 0.25: 9.5 belongs to level 9
                 if (z < opts.minZoom || z > opts.maxZoom) { return; }
                 loaded = true;
+                map.off('zoomend', load);
                 fetch(url).then(function (r) { return r.json(); }).then(draw)
-                    .catch(function () { loaded = false; });
+                    .catch(function (e) {
+                        loaded = false;
+                        console.warn('gisplan: layer not loaded', url, e);
+                    });
             };
-            group.on('add', load);
-            load();
+            var later = function () { setTimeout(load, 300); };
+            group.on('add', later);
+            later();
         })({{ this._parent.get_name() }}, {{ this.url|tojson }}, {{ this.options|tojson }});
         {% endmacro %}"""
     )
