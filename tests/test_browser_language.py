@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import offline_context, run_streamlit
+from tests.helpers.browser import idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -93,10 +94,7 @@ def data_names() -> set[str]:
 
 
 def _idle(page, timeout_ms: int = 120_000) -> None:
-    page.wait_for_timeout(300)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms
-    )
+    idle(page, timeout_ms)
 
 
 def _sign_in(page) -> None:

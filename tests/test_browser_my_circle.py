@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import Offline
+from tests.helpers.browser import idle
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -67,9 +68,7 @@ def _page(chromium, base_url: str, viewport: dict, *, phone: bool):
 
 
 def _idle(page, timeout_ms: int = 90_000) -> None:
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms
-    )
+    idle(page, timeout_ms)
 
 
 def _card(page) -> str:

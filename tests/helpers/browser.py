@@ -90,11 +90,25 @@ def metric_value(page, label: str, *, last: bool = False) -> str:
     return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
 
 
-def idle(page, timeout_ms: int = 60_000) -> None:
-    """Wait until Streamlit has finished running the script."""
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms
-    )
+#: True when Streamlit is not running the script: the app root's run state (set as soon as the
+#: server reports a run, unlike the status widget, which Streamlit shows only after a run has
+#: lasted 500 ms) and no status widget.
+_IDLE_JS = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    return !!app && app.getAttribute('data-test-script-state') === 'notRunning'
+        && !document.querySelector('[data-testid="stStatusWidget"]');
+}"""
+
+
+def idle(page, timeout_ms: int = 60_000, settle_ms: int = 200) -> None:
+    """Wait until Streamlit has finished running the script.
+
+    Checked twice, ``settle_ms`` apart, so that a run the last action asked for but the
+    server had not yet started (one round trip) is waited for too.
+    """
+    page.wait_for_function(_IDLE_JS, timeout=timeout_ms)
+    page.wait_for_timeout(settle_ms)
+    page.wait_for_function(_IDLE_JS, timeout=timeout_ms)
 
 
 def screenshot(page, name: str) -> Path:
