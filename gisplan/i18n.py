@@ -1065,6 +1065,19 @@ STRINGS: dict[str, tuple[str, str]] = {
     "err.with_hint": ("{message}。{hint}。", "{message}. {hint}."),
     "err.alone": ("{message}。", "{message}."),
     "err.word.text": ("文本", "text"),
+    "err.basemap.no_key": (
+        "天地图底图需要密钥，管理员尚未设置；请在“底图”中换用其他底图",
+        "The Tianditu basemap needs a key the administrator has not set up; "
+        "choose another basemap under 'Basemap'",
+    ),
+    "err.outline.corner": (
+        "第 {corner} 个角点不在地图上",
+        "Corner {corner} is not on the map",
+    ),
+    "err.outline.corner.hint": (
+        "请撤销该点，再在地图上点选",
+        "Undo it and click on the map",
+    ),
     "err.upload.too_large": (
         "文件大小 {size_mb} MB，超过上传上限 {limit_mb:g} MB",
         "The file is {size_mb} MB; the upload limit is {limit_mb:g} MB",
@@ -1450,8 +1463,49 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Prepare the dataset again with gisplan prepare",
     ),
     "err.dataset.invalid": (
-        "数据集的“{layer}”图层不符合格式要求（{detail}）",
+        "数据集的“{layer}”图层不符合 gisplan 数据集格式",
         "The dataset's layer '{layer}' does not meet the format ({detail})",
+    ),
+    "err.dataset.bad_values": (
+        "数据集“{layer}”图层的“{column}”字段含有无效值",
+        "The dataset's layer '{layer}' has invalid values in '{column}' ({detail})",
+    ),
+    "err.dataset.bad_values.hint": (
+        "请用 gisplan prepare 重新生成数据集",
+        "Prepare the dataset again with gisplan prepare",
+    ),
+    "err.dataset.missing_layer": (
+        "数据集缺少图层：{layers}（不是完整的 gisplan 数据集）",
+        "The dataset lacks the layer(s) {layers} (not a complete gisplan dataset)",
+    ),
+    "err.dataset.missing_layer.hint": (
+        "请上传由 gisplan prepare 生成的原文件，或重新生成数据集",
+        "Upload the file as gisplan prepare wrote it, or prepare the dataset again",
+    ),
+    "err.dataset.missing_column": (
+        "数据集的“{layer}”图层缺少字段：{columns}",
+        "The dataset's layer '{layer}' lacks the column(s) {columns}",
+    ),
+    "err.dataset.missing_column.hint": (
+        "该文件可能被其他软件改动过；请用 gisplan prepare 重新生成数据集",
+        "The file may have been changed by other software; prepare the dataset again",
+    ),
+    "err.dataset.bad_crs": (
+        "数据集“{layer}”图层的坐标系不正确",
+        "The dataset's layer '{layer}' is in the wrong coordinate system",
+    ),
+    "err.dataset.bad_crs.hint": (
+        "该文件可能在其他软件中被转换了坐标系；请用 gisplan prepare 重新生成数据集",
+        "The file may have been reprojected by other software; prepare the dataset again",
+    ),
+    "err.dataset.modified": (
+        "数据集在生成后被改动或已损坏（内容与生成时记录的校验值不符）",
+        "The dataset was changed or damaged after it was prepared (its content does not match "
+        "the checksum recorded then)",
+    ),
+    "err.dataset.modified.hint": (
+        "请上传 gisplan prepare 生成的原文件，或重新生成数据集",
+        "Upload the file as gisplan prepare wrote it, or prepare the dataset again",
     ),
     "err.dataset.invalid.hint": (
         "请用 gisplan prepare 重新生成数据集",

@@ -285,3 +285,157 @@ def test_upload_page_warns_about_the_coordinate_system_in_its_own_terms(planner,
     assert any(w.startswith("门店.csv") and label in w for w in warnings), warnings
     for w in warnings:
         _clean(w)
+
+
+# -- damaged prepared datasets (gisplan.dataset.store.open_dataset) -----------------------------
+def _sql(path: Path, *statements: str) -> None:
+    """Edit a GeoPackage with plain SQLite, as a careless tool would."""
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    for fn in ("ST_IsEmpty", "ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY"):
+        con.create_function(fn, 1, lambda g: 0)
+    for s in statements:
+        con.execute(s)
+    con.commit()
+    con.close()
+
+
+def _truncate(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def _foreign(path: Path) -> None:
+    import geopandas as gpd
+    import shapely
+
+    path.unlink()
+    gpd.GeoDataFrame({"a": [1]}, geometry=[shapely.Point(121.5, 29.8)], crs=4326).to_file(
+        path, layer="shops"
+    )
+
+
+#: (case, how the good file is damaged, the code the app must render)
+DAMAGED_DATASETS = [
+    ("truncated", _truncate, "dataset.truncated"),
+    ("text", lambda p: p.write_text("id,name\n1,a\n", encoding="utf-8"), "dataset.not_gisplan"),
+    ("foreign", _foreign, "dataset.not_gisplan"),
+    (
+        "no_layer",
+        lambda p: _sql(
+            p,
+            "DROP TABLE amenities",
+            "DELETE FROM gpkg_contents WHERE table_name = 'amenities'",
+            "DELETE FROM gpkg_geometry_columns WHERE table_name = 'amenities'",
+        ),
+        "dataset.missing_layer",
+    ),
+    (
+        "no_column",
+        lambda p: _sql(p, "ALTER TABLE communities DROP COLUMN population"),
+        "dataset.missing_column",
+    ),
+    (
+        "version",
+        lambda p: _sql(p, "UPDATE gisplan_metadata SET value = '99' WHERE key = 'schema_version'"),
+        "dataset.newer",
+    ),
+    (
+        "crs",
+        lambda p: _sql(
+            p, "UPDATE gpkg_geometry_columns SET srs_id = 4326 WHERE table_name = 'edges'"
+        ),
+        "dataset.bad_crs",
+    ),
+    (
+        "edited",
+        lambda p: _sql(p, "UPDATE communities SET population = population + 1 WHERE fid = 1"),
+        "dataset.modified",
+    ),
+    ("bad_edge", lambda p: _sql(p, "UPDATE edges SET u = -5 WHERE fid = 3"), "dataset.bad_values"),
+]
+
+
+@pytest.fixture(scope="module")
+def good_dataset(tmp_path_factory) -> Path:
+    from gisplan.analysis import demo_dataset
+    from gisplan.dataset import write_dataset
+
+    path = tmp_path_factory.mktemp("good") / "good.gpkg"
+    write_dataset(demo_dataset(cached=True), path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def dataset_errors(good_dataset, tmp_path_factory) -> dict[str, InputError]:
+    """The error of ``open_dataset`` for each damaged copy (each in a temporary folder)."""
+    import shutil
+
+    from gisplan.dataset import open_dataset
+
+    out = {}
+    for case, damage, _code in DAMAGED_DATASETS:
+        path = tmp_path_factory.mktemp("damaged") / "upload.gpkg"
+        shutil.copyfile(good_dataset, path)
+        damage(path)
+        with pytest.raises(InputError) as info:
+            open_dataset(path)
+        out[case] = info.value
+    return out
+
+
+@pytest.mark.parametrize(
+    ("case", "code"), [(c, k) for c, _, k in DAMAGED_DATASETS], ids=[d[0] for d in DAMAGED_DATASETS]
+)
+def test_a_damaged_dataset_is_said_in_the_users_language(dataset_errors, case, code):
+    exc = dataset_errors[case]
+    assert exc.code == code
+    name = "宁波城区.gpkg"
+    zh = error_text(exc, file_name=name, lang="zh")
+    en = error_text(exc, file_name=name, lang="en")
+    assert zh.startswith(f"文件 {name}") and en.startswith(f"File {name}")
+    assert t(f"err.{code}", "zh").split("{")[0] in zh
+    assert t(f"err.{code}", "en").split("{")[0] in en
+    # Chinese mode shows none of the English message (only layer and column names)
+    assert exc.message not in zh
+    rest = zh.replace(name, "").replace("gisplan prepare", "")  # the command's own name
+    assert not re.search(r"[a-z]{4,} [a-z]{3,}", rest), zh
+    _english(en.replace(name, ""), exc)
+    for text in (zh, en):
+        _clean(text)
+
+
+def test_every_dataset_code_has_both_languages():
+    """Each code open_dataset can raise has an app text (no English fallback in Chinese)."""
+    source = (ROOT / "gisplan" / "dataset" / "store.py").read_text(encoding="utf-8")
+    codes = set(re.findall(r'code="([a-z_.]+)"', source))
+    codes |= {"dataset.newer", "dataset.older", "dataset.bad_values", "dataset.invalid"}
+    for code in codes:
+        for lang in ("zh", "en"):
+            assert t(f"err.{code}", lang) != f"err.{code}", code
+
+
+# -- the map and the drawing tool ---------------------------------------------------------------
+def test_a_missing_basemap_key_is_said_without_set_up_details():
+    from gisplan.maps.basemaps import MissingKeyError
+
+    exc = MissingKeyError("天地图需要密钥 / Tianditu needs a key: set GISPLAN_TIANDITU_KEY")
+    zh = error_text(exc, lang="zh")
+    en = error_text(exc, lang="en")
+    assert zh == t("err.basemap.no_key", "zh") and "天地图" in zh
+    assert en == t("err.basemap.no_key", "en") and not CJK.search(en)
+    for text in (zh, en):
+        _clean(text)
+        assert "secrets.toml" not in text
+
+
+def test_a_corner_off_the_globe_is_said_in_both_languages():
+    from gisplan.siting.area import OutlineError, drawn_area
+
+    with pytest.raises(OutlineError) as info:
+        drawn_area([(121.5, 29.8), (121.6, 29.8), (500.0, 29.9)])
+    zh = error_text(info.value, lang="zh")
+    en = error_text(info.value, lang="en")
+    assert "第 3 个角点不在地图上" in zh and "Corner 3 is not on the map" in en
+    assert "WGS-84" not in zh and not CJK.search(en)

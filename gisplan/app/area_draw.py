@@ -21,6 +21,7 @@ import dataclasses
 
 import streamlit as st
 
+from gisplan.app.messages import error_text
 from gisplan.app.state import context_url
 from gisplan.app.widgets import basemap_key, show_map
 from gisplan.catalogue import CircleStandard
@@ -114,8 +115,8 @@ def _finish(key: str) -> None:
             state["message"] = _crossing_message(len(vertices), exc.edges)
         elif exc.reason == "no_area":
             state["message"] = t("draw.no_area")
-        else:
-            state["message"] = md_text(str(exc))
+        else:  # a corner off the globe: said by the one place for errors
+            state["message"] = md_text(error_text(exc))
         return
     km2 = f"{area.area_km2:,.2f}"
     state["area"] = dataclasses.replace(area, name=t("draw.name", km2=km2))

@@ -17,6 +17,7 @@ text (:func:`gisplan.safetext.md_text`) before Streamlit renders it.
 
 from __future__ import annotations
 
+import logging
 import re
 import tempfile
 from collections.abc import Mapping
@@ -91,8 +92,11 @@ def error_text(exc: BaseException, *, file_name: str | None = None, lang: str | 
         ``"zh"`` or ``"en"``; default the session's language.
     """
     lang = lang or current_language()
+    from gisplan.maps.basemaps import MissingKeyError
     from gisplan.store.auth import NotAuthor, PermissionDenied
 
+    if isinstance(exc, MissingKeyError):  # the administrator's set-up, said in the user's terms
+        return t("err.basemap.no_key", lang)
     if isinstance(exc, NotAuthor):
         return t("sc.only_author_may_change", lang, author=exc.author)
     if isinstance(exc, PermissionDenied):
@@ -140,10 +144,15 @@ def notice_text(
 
 
 def show_error(exc: BaseException, *, file_name: str | None = None) -> None:
-    """``st.error`` with :func:`error_text` (escaped)."""
+    """``st.error`` with :func:`error_text` (escaped); a fault that is not gisplan's typed
+    problem is logged with its traceback (the user reads that it was logged)."""
     import streamlit as st
 
+    from gisplan.maps.basemaps import MissingKeyError
     from gisplan.safetext import md_text
+
+    if not isinstance(exc, GisplanError | MissingKeyError):
+        logging.getLogger(__name__).error("shown as an error", exc_info=exc)
 
     st.error(md_text(error_text(exc, file_name=file_name)))
 

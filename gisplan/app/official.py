@@ -37,7 +37,15 @@ from gisplan.siting import make_candidates
 from gisplan.siting.area import Area, county_area, dataset_circles, read_area_file
 from gisplan.store import ScenarioExists, ScenarioRecord
 
-__all__ = ["MODES", "AREA_KEY", "AreaChoice", "area_control", "area_panel", "area_plan_page", "closure_page"]
+__all__ = [
+    "MODES",
+    "AREA_KEY",
+    "AreaChoice",
+    "area_control",
+    "area_panel",
+    "area_plan_page",
+    "closure_page",
+]
 
 #: Modes of the 新店选址 page: one category (the original page), a joint area plan, closures.
 MODES = ("single", "plan", "closure")
@@ -407,7 +415,7 @@ def closure_page(*, user, key, dataset, model, standard: CircleStandard, basemap
         if placing:  # a double-click zooms: it places no site (object clicks are not used)
             SingleClickOnly().add_to(m)
     except Exception as exc:  # noqa: BLE001 - e.g. a missing basemap key
-        st.error(md_text(str(exc)))
+        show_error(exc)
         m = None
     if m is not None:
         out = st_folium(

@@ -279,7 +279,9 @@ def _cannot(key: str, exc: Exception) -> NoReturn:
     """Stop the page with the problem in words: ``key``'s text (:mod:`gisplan.i18n`) followed
     by an InputError's text, or by a note that the fault was logged."""
     if isinstance(exc, InputError):
-        detail = md_text(str(exc))
+        from gisplan.app.messages import error_text
+
+        detail = md_text(error_text(exc))
     else:
         logging.getLogger(__name__).error("analysis failed", exc_info=exc)
         detail = i18n.t("app.unexpected_error_logged")

@@ -210,7 +210,9 @@ def show_map(
         m = build()
         groups = layers() if callable(layers) else layers
     except MissingKeyError as exc:
-        st.error(str(exc))
+        from gisplan.app.messages import show_error
+
+        show_error(exc)
         return None
     return st_folium(
         m,

@@ -381,15 +381,33 @@ def read_metadata(path: str | os.PathLike) -> dict[str, str]:
     return meta
 
 
-def _fail(path: Path, layer: str, message: str, column: str | None = None, row=None) -> None:
+def _fail(
+    path: Path,
+    layer: str,
+    message: str,
+    column: str | None = None,
+    row=None,
+    *,
+    code: str | None = None,
+    **params,
+) -> None:
+    """Raise the DatasetError of a damaged or hand-edited dataset.
+
+    ``code`` names the common cases (``dataset.missing_layer``, ``dataset.missing_column``,
+    ``dataset.bad_crs``, ``dataset.modified``) for the app's own text; the rest are
+    ``dataset.bad_values`` (a column with invalid values) or ``dataset.invalid``, whose English
+    ``message`` the app shows only in English.
+    """
+    if code is None:
+        code = "dataset.bad_values" if column else "dataset.invalid"
     raise DatasetError(
         message,
         file=path,
         field=f"{layer}.{column}" if column else layer,
         row=row,
         hint=_PREPARE_HINT,
-        code="dataset.invalid",
-        params={"layer": layer, "detail": message},
+        code=code,
+        params={"layer": layer, "column": column or "", "detail": message, **params},
     )
 
 
@@ -426,7 +444,14 @@ def _read_layer(path: Path, layer: str) -> _Layer:
         ) from None
     missing = [c for c in LAYER_COLUMNS[layer] if c not in frame.columns]
     if missing:
-        _fail(path, layer, f"layer {layer!r} lacks column(s) {', '.join(missing)}", missing[0])
+        _fail(
+            path,
+            layer,
+            f"layer {layer!r} lacks column(s) {', '.join(missing)}",
+            missing[0],
+            code="dataset.missing_column",
+            columns=", ".join(missing),
+        )
     n = len(geo)
     nulls = (
         np.flatnonzero(np.asarray(geo.is_null(), dtype=bool))
@@ -467,6 +492,7 @@ def _check_crs(path: Path, layer: str, have: CRS | None, want: CRS) -> None:
             f"layer {layer!r} is in {have.to_string() if have else 'no CRS'}, expected "
             f"{want.to_string()}",
             "crs",
+            code="dataset.bad_crs",
         )
 
 
@@ -505,7 +531,13 @@ def open_dataset(
     have = _list_layers(path)
     missing = [name for name in REQUIRED_LAYERS if name not in have]
     if missing:
-        _fail(path, missing[0], f"layer(s) {', '.join(missing)} missing")
+        _fail(
+            path,
+            missing[0],
+            f"layer(s) {', '.join(missing)} missing",
+            code="dataset.missing_layer",
+            layers=", ".join(missing),
+        )
     names = [*REQUIRED_LAYERS, *(n for n in OPTIONAL_LAYERS if n in have)]
     read: dict[str, _Layer] = {}
     for name in names:
@@ -529,6 +561,7 @@ def open_dataset(
                 "the layers do not match the content hash recorded when the dataset was "
                 "prepared (edited or damaged after preparation)",
                 "content_hash",
+                code="dataset.modified",
             )
 
     # -- the Dataset ------------------------------------------------------------------------
@@ -571,9 +604,17 @@ def _check_crses(path: Path, meta: dict[str, str], read: dict[str, _Layer]) -> C
     try:
         metric = CRS.from_user_input(meta.get("crs", ""))
     except Exception:  # noqa: BLE001
-        _fail(path, METADATA_TABLE, f"unknown CRS {meta.get('crs')!r}", "crs")
+        _fail(
+            path, METADATA_TABLE, f"unknown CRS {meta.get('crs')!r}", "crs", code="dataset.bad_crs"
+        )
     if not metric.is_projected:
-        _fail(path, METADATA_TABLE, f"network CRS {meta['crs']} is not metric", "crs")
+        _fail(
+            path,
+            METADATA_TABLE,
+            f"network CRS {meta['crs']} is not metric",
+            "crs",
+            code="dataset.bad_crs",
+        )
     wgs84 = CRS.from_user_input(WGS84)
     for name, r in read.items():
         _check_crs(path, name, r.crs, metric if name in ("nodes", "edges") else wgs84)
@@ -645,6 +686,7 @@ def _read_table(path: Path, table: str, what: str) -> pd.DataFrame:
             file=path,
             field=table,
             hint=_PREPARE_HINT,
+            code="dataset.damaged",
         ) from None
 
 

@@ -292,7 +292,11 @@ def drawn_area(vertices: Sequence[Sequence[float]], *, name: str = "drawn area")
             lon, lat = float(v[0]), float(v[1])
         except (TypeError, ValueError, IndexError):
             raise OutlineError(
-                f"corner {i} is not a longitude, latitude pair", reason="corner", row=i
+                f"corner {i} is not a longitude, latitude pair",
+                reason="corner",
+                row=i,
+                code="outline.corner",
+                params={"corner": i},
             ) from None
         if not (np.isfinite(lon) and np.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
             raise OutlineError(
@@ -300,6 +304,8 @@ def drawn_area(vertices: Sequence[Sequence[float]], *, name: str = "drawn area")
                 reason="corner",
                 row=i,
                 hint="undo it and click on the map",
+                code="outline.corner",
+                params={"corner": i},
             )
         if not pts or pts[-1] != (lon, lat):
             pts.append((lon, lat))

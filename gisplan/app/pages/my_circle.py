@@ -11,6 +11,7 @@ import folium
 import streamlit as st
 
 from gisplan.access.place_circle import OutsideAreaError, PlaceCircle
+from gisplan.app.messages import show_error
 from gisplan.app.my_circle import (
     Place,
     circle_finder,
@@ -295,7 +296,7 @@ with left:
             lang=lg,
         )
     except Exception as exc:  # noqa: BLE001 - e.g. a basemap key missing
-        st.error(str(exc))
+        show_error(exc)
     else:
         layers = None
         if circle is not None:
