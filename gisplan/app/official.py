@@ -165,7 +165,7 @@ def area_control(dataset, *, key: str) -> AreaChoice:
         )
         area = county_area(choice)
         st.caption(t("official.area.county_generalised"))
-    elif kind == "circle":
+    elif kind == "circle" and circles is not None:  # offered only when the dataset has circles
         col = "name" if "name" in circles.columns else "id"
         names = sorted(circles[col].dropna().astype(str).unique())
         choice = st.selectbox(t("official.area.circle"), names, key=f"{key}_circle")

@@ -156,13 +156,13 @@ def area_metrics(summary: dict, standard: CircleStandard, lang: str) -> None:
             "complete_population_after": summary["complete_population_after"],
         }
     )
-    cols = st.columns(2)
-    cols[0].metric(
+    pair = st.columns(2)
+    pair[0].metric(
         t("site.complete_circles_before_after"),
         f"{scope['complete_circles_before']} → {scope['complete_circles_after']}",
     )
     gain = scope["complete_population_after"] - scope["complete_population_before"]
-    cols[1].metric(
+    pair[1].metric(
         t("official.residents_complete_circles"),
         f"{scope['complete_population_after']:,}",
         delta=f"{gain:+,}",

@@ -84,7 +84,7 @@ def standard_controls() -> tuple[CircleStandard, list[str]]:
     required_key = choice_key("required")
     _seed(required_key, kept["required"])
     required = st.multiselect(
-        t("cov.required"), base.ids, format_func=lang_names.get, key=required_key
+        t("cov.required"), base.ids, format_func=lang_names.__getitem__, key=required_key
     )
     st.session_state[_SPEED] = float(speed)
     st.session_state[_REQUIRED] = list(required)

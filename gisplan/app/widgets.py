@@ -3,6 +3,7 @@
 - :func:`show_map` displays a folium map through streamlit-folium with
   ``returned_objects=[]``, so panning or zooming does not rerun the script;
 - :func:`basemap_control` / :func:`basemap_key`: the sidebar basemap selector and its key;
+- :func:`map_base_options`: the keywords of a page's base map (basemap, context, attribution);
 - :func:`coverage_files`: coverage as CSV, GeoJSON and GeoPackage bytes for download buttons.
 """
 
@@ -10,7 +11,9 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import TypedDict
 
+import geopandas as gpd
 import numpy as np
 import streamlit as st
 
@@ -25,6 +28,8 @@ __all__ = [
     "basemap_control",
     "basemap_key",
     "coverage_files",
+    "map_base_options",
+    "MapBaseOptions",
     "show_map",
     "synthetic_banner",
 ]
@@ -187,6 +192,38 @@ def basemap_key(basemap: Basemap) -> str | None:
     except Exception:  # noqa: BLE001
         secrets = None
     return tianditu_key(secrets)
+
+
+class MapBaseOptions(TypedDict):
+    """Keywords of :func:`gisplan.maps.coverage.coverage_base` that the page's data decides."""
+
+    extras: dict[str, gpd.GeoDataFrame] | None
+    basemap: Basemap
+    tianditu_key: str | None
+    synthetic: bool
+    attribution: str
+    lang: str
+    context_url: str | None
+
+
+def map_base_options(key: str, dataset: Dataset, basemap: Basemap, lang: str) -> MapBaseOptions:
+    """The base map's keywords for ``dataset`` (key ``key``) on ``basemap``, labels in ``lang``.
+
+    Rivers as the context layer, the basemap's key, the synthetic label, the data's credit and
+    the served file of faint water and streets (drawn when there are no basemap tiles).
+    """
+    from gisplan.app.state import context_url
+
+    rivers = dataset.extras.get("rivers")
+    return MapBaseOptions(
+        extras={"rivers": rivers} if rivers is not None else None,
+        basemap=basemap,
+        tianditu_key=basemap_key(basemap),
+        synthetic=dataset.synthetic,
+        attribution=dataset.display_attribution(lang),
+        lang=lang,
+        context_url=context_url(key, dataset),
+    )
 
 
 def show_map(

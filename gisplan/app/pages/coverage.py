@@ -15,16 +15,15 @@ from gisplan.app.auth import require_ui
 from gisplan.app.standard import standard_caption, standard_controls
 from gisplan.app.state import (
     access_model,
-    context_url,
     current_dataset,
     lang,
     layer_store,
 )
 from gisplan.app.widgets import (
     basemap_control,
-    basemap_key,
     choice_key,
     coverage_files,
+    map_base_options,
     show_map,
     synthetic_banner,
 )
@@ -59,7 +58,10 @@ with st.sidebar:
     color_cat = None
     if color_mode == "minutes":
         color_cat = st.selectbox(
-            t("cov.minutes_category"), base.ids, format_func=names.get, key=choice_key("color_cat")
+            t("cov.minutes_category"),
+            base.ids,
+            format_func=names.__getitem__,
+            key=choice_key("color_cat"),
         )
     area_cat = st.selectbox(
         t("cov.service_area"),
@@ -113,8 +115,6 @@ if area_cat:
     )
 
 
-rivers = dataset.extras.get("rivers")
-extras = {"rivers": rivers} if rivers is not None else None
 layer_options = dict(
     color_by=color_cat if color_mode == "minutes" and color_cat else "completeness",
     amenities=dataset.amenities,
@@ -124,15 +124,7 @@ layer_options = dict(
     synthetic=dataset.synthetic,
     lang=lg,
 )
-base_options = dict(
-    extras=extras,
-    basemap=basemap,
-    tianditu_key=basemap_key(basemap),
-    synthetic=dataset.synthetic,
-    attribution=dataset.display_attribution(lg),
-    lang=lg,
-    context_url=context_url(key, dataset),  # faint water and streets (no basemap)
-)
+base_options = map_base_options(key, dataset, basemap, lg)
 
 
 def build_map(base_url: str = "/app/static/vendor"):

@@ -7,6 +7,8 @@ The role is checked on every run (:func:`gisplan.app.auth.require_ui`).
 
 from __future__ import annotations
 
+from functools import partial
+
 import folium
 import geopandas as gpd
 import pandas as pd
@@ -28,14 +30,13 @@ from gisplan.app.official import (
 from gisplan.app.standard import session_standard, standard_caption
 from gisplan.app.state import (
     access_model,
-    context_url,
     current_dataset,
     lang,
 )
 from gisplan.app.widgets import (
     basemap_control,
-    basemap_key,
     choice_key,
+    map_base_options,
     show_map,
     synthetic_banner,
 )
@@ -56,6 +57,7 @@ from gisplan.maps.siting_layers import (
 )
 from gisplan.safetext import md_text
 from gisplan.siting import (
+    SitingResult,
     make_candidates,
     plan_sites,
     scenario_payload_with_manual,
@@ -242,7 +244,7 @@ run = st.session_state.get(RESULT_KEY)
 if run is not None and run["key"] != key:  # the session's data changed since the run
     run = None
     st.session_state.pop(RESULT_KEY, None)
-result = run["result"] if run is not None else None
+result: SitingResult | None = run["result"] if run is not None else None
 
 # -- results ---------------------------------------------------------------------------------
 if result is not None:
@@ -306,17 +308,7 @@ if result is not None:
 # Each map is a base that stays (basemap, rivers, fit: the user's view is kept) and layers that
 # change with the run, the clicks and the controls (streamlit-folium swaps only those).
 coverage = model.coverage(base)
-rivers = dataset.extras.get("rivers")
-base_options = dict(
-    extras={"rivers": rivers} if rivers is not None else None,
-    basemap=basemap,
-    tianditu_key=basemap_key(basemap),
-    synthetic=dataset.synthetic,
-    attribution=dataset.display_attribution(lg),
-    lang=lg,
-    context_url=context_url(key, dataset),  # faint water and streets (no basemap)
-    base_url="/app/static/vendor",
-)
+base_options = map_base_options(key, dataset, basemap, lg)
 
 
 def manual_frame() -> gpd.GeoDataFrame:
@@ -387,7 +379,7 @@ def site_layers(items: list[LegendItem]) -> list[folium.FeatureGroup]:
     return groups
 
 
-def result_layers() -> list[folium.FeatureGroup]:
+def result_layers(result: SitingResult) -> list[folium.FeatureGroup]:
     """After the run: communities by the after state, newly served ringed, areas, sites."""
     cat = result.problem.category
     after = coverage_after(model, base, result)
@@ -439,8 +431,8 @@ def result_layers() -> list[folium.FeatureGroup]:
 if result is not None:
     st.caption(t("site.map_shows_state_after"))
     show_map(
-        lambda: coverage_base(coverage, **base_options),
-        layers=result_layers,
+        lambda: coverage_base(coverage, **base_options, base_url="/app/static/vendor"),
+        layers=partial(result_layers, result),
         key="siting_map",
         height=520,
     )
@@ -542,7 +534,7 @@ def whatif_base() -> folium.Map:
     browser across what-if clicks; a click re-sends and redraws only :func:`whatif_layers`
     (about 150 KB of script and 340 markers less per click on the demo).
     """
-    m = coverage_base(coverage, **base_options)
+    m = coverage_base(coverage, **base_options, base_url="/app/static/vendor")
     for group in coverage_overlays(
         coverage,
         color_by=category,
@@ -658,7 +650,7 @@ def scenario_record(name: str) -> ScenarioRecord:
             result.problem.category if result is not None else category,
             st.session_state.get(MANUAL_KEY, []),
             result=result,
-            params=run["params"] if result is not None else params,
+            params=run["params"] if run is not None else params,  # run holds the result
             name=name,
         ),
         # which data the sites were chosen on (opening it on other data says so)

@@ -62,8 +62,11 @@ if kind == "dataset":
     # A prepared dataset (gisplan prepare): checked whole in the bounded worker, then offered
     # in this session's dataset picker (sidebar); every page then works on it.
     prepared = st.file_uploader(t("up.file"), type=["gpkg"], key="upload_file_dataset")
-    if st.button(
-        t("up.open_dataset"), type="primary", disabled=prepared is None, key="upload_dataset"
+    if (
+        st.button(
+            t("up.open_dataset"), type="primary", disabled=prepared is None, key="upload_dataset"
+        )
+        and prepared is not None  # the button is disabled without a file
     ):
         st.session_state.pop("upload_removed", None)
         try:
@@ -125,7 +128,10 @@ if pending is not None and pending["file"] != this_file:  # another file, kind o
     st.session_state.pop(PENDING_KEY, None)
     pending = None
 
-if st.button(t("up.apply"), type="primary", disabled=uploaded is None, key="upload_apply"):
+if (
+    st.button(t("up.apply"), type="primary", disabled=uploaded is None, key="upload_apply")
+    and uploaded is not None  # the button is disabled without a file
+):
     st.session_state.pop(PENDING_KEY, None)
     pending = None
     try:
@@ -211,14 +217,14 @@ if pending is not None:
 # -- what this session uses -------------------------------------------------------------------
 st.subheader(t("up.current"))
 layers = session_layers()
-for k, layer in layers.items():
+for k, current in layers.items():
     label = t(f"up.kind_{k}")
     st.write(
         f"**{label}**: "
         + (
             t("up.demo")
-            if layer is None
-            else t("up.uploaded", name=md_text(layer.name), n=len(layer.gdf))
+            if current is None
+            else t("up.uploaded", name=md_text(current.name), n=len(current.gdf))
         )
     )
 
