@@ -1406,6 +1406,23 @@ STRINGS: dict[str, tuple[str, str]] = {
         "请改用“规则网格”，或上传候选点图层",
         "Use the regular grid, or upload a candidate layer",
     ),
+    "err.candidates.none_in_area": (
+        "“{area}”内没有候选点",
+        "No candidate site lies inside '{area}'",
+    ),
+    "err.candidates.none_in_area.hint": (
+        "请换用其他候选点来源或更小的网格间距，或检查所选范围",
+        "Use another candidate source or a finer grid spacing, or check the area",
+    ),
+    "err.plan.not_required": (
+        "{categories}不是生活圈必备业态，不能用于让生活圈变完整",
+        "{categories} is not a required category, so it cannot make a circle complete",
+    ),
+    "err.plan.not_required.hint": (
+        "请把“目标”改为“各业态新增服务人口（加权）”，或在“便民生活圈覆盖”页把它设为必备业态",
+        "Set the Objective to 'people newly served per format (weighted)', or make it a "
+        "required category on the Convenience-circle coverage page",
+    ),
     "err.candidates.off_network": (
         "{n} 个候选点都不在步行网络 {limit:g} 米范围内",
         "None of the {n} candidates lies within {limit:g} m of the walking network",

@@ -439,3 +439,45 @@ def test_a_corner_off_the_globe_is_said_in_both_languages():
     en = error_text(info.value, lang="en")
     assert "第 3 个角点不在地图上" in zh and "Corner 3 is not on the map" in en
     assert "WGS-84" not in zh and not CJK.search(en)
+
+
+# -- siting: a joint plan and the candidates of an area ----------------------------------------
+def test_a_plan_with_a_category_outside_the_standard_names_it_in_each_language():
+    from gisplan.analysis import build_access, demo_dataset
+    from gisplan.catalogue import default_standard
+    from gisplan.siting import grid_candidates
+    from gisplan.siting.joint import plan_joint
+
+    std = default_standard()
+    model = build_access(demo_dataset(cached=True), std)
+    with pytest.raises(InputError) as info:
+        plan_joint(
+            model, std, {"pharmacy": 1, "supermarket": 1}, grid_candidates(model.network, 200.0)
+        )
+    exc = info.value
+    assert exc.code == "plan.not_required"
+    zh = error_text(exc, lang="zh")
+    en = error_text(exc, lang="en")
+    assert zh.startswith("药店不是生活圈必备业态") and "pharmacy" not in zh
+    assert en.startswith("Pharmacy is not a required category") and not CJK.search(en)
+    for text in (zh, en):
+        _clean(text)
+
+
+def test_no_candidate_in_the_area_names_the_area():
+    import shapely
+
+    from gisplan.analysis import build_access, demo_dataset
+    from gisplan.catalogue import default_standard
+    from gisplan.siting import make_candidates
+    from gisplan.siting.area import Area
+
+    model = build_access(demo_dataset(cached=True), default_standard())
+    box = shapely.box(121.90, 29.60, 121.91, 29.61)
+    far = Area(name="远处 Far", kind="drawn", geometry=box, source="test")
+    with pytest.raises(InputError) as info:
+        make_candidates(model, "grid", spacing_m=200.0, area=far)
+    exc = info.value
+    assert exc.code == "candidates.none_in_area"
+    assert error_text(exc, lang="zh").startswith("“远处 Far”内没有候选点")
+    assert error_text(exc, lang="en").startswith("No candidate site lies inside '远处 Far'")

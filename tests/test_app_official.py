@@ -64,6 +64,22 @@ def test_area_plan_equals_api(users, model):
     assert any("海曙区" in h.value for h in at.subheader)
 
 
+def test_a_plan_that_cannot_complete_circles_is_said_in_chinese(users, model):
+    """Pharmacies (not a required category) cannot make a circle complete: the page says so
+    in Chinese, in its own terms (its objective's label), not the API's English."""
+    at = sign_in(open_page(), "zhang", PASSWORD)
+    _mode(at, "plan")
+    _choose_county(at, "海曙区")
+    at.number_input(key="plan_n_pharmacy").set_value(1).run()
+    next(b for b in at.button if b.key == "plan_run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1, errors
+    assert errors[0].startswith("药店不是生活圈必备业态"), errors
+    assert "各业态新增服务人口（加权）" in errors[0]
+    assert "required" not in errors[0] and "--" not in errors[0]
+
+
 def test_closure_pick_equals_api(users, model):
     at = sign_in(open_page(), "zhang", PASSWORD)
     _mode(at, "closure")

@@ -44,11 +44,23 @@ def _scrub(text: str, file_name: str | None) -> str:
     return _TEMP_PATH.sub(lambda m: file_name or PurePosixPath(m.group(0)).name, text)
 
 
+def _category_names(ids: Any, lang: str) -> list[str]:
+    """Names of catalogue categories (an unknown id is shown as it is)."""
+    from gisplan.catalogue import load_catalogue
+    from gisplan.i18n import category_name
+
+    by_id = {c.id: c for c in load_catalogue()}
+    return [category_name(by_id[i], lang) if i in by_id else str(i) for i in ids]
+
+
 def _params(code: str, params: Mapping[str, Any], lang: str) -> dict[str, Any]:
     """The key's placeholders: the error's values, the page's control labels, and words for
     values that are themselves texts (``kind="text"``)."""
     out: dict[str, Any] = {"crs_label": t("up.crs", lang)}
     for k, v in params.items():
+        if k == "categories":  # catalogue ids: the categories' names in the session's language
+            out[k] = t("sep.list", lang).join(_category_names(v, lang))
+            continue
         word = f"err.word.{v}" if isinstance(v, str) else ""
         out[k] = t(word, lang) if word in STRINGS else v
     return out

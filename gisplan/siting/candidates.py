@@ -178,6 +178,8 @@ def candidates_within(candidates: Candidates, area: Area) -> Candidates:
             f"no candidate site lies inside {area.name}",
             field="within",
             hint="use another candidate source or a finer grid, or check the area",
+            code="candidates.none_in_area",
+            params={"area": area.name},
         )
     return candidates.subset(np.flatnonzero(inside))
 

@@ -226,6 +226,8 @@ def _complete_items(
             "complete a circle",
             field="objective",
             hint="use the population objective, or add the category with --required",
+            code="plan.not_required",
+            params={"categories": outside_plan},
         )
     lacking = [c for c in required if c not in dist.columns]
     if lacking:

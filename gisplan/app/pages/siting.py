@@ -193,7 +193,10 @@ def page_candidates():
         return make_candidates(model, source, spacing_m=spacing, area=area)
     if uploaded is None:
         raise InputError(
-            "no candidate layer uploaded", field="candidates", hint="upload a point layer first"
+            "no candidate layer uploaded",
+            field="candidates",
+            hint="upload a point layer first",
+            code="candidates.no_layer",
         )
     # Read in the bounded upload worker (time, memory, feature limits), then snapped with
     # the model's snapping context.
