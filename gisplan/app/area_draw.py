@@ -61,8 +61,10 @@ def _crossing_message(n: int, pair: tuple[int, int]) -> str:
 
 
 def _take_click(key: str, state: dict, basemap) -> None:
-    """Add the map's new click (if any) as a corner: before anything is drawn, so one run
-    answers the click."""
+    """Add the map's new click (if any) as a corner of the drawn area.
+
+    Called before anything is drawn, so one run answers the click.
+    """
     click = (st.session_state.get(f"{key}_draw_map") or {}).get("last_clicked")
     if not click or click == st.session_state.get(f"{key}_draw_last"):
         return

@@ -54,8 +54,10 @@ def _category_names(ids: Any, lang: str) -> list[str]:
 
 
 def _params(code: str, params: Mapping[str, Any], lang: str) -> dict[str, Any]:
-    """The key's placeholders: the error's values, the page's control labels, and words for
-    values that are themselves texts (``kind="text"``)."""
+    """The key's placeholders: the error's values and the page's control labels.
+
+    Values that are themselves texts (``kind="text"``) are given in words.
+    """
     out: dict[str, Any] = {"crs_label": t("up.crs", lang)}
     for k, v in params.items():
         if k == "categories":  # catalogue ids: the categories' names in the session's language
@@ -156,8 +158,11 @@ def notice_text(
 
 
 def show_error(exc: BaseException, *, file_name: str | None = None) -> None:
-    """``st.error`` with :func:`error_text` (escaped); a fault that is not gisplan's typed
-    problem is logged with its traceback (the user reads that it was logged)."""
+    """``st.error`` with :func:`error_text` (escaped).
+
+    A fault that is not gisplan's typed problem is logged with its traceback (the user reads
+    that it was logged).
+    """
     import streamlit as st
 
     from gisplan.maps.basemaps import MissingKeyError

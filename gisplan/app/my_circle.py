@@ -57,6 +57,7 @@ class Place:
 
     @property
     def is_community(self) -> bool:
+        """Whether the place is a community of the data (else a tapped point)."""
         return self.community_id is not None
 
 
@@ -181,8 +182,7 @@ class CommunitySearch:
         return str(self.labels[hit[0]]) if len(hit) else None
 
     def find(self, query: str, limit: int = SEARCH_LIMIT) -> tuple[list[tuple[str, str]], int]:
-        """Communities matching ``query``: up to ``limit`` ``(id, label)`` pairs, and how many
-        match in all.
+        """Communities matching ``query``: up to ``limit`` ``(id, label)`` pairs, and the total.
 
         The query (case, spaces and punctuation ignored; at most :data:`MAX_QUERY_CHARS`
         characters) matches a name containing it or pinyin initials containing it

@@ -228,8 +228,10 @@ def _area_layer(area: Area | None) -> gpd.GeoSeries | None:
 
 
 def _map_bounds(area: Area | None, data: gpd.GeoDataFrame, *layers) -> list[list[float]]:
-    """Map extent: the area where it meets the data (a county is often much larger than the
-    dataset), else the data and ``layers``."""
+    """Map extent: the area where it meets the data, else the data and ``layers``.
+
+    A county is often much larger than the dataset, so only its overlap is fitted.
+    """
     frames = [f for f in (data, *layers) if f is not None and len(f)]
     if area is not None:
         hull = shapely.box(*data.to_crs(WGS84).total_bounds)
@@ -350,8 +352,11 @@ def whatif_in_area(model, standard: CircleStandard, params: dict, lang: str) -> 
 
 
 def closure_page(*, user, key, dataset, model, standard: CircleStandard, basemap, lang: str):
-    """Closures: click existing amenities on the map (or pick them from the list) to close
-    them; optionally open a new site (relocation); results for the area and in all."""
+    """Closures: close existing amenities, optionally open a new site (relocation).
+
+    Amenities are clicked on the map or picked from the list; results are shown for the area
+    and in all.
+    """
     from gisplan.app.official_views import show_closure_result
 
     with st.sidebar:
@@ -517,8 +522,10 @@ PLACE_CLICK_KEY = "closure_place_seen"  # the closure map's last click already t
 
 
 def _take_new_site_click(basemap) -> None:
-    """A new click on the closure map (the component's state, read before the inputs are
-    drawn) becomes the relocation's new site (WGS-84, 6 decimals)."""
+    """A new click on the closure map becomes the relocation's new site (WGS-84, 6 decimals).
+
+    The click is the component's state, read before the inputs are drawn.
+    """
     click = (st.session_state.get("closure_map") or {}).get("last_clicked")
     if not click or click == st.session_state.get(PLACE_CLICK_KEY):
         return
@@ -531,8 +538,11 @@ def _take_new_site_click(basemap) -> None:
 
 
 def _amenity_at(shown: gpd.GeoDataFrame, click: dict, tooltip, basemap) -> str | None:
-    """The amenity whose marker the user clicked: the nearest one (within 300 m) to the click
-    whose id is in the clicked object's tooltip (a community marker is never taken for it)."""
+    """The amenity whose marker the user clicked, or None.
+
+    The nearest amenity (within 300 m) to the click whose id is in the clicked object's
+    tooltip; a community marker is never taken for it.
+    """
     try:
         x, y = float(click["lng"]), float(click["lat"])
     except (KeyError, TypeError, ValueError):

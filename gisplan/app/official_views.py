@@ -191,8 +191,10 @@ def area_metrics(summary: dict, standard: CircleStandard, lang: str) -> None:
 
 
 def area_map(area, model, dataset, basemap, layer) -> tuple[folium.Map, list[LegendItem]]:
-    """A map fitted to the area where it meets the data (else the data and ``layer``), with
-    the area's outline; returns the map and the legend items drawn so far."""
+    """A map fitted to the area with its outline; the map and the legend items drawn so far.
+
+    The map fits the area where it meets the data, else the data and ``layer``.
+    """
     m = new_map(
         _map_bounds(area, model.communities, layer),
         basemap=basemap,
@@ -212,8 +214,10 @@ def area_map(area, model, dataset, basemap, layer) -> tuple[folium.Map, list[Leg
 
 
 def plan_map(res, *, model, standard: CircleStandard, basemap, dataset, lang: str) -> folium.Map:
-    """The area plan's map: the area, each new site and its walking service area, a legend
-    naming the area with the complete circles before → after."""
+    """The area plan's map: the area, each new site and its walking service area.
+
+    The legend names the area with the complete circles before → after.
+    """
     from gisplan.access.service_area import service_area
     from gisplan.siting.plan import threshold_m
 

@@ -276,8 +276,11 @@ def _own_upload(entry: DatasetEntry) -> bool:
 
 
 def _cannot(key: str, exc: Exception) -> NoReturn:
-    """Stop the page with the problem in words: ``key``'s text (:mod:`gisplan.i18n`) followed
-    by an InputError's text, or by a note that the fault was logged."""
+    """Stop the page with the problem in words.
+
+    ``key``'s text (:mod:`gisplan.i18n`) is followed by an InputError's text, or by a note
+    that the fault was logged.
+    """
     if isinstance(exc, InputError):
         from gisplan.app.messages import error_text
 

@@ -186,6 +186,7 @@ def group_table(by: str) -> pd.DataFrame:
 
 
 def show_group_table(by: str) -> None:
+    """Coverage per ``by`` group (county, business district) as a table of percentages."""
     table = group_table(by)
     percent = [c for c in table.columns[3:]]
     st.dataframe(
@@ -221,6 +222,7 @@ stem = "coverage_synthetic" if dataset.synthetic else "coverage"
 
 
 def files() -> dict[str, bytes]:
+    """Coverage as CSV, GeoJSON and GeoPackage bytes for the download buttons, by format."""
     return coverage_files(
         result,
         synthetic=dataset.synthetic,

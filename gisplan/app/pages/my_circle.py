@@ -92,8 +92,11 @@ def _tapped() -> None:
 
 @st.fragment
 def search_box() -> None:
-    """Type-ahead search: while typing only this part reruns, and the browser receives the
-    few matches (:data:`SEARCH_LIMIT`), never the whole list of communities."""
+    """Type-ahead search for a community; while typing only this part reruns.
+
+    The browser receives the few matches (:data:`SEARCH_LIMIT`), never the whole list of
+    communities.
+    """
     if st.session_state.pop(PICKED, False):
         st.rerun()  # a community was chosen: show its circle (the whole page)
     with st.container(key="circle_pick"):

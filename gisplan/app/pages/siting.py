@@ -57,6 +57,7 @@ from gisplan.maps.siting_layers import (
 )
 from gisplan.safetext import md_text
 from gisplan.siting import (
+    Candidates,
     SitingResult,
     make_candidates,
     plan_sites,
@@ -104,6 +105,7 @@ if mode != "single":
 
 
 def cat_label(cid: str) -> str:
+    """The category's label in the page's language (both names where they fit)."""
     return category_label(base[cid], lg)
 
 
@@ -188,7 +190,11 @@ if category not in model.distances_m.columns:
 area_panel(choice, key=key, dataset=dataset, model=model, standard=base, basemap=basemap, lang=lg)
 
 
-def page_candidates():
+def page_candidates() -> Candidates:
+    """Candidate sites from the chosen source: a regular grid, commercial streets or a file.
+
+    Raises InputError when the file source is chosen with no file uploaded.
+    """
     if source != "file":
         return make_candidates(model, source, spacing_m=spacing, area=area)
     if uploaded is None:
@@ -315,6 +321,7 @@ base_options = map_base_options(key, dataset, basemap, lg)
 
 
 def manual_frame() -> gpd.GeoDataFrame:
+    """The hand-placed sites of this session as points (EPSG:4326)."""
     rows = st.session_state.get(MANUAL_KEY, [])
     return gpd.GeoDataFrame(
         pd.DataFrame(rows, columns=["name", "category", "gain", "lon", "lat"]),
@@ -341,6 +348,7 @@ def area_outline(items: list[LegendItem]) -> list[folium.FeatureGroup]:
 
 
 def legend_layer(items: list[LegendItem]) -> folium.FeatureGroup:
+    """The map's legend of ``items`` (none when empty), top right."""
     group = folium.FeatureGroup(name="legend", control=False)
     if items:
         Legend(t("site.siting_layer"), items, position="topright").add_to(group)
