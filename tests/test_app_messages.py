@@ -481,3 +481,35 @@ def test_no_candidate_in_the_area_names_the_area():
     assert exc.code == "candidates.none_in_area"
     assert error_text(exc, lang="zh").startswith("“远处 Far”内没有候选点")
     assert error_text(exc, lang="en").startswith("No candidate site lies inside '远处 Far'")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_upload_page_says_a_dataset_without_a_layer_in_the_session_language(
+    planner, lang, good_dataset, tmp_path
+):
+    """A prepared dataset missing a layer, through the page and its upload worker."""
+    import shutil
+
+    path = tmp_path / "bad.gpkg"
+    shutil.copyfile(good_dataset, path)
+    _sql(
+        path,
+        "DROP TABLE amenities",
+        "DELETE FROM gpkg_contents WHERE table_name = 'amenities'",
+        "DELETE FROM gpkg_geometry_columns WHERE table_name = 'amenities'",
+    )
+    at = _upload_page(planner, lang)
+    _radio(at, "upload_kind").set_value("dataset").run()
+    at.file_uploader(key="upload_file_dataset").set_value(
+        ("宁波城区.gpkg", path.read_bytes(), "application/geopackage+sqlite3")
+    ).run()
+    at.button(key="upload_dataset").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(at.error) == 1, [e.value for e in at.error]
+    text = _shown(at.error[0].value)
+    if lang == "zh":
+        assert text.startswith("文件 宁波城区.gpkg：数据集缺少图层：设施（amenities）"), text
+    else:
+        assert text.startswith("File 宁波城区.gpkg: The dataset lacks the layer(s) amenities"), text
+        assert not CJK.search(text.replace("宁波城区", ""))
+    _clean(text)

@@ -63,6 +63,13 @@ def _params(code: str, params: Mapping[str, Any], lang: str) -> dict[str, Any]:
         if k == "categories":  # catalogue ids: the categories' names in the session's language
             out[k] = t("sep.list", lang).join(_category_names(v, lang))
             continue
+        if k in ("layer", "layers"):  # a dataset's layers: what they hold, then their name
+            names = v if isinstance(v, list) else [v]
+            out[k] = t("sep.list", lang).join(
+                t(f"err.layer_name.{n}", lang) if f"err.layer_name.{n}" in STRINGS else str(n)
+                for n in names
+            )
+            continue
         word = f"err.word.{v}" if isinstance(v, str) else ""
         out[k] = t(word, lang) if word in STRINGS else v
     return out

@@ -536,7 +536,7 @@ def open_dataset(
             missing[0],
             f"layer(s) {', '.join(missing)} missing",
             code="dataset.missing_layer",
-            layers=", ".join(missing),
+            layers=missing,
         )
     names = [*REQUIRED_LAYERS, *(n for n in OPTIONAL_LAYERS if n in have)]
     read: dict[str, _Layer] = {}
