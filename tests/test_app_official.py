@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from gisplan.catalogue import default_standard
+from gisplan.i18n import t
 from gisplan.siting import grid_candidates
 from gisplan.siting.area import county_area
 from gisplan.siting.closure import close_amenities
@@ -243,3 +244,21 @@ def test_drawing_the_area_undo_clear_finish(users, model):
     next(b for b in at.button if b.key == "plan_area_draw_clear").click().run()
     assert any("已放置 0 个角点" in m.value for m in at.markdown)
     assert next(b for b in at.button if b.key == "siting_run").disabled
+
+
+def test_exact_method_asks_for_its_time_limit_in_both_siting_modes(users):
+    """Single-category and area-plan modes share the method control: the time limit (s) is
+    asked for only with the exact solver, under each mode's own widget keys."""
+    at = sign_in(open_page(), "zhang", PASSWORD)
+    for mode, method_key, limit_key in (
+        ("single", "siting_method", "siting_tl"),
+        ("plan", "plan_method", "plan_tl"),
+    ):
+        _mode(at, mode)
+        assert limit_key not in {n.key for n in at.sidebar.number_input}
+        method = next(r for r in at.sidebar.radio if r.key == method_key)
+        assert method.options == [t("site.greedy_fast", "zh"), t("site.exact_highs_milp", "zh")]
+        method.set_value("exact").run()
+        assert not at.exception, [e.value for e in at.exception]
+        limit = next(n for n in at.sidebar.number_input if n.key == limit_key)
+        assert limit.value == 60

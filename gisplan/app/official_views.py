@@ -28,6 +28,7 @@ from gisplan.app.official import (
     frame_download,
     save_form,
 )
+from gisplan.app.widgets import solver_controls
 from gisplan.catalogue import CircleStandard
 from gisplan.crs import WGS84
 from gisplan.i18n import category_name, solver_name, t
@@ -110,20 +111,7 @@ def plan_controls(dataset, standard: CircleStandard, lang: str) -> dict | None:
                 key=f"plan_spacing_{source}",
             )
         )
-        method = st.radio(
-            t("site.method"),
-            ["greedy", "exact"],
-            format_func=lambda v: {
-                "greedy": t("site.greedy_fast"),
-                "exact": t("site.exact_highs_milp"),
-            }[v],
-            key="plan_method",
-        )
-        time_limit = 60.0
-        if method == "exact":
-            time_limit = float(
-                st.number_input(t("site.time_limit_s"), 1, 600, 60, 1, key="plan_tl")
-            )
+        method, time_limit = solver_controls("plan_method", "plan_tl")
     if not plan:
         st.info(t("official.give_number_new_sites"))
         return None

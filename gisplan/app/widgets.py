@@ -4,6 +4,7 @@
   ``returned_objects=[]``, so panning or zooming does not rerun the script;
 - :func:`basemap_control` / :func:`basemap_key`: the sidebar basemap selector and its key;
 - :func:`map_base_options`: the keywords of a page's base map (basemap, context, attribution);
+- :func:`solver_controls`: the siting method (greedy or exact) and the exact solver's time limit;
 - :func:`coverage_files`: coverage as CSV, GeoJSON and GeoPackage bytes for download buttons.
 """
 
@@ -29,6 +30,7 @@ __all__ = [
     "basemap_key",
     "coverage_files",
     "map_base_options",
+    "solver_controls",
     "MapBaseOptions",
     "show_map",
     "synthetic_banner",
@@ -192,6 +194,31 @@ def basemap_key(basemap: Basemap) -> str | None:
     except Exception:  # noqa: BLE001
         secrets = None
     return tianditu_key(secrets)
+
+
+def solver_controls(
+    method_key: str, time_limit_key: str, lang: str | None = None
+) -> tuple[str, float]:
+    """The siting method (``"greedy"`` or ``"exact"``) and the time limit in seconds.
+
+    The limit (1 to 600 s, default 60) is asked for only with the exact solver (HiGHS MILP);
+    the greedy method keeps the default.  Labels in ``lang`` (default: the session's).
+    """
+    method = st.radio(
+        i18n.t("site.method"),
+        ["greedy", "exact"],
+        format_func=lambda v: {
+            "greedy": i18n.t("site.greedy_fast", lang),
+            "exact": i18n.t("site.exact_highs_milp", lang),
+        }[v],
+        key=method_key,
+    )
+    time_limit = 60.0
+    if method == "exact":
+        time_limit = float(
+            st.number_input(i18n.t("site.time_limit_s"), 1, 600, 60, 1, key=time_limit_key)
+        )
+    return method, time_limit
 
 
 class MapBaseOptions(TypedDict):

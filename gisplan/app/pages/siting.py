@@ -38,6 +38,7 @@ from gisplan.app.widgets import (
     choice_key,
     map_base_options,
     show_map,
+    solver_controls,
     synthetic_banner,
 )
 from gisplan.coords import gcj02_to_wgs84
@@ -163,18 +164,7 @@ with st.sidebar:
             type=["geojson", "json", "gpkg", "zip", "csv"],
             key="siting_file",
         )
-    method = st.radio(
-        t("site.method"),
-        ["greedy", "exact"],
-        format_func=lambda v: {
-            "greedy": t("site.greedy_fast", lg),
-            "exact": t("site.exact_highs_milp", lg),
-        }[v],
-        key=choice_key("siting_method"),
-    )
-    time_limit = 60.0
-    if method == "exact":
-        time_limit = float(st.number_input(t("site.time_limit_s"), 1, 600, 60, 1, key="siting_tl"))
+    method, time_limit = solver_controls(choice_key("siting_method"), "siting_tl", lg)
     choice = area_control(dataset, key=AREA_KEY)
     area = choice.area
     basemap = basemap_control("siting_basemap")
