@@ -1483,6 +1483,46 @@ STRINGS: dict[str, tuple[str, str]] = {
         "数据集的“{layer}”图层不符合 gisplan 数据集格式",
         "The dataset's layer '{layer}' does not meet the format ({detail})",
     ),
+    "err.param.not_number": (
+        "{param}必须是数字（{lo:g}–{hi:g} {unit}）",
+        "The {param} must be a number ({lo:g}–{hi:g} {unit})",
+    ),
+    "err.param.out_of_range": (
+        "{param}应在 {lo:g}–{hi:g} {unit} 之间，现为 {value:g}",
+        "The {param} must be from {lo:g} to {hi:g} {unit}; it is {value:g}",
+    ),
+    "err.param.not_whole": (
+        "{param}必须是整数，现为 {value:g}",
+        "The {param} must be a whole number; it is {value:g}",
+    ),
+    "err.param.walking_speed_kmh": ("步行速度", "walking speed"),
+    "err.param.threshold": ("步行时间阈值", "walking-time threshold"),
+    "err.param.max_snap_distance_m": (
+        "到步行网络的最大距离",
+        "largest distance to the walking network",
+    ),
+    "err.param.grid_spacing": ("候选点间距", "candidate spacing"),
+    "err.param.k": ("新增站点数", "number of new sites"),
+    "err.param.time_limit": ("求解时限", "solver time limit"),
+    "err.unit.km/h": ("公里/小时", "km/h"),
+    "err.unit.minutes": ("分钟", "minutes"),
+    "err.unit.m": ("米", "m"),
+    "err.unit.sites": ("个", "sites"),
+    "err.unit.s": ("秒", "s"),
+    "err.point.not_numbers": ("经纬度不是数字", "The longitude and latitude are not numbers"),
+    "err.point.not_numbers.hint": (
+        "请在地图上点选，或填写经度、纬度（度）",
+        "Click on the map, or enter longitude and latitude in degrees",
+    ),
+    "err.point.not_degrees": (
+        "（{lon:g}，{lat:g}）不是有效的经纬度",
+        "({lon:g}, {lat:g}) is not a valid longitude and latitude",
+    ),
+    "err.point.not_degrees.hint": (
+        "经度在 −180 到 180 之间、纬度在 −90 到 90 之间，宁波约为经度 121.5、纬度 29.9",
+        "Longitude lies from −180 to 180 and latitude from −90 to 90; Ningbo is near "
+        "longitude 121.5, latitude 29.9",
+    ),
     "err.layer_name.nodes": ("步行网络节点（nodes）", "nodes"),
     "err.layer_name.edges": ("步行网络路段（edges）", "edges"),
     "err.layer_name.communities": ("社区（communities）", "communities"),

@@ -72,24 +72,50 @@ class Bound:
         field = field or self.field
         limits = f"from {self.lo:g} to {self.hi:g} {self.unit}"
         hint = f"give a value {limits}, e.g. {self.example}"
+        # the app's text: err.<code> with the parameter's and the unit's names in its language
+        said = {"param": self.field, "lo": self.lo, "hi": self.hi, "unit": self.unit}
         if isinstance(value, bool):
-            raise InputError(f"{name} must be a number, got {value!r}", field=field, hint=hint)
+            raise InputError(
+                f"{name} must be a number, got {value!r}",
+                field=field,
+                hint=hint,
+                code="param.not_number",
+                params=said,
+            )
         try:
             number = float(value)
         except (TypeError, ValueError):
             raise InputError(
-                f"{name} must be a number, got {value!r}", field=field, hint=hint
+                f"{name} must be a number, got {value!r}",
+                field=field,
+                hint=hint,
+                code="param.not_number",
+                params=said,
             ) from None
         if not math.isfinite(number):
-            raise InputError(f"{name} must be a finite number, got {value}", field=field, hint=hint)
+            raise InputError(
+                f"{name} must be a finite number, got {value}",
+                field=field,
+                hint=hint,
+                code="param.not_number",
+                params=said,
+            )
         if not self.lo <= number <= self.hi:
             raise InputError(
-                f"{name} must be {limits}, got {number:g}", field=field, hint=f"e.g. {self.example}"
+                f"{name} must be {limits}, got {number:g}",
+                field=field,
+                hint=f"e.g. {self.example}",
+                code="param.out_of_range",
+                params={**said, "value": number},
             )
         if self.integer:
             if number != int(number):
                 raise InputError(
-                    f"{name} must be a whole number, got {number:g}", field=field, hint=hint
+                    f"{name} must be a whole number, got {number:g}",
+                    field=field,
+                    hint=hint,
+                    code="param.not_whole",
+                    params={**said, "value": number},
                 )
             return int(number)
         return number
@@ -129,11 +155,14 @@ def point_lonlat(lon: Any, lat: Any) -> tuple[float, float]:
             "the coordinates are not numbers",
             field="lon/lat",
             hint="give longitude and latitude in degrees (WGS-84)",
+            code="point.not_numbers",
         ) from None
     if not (math.isfinite(x) and math.isfinite(y) and -180 <= x <= 180 and -90 <= y <= 90):
         raise InputError(
             f"({x}, {y}) is not a longitude/latitude",
             field="lon/lat",
             hint="give degrees in WGS-84, longitude first",
+            code="point.not_degrees",
+            params={"lon": x, "lat": y},
         )
     return x, y

@@ -513,3 +513,71 @@ def test_upload_page_says_a_dataset_without_a_layer_in_the_session_language(
         assert text.startswith("File 宁波城区.gpkg: The dataset lacks the layer(s) amenities"), text
         assert not CJK.search(text.replace("宁波城区", ""))
     _clean(text)
+
+
+# -- parameters and typed points (gisplan.params) -----------------------------------------------
+@pytest.mark.parametrize(
+    ("bound", "value", "code", "zh_start", "en_start"),
+    [
+        (
+            "WALKING_SPEED_KMH",
+            25,
+            "param.out_of_range",
+            "步行速度应在 0.5–10 公里/小时 之间，现为 25",
+            "The walking speed must be from 0.5 to 10 km/h; it is 25",
+        ),
+        (
+            "SITES_K",
+            2.5,
+            "param.not_whole",
+            "新增站点数必须是整数，现为 2.5",
+            "The number of new sites must be a whole number; it is 2.5",
+        ),
+        (
+            "THRESHOLD_MIN",
+            "abc",
+            "param.not_number",
+            "步行时间阈值必须是数字（0.5–120 分钟）",
+            "The walking-time threshold must be a number (0.5–120 minutes)",
+        ),
+        (
+            "SPACING_M",
+            float("nan"),
+            "param.not_number",
+            "候选点间距必须是数字（5–5000 米）",
+            "The candidate spacing must be a number (5–5000 m)",
+        ),
+    ],
+)
+def test_a_parameter_out_of_bounds_is_said_in_the_users_terms(
+    bound, value, code, zh_start, en_start
+):
+    import gisplan.params as params
+
+    with pytest.raises(InputError) as info:
+        getattr(params, bound).check(value)
+    exc = info.value
+    assert exc.code == code
+    zh = error_text(exc, lang="zh")
+    en = error_text(exc, lang="en")
+    assert zh.startswith(zh_start), zh
+    assert en.startswith(en_start), en
+    assert not CJK.search(en)
+    for text in (zh, en):
+        _clean(text)
+        assert "_kmh" not in text and "grid_spacing" not in text
+
+
+def test_a_typed_point_off_the_globe_is_said_in_each_language():
+    from gisplan.params import point_lonlat
+
+    with pytest.raises(InputError) as info:
+        point_lonlat(29.87, 221.55)
+    zh = error_text(info.value, lang="zh")
+    en = error_text(info.value, lang="en")
+    assert zh.startswith("（29.87，221.55）不是有效的经纬度") and "纬度在 −90 到 90" in zh
+    assert en.startswith("(29.87, 221.55) is not a valid longitude and latitude")
+    assert not CJK.search(en) and "WGS-84" not in zh
+    with pytest.raises(InputError) as info:
+        point_lonlat("东", None)
+    assert error_text(info.value, lang="zh").startswith("经纬度不是数字")

@@ -63,6 +63,10 @@ def _params(code: str, params: Mapping[str, Any], lang: str) -> dict[str, Any]:
         if k == "categories":  # catalogue ids: the categories' names in the session's language
             out[k] = t("sep.list", lang).join(_category_names(v, lang))
             continue
+        if k in ("param", "unit"):  # a parameter's or a unit's name in the session's language
+            key = f"err.{k}.{v}"
+            out[k] = t(key, lang) if key in STRINGS else v
+            continue
         if k in ("layer", "layers"):  # a dataset's layers: what they hold, then their name
             names = v if isinstance(v, list) else [v]
             out[k] = t("sep.list", lang).join(
