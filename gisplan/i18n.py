@@ -1078,6 +1078,14 @@ STRINGS: dict[str, tuple[str, str]] = {
         "请撤销该点，再在地图上点选",
         "Undo it and click on the map",
     ),
+    "err.upload.bad_setting": (
+        "服务器的上传限制设置有误，暂时无法读取上传的文件",
+        "The server's upload limits are set up wrongly, so uploaded files cannot be read now",
+    ),
+    "err.upload.bad_setting.hint": (
+        "请告知系统管理员（详情已写入服务器日志）",
+        "Please tell the administrator (the details are in the server's log)",
+    ),
     "err.upload.too_large": (
         "文件大小 {size_mb} MB，超过上传上限 {limit_mb:g} MB",
         "The file is {size_mb} MB; the upload limit is {limit_mb:g} MB",

@@ -581,3 +581,26 @@ def test_a_typed_point_off_the_globe_is_said_in_each_language():
     with pytest.raises(InputError) as info:
         point_lonlat("东", None)
     assert error_text(info.value, lang="zh").startswith("经纬度不是数字")
+
+
+def test_a_bad_upload_limit_setting_is_said_without_the_variable(caplog):
+    """An administrator's bad GISPLAN_UPLOAD_* value: the user reads whom to tell, the log
+    names the variable."""
+    from gisplan.app.messages import show_error
+    from gisplan.io.upload import UploadLimits
+
+    for raw in ("lots", "-5"):
+        with pytest.raises(InputError) as info:
+            UploadLimits.from_env({"GISPLAN_UPLOAD_MAX_MB": raw})
+        exc = info.value
+        assert exc.code == "upload.bad_setting"
+        zh = error_text(exc, file_name="门店.csv", lang="zh")
+        en = error_text(exc, file_name="门店.csv", lang="en")
+        assert zh.startswith("文件 门店.csv：服务器的上传限制设置有误") and "管理员" in zh
+        assert en.startswith("File 门店.csv: The server's upload limits are set up wrongly")
+        assert not CJK.search(en.replace("门店", ""))
+        for text in (zh, en):
+            _clean(text)
+    with caplog.at_level("ERROR", logger="gisplan.app.messages"):
+        show_error(exc)
+    assert "GISPLAN_UPLOAD_MAX_MB" in caplog.text

@@ -35,6 +35,9 @@ _TEMP_PATH = re.compile(
     + "|".join(re.escape(p) for p in sorted({tempfile.gettempdir(), "/tmp", "/var/tmp"}))
     + r")/[^\s'\"(),;:]*[^\s'\"(),;:.]"
 )
+#: Problems of the server's set-up: the user reads that the administrator must act, the log
+#: gets the English message naming the setting.
+_ADMIN_CODES = frozenset({"upload.bad_setting"})
 #: Hints written for the CLI and the Python API: shown only when no app text exists.
 _API_SPEAK = re.compile(r"\w+=|--[a-z]|\.to_crs|\.set_crs|GISPLAN_\w+")
 
@@ -181,6 +184,8 @@ def show_error(exc: BaseException, *, file_name: str | None = None) -> None:
 
     if not isinstance(exc, GisplanError | MissingKeyError):
         logging.getLogger(__name__).error("shown as an error", exc_info=exc)
+    elif isinstance(exc, InputError) and exc.code in _ADMIN_CODES:  # the details, for the admin
+        logging.getLogger(__name__).error("server set-up: %s", exc)
 
     st.error(md_text(error_text(exc, file_name=file_name)))
 

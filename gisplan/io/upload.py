@@ -119,11 +119,13 @@ class UploadLimits:
                     f"GISPLAN_UPLOAD_{f.name.upper()}={raw!r} is not a number",
                     field=f"GISPLAN_UPLOAD_{f.name.upper()}",
                     hint="give a positive number (see SECURITY.md)",
+                    code="upload.bad_setting",
                 ) from None
             if not value > 0 or value != value or value in (float("inf"),):
                 raise InputError(
                     f"GISPLAN_UPLOAD_{f.name.upper()}={raw!r} must be a positive finite number",
                     field=f"GISPLAN_UPLOAD_{f.name.upper()}",
+                    code="upload.bad_setting",
                 )
             values[f.name] = value
         return cls(**values)
