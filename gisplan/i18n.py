@@ -1426,6 +1426,15 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{categories}不是生活圈必备业态，不能用于让生活圈变完整",
         "{categories} is not a required category, so it cannot make a circle complete",
     ),
+    "err.siting.not_required": (
+        "{categories}不是生活圈必备业态，新址不能让生活圈变完整",
+        "{categories} is not a required category, so new sites cannot make a circle complete",
+    ),
+    "err.siting.not_required.hint": (
+        "请把“目标”改为“新增服务人口”，或在“便民生活圈覆盖”页把它设为必备业态",
+        "Set the Objective to 'people newly served', or make it a required category on the "
+        "Convenience-circle coverage page",
+    ),
     "err.plan.not_required.hint": (
         "请把“目标”改为“各业态新增服务人口（加权）”，或在“便民生活圈覆盖”页把它设为必备业态",
         "Set the Objective to 'people newly served per format (weighted)', or make it a "

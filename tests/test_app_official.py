@@ -81,6 +81,20 @@ def test_a_plan_that_cannot_complete_circles_is_said_in_chinese(users, model):
     assert "required" not in errors[0] and "--" not in errors[0]
 
 
+def test_siting_a_format_outside_the_standard_to_complete_circles_is_said_in_chinese(users):
+    """The 新店选址 page: pharmacies with the complete-circle objective cannot work; the page
+    says why and names its own objective choice (not --objective)."""
+    at = sign_in(open_page(), "zhang", PASSWORD)
+    next(s for s in at.sidebar.selectbox if s.key == "siting_category").set_value("pharmacy").run()
+    next(r for r in at.sidebar.radio if r.key == "siting_objective").set_value("complete").run()
+    next(b for b in at.button if b.key == "siting_run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1, errors
+    assert errors[0].startswith("药店不是生活圈必备业态，新址不能让生活圈变完整"), errors
+    assert "“新增服务人口”" in errors[0] and "--" not in errors[0]
+
+
 def test_closure_pick_equals_api(users, model):
     at = sign_in(open_page(), "zhang", PASSWORD)
     _mode(at, "closure")

@@ -171,6 +171,8 @@ def build_problem(
                 f"{category} is not a required category, so new sites cannot complete a circle",
                 field="objective",
                 hint="use --objective population, or add the category with --required",
+                code="siting.not_required",
+                params={"categories": [category]},
             )
         _missing = [c for c in required if c not in model.distances_m.columns]
         if _missing:
