@@ -604,3 +604,15 @@ def test_a_bad_upload_limit_setting_is_said_without_the_variable(caplog):
     with caplog.at_level("ERROR", logger="gisplan.app.messages"):
         show_error(exc)
     assert "GISPLAN_UPLOAD_MAX_MB" in caplog.text
+
+
+def test_a_bad_dataset_quota_setting_is_said_the_same_way():
+    from gisplan.dataset.uploads import DatasetQuota
+    from gisplan.settings import ENV_DATASET_QUOTA_USER_MB
+
+    with pytest.raises(InputError) as info:
+        DatasetQuota.from_env({ENV_DATASET_QUOTA_USER_MB: "much"})
+    assert info.value.code == "upload.bad_setting"
+    zh = error_text(info.value, lang="zh")
+    assert zh.startswith("服务器的上传限制设置有误") and ENV_DATASET_QUOTA_USER_MB not in zh
+    _clean(zh)

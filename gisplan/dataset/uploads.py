@@ -101,7 +101,10 @@ class DatasetQuota:
                 value = float("nan")
             if not value > 0 or value == float("inf"):
                 raise InputError(
-                    f"{name}={raw!r} is not a positive number", field=name, hint="e.g. 500"
+                    f"{name}={raw!r} is not a positive number",
+                    field=name,
+                    hint="e.g. 500",
+                    code="upload.bad_setting",
                 )
             values[attr] = int(value) if attr.endswith("_count") else value
         return cls(**values)  # type: ignore[arg-type]
