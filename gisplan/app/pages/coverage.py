@@ -6,6 +6,8 @@ threshold or the required set only re-applies the standard (``AccessModel.covera
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
@@ -231,41 +233,27 @@ def files() -> dict[str, bytes]:
     )
 
 
-d0, d1, d2 = st.columns(3)  # two rows of three: labels are not cut
-d3, d4, _ = st.columns(3)
-d0.download_button(
-    t("cov.dl_gaps"),
-    lambda: gap_csv(result, lang=lg, order=gap_order, dataset=dataset.label),
-    file_name=f"{stem}_gaps.csv",
-    mime="text/csv",
-    on_click="ignore",
-)
-d1.download_button(
-    t("cov.dl_csv"),
-    lambda: files()["csv"],
-    file_name=f"{stem}.csv",
-    mime="text/csv",
-    on_click="ignore",
-)
-d2.download_button(
-    t("cov.dl_geojson"),
-    lambda: files()["geojson"],
-    file_name=f"{stem}.geojson",
-    mime="application/geo+json",
-    on_click="ignore",
-)
-d3.download_button(
-    t("cov.dl_gpkg"),
-    lambda: files()["gpkg"],
-    file_name=f"{stem}.gpkg",
-    mime="application/geopackage+sqlite3",
-    on_click="ignore",
-)
 map_title = f"{t('page.coverage')} — {dataset.label}"
-d4.download_button(
-    t("cov.dl_html"),
-    lambda: standalone_html(build_map(), title=map_title),
-    file_name=f"{stem}_map.html",
-    mime="text/html",
-    on_click="ignore",
-)
+# (label, bytes when clicked, file name after the stem, MIME type)
+downloads: list[tuple[str, Callable[[], str | bytes], str, str]] = [
+    (
+        t("cov.dl_gaps"),
+        lambda: gap_csv(result, lang=lg, order=gap_order, dataset=dataset.label),
+        "_gaps.csv",
+        "text/csv",
+    ),
+    (t("cov.dl_csv"), lambda: files()["csv"], ".csv", "text/csv"),
+    (t("cov.dl_geojson"), lambda: files()["geojson"], ".geojson", "application/geo+json"),
+    (t("cov.dl_gpkg"), lambda: files()["gpkg"], ".gpkg", "application/geopackage+sqlite3"),
+    (
+        t("cov.dl_html"),
+        lambda: standalone_html(build_map(), title=map_title),
+        "_map.html",
+        "text/html",
+    ),
+]
+# two rows of three: labels are not cut
+for col, (label, data, suffix, mime) in zip(
+    [*st.columns(3), *st.columns(3)], downloads, strict=False
+):
+    col.download_button(label, data, file_name=f"{stem}{suffix}", mime=mime, on_click="ignore")
