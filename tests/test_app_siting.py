@@ -8,6 +8,7 @@ the same cached access model, and from the model's raw distances.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -188,7 +189,9 @@ def test_planner_runs_greedy_what_if_and_saves(users, model):
 
     # Saving the same name again is refused without overwrite.
     [b for b in at.button if b.label == "保存方案"][0].click().run()
-    assert any("同名" in e.value for e in at.error)
+    # said in the page's terms: the name, and the page's own checkbox (not overwrite=True)
+    errors = [re.sub(r"\\(.)", r"\1", e.value) for e in at.error]
+    assert errors == ["已有名为“三江口 方案A”的方案。请换一个名称，或勾选“同名时覆盖”。"], errors
 
 
 def test_sign_out(users):

@@ -66,7 +66,7 @@ from gisplan.siting import (
     what_if,
 )
 from gisplan.siting.after import chosen_service_area, coverage_after, newly_served
-from gisplan.store import ScenarioExists, ScenarioRecord
+from gisplan.store import ScenarioRecord
 
 RESULT_KEY = "siting_result"  # {"key", "params", "result"} of the last run in this session
 MANUAL_KEY = "siting_manual"  # hand-placed what-if sites: list of dicts
@@ -681,7 +681,5 @@ else:
                     v2=len(rec.sites["features"]),
                 )
             )
-        except ScenarioExists as exc:
-            st.error(t("site.scenario_name_exists_rename") + f" ({md_text(str(exc))})")
-        except GisplanError as exc:  # bad name, not the author, database fault: one line
+        except GisplanError as exc:  # name taken, bad name, not the author, database fault
             show_store_error(exc)
