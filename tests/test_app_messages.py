@@ -616,3 +616,19 @@ def test_a_bad_dataset_quota_setting_is_said_the_same_way():
     zh = error_text(info.value, lang="zh")
     assert zh.startswith("服务器的上传限制设置有误") and ENV_DATASET_QUOTA_USER_MB not in zh
     _clean(zh)
+
+
+def test_every_error_code_raised_has_an_app_text_in_both_languages():
+    """A code without ``err.<code>`` would fall back to the English message in Chinese mode."""
+    from gisplan.i18n import STRINGS
+
+    codes = set()
+    for path in (ROOT / "gisplan").rglob("*.py"):
+        codes |= set(re.findall(r'code="([a-z_][a-z0-9_.]+)"', path.read_text(encoding="utf-8")))
+    assert len(codes) > 50  # the scan finds the raising sites
+    missing = sorted(c for c in codes if f"err.{c}" not in STRINGS)
+    assert not missing, missing
+    for code in codes:
+        zh, en = t(f"err.{code}", "zh"), t(f"err.{code}", "en")
+        assert CJK.search(zh), code
+        assert not CJK.search(en), code
