@@ -1078,6 +1078,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "请撤销该点，再在地图上点选",
         "Undo it and click on the map",
     ),
+    "err.notice.reader": (
+        "读取程序的提示（英文原文）：{text}",
+        "Note from the file reader: {text}",
+    ),
     "err.upload.bad_setting": (
         "服务器的上传限制设置有误，暂时无法读取上传的文件",
         "The server's upload limits are set up wrongly, so uploaded files cannot be read now",

@@ -632,3 +632,21 @@ def test_every_error_code_raised_has_an_app_text_in_both_languages():
         zh, en = t(f"err.{code}", "zh"), t(f"err.{code}", "en")
         assert CJK.search(zh), code
         assert not CJK.search(en), code
+
+
+def test_a_library_warning_without_code_is_said_to_be_the_readers_note():
+    """GDAL's or pyogrio's own warning (no code) keeps its words, framed in the session's
+    language, with the server's path replaced by the uploaded name."""
+    note = {
+        "text": f"{tempfile.gettempdir()}/gisplan-upload-ab12/in.geojson: Measured (M) geometry "
+        "types are not supported",
+        "code": None,
+        "params": {},
+    }
+    zh = notice_text(note, file_name="门店.geojson", lang="zh")
+    en = notice_text(note, file_name="门店.geojson", lang="en")
+    assert zh.startswith("读取程序的提示（英文原文）：门店.geojson: Measured (M)"), zh
+    assert en.startswith("Note from the file reader: 门店.geojson: Measured (M)"), en
+    for text in (zh, en):
+        _clean(text)
+    assert notice_text({"text": " ", "code": None}, lang="zh") == ""

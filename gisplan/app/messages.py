@@ -168,7 +168,11 @@ def notice_text(
         if file_name:
             values["file"] = file_name
         return _scrub(t(f"err.{code}", lang, **values), file_name)
-    return _scrub(str(notice.get("text", "")), file_name)
+    # a library's own warning (GDAL, pyogrio): said to be the reader's note, in its words
+    text = str(notice.get("text", "")).strip()
+    if not text:
+        return ""
+    return _scrub(t("err.notice.reader", lang, text=text), file_name)
 
 
 def show_error(exc: BaseException, *, file_name: str | None = None) -> None:
@@ -196,4 +200,6 @@ def show_notice(notice: Mapping[str, Any], *, file_name: str | None = None) -> N
 
     from gisplan.safetext import md_text
 
-    st.warning(md_text(notice_text(notice, file_name=file_name)))
+    text = notice_text(notice, file_name=file_name)
+    if text:
+        st.warning(md_text(text))
