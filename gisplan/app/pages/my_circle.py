@@ -18,6 +18,7 @@ from gisplan.app.my_circle import (
     community_search,
     place_from_params,
     place_params,
+    warm_network,
 )
 from gisplan.app.standard import session_standard, standard_caption
 from gisplan.app.state import context_url, current_dataset, embedded_layers, lang
@@ -328,3 +329,6 @@ with right:
         nearest_card(circle)
 if circle is not None:
     places_card(circle)
+
+# Last, when the page is drawn: the edge lines and their index for the first choice or tap.
+warm_network(key, dataset)
