@@ -11,11 +11,9 @@ of the page script — the check runs on the server, so a crafted request cannot
 
 Typical page::
 
-    from gisplan.app.auth import require_ui
+    from gisplan.app.auth import page_user
 
-    user = require_ui("siting")      # shows the sign-in prompt and returns None for visitors
-    if user is None:
-        st.stop()
+    user = page_user("siting")  # visitors get the sign-in prompt and the page stops there
 """
 
 from __future__ import annotations
@@ -49,6 +47,7 @@ __all__ = [
     "sign_in_widget",
     "sign_out",
     "require_ui",
+    "page_user",
     "scenario_store",
     "show_store_error",
     "client_key",
@@ -273,6 +272,18 @@ def require_ui(action: str, *, sign_in: bool = True) -> User | None:
     else:
         st.warning(t("auth.role_may_not", role=user.role, action=what))
     return None
+
+
+def page_user(action: str) -> User:
+    """The signed-in user allowed ``action``; otherwise the page stops after the message.
+
+    For pages that show nothing to others: :func:`require_ui` (with the sidebar sign-in
+    block), then ``st.stop()`` when it returns None.
+    """
+    user = require_ui(action)
+    if user is None:
+        st.stop()
+    return user
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

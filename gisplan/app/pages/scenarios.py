@@ -13,7 +13,13 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from gisplan.app.auth import configured_users, require_ui, scenario_store, show_store_error
+from gisplan.app.auth import (
+    configured_users,
+    page_user,
+    require_ui,
+    scenario_store,
+    show_store_error,
+)
 from gisplan.app.state import access_model, context_url, current_dataset, lang
 from gisplan.app.widgets import show_map
 from gisplan.errors import GisplanError
@@ -50,9 +56,7 @@ lg = lang()
 st.title(t("page.scenarios"))
 st.caption(t("sc.saved_siting_scenarios_open"))
 
-user = require_ui("read")
-if user is None:
-    st.stop()
+user = page_user("read")
 
 store = scenario_store()
 try:

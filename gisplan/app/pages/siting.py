@@ -15,7 +15,7 @@ import pandas as pd
 import shapely
 import streamlit as st
 
-from gisplan.app.auth import require_ui, scenario_store, show_store_error
+from gisplan.app.auth import page_user, scenario_store, show_store_error
 from gisplan.app.messages import error_text, show_error
 from gisplan.app.official import (
     AREA_COLOR,
@@ -75,9 +75,7 @@ lg = lang()
 st.title(t("page.siting"))
 st.caption(t("site.maximal_covering_siting_choose"))
 
-user = require_ui("siting")
-if user is None:
-    st.stop()
+user = page_user("siting")
 
 # The session's standard (speed, thresholds, required set), as set on the coverage page.
 base = session_standard()

@@ -20,7 +20,7 @@ from dataclasses import replace
 import streamlit as st
 
 from gisplan.analysis import AMENITY_MODES, amenity_changes, check_layer_area
-from gisplan.app.auth import require_ui
+from gisplan.app.auth import page_user
 from gisplan.app.messages import show_error, show_notice
 from gisplan.app.standard import session_standard
 from gisplan.app.state import (
@@ -46,9 +46,7 @@ lg = lang()
 st.title(t("page.upload"))
 st.caption(t("up.intro"))
 # Uploads need a signed-in planner or official (checked server-side on every run).
-user = require_ui("upload")
-if user is None:
-    st.stop()
+user = page_user("upload")
 
 kind = st.radio(
     t("up.kind"),
