@@ -1078,6 +1078,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "请撤销该点，再在地图上点选",
         "Undo it and click on the map",
     ),
+    "err.untranslated": ("{message}（程序的英文原文）", "{message}"),
     "err.notice.reader": (
         "读取程序的提示（英文原文）：{text}",
         "Note from the file reader: {text}",

@@ -181,6 +181,10 @@ def test_a_server_path_is_replaced_by_the_uploaded_name():
     assert error_text(raw, file_name="边界.gpkg", lang="en") == (
         "File 边界.gpkg: cannot read 边界.gpkg."
     )
+    # in Chinese it is marked as the program's English original
+    assert error_text(raw, file_name="边界.gpkg", lang="zh") == (
+        "文件 边界.gpkg：cannot read 边界.gpkg（程序的英文原文）。"
+    )
 
 
 @pytest.fixture()

@@ -33,7 +33,7 @@ __all__ = ["error_text", "notice_text", "show_error", "show_notice"]
 _TEMP_PATH = re.compile(
     r"(?:/vsizip/)?(?:"
     + "|".join(re.escape(p) for p in sorted({tempfile.gettempdir(), "/tmp", "/var/tmp"}))
-    + r")/[^\s'\"(),;:]*[^\s'\"(),;:.]"
+    + r")/[^\s'\"(),;:\u3000-\u303f\uff00-\uffef]*[^\s'\"(),;:.\u3000-\u303f\uff00-\uffef]"
 )
 #: Problems of the server's set-up: the user reads that the administrator must act, the log
 #: gets the English message naming the setting.
@@ -148,6 +148,7 @@ def error_text(exc: BaseException, *, file_name: str | None = None, lang: str | 
         message = exc.message
         if exc.field:
             message = t("err.where.field", lang, field=exc.field) + t("sep.field", lang) + message
+        message = t("err.untranslated", lang, message=message)  # zh: marked as the original
         hint = exc.hint if exc.hint and not _API_SPEAK.search(exc.hint) else None
     text = where + message
     if hint:
