@@ -654,3 +654,27 @@ def test_a_library_warning_without_code_is_said_to_be_the_readers_note():
     for text in (zh, en):
         _clean(text)
     assert notice_text({"text": " ", "code": None}, lang="zh") == ""
+
+
+def test_an_unexpected_reader_fault_is_said_in_words_and_logged(planner, monkeypatch, caplog):
+    """A fault that is not a typed InputError (here the reader crashing) shows the page's
+    "could not read" text naming the file, and logs the traceback for the administrator."""
+    import logging
+
+    import gisplan.io.upload
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("reader crashed")
+
+    monkeypatch.setattr(gisplan.io.upload, "read_upload", broken)
+    at = _upload_page(planner, "zh")
+    _radio(at, "upload_kind").set_value("amenities").run()
+    at.file_uploader(key="upload_file_amenities").set_value(
+        ("门店.geojson", b"{}", "application/geo+json")
+    ).run()
+    with caplog.at_level(logging.ERROR):
+        at.button(key="upload_apply").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [_shown(e.value) for e in at.error] == [t("up.failed", "zh", name="门店.geojson")]
+    logged = [r for r in caplog.records if "upload of '门店.geojson' failed" in r.getMessage()]
+    assert logged and logged[0].exc_info and "reader crashed" in str(logged[0].exc_info[1])

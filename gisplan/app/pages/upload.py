@@ -42,6 +42,21 @@ from gisplan.safetext import md_text
 
 CRS_CHOICES = ("", "wgs84", "cgcs2000", "gcj02", "bd09")  # "": as declared in the file
 
+
+def show_failure(exc: Exception, name: str, what: str) -> None:
+    """Say why the file ``name`` was not taken, in words (never a traceback).
+
+    A typed :class:`InputError` is shown as it is; any other fault is logged for the
+    administrator (``what`` of ``name`` failed, with the traceback) and the user reads that the
+    file could not be read.
+    """
+    if isinstance(exc, InputError):
+        show_error(exc, file_name=name)
+        return
+    logging.getLogger(__name__).error("%s of %r failed", what, name, exc_info=exc)
+    st.error(md_text(t("up.failed", name=name)))
+
+
 lg = lang()
 st.title(t("page.upload"))
 st.caption(t("up.intro"))
@@ -72,11 +87,8 @@ if kind == "dataset":
                 res = read_in_worker(prepared.getvalue(), prepared.name, "dataset")
                 facts = dict(res.layers["communities"].attrs)
                 entry, removed = keep_uploaded_dataset(prepared.getvalue(), facts, user.username)
-        except InputError as exc:
-            show_error(exc, file_name=prepared.name)
-        except Exception:  # noqa: BLE001 - show the problem in words, never a traceback
-            logging.getLogger(__name__).exception("dataset upload of %r failed", prepared.name)
-            st.error(md_text(t("up.failed", name=prepared.name)))
+        except Exception as exc:  # noqa: BLE001 - show the problem in words, never a traceback
+            show_failure(exc, prepared.name, "dataset upload")
         else:
             st.success(
                 t(
@@ -135,11 +147,8 @@ if (
     try:
         layer, notes = read_upload(uploaded.name, uploaded.getvalue(), kind, crs)
         outside = check_layer_area(base_dataset(), layer.gdf, file=uploaded.name)
-    except InputError as exc:
-        show_error(exc, file_name=uploaded.name)
-    except Exception:  # noqa: BLE001 - show the problem in words, never a traceback
-        logging.getLogger(__name__).exception("upload of %r failed", uploaded.name)
-        st.error(md_text(t("up.failed", name=uploaded.name)))
+    except Exception as exc:  # noqa: BLE001 - show the problem in words, never a traceback
+        show_failure(exc, uploaded.name, "upload")
     else:
         pending = {"file": this_file, "layer": layer, "notes": notes, "outside": int(outside.sum())}
         st.session_state[PENDING_KEY] = pending
