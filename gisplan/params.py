@@ -74,15 +74,9 @@ class Bound:
         hint = f"give a value {limits}, e.g. {self.example}"
         # the app's text: err.<code> with the parameter's and the unit's names in its language
         said = {"param": self.field, "lo": self.lo, "hi": self.hi, "unit": self.unit}
-        if isinstance(value, bool):
-            raise InputError(
-                f"{name} must be a number, got {value!r}",
-                field=field,
-                hint=hint,
-                code="param.not_number",
-                params=said,
-            )
         try:
+            if isinstance(value, bool):  # True is not 1 km/h
+                raise TypeError(value)
             number = float(value)
         except (TypeError, ValueError):
             raise InputError(

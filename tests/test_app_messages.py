@@ -24,6 +24,7 @@ from gisplan.i18n import t
 from gisplan.io.upload import read_upload
 from gisplan.store import ScenarioRecord, ScenarioStore, User, engine_from_env
 from gisplan.store.auth import NotAuthor, PermissionDenied
+from tests.helpers.gpkg import sql_edit as _sql
 
 ROOT = Path(__file__).resolve().parents[1]
 CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
@@ -292,19 +293,6 @@ def test_upload_page_warns_about_the_coordinate_system_in_its_own_terms(planner,
 
 
 # -- damaged prepared datasets (gisplan.dataset.store.open_dataset) -----------------------------
-def _sql(path: Path, *statements: str) -> None:
-    """Edit a GeoPackage with plain SQLite, as a careless tool would."""
-    import sqlite3
-
-    con = sqlite3.connect(path)
-    for fn in ("ST_IsEmpty", "ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY"):
-        con.create_function(fn, 1, lambda g: 0)
-    for s in statements:
-        con.execute(s)
-    con.commit()
-    con.close()
-
-
 def _truncate(path: Path) -> None:
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])

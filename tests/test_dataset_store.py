@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import sqlite3
 from pathlib import Path
 
 import geopandas as gpd
@@ -16,6 +15,7 @@ from gisplan.analysis import build_access, demo_dataset
 from gisplan.catalogue import default_standard
 from gisplan.dataset import SCHEMA_VERSION, DatasetError, open_dataset, read_metadata, write_dataset
 from gisplan.dataset import store as store_module
+from tests.helpers.gpkg import sql_edit as _sql
 
 
 @pytest.fixture(scope="module")
@@ -35,17 +35,6 @@ def copy(demo_file, tmp_path) -> Path:
     out = tmp_path / "copy.gpkg"
     shutil.copyfile(demo_file, out)
     return out
-
-
-def _sql(path: Path, *statements: str) -> None:
-    """Edit a GeoPackage with plain SQLite, as a careless tool would."""
-    con = sqlite3.connect(path)
-    for fn in ("ST_IsEmpty", "ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY"):
-        con.create_function(fn, 1, lambda g: 0)
-    for s in statements:
-        con.execute(s)
-    con.commit()
-    con.close()
 
 
 def test_round_trip_keeps_metadata_layers_and_results(demo, demo_file):
