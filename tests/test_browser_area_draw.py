@@ -24,11 +24,10 @@ import numpy as np
 import pytest
 
 from tests.conftest import offline_context, run_streamlit
-from tests.helpers.browser import MAP_IFRAME, MARKERS_JS, clear_marker
+from tests.helpers.browser import MAP_IFRAME, MARKERS_JS, clear_marker, leaflet_content
 from tests.helpers.browser import idle as _idle
 from tests.helpers.browser import metric_value as _metric
 from tests.helpers.browser import screenshot as _screenshot
-from tests.helpers.browser import wait_drawn as _wait_drawn
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -124,16 +123,7 @@ def _sign_in(page, url: str):
 
 
 def _map_content(page, iframe):
-    iframe.wait_for(timeout=120_000)
-    iframe.scroll_into_view_if_needed()
-    content = iframe.element_handle().content_frame()
-    content.wait_for_function(
-        "() => typeof map_div !== 'undefined' && typeof map_div.eachLayer === 'function'",
-        timeout=60_000,
-    )
-    _wait_drawn(content)
-    page.wait_for_timeout(1500)  # final frame size and fit
-    return content
+    return leaflet_content(page, iframe)
 
 
 def test_draw_area_then_siting_equals_api(chromium, app_cache_dir, tmp_path, model_and_standard):

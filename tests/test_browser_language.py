@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import offline_context, run_streamlit
-from tests.helpers.browser import idle
+from tests.helpers.browser import idle, planner_account, server_env
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -48,22 +48,8 @@ STREAMLIT_OWN = {
 
 @pytest.fixture(scope="module")
 def server(app_cache_dir, tmp_path_factory):
-    from gisplan.store import hash_password
-
-    users = {
-        USER: {
-            "password_hash": hash_password(PASSWORD, rounds=4),
-            "role": "planner",
-            "display_name": DISPLAY,
-        }
-    }
     db = tmp_path_factory.mktemp("lang-db") / "plans.db"
-    env = {
-        "GISPLAN_CACHE_DIR": str(app_cache_dir),
-        "GISPLAN_USERS": json.dumps(users),
-        "GISPLAN_USERS_FILE": "",
-        "GISPLAN_DB": f"sqlite:///{db}",
-    }
+    env = server_env(app_cache_dir, db, {USER: planner_account(PASSWORD, DISPLAY)})
     with run_streamlit(env, log_name="language") as url:
         yield url
 

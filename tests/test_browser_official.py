@@ -15,11 +15,10 @@ import json
 import pytest
 
 from tests.conftest import offline_context, run_streamlit
-from tests.helpers.browser import MAP_IFRAME, MARKERS_JS, clear_marker
+from tests.helpers.browser import MAP_IFRAME, MARKERS_JS, clear_marker, leaflet_content
 from tests.helpers.browser import idle as _idle
 from tests.helpers.browser import metric_value as _metric
 from tests.helpers.browser import screenshot as _screenshot
-from tests.helpers.browser import wait_drawn as _wait_drawn
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -57,15 +56,7 @@ def test_closure_click_equals_api(chromium, app_cache_dir, tmp_path, model_and_s
         sidebar.get_by_text("网点关闭影响").click()
         _idle(page)
         frame = page.locator(MAP_IFRAME).first
-        frame.wait_for(timeout=120_000)
-        frame.scroll_into_view_if_needed()
-        content = frame.element_handle().content_frame()
-        content.wait_for_function(
-            "() => typeof map_div !== 'undefined' && typeof map_div.eachLayer === 'function'",
-            timeout=60_000,
-        )
-        _wait_drawn(content)
-        page.wait_for_timeout(1500)  # final frame size and fit
+        content = leaflet_content(page, frame)
         info = content.evaluate(MARKERS_JS)
         amen = model.amenities
         markets = amen[amen["category"] == "wet_market"]

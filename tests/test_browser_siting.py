@@ -18,7 +18,7 @@ import pytest
 
 from tests.conftest import offline_context, run_streamlit
 from tests.helpers.browser import CLEAR_PIXEL_JS as _CLEAR_PIXEL_JS
-from tests.helpers.browser import MAP_IFRAME
+from tests.helpers.browser import MAP_IFRAME, leaflet_content
 from tests.helpers.browser import idle as _idle
 from tests.helpers.browser import metric_value as _metric
 from tests.helpers.browser import screenshot as _screenshot
@@ -85,14 +85,7 @@ def test_sign_in_greedy_click_what_if_save_and_compare(
         frames.nth(1).wait_for(timeout=60_000)
         assert frames.count() == 2
         whatif_iframe = frames.nth(1)
-        whatif_iframe.scroll_into_view_if_needed()
-        content = whatif_iframe.element_handle().content_frame()
-        content.wait_for_function(
-            "() => typeof map_div !== 'undefined' && typeof map_div.eachLayer === 'function'",
-            timeout=60_000,
-        )
-        _wait_drawn(content)
-        page.wait_for_timeout(1000)  # final frame size and fit
+        content = leaflet_content(page, whatif_iframe, settle_ms=1000)
         # A pixel inside the data, near the communities the existing supermarkets leave
         # unserved, and on no marker: a click on a community opens its popup instead.
         table = model.coverage(standard).table
@@ -163,8 +156,8 @@ def test_sign_in_greedy_click_what_if_save_and_compare(
         _idle(page)
         # list, results, figures and the comparison (the parameters sit in a closed expander)
         page.wait_for_function(
-            "() => [...document.querySelectorAll('[data-testid=\"stMain\"] "
-            "[data-testid=\"stDataFrame\"]')].filter(e => e.offsetParent !== null).length >= 4",
+            '() => [...document.querySelectorAll(\'[data-testid="stMain"] '
+            '[data-testid="stDataFrame"]\')].filter(e => e.offsetParent !== null).length >= 4',
             timeout=60_000,
         )
         _, handle = (

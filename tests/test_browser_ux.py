@@ -8,12 +8,10 @@ the selector, the confirm box, the toolbar).
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from tests.conftest import offline_context, run_streamlit
-from tests.helpers.browser import MAP_IFRAME
+from tests.helpers.browser import MAP_IFRAME, planner_account, server_env
 from tests.helpers.browser import idle as _idle
 from tests.helpers.browser import wait_drawn as _wait_drawn
 
@@ -25,22 +23,8 @@ USER, PASSWORD, DISPLAY = "li", "ux-pw-11", "李工"
 @pytest.fixture(scope="module")
 def ux_server(app_cache_dir, tmp_path_factory):
     """``streamlit run app.py`` with one planner account and an empty scenario database."""
-    from gisplan.store import hash_password
-
-    users = {
-        USER: {
-            "password_hash": hash_password(PASSWORD, rounds=4),
-            "role": "planner",
-            "display_name": DISPLAY,
-        }
-    }
     db = tmp_path_factory.mktemp("ux-db") / "plans.db"
-    env = {
-        "GISPLAN_CACHE_DIR": str(app_cache_dir),
-        "GISPLAN_USERS": json.dumps(users),
-        "GISPLAN_USERS_FILE": "",
-        "GISPLAN_DB": f"sqlite:///{db}",
-    }
+    env = server_env(app_cache_dir, db, {USER: planner_account(PASSWORD, DISPLAY)})
     with run_streamlit(env, log_name="ux") as url:
         yield url, f"sqlite:///{db}"
 

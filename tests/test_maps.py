@@ -315,10 +315,7 @@ def test_plan_progress_without_coverage_has_three_targets(plan_layers):
 # -- i18n ----------------------------------------------------------------------------------
 
 
-def test_every_string_has_both_languages_with_the_same_placeholders():
-    for key, (zh, en) in i18n.STRINGS.items():
-        assert zh.strip() and en.strip(), key
-        assert set(re.findall(r"\{(\w+)", zh)) == set(re.findall(r"\{(\w+)", en)), key
+# (every key in both languages with the same placeholders: tests/test_i18n.py)
 
 
 def test_t_language_selection_and_fallback():

@@ -73,6 +73,45 @@ def map_frame(page):
     return frame, handle.content_frame()
 
 
+def leaflet_content(page, iframe, *, settle_ms: int = 1500):
+    """The content frame of a map ``iframe`` (locator) once Leaflet's map exists and has
+    painted, scrolled into view, after ``settle_ms`` for the final frame size and fit."""
+    iframe.wait_for(timeout=120_000)
+    iframe.scroll_into_view_if_needed()
+    content = iframe.element_handle().content_frame()
+    content.wait_for_function(
+        "() => typeof map_div !== 'undefined' && typeof map_div.eachLayer === 'function'",
+        timeout=60_000,
+    )
+    wait_drawn(content)
+    page.wait_for_timeout(settle_ms)
+    return content
+
+
+def server_env(app_cache_dir, db_path, users: dict[str, dict]) -> dict[str, str]:
+    """Environment of a ``streamlit run app.py`` with these accounts (``users``: user name ->
+    ``{"password_hash", "role", "display_name"}``) and a SQLite scenario database."""
+    import json
+
+    return {
+        "GISPLAN_CACHE_DIR": str(app_cache_dir),
+        "GISPLAN_USERS": json.dumps(users),
+        "GISPLAN_USERS_FILE": "",
+        "GISPLAN_DB": f"sqlite:///{db_path}",
+    }
+
+
+def planner_account(password: str, display_name: str, *, role: str = "planner") -> dict:
+    """One account's entry for :func:`server_env` (a cheap password hash for tests)."""
+    from gisplan.store import hash_password
+
+    return {
+        "password_hash": hash_password(password, rounds=4),
+        "role": role,
+        "display_name": display_name,
+    }
+
+
 def wait_drawn(content_frame, timeout_s: float = 20.0) -> dict:
     """:data:`DRAWN_JS` once the map has painted (or after ``timeout_s``)."""
     deadline = time.monotonic() + timeout_s
