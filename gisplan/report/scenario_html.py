@@ -14,7 +14,6 @@ their coordinates, what was asked and how it was solved.  Every figure comes fro
 from __future__ import annotations
 
 import base64
-import html
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -34,6 +33,7 @@ from gisplan.report.scenario import (
     parameter_table,
 )
 from gisplan.report.scenario_map import ScenarioContext, scenario_map_png, sites_context
+from gisplan.safetext import html_text
 
 __all__ = ["scenario_report_html", "report_writer", "local_time"]
 
@@ -50,7 +50,7 @@ def local_time(when: datetime | None) -> str:
 
 
 def _table(frame: pd.DataFrame, headers: list[str], numeric: tuple[int, ...] = ()) -> str:
-    esc = html.escape
+    esc = html_text
     head = "".join(f"<th>{esc(h)}</th>" for h in headers)
     rows = []
     for r in frame.itertuples(index=False):
@@ -106,7 +106,7 @@ def scenario_report_html(
     areas need the scenario's data.  ``author`` is the author's display
     name (the stored username when not given).  Names from users are escaped.
     """
-    esc = html.escape
+    esc = html_text
     synthetic = bool(record.params.get("synthetic")) or bool(record.results.get("synthetic"))
     title = t("rhtml.title", lang, name=record.name)
     cat = category_text(record.category, lang)

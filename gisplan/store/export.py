@@ -18,7 +18,6 @@ audit log.
 from __future__ import annotations
 
 import copy
-import html
 import json
 import math
 import os
@@ -33,7 +32,7 @@ import shapely
 
 from gisplan.io.atomic import atomic_paths
 from gisplan.labels import SYNTHETIC_LABEL
-from gisplan.safetext import csv_safe_frame
+from gisplan.safetext import csv_safe_frame, html_text
 from gisplan.store.auth import User, require
 from gisplan.store.scenarios import ScenarioRecord, ScenarioStore, before_after_table
 from gisplan.store.scenarios.results import _category_label
@@ -144,7 +143,7 @@ def _fmt(value: object) -> str:
         if value.is_integer():
             return f"{int(value):,}"
         return f"{value:,.3f}".rstrip("0").rstrip(".")
-    return html.escape(str(value))
+    return html_text(value)
 
 
 def sites_svg(record: ScenarioRecord, *, width: int = 640, height: int = 420) -> str:
@@ -173,7 +172,7 @@ def sites_svg(record: ScenarioRecord, *, width: int = 640, height: int = 420) ->
         px, py = pad + x * scale, height - pad - y * scale
         kind = str(frame["kind"].iloc[i])
         colour, label = _KIND_STYLE.get(kind, ("#555", kind))
-        title = html.escape(
+        title = html_text(
             f"{label} {frame['name'].iloc[i] if 'name' in frame else ''} "
             f"({lon[i]:.6f}, {lat[i]:.6f})".strip()
         )
@@ -201,9 +200,7 @@ def sites_svg(record: ScenarioRecord, *, width: int = 640, height: int = 420) ->
     ly = 16
     for colour, label in _KIND_STYLE.values():
         parts.append(f'<circle cx="{pad}" cy="{ly}" r="5" fill="{colour}"/>')
-        parts.append(
-            f'<text x="{pad + 10}" y="{ly + 4}" font-size="11">{html.escape(label)}</text>'
-        )
+        parts.append(f'<text x="{pad + 10}" y="{ly + 4}" font-size="11">{html_text(label)}</text>')
         ly += 16
     parts.append("</svg>")
     return "\n".join(parts)
@@ -212,7 +209,7 @@ def sites_svg(record: ScenarioRecord, *, width: int = 640, height: int = 420) ->
 def report_html(record: ScenarioRecord, table: pd.DataFrame | None = None) -> str:
     """A self-contained printable HTML report of ``record`` (no scripts, no external files)."""
     table = before_after_table(record.results) if table is None else table
-    esc = html.escape
+    esc = html_text
     when = lambda t: t.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if t else ""  # noqa: E731
     category = _category_label(record.category) if record.category else "全部类别 All categories"
     rows_meta = [
