@@ -188,7 +188,13 @@ def new_map(
 
 _POPUP_STYLE = (
     "<style>.leaflet-popup-content th{white-space:nowrap;padding-right:8px;vertical-align:top}"
-    ".leaflet-popup-content{max-height:240px;overflow-y:auto}</style>"
+    ".leaflet-popup-content{max-height:240px;overflow-y:auto}"
+    # A phone-width map (390 px screens): a compact legend that leaves the map its width, and
+    # the scale bar kept above the attribution, which wraps to two lines there.
+    "@media (max-width:480px){.gisplan-legend{font-size:10px!important;line-height:1.3!important;"
+    "padding:4px 6px!important;max-width:52%!important}"
+    ".leaflet-control-attribution{font-size:10px!important;line-height:1.3!important}"
+    ".leaflet-bottom.leaflet-left{bottom:30px}}</style>"
 )
 
 
